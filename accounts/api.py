@@ -1,0 +1,228 @@
+"""Depot resources: users, the account's numeric settings and logo, and /me."""
+
+from ninja import Router
+
+from config.api.auth import principal
+from config.api.errors import ApiNotAllowed, ApiNotFound, ApiValidationError
+from config.api.params import list_params, order_queryset, request_data
+from config.api.rendering import (
+    depot_response,
+    id_response,
+    item_response,
+    list_response,
+    ok_response,
+)
+from config.api.uploads import IMAGE_POLICY, UploadProgress, receive_upload
+
+from . import services
+from .models import AccountSettings, User
+from .queries import users_for_api
+from .schemas import (
+    REMOVE_LOGO,
+    USER_FIELDS,
+    VALUE_DECIMAL,
+    VALUE_INT,
+    absolute_media_url,
+    plain_number,
+    user_row,
+)
+
+router = Router(tags=["users"])
+settings_router = Router(tags=["settings"])
+
+USER_ORDERINGS = {
+    "name": "name",
+    "id": "email",
+    "email": "email",
+    "type": ("type", "name"),
+    "jobtitle": "jobtitle",
+    "active": "is_active",
+}
+
+
+def require_staff_reader(request) -> None:
+    """Collaborators only see their own jobs; account data is for standard users."""
+    who = principal(request)
+    if who.user is not None and who.user.is_collaborator:
+        raise ApiNotAllowed()
+
+
+def _get_user(email: str) -> User:
+    user = User.objects.filter(email__iexact=email.strip()).first()
+    if user is None:
+        raise ApiNotFound()
+    return user
+
+
+@router.get("/me", summary="The credential making this call, and its user")
+def me(request):
+    who = principal(request)
+    row = {
+        "credential": (
+            {
+                "name": who.credential.name,
+                "token": who.credential.token,
+                "created": who.credential.created,
+            }
+            if who.credential
+            else None
+        ),
+        "via": who.via,
+        "user": user_row(request, who.user, detail=True) if who.user else None,
+    }
+    return item_response(request, row)
+
+
+@router.get("/users", summary="List or search users")
+def list_users(request, type: str | None = None):
+    require_staff_reader(request)
+    params = list_params(request, USER_ORDERINGS, default_order="name")
+    if type not in (None, "", "standard", "collaborator"):
+        raise ApiValidationError("type must be collaborator or standard.")
+    users = users_for_api(type or None)
+    total = users.count()
+    rows = [
+        user_row(request, user)
+        for user in params.page(order_queryset(users, params, USER_ORDERINGS))
+    ]
+    return list_response(request, rows, total)
+
+
+@router.get("/users/{email}", summary="Get a specific user")
+def get_user(request, email: str):
+    require_staff_reader(request)
+    return item_response(request, user_row(request, _get_user(email), detail=True))
+
+
+@router.post(
+    "/users",
+    summary="Add a standard user or a collaborator",
+    openapi_extra=USER_FIELDS.openapi_body(),
+)
+def create_user(request):
+    principal(request).require("users")
+    fields = USER_FIELDS.clean(request_data(request), partial=False)
+    if fields.get("collaborator") and "jobs" not in fields:
+        raise ApiValidationError("jobs is required for a collaborator.")
+    user = services.create_user(invited_by=principal(request).user, **fields)
+    return id_response(request, user.email, status=201)
+
+
+@router.patch("/users/{email}", summary="Update a user", openapi_extra=USER_FIELDS.openapi_body())
+def update_user(request, email: str):
+    principal(request).require("users")
+    user = _get_user(email)
+    fields = USER_FIELDS.clean(request_data(request), partial=True)
+    user = services.update_user(user, acting_user=principal(request).user, **fields)
+    return id_response(request, user.email)
+
+
+@router.delete("/users/{email}", summary="Delete a user (deactivated if they have records)")
+def delete_user(request, email: str):
+    principal(request).require("users")
+    user = _get_user(email)
+    user_id = user.email
+    services.remove_user(user, acting_user=principal(request).user)
+    return id_response(request, user_id)
+
+
+# --- settings: single values -------------------------------------------------------
+
+INTEGER_SETTINGS = ("timeround", "nextproposalid", "nextinvoiceid", "nextcreditid")
+
+
+def _setting_value(request, key: str):
+    require_staff_reader(request)
+    account = AccountSettings.load()
+    value = getattr(account, key)
+    if key in ("breakeven", "timeround"):
+        value = plain_number(value)
+    return ok_response(request, value=value)
+
+
+def _update_setting(request, key: str, fields):
+    principal(request).require("settings")
+    value = fields.clean(request_data(request), partial=False)["value"]
+    services.update_account_settings(**{key: value})
+    return ok_response(request)
+
+
+@settings_router.get("/breakeven", summary="View the breakeven point")
+def get_breakeven(request):
+    return _setting_value(request, "breakeven")
+
+
+@settings_router.patch(
+    "/breakeven", summary="Update the breakeven point", openapi_extra=VALUE_DECIMAL.openapi_body()
+)
+def update_breakeven(request):
+    return _update_setting(request, "breakeven", VALUE_DECIMAL)
+
+
+def _register_integer_setting(key: str, label: str):
+    def view_value(request):
+        return _setting_value(request, key)
+
+    def update_value(request):
+        return _update_setting(request, key, VALUE_INT)
+
+    view_value.__name__ = f"get_{key}"
+    update_value.__name__ = f"update_{key}"
+    settings_router.get(f"/{key}", summary=f"View {label}")(view_value)
+    settings_router.patch(
+        f"/{key}", summary=f"Update {label}", openapi_extra=VALUE_INT.openapi_body()
+    )(update_value)
+
+
+_register_integer_setting("timeround", "the time rounding interval (minutes)")
+_register_integer_setting("nextproposalid", "the next proposal/project number")
+_register_integer_setting("nextinvoiceid", "the next invoice number")
+_register_integer_setting("nextcreditid", "the next credit note number")
+
+
+# --- settings: logo ----------------------------------------------------------------
+
+
+@settings_router.get("/logo", summary="The URL of the account's logo")
+def get_logo(request):
+    require_staff_reader(request)
+    account = AccountSettings.load()
+    return ok_response(request, value=absolute_media_url(request, account.logo) or None)
+
+
+@settings_router.patch(
+    "/logo", summary="Remove the logo (removelogo=1)", openapi_extra=REMOVE_LOGO.openapi_body()
+)
+def patch_logo(request):
+    principal(request).require("settings")
+    fields = REMOVE_LOGO.clean(request_data(request), partial=False)
+    if not fields["removelogo"]:
+        raise ApiValidationError("removelogo must be 1 to remove the logo.")
+    services.remove_logo()
+    return ok_response(request)
+
+
+@settings_router.post(
+    "/logo",
+    summary="Upload a logo (multipart _tbxFile1, or chunked with X-File-* headers)",
+    openapi_extra={
+        "requestBody": {
+            "content": {
+                "multipart/form-data": {
+                    "schema": {
+                        "type": "object",
+                        "properties": {"_tbxFile1": {"type": "string", "format": "binary"}},
+                    }
+                },
+                "application/octet-stream": {"schema": {"type": "string", "format": "binary"}},
+            }
+        }
+    },
+)
+def upload_logo(request):
+    principal(request).require("settings")
+    received = receive_upload(request, IMAGE_POLICY)
+    if isinstance(received, UploadProgress):
+        return depot_response(request, {"error": False, "id": received.file_id, "finish": False})
+    account = services.set_logo(received)
+    return ok_response(request, finish=True, upload_name=absolute_media_url(request, account.logo))

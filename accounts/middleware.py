@@ -1,0 +1,34 @@
+from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
+from django.http import HttpResponse
+from django.shortcuts import resolve_url
+
+# Paths a signed-out visitor may reach. The API authenticates each call itself.
+PUBLIC_PREFIXES = (
+    "/api/",
+    "/static/",
+    "/accounts/login/",
+    "/accounts/password-reset/",
+    "/accounts/reset/",
+    "/accounts/invite/",
+    "/media/logo/",
+    "/favicon.ico",
+)
+
+
+class LoginRequiredMiddleware:
+    """Every page needs a signed-in, active user unless it is listed as public."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        path = request.path_info
+        if not path.startswith(PUBLIC_PREFIXES) and not request.user.is_authenticated:
+            if request.htmx:
+                # A swapped-in login form would be nonsense inside a table row.
+                reply = HttpResponse(status=204)
+                reply["HX-Redirect"] = resolve_url(settings.LOGIN_URL)
+                return reply
+            return redirect_to_login(request.get_full_path())
+        return self.get_response(request)

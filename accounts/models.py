@@ -1,0 +1,240 @@
+import hashlib
+import secrets
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.db import models
+from django.utils import timezone
+
+# Areas of the product a restricted user can be granted; an unrestricted standard
+# user has all of them, a collaborator none (they only see the jobs they are given).
+PERMISSION_AREAS = {
+    "contacts": "Contacts and companies",
+    "projects": "Projects and jobs",
+    "timesheets": "Everyone's timesheets",
+    "proposals": "Proposals",
+    "invoices": "Invoices, credit notes and payments",
+    "reports": "Reports",
+    "users": "Users",
+    "settings": "Account settings",
+}
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def _create_user(self, email, password, **extra):
+        if not email:
+            raise ValueError("A user needs an email address")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email, password=None, **extra):
+        extra.setdefault("is_staff", False)
+        extra.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra)
+
+    def create_superuser(self, email, password=None, **extra):
+        extra.setdefault("is_staff", True)
+        extra.setdefault("is_superuser", True)
+        extra.setdefault("name", email.split("@")[0])
+        return self._create_user(email, password, **extra)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    class Type(models.TextChoices):
+        STANDARD = "standard", "Standard user"
+        COLLABORATOR = "collaborator", "Collaborator"
+
+    email = models.EmailField(unique=True)
+    name = models.CharField(max_length=150)
+    jobtitle = models.CharField("job title", max_length=150, blank=True)
+    telephone = models.CharField(max_length=50, blank=True)
+    address_line1 = models.CharField("address line 1", max_length=200, blank=True)
+    address_line2 = models.CharField("address line 2", max_length=200, blank=True)
+    address_line3 = models.CharField("address line 3", max_length=200, blank=True)
+    address_city = models.CharField("city", max_length=100, blank=True)
+    address_district = models.CharField("district", max_length=100, blank=True)
+    address_country = models.CharField("country", max_length=100, blank=True)
+    address_postcode = models.CharField("postcode", max_length=20, blank=True)
+    # Depot returns notes as ordered {"title", "content"} pairs.
+    notes = models.JSONField(default=list, blank=True)
+    image = models.ImageField(upload_to="users/", blank=True)
+    is_active = models.BooleanField("active", default=True)
+    restricted = models.BooleanField(default=False)
+    type = models.CharField(max_length=20, choices=Type.choices, default=Type.STANDARD)
+    permissions = models.JSONField(default=list, blank=True)
+    # Ids of the jobs a collaborator may work on; checked against jobs when they land.
+    collaborator_jobs = models.JSONField(default=list, blank=True)
+    is_staff = models.BooleanField(default=False)
+    date_joined = models.DateTimeField(default=timezone.now)
+    invitation_sent = models.DateTimeField(null=True, blank=True)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = ["name"]
+
+    class Meta:
+        ordering = ["name"]
+        indexes = [models.Index(fields=["name"]), models.Index(fields=["type", "name"])]
+
+    def __str__(self):
+        return self.name or self.email
+
+    @property
+    def is_collaborator(self) -> bool:
+        return self.type == self.Type.COLLABORATOR
+
+    @property
+    def address(self) -> dict:
+        return {
+            "line1": self.address_line1,
+            "line2": self.address_line2,
+            "line3": self.address_line3,
+            "city": self.address_city,
+            "district": self.address_district,
+            "country": self.address_country,
+            "postcode": self.address_postcode,
+        }
+
+    def can(self, area: str) -> bool:
+        """Whether this user may use an area of the product (see PERMISSION_AREAS)."""
+        if not self.is_active:
+            return False
+        if self.is_superuser:
+            return True
+        if self.is_collaborator:
+            return False
+        return not self.restricted or area in self.permissions
+
+    def get_full_name(self):
+        return self.name
+
+    def get_short_name(self):
+        return self.name.split(" ")[0] if self.name else self.email
+
+
+class AccountSettings(models.Model):
+    """The account's one row of settings: numbering, rounding, currency, letterhead."""
+
+    CURRENCIES = {
+        "GBP": "£",
+        "EUR": "€",
+        "USD": "$",
+        "AUD": "A$",
+        "CAD": "C$",
+        "NZD": "NZ$",
+        "CHF": "CHF ",
+        "SEK": "kr ",
+        "DKK": "kr ",
+        "NOK": "kr ",
+        "ZAR": "R ",
+    }
+
+    company_name = models.CharField(max_length=200, default="My Studio")
+    company_email = models.EmailField(blank=True)
+    company_telephone = models.CharField(max_length=50, blank=True)
+    company_website = models.CharField(max_length=200, blank=True)
+    company_address = models.TextField(blank=True, help_text="Printed on documents.")
+    company_number = models.CharField("company registration number", max_length=50, blank=True)
+    vat_number = models.CharField("VAT number", max_length=50, blank=True)
+    bank_details = models.TextField(blank=True, help_text="Printed at the foot of invoices.")
+    currency = models.CharField(
+        max_length=3, choices=[(code, code) for code in CURRENCIES], default="GBP"
+    )
+    default_payment_terms = models.PositiveIntegerField("default payment terms (days)", default=30)
+    breakeven = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    timeround = models.PositiveIntegerField("time rounding (minutes)", default=0)
+    nextproposalid = models.PositiveIntegerField("next proposal/project number", default=1)
+    nextinvoiceid = models.PositiveIntegerField("next invoice number", default=1)
+    nextcreditid = models.PositiveIntegerField("next credit note number", default=1)
+    nextactivitytypeid = models.PositiveIntegerField(default=1)
+    logo = models.ImageField(upload_to="logo/", blank=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "account settings"
+
+    def __str__(self):
+        return "Account settings"
+
+    @property
+    def currency_symbol(self) -> str:
+        return self.CURRENCIES.get(self.currency, self.currency + " ")
+
+    @classmethod
+    def load(cls) -> "AccountSettings":
+        settings_row, _ = cls.objects.get_or_create(pk=1)
+        return settings_row
+
+
+def hash_secret(secret: str) -> str:
+    """API secrets are high-entropy random strings, so one SHA-256 is enough to store
+    them safely, and verifying costs microseconds, not a password hasher's ~1 s."""
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+class ApiCredential(models.Model):
+    """An account-wide token/secret pair (X-DEPOT-TOKEN / X-DEPOT-SECRET)."""
+
+    name = models.CharField(max_length=100)
+    token = models.CharField(max_length=64, unique=True)
+    secret_hash = models.CharField(max_length=64)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    created = models.DateTimeField(auto_now_add=True)
+    expires = models.DateTimeField(null=True, blank=True)
+    last_used = models.DateTimeField(null=True, blank=True)
+    revoked = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created"]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def is_usable(self) -> bool:
+        now = timezone.now()
+        return self.revoked is None and (self.expires is None or self.expires > now)
+
+    def check_secret(self, secret: str) -> bool:
+        return secrets.compare_digest(self.secret_hash, hash_secret(secret))
+
+
+class AccessToken(models.Model):
+    """A bearer token that acts as one user (Authorization: Bearer ...).
+
+    The spec's OAuth flow hands these out; operators can mint one with
+    `manage.py apikey --user EMAIL`.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="access_tokens"
+    )
+    name = models.CharField(max_length=100)
+    token_hash = models.CharField(max_length=64, unique=True)
+    created = models.DateTimeField(auto_now_add=True)
+    expires = models.DateTimeField(null=True, blank=True)
+    last_used = models.DateTimeField(null=True, blank=True)
+    revoked = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created"]
+
+    def __str__(self):
+        return f"{self.name} ({self.user})"
+
+    @property
+    def is_usable(self) -> bool:
+        now = timezone.now()
+        return (
+            self.revoked is None
+            and (self.expires is None or self.expires > now)
+            and self.user.is_active
+        )

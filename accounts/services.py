@@ -1,0 +1,317 @@
+"""Every write to users, credentials and account settings goes through here, for the
+pages and the API alike."""
+
+import secrets
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.db.models import ProtectedError
+from django.utils import timezone
+
+from .models import PERMISSION_AREAS, AccessToken, AccountSettings, ApiCredential, User, hash_secret
+
+USER_PROFILE_FIELDS = (
+    "name",
+    "jobtitle",
+    "telephone",
+    "notes",
+    "address_line1",
+    "address_line2",
+    "address_line3",
+    "address_city",
+    "address_district",
+    "address_country",
+    "address_postcode",
+)
+ADDRESS_KEYS = ("line1", "line2", "line3", "city", "district", "country", "postcode")
+
+# Relations that belong to the user and go with them; anything else pointing at a
+# user is a record (time, documents, journal entries) that keeps them in place.
+OWNED_RELATIONS = {"access_tokens", "logentry", "groups", "user_permissions"}
+
+
+def normalise_permissions(value) -> list[str]:
+    """Depot's `restrictions`: a list of area names, or an object of area → on/off."""
+    if value in (None, "", [], {}):
+        return []
+    if isinstance(value, dict):
+        areas = [area for area, allowed in value.items() if allowed in (True, 1, "1", "true")]
+    elif isinstance(value, list):
+        areas = [str(area) for area in value]
+    else:
+        raise ValidationError(
+            {"restrictions": "restrictions must be a list of areas or an object of area: true."}
+        )
+    unknown = sorted(set(areas) - set(PERMISSION_AREAS))
+    if unknown:
+        raise ValidationError(
+            {
+                "restrictions": f"restrictions has unknown areas: {', '.join(unknown)} "
+                f"(known: {', '.join(PERMISSION_AREAS)})."
+            }
+        )
+    return sorted(set(areas))
+
+
+def normalise_notes(value) -> list[dict]:
+    if value in (None, ""):
+        return []
+    if not isinstance(value, list) or not all(
+        isinstance(note, dict) and set(note) <= {"title", "content"} for note in value
+    ):
+        raise ValidationError({"notes": "notes must be a list of {title, content} objects."})
+    return [
+        {"title": str(note.get("title", "")), "content": str(note.get("content", ""))}
+        for note in value
+    ]
+
+
+def _apply_profile(user: User, changes: dict) -> None:
+    if "address" in changes:
+        address = changes.pop("address") or {}
+        if not isinstance(address, dict) or not set(address) <= set(ADDRESS_KEYS):
+            raise ValidationError(
+                {"address": f"address must be an object with keys {', '.join(ADDRESS_KEYS)}."}
+            )
+        for key, value in address.items():
+            setattr(user, f"address_{key}", str(value or ""))
+    if "notes" in changes:
+        changes["notes"] = normalise_notes(changes["notes"])
+    for field_name in USER_PROFILE_FIELDS:
+        if field_name in changes:
+            setattr(user, field_name, changes[field_name])
+    if "active" in changes:
+        user.is_active = changes["active"]
+    if "email" in changes:
+        user.email = changes["email"].lower()
+    if "collaborator" in changes:
+        user.type = User.Type.COLLABORATOR if changes["collaborator"] else User.Type.STANDARD
+    if "type" in changes:
+        user.type = changes["type"]
+    if "restrictions" in changes:
+        user.permissions = normalise_permissions(changes["restrictions"])
+        user.restricted = bool(user.permissions)
+    if "restricted" in changes:
+        user.restricted = changes["restricted"]
+    if "jobs" in changes:
+        user.collaborator_jobs = sorted(set(changes["jobs"] or []))
+
+
+def _check_user(user: User) -> None:
+    if not user.name.strip():
+        raise ValidationError({"name": "name is required."})
+    clash = User.objects.filter(email__iexact=user.email).exclude(pk=user.pk)
+    if clash.exists():
+        raise ValidationError({"email": f"email {user.email} is already used by another user."})
+    if user.is_collaborator:
+        user.restricted = True
+        user.permissions = []
+    else:
+        user.collaborator_jobs = []
+
+
+@transaction.atomic
+def create_user(*, invited_by: User | None = None, send_invite: bool = True, **fields) -> User:
+    """A standard user or collaborator. They get an email to set their password."""
+    email = fields.get("email", "").strip().lower()
+    if not email:
+        raise ValidationError({"email": "email is required."})
+    user = User(email=email, name=fields.get("name", ""))
+    _apply_profile(user, fields)
+    _check_user(user)
+    user.set_unusable_password()
+    user.save()
+    if send_invite:
+        invite_user(user)
+    return user
+
+
+def invite_user(user: User) -> None:
+    """Email them a link to set their password, once the user row is committed."""
+    if not user.is_active:
+        raise ValidationError({"active": "Reactivate the user before inviting them."})
+    from .tasks import send_invitation
+
+    requested_at = timezone.now().isoformat()
+    transaction.on_commit(lambda: send_invitation(user.pk, requested_at))
+
+
+@transaction.atomic
+def update_user(user: User, *, acting_user: User | None = None, **changes) -> User:
+    if acting_user is not None and acting_user.pk == user.pk and changes.get("active") is False:
+        raise ValidationError({"active": "You cannot deactivate your own user."})
+    _apply_profile(user, changes)
+    _check_user(user)
+    user.save()
+    return user
+
+
+def user_has_records(user: User) -> bool:
+    """Whether anything of the account's (time, documents, journal) points at them."""
+    for relation in user._meta.related_objects:
+        if relation.get_accessor_name() in OWNED_RELATIONS or relation.name in OWNED_RELATIONS:
+            continue
+        if relation.related_model._meta.app_label in {"admin", "auth"}:
+            continue
+        lookup = {relation.field.name: user}
+        if relation.related_model._default_manager.filter(**lookup).exists():
+            return True
+    return False
+
+
+@dataclass
+class UserRemoval:
+    deleted: bool  # False: deactivated, because records point at them
+
+
+@transaction.atomic
+def remove_user(user: User, *, acting_user: User | None = None) -> UserRemoval:
+    """Delete a user with nothing to their name; deactivate one with records, so
+    their time and documents keep their author."""
+    if acting_user is not None and acting_user.pk == user.pk:
+        raise ValidationError({"id": "You cannot delete your own user."})
+    if user_has_records(user):
+        user.is_active = False
+        user.save(update_fields=["is_active"])
+        return UserRemoval(deleted=False)
+    try:
+        user.delete()
+    except ProtectedError:
+        user.is_active = False
+        user.save(update_fields=["is_active"])
+        return UserRemoval(deleted=False)
+    return UserRemoval(deleted=True)
+
+
+# --- API credentials -------------------------------------------------------------
+
+
+def new_secret() -> str:
+    return secrets.token_urlsafe(32)  # 32 random bytes
+
+
+@dataclass
+class IssuedCredential:
+    credential: ApiCredential
+    secret: str  # shown once; only its hash is kept
+
+
+@transaction.atomic
+def create_api_credential(name: str, *, created_by: User | None = None, expires=None):
+    name = (name or "").strip()
+    if not name:
+        raise ValidationError({"name": "name is required."})
+    if len(name) > 100:
+        raise ValidationError({"name": "name must be at most 100 characters."})
+    if expires is not None and expires <= timezone.now():
+        raise ValidationError({"expires": "expires must be in the future."})
+    secret = new_secret()
+    credential = ApiCredential.objects.create(
+        name=name,
+        token=secrets.token_hex(16),
+        secret_hash=hash_secret(secret),
+        created_by=created_by,
+        expires=expires,
+    )
+    return IssuedCredential(credential=credential, secret=secret)
+
+
+def revoke_api_credential(credential: ApiCredential) -> None:
+    if credential.revoked is None:
+        credential.revoked = timezone.now()
+        credential.save(update_fields=["revoked"])
+
+
+@dataclass
+class IssuedAccessToken:
+    access_token: AccessToken
+    token: str
+
+
+def create_access_token(user: User, name: str, *, expires=None) -> IssuedAccessToken:
+    if not user.is_active:
+        raise ValidationError({"user": "The user is not active."})
+    token = new_secret()
+    access = AccessToken.objects.create(
+        user=user, name=name or "Access token", token_hash=hash_secret(token), expires=expires
+    )
+    return IssuedAccessToken(access_token=access, token=token)
+
+
+def revoke_access_token(access: AccessToken) -> None:
+    if access.revoked is None:
+        access.revoked = timezone.now()
+        access.save(update_fields=["revoked"])
+
+
+# --- account settings ------------------------------------------------------------
+
+NUMBER_LIMITS = {
+    "timeround": (0, 1440),
+    "nextproposalid": (1, 2_000_000_000),
+    "nextinvoiceid": (1, 2_000_000_000),
+    "nextcreditid": (1, 2_000_000_000),
+    "default_payment_terms": (0, 3650),
+}
+TEXT_FIELDS = (
+    "company_name",
+    "company_email",
+    "company_telephone",
+    "company_website",
+    "company_address",
+    "company_number",
+    "vat_number",
+    "bank_details",
+)
+
+
+@transaction.atomic
+def update_account_settings(**changes) -> AccountSettings:
+    """Change any of the account's settings; each value is checked before any is saved."""
+    account = AccountSettings.objects.select_for_update().get(pk=AccountSettings.load().pk)
+    errors: dict[str, str] = {}
+    for field_name, value in changes.items():
+        if field_name in NUMBER_LIMITS:
+            low, high = NUMBER_LIMITS[field_name]
+            if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+                errors[field_name] = f"{field_name} must be a whole number from {low} to {high}."
+                continue
+        elif field_name == "breakeven":
+            if not isinstance(value, Decimal) or value < 0 or value >= Decimal("1e12"):
+                errors[field_name] = "breakeven must be an amount of 0 or more."
+                continue
+            value = value.quantize(Decimal("0.01"))
+        elif field_name == "currency":
+            if value not in AccountSettings.CURRENCIES:
+                errors[field_name] = (
+                    f"currency must be one of: {', '.join(AccountSettings.CURRENCIES)}."
+                )
+                continue
+        elif field_name not in TEXT_FIELDS:
+            errors[field_name] = f"{field_name} is not a setting."
+            continue
+        setattr(account, field_name, value)
+    if errors:
+        raise ValidationError(errors)
+    account.full_clean(exclude=["logo"])
+    account.save()
+    return account
+
+
+def set_logo(upload: UploadedFile) -> AccountSettings:
+    account = AccountSettings.load()
+    old_name = account.logo.name
+    account.logo.save(upload.name, upload, save=True)
+    if old_name and old_name != account.logo.name:
+        account.logo.storage.delete(old_name)
+    return account
+
+
+def remove_logo() -> AccountSettings:
+    account = AccountSettings.load()
+    if account.logo:
+        account.logo.delete(save=True)
+    return account

@@ -1,0 +1,115 @@
+"""Who is calling the API.
+
+Three ways in, tried in order: Depot's account-wide `X-DEPOT-TOKEN` +
+`X-DEPOT-SECRET` headers, `Authorization: Bearer <token>` acting as one user, and
+the browser's own session (with its CSRF check). Whatever authenticates becomes an
+`ApiPrincipal` on `request.auth`; nothing that fails to authenticate gets further.
+"""
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.utils import timezone
+from ninja.security import APIKeyHeader, HttpBearer, SessionAuth
+
+from accounts.models import AccessToken, ApiCredential, User, hash_secret
+
+from .errors import ApiNotAllowed, ApiThrottled
+from .throttle import take_request_token
+
+LAST_USED_PRECISION = timedelta(minutes=1)
+
+
+@dataclass
+class ApiPrincipal:
+    credential: ApiCredential | None = None
+    user: User | None = None
+    via: str = "token"
+
+    @property
+    def rate_key(self) -> str:
+        if self.credential is not None:
+            return f"credential:{self.credential.pk}"
+        return f"user:{self.user.pk}"
+
+    def can(self, area: str) -> bool:
+        # Account-wide credentials open the whole account, as the spec warns.
+        if self.user is None:
+            return True
+        return self.user.can(area)
+
+    def require(self, area: str) -> None:
+        if not self.can(area):
+            raise ApiNotAllowed()
+
+
+def _touch_last_used(obj) -> None:
+    now = timezone.now()
+    if obj.last_used is None or now - obj.last_used > LAST_USED_PRECISION:
+        type(obj).objects.filter(pk=obj.pk).update(last_used=now)
+
+
+def _admit(request, principal: ApiPrincipal) -> ApiPrincipal:
+    state = take_request_token(principal.rate_key)
+    request.depot_ratelimit = state
+    if state is not None and not state.allowed:
+        raise ApiThrottled(state.retry_after)
+    return principal
+
+
+class DepotTokenAuth(APIKeyHeader):
+    """X-DEPOT-TOKEN with X-DEPOT-SECRET."""
+
+    param_name = "X-DEPOT-TOKEN"
+    openapi_description = "Send the account token here and its secret in X-DEPOT-SECRET."
+
+    def authenticate(self, request, key):
+        secret = request.headers.get("X-DEPOT-SECRET", "")
+        if not key or not secret:
+            return None
+        credential = ApiCredential.objects.filter(token=key).select_related("created_by").first()
+        if credential is None or not credential.is_usable or not credential.check_secret(secret):
+            return None
+        _touch_last_used(credential)
+        return _admit(request, ApiPrincipal(credential=credential, via="token"))
+
+
+class DepotSecretHeader(APIKeyHeader):
+    """Documents the secret header in the OpenAPI schema; DepotTokenAuth checks it."""
+
+    param_name = "X-DEPOT-SECRET"
+
+    def authenticate(self, request, key):
+        return None
+
+
+class UserBearerAuth(HttpBearer):
+    """Authorization: Bearer <access token>, acting as the token's user."""
+
+    def authenticate(self, request, token):
+        if not token:
+            return None
+        access = (
+            AccessToken.objects.filter(token_hash=hash_secret(token)).select_related("user").first()
+        )
+        if access is None or not access.is_usable:
+            return None
+        _touch_last_used(access)
+        return _admit(request, ApiPrincipal(user=access.user, via="bearer"))
+
+
+class BrowserSessionAuth(SessionAuth):
+    """The signed-in browser may call the API too (CSRF checked by ninja)."""
+
+    def authenticate(self, request, key):
+        user = super().authenticate(request, key)
+        if not user or not user.is_active:
+            return None
+        return _admit(request, ApiPrincipal(user=user, via="session"))
+
+
+def principal(request) -> ApiPrincipal:
+    return request.auth
+
+
+API_AUTH = [DepotTokenAuth(), DepotSecretHeader(), UserBearerAuth(), BrowserSessionAuth()]

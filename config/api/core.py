@@ -1,0 +1,132 @@
+"""The one NinjaAPI instance: auth, Depot's error shapes, and every app's router."""
+
+import logging
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+
+from .auth import API_AUTH
+from .errors import ApiError, ApiNotAllowed, ApiNotFound, ApiThrottled, ApiValidationError
+from .rendering import error_response, not_found_response
+
+logger = logging.getLogger("docket.api")
+
+DESCRIPTION = """
+Docket speaks the Depot API. Every resource answers at `/api/v1/<resource>.json`,
+`.xml`, or with no suffix (JSON). Authenticate with the `X-DEPOT-TOKEN` and
+`X-DEPOT-SECRET` headers (create a pair under Settings → API credentials, or with
+`manage.py apikey --name NAME`), or with `Authorization: Bearer <token>` to act as
+one user.
+
+Bodies may be form data (urlencoded or multipart) or JSON. Lists take `rows`
+(default 10, max 1000), `start`, `order` and `orderasc`, and answer
+`{"error": false, "rows": [...], "total": N}`. Writes answer `{"error": false, "id": ID}`.
+Validation errors are 400 with `errors`, an unknown id is 404 with an empty body,
+credentials that don't authenticate get 403 and a call the credential may not make 401.
+Each credential may make 60 requests a minute on average (429 beyond that; see the
+`X-RateLimit-*` headers).
+"""
+
+api = NinjaAPI(
+    title="Docket API (Depot compatible)",
+    version="1",
+    description=DESCRIPTION,
+    auth=API_AUTH,
+    urls_namespace="api",
+    docs_url="/docs",
+    openapi_url="/openapi",
+)
+
+
+@api.exception_handler(ApiValidationError)
+def on_validation_error(request, exc: ApiValidationError):
+    return error_response(request, 400, exc.msg, exc.errors)
+
+
+@api.exception_handler(DjangoValidationError)
+def on_service_validation_error(request, exc: DjangoValidationError):
+    return error_response(request, 400, "Validation errors", validation_sentences(exc))
+
+
+@api.exception_handler(ApiNotFound)
+def on_not_found(request, exc):
+    return not_found_response()
+
+
+@api.exception_handler(Http404)
+def on_http404(request, exc):
+    return not_found_response()
+
+
+@api.exception_handler(ApiNotAllowed)
+def on_not_allowed(request, exc: ApiNotAllowed):
+    return error_response(request, 401, exc.msg)
+
+
+@api.exception_handler(ApiThrottled)
+def on_throttled(request, exc: ApiThrottled):
+    response = error_response(request, 429, str(exc))
+    response["Retry-After"] = str(exc.wait_seconds)
+    return response
+
+
+@api.exception_handler(ApiError)
+def on_api_error(request, exc: ApiError):
+    return error_response(request, exc.status, getattr(exc, "msg", str(exc)))
+
+
+@api.exception_handler(AuthenticationError)
+def on_authentication_error(request, exc):
+    return error_response(request, 403, "The credentials did not authenticate.")
+
+
+@api.exception_handler(NinjaValidationError)
+def on_ninja_validation_error(request, exc: NinjaValidationError):
+    errors = []
+    for error in exc.errors:
+        location = ".".join(str(part) for part in error.get("loc", ())[1:]) or "request"
+        errors.append(f"{location}: {error.get('msg', 'is invalid')}.")
+    return error_response(request, 400, "Validation errors", errors)
+
+
+@api.exception_handler(HttpError)
+def on_http_error(request, exc: HttpError):
+    return error_response(request, exc.status_code, str(exc))
+
+
+@api.exception_handler(Exception)
+def on_unexpected_error(request, exc: Exception):
+    logger.exception("Unhandled API error on %s %s", request.method, request.path)
+    return error_response(request, 500, "System error")
+
+
+def validation_sentences(exc: DjangoValidationError) -> list[str]:
+    """Django's ValidationError as sentences that each name their field."""
+    if not hasattr(exc, "error_dict"):
+        return list(exc.messages)
+    sentences = []
+    for field_name, errors in exc.message_dict.items():
+        for message in errors:
+            if field_name == "__all__" or field_name.lower() in message.lower():
+                sentences.append(message)
+            else:
+                sentences.append(f"{field_name}: {message}")
+    return sentences
+
+
+def _register_routers():
+    from accounts.api import router as accounts_router
+    from accounts.api import settings_router
+    from billing.api import router as billing_router
+    from projects.api import router as projects_router
+
+    api.add_router("/", accounts_router)
+    api.add_router("/settings", settings_router)
+    api.add_router("/settings", billing_router)
+    api.add_router("/settings", projects_router)
+
+
+_register_routers()

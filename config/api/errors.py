@@ -1,0 +1,49 @@
+"""Exceptions an API endpoint raises; `config.api.core` turns each into Depot's answer."""
+
+
+class ApiError(Exception):
+    status = 400
+
+
+class ApiValidationError(ApiError):
+    """400 with `{"error": true, "msg": "Validation errors", "errors": [...]}`."""
+
+    status = 400
+
+    def __init__(self, errors: list[str] | str, msg: str = "Validation errors"):
+        self.errors = [errors] if isinstance(errors, str) else list(errors)
+        self.msg = msg
+        super().__init__("; ".join(self.errors))
+
+
+class ApiNotFound(ApiError):
+    """404 with an empty body, as the spec says."""
+
+    status = 404
+
+
+class ApiNotAllowed(ApiError):
+    """Authenticated but not permitted. The spec answers 401 for this (and 403 for
+    credentials that don't authenticate), the reverse of common HTTP usage."""
+
+    status = 401
+
+    def __init__(self, msg: str = "You do not have permission to do this."):
+        self.msg = msg
+        super().__init__(msg)
+
+
+class ApiConflict(ApiError):
+    status = 409
+
+    def __init__(self, msg: str):
+        self.msg = msg
+        super().__init__(msg)
+
+
+class ApiThrottled(ApiError):
+    status = 429
+
+    def __init__(self, wait_seconds: int):
+        self.wait_seconds = wait_seconds
+        super().__init__(f"Request was throttled. Expected available in {wait_seconds} seconds.")

@@ -1,0 +1,36 @@
+from django.http import HttpResponse
+
+API_PREFIX = "/api/v1/"
+SUFFIXES = {".json": "json", ".xml": "xml"}
+
+
+class DepotApiMiddleware:
+    """Depot picks the response format from the URL (`contacts.json`,
+    `contacts/5.xml`). The suffix is taken off here, before URL resolution, so each
+    route is declared once; views read `request.depot_format`.
+
+    It also keeps API failures in Depot's shapes: a 404 has an empty body whoever
+    raised it, and every authenticated response carries the rate-limit headers.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        path = request.path_info
+        if not path.startswith(API_PREFIX):
+            return self.get_response(request)
+        request.depot_format = "json"
+        for suffix, fmt in SUFFIXES.items():
+            if path.endswith(suffix):
+                request.depot_format = fmt
+                request.path_info = path[: -len(suffix)]
+                break
+        response = self.get_response(request)
+        if response.status_code == 404 and response.get("Content-Type", "").startswith("text/html"):
+            response = HttpResponse(status=404, content_type="application/json")
+        state = getattr(request, "depot_ratelimit", None)
+        if state is not None:
+            for header, value in state.headers().items():
+                response[header] = value
+        return response

@@ -1,0 +1,342 @@
+"""Reading Depot requests: bodies in any of the three encodings, typed fields with
+error sentences that name the field, and the list parameters every resource shares."""
+
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.http import QueryDict
+from django.http.multipartparser import MultiPartParserError
+
+from .errors import ApiValidationError
+
+TRUE_WORDS = {"1", "true", "yes", "on", "y", "t"}
+FALSE_WORDS = {"0", "false", "no", "off", "n", "f", ""}
+
+
+def request_data(request) -> dict[str, Any]:
+    """The body's fields as a plain dict, whatever the method and encoding.
+
+    Django only parses form bodies for POST, but the official PHP kit sends
+    multipart for PATCH and DELETE too, so for those we borrow the POST parser.
+    Uploaded files are left in `request.FILES`.
+    """
+    if hasattr(request, "_depot_data"):
+        return request._depot_data
+    content_type = request.META.get("CONTENT_TYPE", "").split(";")[0].strip().lower()
+    data: dict[str, Any] = {}
+    if content_type == "application/json":
+        try:
+            body = json.loads(request.body or b"{}")
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise ApiValidationError("The request body is not valid JSON.") from exc
+        if not isinstance(body, dict):
+            raise ApiValidationError("The request body must be a JSON object.")
+        data = body
+    elif content_type in ("multipart/form-data", "application/x-www-form-urlencoded"):
+        method = request.method
+        try:
+            if method != "POST":
+                request.method = "POST"
+                if hasattr(request, "_post"):
+                    del request._post
+                    del request._files
+            request._load_post_and_files()
+            form = request.POST
+        except MultiPartParserError as exc:
+            raise ApiValidationError("The multipart body could not be read.") from exc
+        finally:
+            request.method = method
+        data = _querydict_to_dict(form)
+    elif request.body and content_type not in ("", "application/octet-stream"):
+        # Some clients send urlencoded bodies without a content type header.
+        data = _querydict_to_dict(QueryDict(request.body, encoding="utf-8"))
+    request._depot_data = data
+    return data
+
+
+def _querydict_to_dict(qd: QueryDict) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for key in qd:
+        values = qd.getlist(key)
+        clean_key = key[:-2] if key.endswith("[]") else key
+        result[clean_key] = values if key.endswith("[]") or len(values) > 1 else values[0]
+    return result
+
+
+def parse_bool(value) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int):
+        return value != 0
+    text = str(value).strip().lower()
+    if text in TRUE_WORDS:
+        return True
+    if text in FALSE_WORDS:
+        return False
+    raise ValueError("must be true or false (1/0, yes/no)")
+
+
+def parse_int(value) -> int:
+    if isinstance(value, bool):
+        raise ValueError("must be a whole number")
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    text = str(value).strip()
+    try:
+        return int(text)
+    except ValueError:
+        try:
+            number = Decimal(text)
+        except InvalidOperation:
+            raise ValueError("must be a whole number") from None
+        if number != number.to_integral_value():
+            raise ValueError("must be a whole number") from None
+        return int(number)
+
+
+def parse_decimal(value) -> Decimal:
+    if isinstance(value, bool):
+        raise ValueError("must be a number")
+    try:
+        number = Decimal(str(value).strip())
+    except InvalidOperation:
+        raise ValueError("must be a number") from None
+    if not number.is_finite():
+        raise ValueError("must be a number")
+    return number
+
+
+def parse_date(value) -> date:
+    """Epoch seconds (Depot's own format) or an ISO 8601 date/datetime."""
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    text = str(value).strip()
+    if text.lstrip("-").isdigit():
+        try:
+            return datetime.fromtimestamp(int(text), tz=UTC).date()
+        except (OverflowError, OSError, ValueError):
+            raise ValueError("is out of range") from None
+    try:
+        return date.fromisoformat(text[:10])
+    except ValueError:
+        raise ValueError("must be a date (YYYY-MM-DD) or a Unix timestamp") from None
+
+
+def parse_json(value):
+    """A field the spec calls "a JSON encoded string" may come as the string or, in a
+    JSON body, as the value itself."""
+    if isinstance(value, str):
+        try:
+            return json.loads(value)
+        except ValueError:
+            raise ValueError("must be valid JSON") from None
+    return value
+
+
+def parse_email(value) -> str:
+    text = str(value).strip().lower()
+    try:
+        validate_email(text)
+    except ValidationError:
+        raise ValueError("must be a valid email address") from None
+    return text
+
+
+def parse_id_list(value) -> list[int]:
+    """A comma separated list of ids ("1,2,3"), or a JSON/array list of them."""
+    if isinstance(value, list | tuple):
+        items = list(value)
+    else:
+        text = str(value).strip()
+        if text.startswith("["):
+            items = parse_json(text)
+        else:
+            items = [part for part in text.split(",") if part.strip()]
+    result = []
+    for item in items:
+        number = parse_int(item)
+        if number <= 0:
+            raise ValueError("must be a comma separated list of ids")
+        result.append(number)
+    return result
+
+
+PARSERS = {
+    "str": lambda v: "" if v is None else str(v).strip(),
+    "bool": parse_bool,
+    "int": parse_int,
+    "decimal": parse_decimal,
+    "date": parse_date,
+    "json": parse_json,
+    "email": parse_email,
+    "idlist": parse_id_list,
+}
+
+OPENAPI_TYPES = {
+    "str": {"type": "string"},
+    "bool": {"type": "boolean"},
+    "int": {"type": "integer"},
+    "decimal": {"type": "number"},
+    "date": {"type": "string", "description": "YYYY-MM-DD or a Unix timestamp"},
+    "json": {"type": "string", "description": "JSON encoded"},
+    "email": {"type": "string", "format": "email"},
+    "idlist": {"type": "string", "description": "comma separated ids"},
+}
+
+
+@dataclass
+class Field:
+    kind: str = "str"
+    required: bool = False
+    max_length: int | None = None
+    min_value: Any = None
+    max_value: Any = None
+    choices: tuple | None = None
+    help: str = ""
+
+
+@dataclass
+class Fields:
+    """A resource's writable fields, used both to validate input and to document it."""
+
+    spec: dict[str, Field] = field(default_factory=dict)
+
+    def __init__(self, **spec: Field):
+        self.spec = spec
+
+    def clean(self, data: dict, *, partial: bool) -> dict[str, Any]:
+        """Typed values for the fields present; raises ApiValidationError listing
+        every problem at once. With `partial` (PATCH) required fields may be absent."""
+        cleaned: dict[str, Any] = {}
+        errors: list[str] = []
+        for name, spec in self.spec.items():
+            if name not in data:
+                if spec.required and not partial:
+                    errors.append(f"{name} is required.")
+                continue
+            raw = data[name]
+            if spec.required and (raw is None or (isinstance(raw, str) and not raw.strip())):
+                errors.append(f"{name} is required.")
+                continue
+            try:
+                value = PARSERS[spec.kind](raw)
+            except ValueError as exc:
+                errors.append(f"{name} {exc}.")
+                continue
+            too_long = spec.max_length is not None and isinstance(value, str)
+            if too_long and len(value) > spec.max_length:
+                errors.append(f"{name} must be at most {spec.max_length} characters.")
+                continue
+            if spec.min_value is not None and value < spec.min_value:
+                errors.append(f"{name} must be at least {spec.min_value}.")
+                continue
+            if spec.max_value is not None and value > spec.max_value:
+                errors.append(f"{name} must be at most {spec.max_value}.")
+                continue
+            if spec.choices is not None and value not in spec.choices:
+                options = ", ".join(str(choice) for choice in spec.choices)
+                errors.append(f"{name} must be one of: {options}.")
+                continue
+            cleaned[name] = value
+        if errors:
+            raise ApiValidationError(errors)
+        return cleaned
+
+    def openapi_body(self) -> dict:
+        """An OpenAPI requestBody for the docs: the same fields as form data or JSON."""
+        properties = {}
+        for name, spec in self.spec.items():
+            prop = dict(OPENAPI_TYPES[spec.kind])
+            if spec.help:
+                prop["description"] = spec.help
+            if spec.choices:
+                prop["enum"] = list(spec.choices)
+            properties[name] = prop
+        required = [name for name, spec in self.spec.items() if spec.required]
+        schema = {"type": "object", "properties": properties}
+        if required:
+            schema["required"] = required
+        return {
+            "requestBody": {
+                "content": {
+                    media: {"schema": schema}
+                    for media in (
+                        "application/x-www-form-urlencoded",
+                        "multipart/form-data",
+                        "application/json",
+                    )
+                }
+            }
+        }
+
+
+@dataclass
+class ListParams:
+    rows: int
+    start: int
+    order: str
+    ascending: bool
+    query: QueryDict
+
+    @property
+    def order_prefix(self) -> str:
+        return "" if self.ascending else "-"
+
+    def page(self, queryset):
+        return queryset[self.start : self.start + self.rows]
+
+
+MAX_ROWS = 1000
+
+
+def list_params(request, orderings: dict[str, str | tuple], default_order: str) -> ListParams:
+    """`rows`, `start`, `order`, `orderasc` as the spec defines them. `orderings` maps
+    each order key clients may send to the model field(s) it sorts by; any other key
+    is a 400 rather than a crash or a silent default."""
+    query = request.GET
+    errors = []
+    rows, start = 10, 0
+    try:
+        rows = parse_int(query.get("rows", 10))
+        if rows < 1:
+            raise ValueError
+        rows = min(rows, MAX_ROWS)
+    except ValueError:
+        errors.append(f"rows must be a whole number between 1 and {MAX_ROWS}.")
+    try:
+        start = parse_int(query.get("start", 0))
+        if start < 0:
+            raise ValueError
+    except ValueError:
+        errors.append("start must be a whole number of at least 0.")
+    order = query.get("order") or default_order
+    if order not in orderings:
+        errors.append(f"order must be one of: {', '.join(sorted(orderings))}.")
+    ascending = True
+    if "orderasc" in query:
+        try:
+            ascending = parse_bool(query["orderasc"])
+        except ValueError:
+            errors.append("orderasc must be true or false.")
+    if errors:
+        raise ApiValidationError(errors)
+    return ListParams(rows=rows, start=start, order=order, ascending=ascending, query=query)
+
+
+def order_queryset(queryset, params: ListParams, orderings: dict[str, str | tuple]):
+    fields = orderings[params.order]
+    if isinstance(fields, str):
+        fields = (fields,)
+    # The primary key last keeps pages stable when the sort key has ties.
+    ordering = [params.order_prefix + name for name in fields]
+    ordering.append(params.order_prefix + "pk")
+    return queryset.order_by(*ordering)

@@ -1,0 +1,105 @@
+"""Depot's response envelopes, rendered as JSON or XML by the URL's suffix."""
+
+import json
+from datetime import date, datetime
+from decimal import Decimal
+from xml.sax.saxutils import escape
+
+from django.http import HttpResponse
+
+
+def response_format(request) -> str:
+    return getattr(request, "depot_format", "json")
+
+
+def _jsonable(value):
+    if isinstance(value, Decimal):
+        # Numbers, not strings, as in the spec's examples: 250 rather than "250.00".
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
+def render_json(data) -> bytes:
+    return json.dumps(data, default=_jsonable, ensure_ascii=False).encode()
+
+
+def _xml_scalar(value) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, Decimal):
+        return str(_jsonable(value))
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return escape(str(value))
+
+
+def _xml_element(name: str, value, indent: int, out: list[str]) -> None:
+    pad = "   " * indent
+    if value is None:
+        out.append(f'{pad}<{name} null="true" />')
+    elif isinstance(value, dict):
+        if not value:
+            out.append(f"{pad}<{name} />")
+            return
+        out.append(f"{pad}<{name}>")
+        for key in sorted(value):
+            _xml_element(str(key), value[key], indent + 1, out)
+        out.append(f"{pad}</{name}>")
+    elif isinstance(value, list | tuple):
+        if not value:
+            out.append(f"{pad}<{name} />")
+            return
+        out.append(f"{pad}<{name}>")
+        for item in value:
+            _xml_element("item", item, indent + 1, out)
+        out.append(f"{pad}</{name}>")
+    else:
+        text = _xml_scalar(value)
+        out.append(f"{pad}<{name}>{text}</{name}>" if text != "" else f"{pad}<{name} />")
+
+
+def render_xml(data: dict) -> bytes:
+    out = ['<?xml version="1.0" encoding="UTF-8"?>', "<response>"]
+    for key in sorted(data):
+        _xml_element(str(key), data[key], 1, out)
+    out.append("</response>")
+    return ("\n".join(out) + "\n").encode()
+
+
+def depot_response(request, data: dict, status: int = 200) -> HttpResponse:
+    if response_format(request) == "xml":
+        return HttpResponse(
+            render_xml(data), status=status, content_type="application/xml; charset=utf-8"
+        )
+    return HttpResponse(
+        render_json(data), status=status, content_type="application/json; charset=utf-8"
+    )
+
+
+def list_response(request, rows: list, total: int) -> HttpResponse:
+    return depot_response(request, {"error": False, "rows": rows, "total": total})
+
+
+def item_response(request, row: dict) -> HttpResponse:
+    return depot_response(request, {"error": False, "rows": [row]})
+
+
+def id_response(request, object_id, status: int = 200) -> HttpResponse:
+    return depot_response(request, {"error": False, "id": object_id}, status=status)
+
+
+def ok_response(request, **extra) -> HttpResponse:
+    return depot_response(request, {"error": False, **extra})
+
+
+def error_response(request, status: int, msg: str, errors: list[str] | None = None):
+    body = {"error": True, "msg": msg}
+    if errors is not None:
+        body["errors"] = errors
+    return depot_response(request, body, status=status)
+
+
+def not_found_response() -> HttpResponse:
+    return HttpResponse(status=404, content_type="application/json")

@@ -1,0 +1,39 @@
+"""Depot's settings resource for activity types."""
+
+from ninja import Router
+
+from accounts.api import require_staff_reader
+from accounts.models import AccountSettings
+from accounts.schemas import VALUE_JSON
+from config.api.auth import principal
+from config.api.params import request_data
+from config.api.rendering import depot_response, ok_response
+
+from . import services
+from .models import ActivityType
+
+router = Router(tags=["settings"])
+
+
+@router.get("/activitytypes", summary="View activity types")
+def list_activity_types(request):
+    require_staff_reader(request)
+    rows = [{"id": str(t.id), "name": t.name} for t in ActivityType.objects.all()]
+    account = AccountSettings.load()
+    return depot_response(
+        request,
+        {"error": False, "rows": rows, "total": len(rows), "nextid": account.nextactivitytypeid},
+    )
+
+
+@router.patch(
+    "/activitytypes",
+    summary="Replace the activity types",
+    description='`value`: `{"nextid": 101, "tasks": [{"id": "1", "name": "Administration"}]}`',
+    openapi_extra=VALUE_JSON.openapi_body(),
+)
+def update_activity_types(request):
+    principal(request).require("settings")
+    value = VALUE_JSON.clean(request_data(request), partial=False)["value"]
+    services.replace_activity_types(value)
+    return ok_response(request)

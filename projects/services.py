@@ -1,0 +1,108 @@
+"""Writes for projects' reference data: activity types."""
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from accounts.models import AccountSettings
+
+from .models import ActivityType
+
+
+def _clean_name(value) -> str:
+    name = "" if value is None else str(value).strip()
+    if not name:
+        raise ValidationError("name is required.")
+    if len(name) > 100:
+        raise ValidationError("name must be at most 100 characters.")
+    return name
+
+
+def _take_next_id(account: AccountSettings) -> int:
+    highest = ActivityType.objects.order_by("-id").values_list("id", flat=True).first() or 0
+    new_id = max(account.nextactivitytypeid, highest + 1)
+    account.nextactivitytypeid = new_id + 1
+    account.save(update_fields=["nextactivitytypeid"])
+    return new_id
+
+
+@transaction.atomic
+def save_activity_type(instance: ActivityType | None, *, name) -> ActivityType:
+    name = _clean_name(name)
+    if instance is None:
+        account = AccountSettings.objects.select_for_update().get(pk=AccountSettings.load().pk)
+        instance = ActivityType(id=_take_next_id(account))
+    instance.name = name
+    instance.save()
+    return instance
+
+
+def delete_activity_type(instance: ActivityType) -> None:
+    from django.db.models import ProtectedError
+
+    try:
+        instance.delete()
+    except ProtectedError as exc:
+        raise ValidationError(
+            f"{instance} is used by {len(exc.protected_objects)} record(s) and can't be deleted."
+        ) from exc
+
+
+@transaction.atomic
+def replace_activity_types(value) -> None:
+    """Depot's PATCH: `{"nextid": N, "tasks": [{"id", "name"}, ...]}`. Listed ids are
+    kept or created, unlisted ones removed, rows without an id take the next id."""
+    if not isinstance(value, dict) or not isinstance(value.get("tasks"), list):
+        raise ValidationError('value must be an object with a "tasks" list (and "nextid").')
+    errors, wanted, seen = [], [], set()
+    for index, task in enumerate(value["tasks"], start=1):
+        if not isinstance(task, dict):
+            errors.append(f"tasks item {index} must be an object.")
+            continue
+        try:
+            name = _clean_name(task.get("name"))
+        except ValidationError as exc:
+            errors.extend(f"tasks item {index}: {message}" for message in exc.messages)
+            continue
+        task_id = task.get("id")
+        if task_id not in (None, ""):
+            try:
+                task_id = int(str(task_id))
+                if task_id <= 0:
+                    raise ValueError
+            except ValueError:
+                errors.append(f"tasks item {index}: id must be a positive whole number.")
+                continue
+            if task_id in seen:
+                errors.append(f"tasks item {index}: id {task_id} is repeated.")
+                continue
+            seen.add(task_id)
+        else:
+            task_id = None
+        wanted.append((task_id, name))
+    next_id = value.get("nextid")
+    if next_id is not None:
+        try:
+            next_id = int(str(next_id))
+            if next_id <= 0:
+                raise ValueError
+        except ValueError:
+            errors.append("nextid must be a positive whole number.")
+    if errors:
+        raise ValidationError(errors)
+    account = AccountSettings.objects.select_for_update().get(pk=AccountSettings.load().pk)
+    if next_id is not None:
+        highest = max(seen, default=0)
+        if next_id <= highest:
+            raise ValidationError(f"nextid must be greater than the highest id ({highest}).")
+        account.nextactivitytypeid = next_id
+        account.save(update_fields=["nextactivitytypeid"])
+    for obj in ActivityType.objects.exclude(id__in=seen):
+        delete_activity_type(obj)
+    for task_id, name in wanted:
+        if task_id is None:
+            ActivityType.objects.create(id=_take_next_id(account), name=name)
+        else:
+            ActivityType.objects.update_or_create(id=task_id, defaults={"name": name})
+    if seen and account.nextactivitytypeid <= max(seen):
+        account.nextactivitytypeid = max(seen) + 1
+        account.save(update_fields=["nextactivitytypeid"])
