@@ -39,7 +39,7 @@ class UserManager(BaseUserManager):
     def create_superuser(self, email, password=None, **extra):
         extra.setdefault("is_staff", True)
         extra.setdefault("is_superuser", True)
-        extra.setdefault("name", email.split("@")[0])
+        extra.setdefault("name", (email or "").split("@")[0].lower())
         return self._create_user(email, password, **extra)
 
 
@@ -76,7 +76,9 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
-    REQUIRED_FIELDS = ["name"]
+    # Empty so `createsuperuser --noinput` works with just email and password;
+    # the manager derives a name from the email.
+    REQUIRED_FIELDS: list[str] = []
 
     class Meta:
         ordering = ["name"]

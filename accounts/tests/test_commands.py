@@ -1,0 +1,81 @@
+import json
+from decimal import Decimal
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from accounts.models import AccessToken, AccountSettings, ApiCredential, User, hash_secret
+from billing.models import ChargeRate, LedgerCategory, TaxCode
+from projects.models import ActivityType
+
+pytestmark = pytest.mark.django_db
+
+
+def run(*args) -> str:
+    out = StringIO()
+    call_command(*args, stdout=out)
+    return out.getvalue()
+
+
+def test_apikey_prints_one_json_line_and_stores_only_a_hash():
+    output = run("apikey", "--name", "Zapier")
+    assert output.count("\n") <= 1
+    printed = json.loads(output)
+    credential = ApiCredential.objects.get(token=printed["token"])
+    assert credential.name == "Zapier"
+    assert printed["secret"] not in (credential.secret_hash, "")
+    assert credential.secret_hash == hash_secret(printed["secret"])
+    assert len(printed["secret"]) >= 43  # 32 random bytes, base64url
+
+
+def test_apikey_credentials_authenticate_against_the_api(client):
+    printed = json.loads(run("apikey", "--name", "Script"))
+    response = client.get(
+        "/api/v1/me.json",
+        headers={"X-DEPOT-TOKEN": printed["token"], "X-DEPOT-SECRET": printed["secret"]},
+    )
+    assert response.status_code == 200
+    assert response.json()["rows"][0]["credential"]["name"] == "Script"
+
+
+def test_apikey_for_a_user_prints_a_bearer_token(client, admin_user):
+    printed = json.loads(run("apikey", "--name", "CLI", "--user", admin_user.email))
+    assert AccessToken.objects.get(user=admin_user).token_hash == hash_secret(
+        printed["access_token"]
+    )
+    response = client.get(
+        "/api/v1/me.json", headers={"Authorization": f"Bearer {printed['access_token']}"}
+    )
+    assert response.json()["rows"][0]["user"]["id"] == admin_user.email
+
+
+def test_apikey_for_an_unknown_user_fails_clearly():
+    with pytest.raises(CommandError, match="No user with email"):
+        run("apikey", "--name", "CLI", "--user", "ghost@studio.test")
+
+
+def test_seed_demo_loads_an_account_once():
+    output = run("seed_demo", "--if-empty")
+    assert "demo@docket.test" in output
+    demo = User.objects.get(email="demo@docket.test")
+    assert demo.check_password("docket-demo") and demo.is_superuser
+    assert User.objects.filter(type=User.Type.COLLABORATOR).count() == 1
+    assert TaxCode.objects.get(code="001").rate == Decimal("0.2")
+    assert LedgerCategory.objects.count() == 6
+    assert ChargeRate.objects.get(name="Consultancy rate").rate == 150
+    assert ActivityType.objects.filter(name="Design").exists()
+    assert AccountSettings.load().company_name == "Northwind Studio"
+
+    users_before = User.objects.count()
+    assert "skipped" in run("seed_demo", "--if-empty")
+    assert User.objects.count() == users_before
+
+
+def test_createsuperuser_needs_only_email_and_password(monkeypatch):
+    monkeypatch.setenv("DJANGO_SUPERUSER_EMAIL", "Boss@Studio.test")
+    monkeypatch.setenv("DJANGO_SUPERUSER_PASSWORD", "a-long-password-1")
+    call_command("createsuperuser", "--noinput", stdout=StringIO())
+    boss = User.objects.get(email="boss@studio.test")
+    assert boss.is_superuser and boss.check_password("a-long-password-1")
+    assert boss.name == "boss"
