@@ -1,5 +1,10 @@
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, SetPasswordForm
+from django.core.exceptions import ValidationError
+
+from config.api.params import parse_id_list
+
+from .models import PERMISSION_AREAS, User
 
 
 class EmailAuthenticationForm(AuthenticationForm):
@@ -16,3 +21,100 @@ class StyledPasswordResetForm(PasswordResetForm):
 
 class StyledSetPasswordForm(SetPasswordForm):
     pass
+
+
+class UserForm(forms.Form):
+    """Adds or edits a user; the rules live in accounts.services."""
+
+    name = forms.CharField(max_length=150)
+    email = forms.EmailField(max_length=254)
+    jobtitle = forms.CharField(label="Job title", max_length=150, required=False)
+    telephone = forms.CharField(max_length=50, required=False)
+    restricted = forms.BooleanField(
+        label="Restricted: can only use the areas ticked below", required=False
+    )
+    permissions = forms.MultipleChoiceField(
+        label="Areas",
+        choices=list(PERMISSION_AREAS.items()),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    jobs = forms.CharField(
+        label="Job numbers",
+        required=False,
+        help_text="Comma separated numbers of the jobs they may work on.",
+    )
+    address_line1 = forms.CharField(label="Address line 1", max_length=200, required=False)
+    address_line2 = forms.CharField(label="Address line 2", max_length=200, required=False)
+    address_city = forms.CharField(label="City", max_length=100, required=False)
+    address_postcode = forms.CharField(label="Postcode", max_length=20, required=False)
+    address_country = forms.CharField(label="Country", max_length=100, required=False)
+
+    ADDRESS_FIELDS = (
+        "address_line1",
+        "address_line2",
+        "address_city",
+        "address_postcode",
+        "address_country",
+    )
+
+    def __init__(self, *args, collaborator: bool, with_address: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.collaborator = collaborator
+        if collaborator:
+            del self.fields["restricted"]
+            del self.fields["permissions"]
+        else:
+            del self.fields["jobs"]
+        if not with_address:
+            for name in self.ADDRESS_FIELDS:
+                del self.fields[name]
+
+    def clean_jobs(self):
+        raw = self.cleaned_data.get("jobs", "")
+        try:
+            return parse_id_list(raw) if raw.strip() else []
+        except ValueError:
+            raise forms.ValidationError(
+                "Enter job numbers separated by commas, e.g. 12, 15."
+            ) from None
+
+    def service_fields(self) -> dict:
+        data = dict(self.cleaned_data)
+        if self.collaborator:
+            data["collaborator"] = True
+        else:
+            data["collaborator"] = False
+            restricted = data.pop("restricted", False)
+            permissions = data.pop("permissions", [])
+            data["restrictions"] = permissions if restricted else []
+            data["restricted"] = restricted
+        return data
+
+    @classmethod
+    def initial_for(cls, user: User) -> dict:
+        return {
+            "name": user.name,
+            "email": user.email,
+            "jobtitle": user.jobtitle,
+            "telephone": user.telephone,
+            "restricted": user.restricted,
+            "permissions": user.permissions,
+            "jobs": ", ".join(str(job) for job in user.collaborator_jobs),
+            **{name: getattr(user, name) for name in cls.ADDRESS_FIELDS},
+        }
+
+
+def add_service_errors(form: forms.Form, exc: ValidationError, aliases=None) -> None:
+    """Show a service's ValidationError on the form, each message on its field
+    (`aliases` maps a service's field name to the form's)."""
+    aliases = aliases or {}
+    if hasattr(exc, "error_dict"):
+        for field_name, messages in exc.message_dict.items():
+            field_name = aliases.get(field_name, field_name)
+            target = field_name if field_name in form.fields else None
+            for message in messages:
+                form.add_error(target, message)
+    else:
+        for message in exc.messages:
+            form.add_error(None, message)

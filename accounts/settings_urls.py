@@ -1,3 +1,22 @@
+from django.urls import path
+
+from billing.views import CHARGE_RATES, LEDGERS, TAX_CODES
+from projects.views import ACTIVITY_TYPES
+
+from . import settings_views
+
 app_name = "settings"
 
-urlpatterns = []
+urlpatterns = [
+    path("", settings_views.settings_index, name="index"),
+    path("company/", settings_views.company_details, name="company"),
+    path("numbering/", settings_views.numbering, name="numbering"),
+    path("logo/", settings_views.logo, name="logo"),
+    path("logo/remove/", settings_views.logo_remove, name="logo-remove"),
+    path("api/", settings_views.api_credentials, name="api"),
+    path("api/<int:pk>/revoke/", settings_views.api_credential_revoke, name="api-revoke"),
+    *TAX_CODES.urls(),
+    *LEDGERS.urls(),
+    *CHARGE_RATES.urls(),
+    *ACTIVITY_TYPES.urls(),
+]

@@ -1,11 +1,18 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
+from . import views
 from .forms import EmailAuthenticationForm, StyledPasswordResetForm, StyledSetPasswordForm
 
 app_name = "accounts"
 
 urlpatterns = [
+    path("users/", views.user_list, name="user_list"),
+    path("users/add/<kind>/", views.user_create, name="user_create"),
+    path("users/<int:pk>/", views.user_edit, name="user_edit"),
+    path("users/<int:pk>/active/", views.user_set_active, name="user_set_active"),
+    path("users/<int:pk>/delete/", views.user_delete, name="user_delete"),
+    path("users/<int:pk>/invite/", views.user_invite, name="user_invite"),
     path(
         "login/",
         auth_views.LoginView.as_view(

@@ -1,7 +1,30 @@
-from django.shortcuts import render
-from django.utils import timezone
+import json
 
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+from django_tables2 import RequestConfig
+
+from . import services
+from .forms import UserForm, add_service_errors
 from .models import User
+from .queries import users_for_list
+from .tables import UserTable
+
+SERVICE_ALIASES = {"restrictions": "permissions", "address": "address_line1"}
+
+
+def require_area(request, area: str) -> None:
+    if not request.user.can(area):
+        raise PermissionDenied
+
+
+def htmx_events(response: HttpResponse, **events) -> HttpResponse:
+    response["HX-Trigger"] = json.dumps(events)
+    return response
 
 
 def dashboard(request):
@@ -13,3 +36,125 @@ def dashboard(request):
         "team_count": User.objects.filter(is_active=True).count(),
     }
     return render(request, "dashboard.html", context)
+
+
+def user_list(request):
+    require_area(request, "users")
+    filters = {
+        "search": request.GET.get("search", ""),
+        "type": request.GET.get("type", ""),
+        "inactive": request.GET.get("inactive") == "1",
+    }
+    users = users_for_list(
+        search=filters["search"],
+        user_type=filters["type"],
+        include_inactive=filters["inactive"],
+    )
+    table = UserTable(users)
+    RequestConfig(request, paginate={"per_page": 25}).configure(table)
+    context = {"table": table, "filters": filters, "nav_section": "users"}
+    template = "accounts/user_list.html"
+    # The search box, filters and sort links swap only the table.
+    if request.htmx and request.htmx.target == "users":
+        template += "#users-table"
+    return render(request, template, context)
+
+
+def user_create(request, kind: str):
+    require_area(request, "users")
+    if kind not in ("standard", "collaborator"):
+        raise Http404
+    collaborator = kind == "collaborator"
+    form = UserForm(request.POST or None, collaborator=collaborator)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = services.create_user(invited_by=request.user, **form.service_fields())
+        except ValidationError as exc:
+            add_service_errors(form, exc, SERVICE_ALIASES)
+        else:
+            response = HttpResponse(status=204)
+            return htmx_events(
+                response,
+                closeModal=True,
+                usersChanged=True,
+                showMessage={
+                    "level": "success",
+                    "text": f"{user.name} was added and an invitation sent to {user.email}.",
+                },
+            )
+    context = {
+        "form": form,
+        "title": "Add collaborator" if collaborator else "Add user",
+        "action": request.path,
+        "submit_label": "Add and send invitation",
+    }
+    return render(request, "components/modal_form.html", context)
+
+
+def user_edit(request, pk: int):
+    require_area(request, "users")
+    user = get_object_or_404(User, pk=pk)
+    form = UserForm(
+        request.POST or None,
+        initial=UserForm.initial_for(user),
+        collaborator=user.is_collaborator,
+        with_address=True,
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_user(user, acting_user=request.user, **form.service_fields())
+        except ValidationError as exc:
+            add_service_errors(form, exc, SERVICE_ALIASES)
+        else:
+            messages.success(request, f"{user.name} was saved.")
+            return redirect("accounts:user_edit", pk=user.pk)
+    context = {"form": form, "subject": user, "nav_section": "users"}
+    return render(request, "accounts/user_edit.html", context)
+
+
+@require_POST
+def user_set_active(request, pk: int):
+    require_area(request, "users")
+    user = get_object_or_404(User, pk=pk)
+    active = request.POST.get("active") == "1"
+    try:
+        services.update_user(user, acting_user=request.user, active=active)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        state = "reactivated" if active else "deactivated: they can no longer sign in"
+        messages.success(request, f"{user.name} was {state}.")
+    return redirect("accounts:user_edit", pk=user.pk)
+
+
+@require_POST
+def user_delete(request, pk: int):
+    require_area(request, "users")
+    user = get_object_or_404(User, pk=pk)
+    try:
+        removal = services.remove_user(user, acting_user=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("accounts:user_edit", pk=user.pk)
+    if removal.deleted:
+        messages.success(request, f"{user.name} was deleted.")
+    else:
+        messages.warning(
+            request,
+            f"{user.name} has time or documents to their name, so they were deactivated "
+            "instead of deleted.",
+        )
+    return redirect("accounts:user_list")
+
+
+@require_POST
+def user_invite(request, pk: int):
+    require_area(request, "users")
+    user = get_object_or_404(User, pk=pk)
+    try:
+        services.invite_user(user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, f"A new invitation is on its way to {user.email}.")
+    return redirect("accounts:user_edit", pk=user.pk)

@@ -85,7 +85,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.account",
             ],
-            "builtins": ["accounts.templatetags.docket"],
+            "builtins": ["template_partials.templatetags.partials", "accounts.templatetags.docket"],
         },
     }
 ]

@@ -1,0 +1,95 @@
+from datetime import datetime, time
+
+from django import forms
+from django.utils import timezone
+
+from .models import AccountSettings
+
+TIMEROUND_CHOICES = [
+    (0, "Off: keep exact times"),
+    (1, "1 minute"),
+    (5, "5 minutes"),
+    (6, "6 minutes (tenth of an hour)"),
+    (10, "10 minutes"),
+    (15, "15 minutes"),
+    (30, "30 minutes"),
+    (60, "1 hour"),
+]
+
+
+class CompanyDetailsForm(forms.ModelForm):
+    class Meta:
+        model = AccountSettings
+        fields = [
+            "company_name",
+            "company_email",
+            "company_telephone",
+            "company_website",
+            "company_address",
+            "company_number",
+            "vat_number",
+            "bank_details",
+            "currency",
+            "default_payment_terms",
+        ]
+        labels = {
+            "company_name": "Company name",
+            "company_email": "Email",
+            "company_telephone": "Telephone",
+            "company_website": "Website",
+            "company_address": "Address",
+        }
+        widgets = {
+            "company_address": forms.Textarea(attrs={"rows": 4}),
+            "bank_details": forms.Textarea(attrs={"rows": 3}),
+        }
+
+
+class NumberingForm(forms.ModelForm):
+    timeround = forms.TypedChoiceField(
+        label="Round each time entry up to", choices=TIMEROUND_CHOICES, coerce=int
+    )
+
+    class Meta:
+        model = AccountSettings
+        fields = ["nextproposalid", "nextinvoiceid", "nextcreditid", "timeround", "breakeven"]
+        labels = {"breakeven": "Monthly breakeven"}
+        help_texts = {
+            "nextproposalid": "Proposals and the projects made from them share this counter.",
+            "breakeven": "The takings a month that cover your costs; reports compare against it.",
+        }
+
+
+class LogoForm(forms.Form):
+    logo = forms.ImageField(
+        label="Logo image",
+        help_text="PNG, JPG, GIF or WebP, up to 10 MB. Shown on documents and in the app.",
+        widget=forms.ClearableFileInput(
+            attrs={"accept": "image/png,image/jpeg,image/gif,image/webp"}
+        ),
+    )
+
+
+class CredentialForm(forms.Form):
+    name = forms.CharField(
+        label="Name",
+        max_length=100,
+        help_text="What will use it, e.g. “Xero sync” or “Website contact form”.",
+    )
+    expires = forms.DateField(
+        label="Expires on (optional)",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+
+    def clean_expires(self):
+        expires = self.cleaned_data.get("expires")
+        if expires and expires <= timezone.localdate():
+            raise forms.ValidationError("Choose a date after today.")
+        return expires
+
+    def expires_at(self):
+        expires = self.cleaned_data.get("expires")
+        if not expires:
+            return None
+        return timezone.make_aware(datetime.combine(expires, time.max))
