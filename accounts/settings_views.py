@@ -115,10 +115,12 @@ def logo_remove(request):
     return redirect("settings:logo")
 
 
+NEW_CREDENTIAL_KEY = "new_api_credential"
+
+
 def api_credentials(request):
     require_area(request, "settings")
     form = CredentialForm(request.POST or None)
-    issued = None
     if request.method == "POST" and form.is_valid():
         try:
             issued = services.create_api_credential(
@@ -129,7 +131,16 @@ def api_credentials(request):
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
-            form = CredentialForm()
+            # Redirect so a reload can't create a second pair; the secret rides in the
+            # session for exactly one page view and is gone after it.
+            request.session[NEW_CREDENTIAL_KEY] = {
+                "id": issued.credential.pk,
+                "secret": issued.secret,
+            }
+            return redirect("settings:api")
+    issued = request.session.pop(NEW_CREDENTIAL_KEY, None) if request.method == "GET" else None
+    if issued:
+        issued["credential"] = ApiCredential.objects.filter(pk=issued["id"]).first()
     credentials = ApiCredential.objects.select_related("created_by")
     response = render(
         request,
@@ -137,15 +148,14 @@ def api_credentials(request):
         _context(
             "api",
             form=form,
-            issued=issued,
+            issued=issued if issued and issued["credential"] else None,
             credentials=credentials,
             docs_url=request.build_absolute_uri(reverse("api:openapi-view")),
             api_base=request.build_absolute_uri("/api/v1/"),
         ),
     )
-    if issued:
-        # The secret is in this page only; keep it out of every cache.
-        response["Cache-Control"] = "no-store"
+    # Never keep a copy of a page that may hold a secret.
+    response["Cache-Control"] = "no-store"
     return response
 
 
@@ -202,6 +212,12 @@ class ReferenceTable:
             path(f"{self.slug}/<int:pk>/delete/", self._delete, name=f"{self.slug}-delete"),
         ]
 
+    def new_form(self, data=None, prefix="new"):
+        form = self.form_class(data, prefix=prefix)
+        for bound in form:
+            bound.field.widget.attrs.setdefault("placeholder", bound.label)
+        return form
+
     def _render(self, request, partial: str | None, **extra):
         template = "settings/reference_table.html"
         if partial:
@@ -215,7 +231,7 @@ class ReferenceTable:
     def _list(self, request):
         require_area(request, "settings")
         rows = [self._row_context(obj) for obj in self.rows()]
-        return self._render(request, None, rows=rows, add_form=self.form_class(prefix="new"))
+        return self._render(request, None, rows=rows, add_form=self.new_form())
 
     def _get(self, pk: int):
         obj = self.model._default_manager.filter(pk=pk).first()
@@ -255,7 +271,7 @@ class ReferenceTable:
         require_area(request, "settings")
         if request.method != "POST":
             raise Http404
-        form = self.form_class(request.POST, prefix="new")
+        form = self.new_form(request.POST)
         if form.is_valid():
             try:
                 obj = self.save(None, **form.service_values())
@@ -266,7 +282,7 @@ class ReferenceTable:
                     request,
                     "added",
                     row=self._row_context(obj),
-                    add_form=self.form_class(prefix="new"),
+                    add_form=self.new_form(),
                 )
                 return htmx_events(
                     response, showMessage={"level": "success", "text": f"{self.noun} added."}
