@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.utils import timezone
+from ninja.errors import AuthenticationError
 from ninja.security import APIKeyHeader, HttpBearer, SessionAuth
 
 from accounts.models import AccessToken, ApiCredential, User, hash_secret
@@ -65,11 +66,13 @@ class DepotTokenAuth(APIKeyHeader):
 
     def authenticate(self, request, key):
         secret = request.headers.get("X-DEPOT-SECRET", "")
-        if not key or not secret:
+        if not key and not secret:
             return None
         credential = ApiCredential.objects.filter(token=key).select_related("created_by").first()
         if credential is None or not credential.is_usable or not credential.check_secret(secret):
-            return None
+            # Credentials that were sent and failed are a 403 even if the browser
+            # also has a session: a revoked integration must stop working.
+            raise AuthenticationError()
         _touch_last_used(credential)
         return _admit(request, ApiPrincipal(credential=credential, via="token"))
 
@@ -93,7 +96,7 @@ class UserBearerAuth(HttpBearer):
             AccessToken.objects.filter(token_hash=hash_secret(token)).select_related("user").first()
         )
         if access is None or not access.is_usable:
-            return None
+            raise AuthenticationError()
         _touch_last_used(access)
         return _admit(request, ApiPrincipal(user=access.user, via="bearer"))
 
