@@ -172,7 +172,7 @@ def remove_user(user: User, *, acting_user: User | None = None) -> UserRemoval:
     """Delete a user with nothing to their name; deactivate one with records, so
     their time and documents keep their author."""
     if acting_user is not None and acting_user.pk == user.pk:
-        raise ValidationError({"id": "You cannot delete your own user."})
+        raise ValidationError("You cannot delete your own user.")
     if user_has_records(user):
         user.is_active = False
         user.save(update_fields=["is_active"])

@@ -13,7 +13,7 @@ class TaxCode(models.Model):
         ordering = ["position", "code"]
 
     def __str__(self):
-        return f"{self.name} ({self.rate * 100:g}%)"
+        return f"{self.name} ({(self.rate * 100).normalize():f}%)"
 
 
 class LedgerCategory(models.Model):

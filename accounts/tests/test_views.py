@@ -1,0 +1,351 @@
+"""The users and settings pages, as a browser sees them (HTML and htmx partials)."""
+
+import io
+from decimal import Decimal
+
+import pytest
+from django.core import mail
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from PIL import Image
+
+from accounts.models import AccountSettings, ApiCredential, User
+from accounts.tests.factories import CollaboratorFactory, UserFactory
+from billing.models import TaxCode
+from projects.models import ActivityType
+
+pytestmark = pytest.mark.django_db
+HTMX = {"HX-Request": "true"}
+
+
+def signed_in(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+# --- access ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("url", ["/", "/accounts/users/", "/settings/tax-codes/", "/settings/api/"])
+def test_pages_need_login(client, url):
+    response = client.get(url)
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/?next=")
+
+
+def test_htmx_requests_signed_out_are_sent_to_login(client):
+    response = client.get("/accounts/users/", headers=HTMX)
+    assert response.status_code == 204
+    assert response["HX-Redirect"] == "/accounts/login/"
+
+
+@pytest.mark.parametrize(
+    "url", ["/accounts/users/", "/settings/company/", "/settings/api/", "/settings/tax-codes/"]
+)
+def test_collaborators_and_restricted_users_get_403(url, db):
+    assert signed_in(CollaboratorFactory()).get(url).status_code == 403
+    assert (
+        signed_in(UserFactory(restricted=True, permissions=["contacts"])).get(url).status_code
+        == 403
+    )
+
+
+def test_navigation_shows_only_what_the_user_may_use(db):
+    html = (
+        signed_in(UserFactory(restricted=True, permissions=["contacts"])).get("/").content.decode()
+    )
+    assert "/settings/" not in html and "/accounts/users/" not in html
+    html = signed_in(UserFactory()).get("/").content.decode()
+    assert "/settings/" in html and "/accounts/users/" in html
+
+
+# --- users ----------------------------------------------------------------------------
+
+
+def test_users_list_search_and_filters(staff_client, admin_user):
+    UserFactory(name="Priya Shah", email="priya@studio.test")
+    UserFactory(name="Tom Becker", email="tom@studio.test", is_active=False)
+    CollaboratorFactory(name="Sam Okafor", email="sam@freelance.test")
+
+    html = staff_client.get("/accounts/users/").content.decode()
+    assert "Priya Shah" in html and "Sam Okafor" in html and "Tom Becker" not in html
+
+    partial = staff_client.get(
+        "/accounts/users/?search=sha", headers={**HTMX, "HX-Target": "users"}
+    )
+    body = partial.content.decode()
+    assert "<html" not in body
+    assert "Priya Shah" in body and "Sam Okafor" not in body
+
+    body = staff_client.get("/accounts/users/?type=collaborator").content.decode()
+    assert "Sam Okafor" in body and "Priya Shah" not in body
+    body = staff_client.get("/accounts/users/?inactive=1").content.decode()
+    assert "Tom Becker" in body
+
+
+def test_users_list_sorts_and_pages(staff_client, admin_user):
+    for index in range(30):
+        UserFactory(name=f"Person {index:02d}", email=f"p{index:02d}@studio.test")
+    body = staff_client.get("/accounts/users/?sort=-name").content.decode()
+    assert body.index("Person 29") < body.index("Person 28")
+    assert "Page 1 of 2" in body
+    second_page = staff_client.get("/accounts/users/?page=2").content.decode()
+    assert "Person 29" in second_page and "Person 05" not in second_page
+
+
+@pytest.mark.parametrize("count", [1, 50])
+def test_users_list_queries_stay_flat(staff_client, django_assert_max_num_queries, count):
+    for index in range(count):
+        UserFactory(email=f"n{index}@studio.test")
+    with django_assert_max_num_queries(8):
+        response = staff_client.get("/accounts/users/")
+    assert response.status_code == 200
+
+
+def test_add_user_in_the_modal(staff_client, django_capture_on_commit_callbacks):
+    form = staff_client.get("/accounts/users/add/standard/", headers=HTMX)
+    assert b"Add and send invitation" in form.content
+    with django_capture_on_commit_callbacks(execute=True):
+        response = staff_client.post(
+            "/accounts/users/add/standard/",
+            {"name": "Nina Novak", "email": "nina@studio.test", "jobtitle": "Animator"},
+            headers=HTMX,
+        )
+    assert response.status_code == 204
+    assert "closeModal" in response["HX-Trigger"] and "usersChanged" in response["HX-Trigger"]
+    assert User.objects.get(email="nina@studio.test").jobtitle == "Animator"
+    assert mail.outbox[0].to == ["nina@studio.test"]
+
+
+def test_add_user_errors_show_inline_and_save_nothing(staff_client, admin_user):
+    response = staff_client.post(
+        "/accounts/users/add/standard/",
+        {"name": "Again", "email": "admin@studio.test"},
+        headers=HTMX,
+    )
+    assert response.status_code == 200
+    assert "is already used by another user" in response.content.decode()
+    response = staff_client.post(
+        "/accounts/users/add/standard/", {"name": "", "email": "x"}, headers=HTMX
+    )
+    assert "This field is required." in response.content.decode()
+    assert "Enter a valid email address." in response.content.decode()
+    assert User.objects.count() == 1
+
+
+def test_add_collaborator_with_job_numbers(staff_client):
+    staff_client.post(
+        "/accounts/users/add/collaborator/",
+        {"name": "Sam", "email": "sam@freelance.test", "jobs": "12, 15"},
+        headers=HTMX,
+    )
+    sam = User.objects.get(email="sam@freelance.test")
+    assert sam.is_collaborator and sam.collaborator_jobs == [12, 15]
+    response = staff_client.post(
+        "/accounts/users/add/collaborator/",
+        {"name": "Bad", "email": "bad@freelance.test", "jobs": "twelve"},
+        headers=HTMX,
+    )
+    assert "Enter job numbers separated by commas" in response.content.decode()
+
+
+def test_edit_user_with_permissions(staff_client):
+    user = UserFactory(name="Lena Vogel", email="lena@studio.test")
+    response = staff_client.post(
+        f"/accounts/users/{user.pk}/",
+        {
+            "name": "Lena Vogel",
+            "email": "lena@studio.test",
+            "restricted": "on",
+            "permissions": ["projects", "timesheets"],
+            "address_city": "Belfast",
+        },
+    )
+    assert response.status_code == 302
+    user.refresh_from_db()
+    assert user.restricted and user.permissions == ["projects", "timesheets"]
+    assert user.address_city == "Belfast"
+
+
+def test_deactivate_reactivate_and_delete(staff_client, admin_user):
+    user = UserFactory()
+    staff_client.post(f"/accounts/users/{user.pk}/active/", {"active": "0"})
+    user.refresh_from_db()
+    assert not user.is_active
+    staff_client.post(f"/accounts/users/{user.pk}/active/", {"active": "1"})
+    user.refresh_from_db()
+    assert user.is_active
+    response = staff_client.post(f"/accounts/users/{user.pk}/delete/", follow=True)
+    assert "was deleted" in response.content.decode()
+    assert not User.objects.filter(pk=user.pk).exists()
+
+
+def test_cannot_deactivate_yourself(staff_client, admin_user):
+    response = staff_client.post(
+        f"/accounts/users/{admin_user.pk}/active/", {"active": "0"}, follow=True
+    )
+    assert "You cannot deactivate your own user." in response.content.decode()
+    admin_user.refresh_from_db()
+    assert admin_user.is_active
+
+
+# --- settings ---------------------------------------------------------------------------
+
+
+def test_company_details_save_and_errors(staff_client):
+    response = staff_client.post(
+        "/settings/company/",
+        {
+            "company_name": "Northwind Studio",
+            "company_email": "not-an-email",
+            "currency": "EUR",
+            "default_payment_terms": "14",
+        },
+    )
+    assert "Enter a valid email address." in response.content.decode()
+    assert AccountSettings.load().company_name == "My Studio"
+    response = staff_client.post(
+        "/settings/company/",
+        {"company_name": "Northwind Studio", "currency": "EUR", "default_payment_terms": "14"},
+    )
+    assert response.status_code == 302
+    account = AccountSettings.load()
+    assert (account.company_name, account.currency, account.default_payment_terms) == (
+        "Northwind Studio",
+        "EUR",
+        14,
+    )
+
+
+def test_numbering_rejects_zero(staff_client):
+    data = {
+        "nextproposalid": "1",
+        "nextinvoiceid": "0",
+        "nextcreditid": "1",
+        "timeround": "15",
+        "breakeven": "100",
+    }
+    response = staff_client.post("/settings/numbering/", data)
+    assert "nextinvoiceid must be a whole number from 1" in response.content.decode()
+    assert AccountSettings.load().timeround == 0
+    data["nextinvoiceid"] = "2401"
+    assert staff_client.post("/settings/numbering/", data).status_code == 302
+    account = AccountSettings.load()
+    assert (account.nextinvoiceid, account.timeround) == (2401, 15)
+
+
+def test_tax_code_rows_add_edit_delete(staff_client):
+    page = staff_client.get("/settings/tax-codes/").content.decode()
+    assert "Add tax code" in page
+    response = staff_client.post(
+        "/settings/tax-codes/add/",
+        {"new-code": "001", "new-name": "Standard VAT", "new-rate_percent": "20"},
+        headers=HTMX,
+    )
+    body = response.content.decode()
+    assert "Standard VAT" in body and "20%" in body and 'id="tax-codes-add-row"' in body
+    tax = TaxCode.objects.get(code="001")
+    assert tax.rate == Decimal("0.2")
+
+    edit = staff_client.get(f"/settings/tax-codes/{tax.pk}/edit/", headers=HTMX).content.decode()
+    assert 'value="20"' in edit
+    saved = staff_client.post(
+        f"/settings/tax-codes/{tax.pk}/save/",
+        {
+            f"row{tax.pk}-code": "001",
+            f"row{tax.pk}-name": "Std",
+            f"row{tax.pk}-rate_percent": "17.5",
+        },
+        headers=HTMX,
+    ).content.decode()
+    assert "17.5%" in saved and "Std" in saved
+    refused = staff_client.post(
+        f"/settings/tax-codes/{tax.pk}/save/",
+        {
+            f"row{tax.pk}-code": "001",
+            f"row{tax.pk}-name": "Std",
+            f"row{tax.pk}-rate_percent": "150",
+        },
+        headers=HTMX,
+    ).content.decode()
+    assert "less than or equal to 100" in refused
+    duplicate = staff_client.post(
+        "/settings/tax-codes/add/",
+        {"new-code": "001", "new-name": "Again", "new-rate_percent": "5"},
+        headers=HTMX,
+    ).content.decode()
+    assert "code 001 is already in use." in duplicate
+    assert TaxCode.objects.count() == 1
+
+    deleted = staff_client.post(f"/settings/tax-codes/{tax.pk}/delete/", headers=HTMX)
+    assert deleted.status_code == 200 and deleted.content.strip() == b""
+    assert not TaxCode.objects.exists()
+
+
+@pytest.mark.parametrize("count", [1, 50])
+def test_tax_codes_page_queries_stay_flat(staff_client, django_assert_max_num_queries, count):
+    for index in range(count):
+        TaxCode.objects.create(code=f"{index:03d}", name=f"Rate {index}", rate="0.1")
+    # session, user, account settings (currency), tax codes
+    with django_assert_max_num_queries(7):
+        response = staff_client.get("/settings/tax-codes/")
+    assert response.content.decode().count("Rate ") >= count
+
+
+def test_activity_types_added_take_the_next_number(staff_client):
+    staff_client.post("/settings/activity-types/add/", {"new-name": "Design"}, headers=HTMX)
+    staff_client.post("/settings/activity-types/add/", {"new-name": "Meetings"}, headers=HTMX)
+    assert list(ActivityType.objects.values_list("id", "name")) == [(1, "Design"), (2, "Meetings")]
+
+
+def test_charge_rate_shows_currency(staff_client):
+    staff_client.post(
+        "/settings/charge-rates/add/", {"new-name": "Senior", "new-rate": "110"}, headers=HTMX
+    )
+    page = staff_client.get("/settings/charge-rates/").content.decode()
+    assert "Hourly rate (£)" in page and "110.00" in page
+
+
+def png_upload(name="logo.png") -> SimpleUploadedFile:
+    buffer = io.BytesIO()
+    Image.new("RGB", (120, 40), (0, 80, 160)).save(buffer, "PNG")
+    return SimpleUploadedFile(name, buffer.getvalue(), content_type="image/png")
+
+
+def test_logo_upload_preview_and_remove(staff_client):
+    response = staff_client.post("/settings/logo/", {"logo": png_upload()}, follow=True)
+    assert 'id="current-logo"' in response.content.decode()
+    assert AccountSettings.load().logo.name.startswith("logo/logo")
+    staff_client.post("/settings/logo/remove/")
+    assert not AccountSettings.load().logo
+
+
+def test_logo_text_file_is_refused(staff_client):
+    fake = SimpleUploadedFile("fake.png", b"just text", content_type="image/png")
+    response = staff_client.post("/settings/logo/", {"logo": fake})
+    assert response.status_code == 200
+    assert "field-error" in response.content.decode()
+    assert not AccountSettings.load().logo
+
+
+def test_credentials_secret_shown_once_then_revoked(staff_client):
+    response = staff_client.post("/settings/api/", {"name": "Zapier"})
+    assert response.status_code == 302
+    shown = staff_client.get("/settings/api/")
+    assert shown["Cache-Control"] == "no-store"
+    html = shown.content.decode()
+    credential = ApiCredential.objects.get(name="Zapier")
+    start = html.index('id="new-secret">') + len('id="new-secret">')
+    secret = html[start : html.index("</code>", start)]
+    assert credential.check_secret(secret)
+    assert secret not in staff_client.get("/settings/api/").content.decode()
+    staff_client.post(f"/settings/api/{credential.pk}/revoke/")
+    credential.refresh_from_db()
+    assert credential.revoked is not None
+
+
+def test_credentials_need_a_name(staff_client):
+    response = staff_client.post("/settings/api/", {"name": ""})
+    assert "This field is required." in response.content.decode()
+    assert not ApiCredential.objects.exists()
