@@ -121,12 +121,16 @@ def _register_routers():
     from accounts.api import router as accounts_router
     from accounts.api import settings_router
     from billing.api import router as billing_router
+    from crm.api import activity_router
+    from crm.api import router as crm_router
     from projects.api import router as projects_router
 
     api.add_router("/", accounts_router)
     api.add_router("/settings", settings_router)
     api.add_router("/settings", billing_router)
     api.add_router("/settings", projects_router)
+    api.add_router("/", crm_router)
+    api.add_router("/", activity_router)
 
 
 _register_routers()

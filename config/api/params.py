@@ -131,6 +131,28 @@ def parse_date(value) -> date:
         raise ValueError("must be a date (YYYY-MM-DD) or a Unix timestamp") from None
 
 
+def parse_datetime(value) -> datetime:
+    """Epoch seconds, an ISO 8601 datetime, or a date (taken as noon that day in the
+    account's time zone, so it stays on that day wherever it is read)."""
+    from django.utils import timezone
+
+    if isinstance(value, datetime):
+        return value if timezone.is_aware(value) else timezone.make_aware(value)
+    text = str(value).strip()
+    if text.lstrip("-").isdigit():
+        try:
+            return datetime.fromtimestamp(int(text), tz=UTC)
+        except (OverflowError, OSError, ValueError):
+            raise ValueError("is out of range") from None
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise ValueError("must be a date, an ISO 8601 date-time or a Unix timestamp") from None
+    if len(text) <= 10:
+        moment = moment.replace(hour=12)
+    return moment if timezone.is_aware(moment) else timezone.make_aware(moment)
+
+
 def parse_json(value):
     """A field the spec calls "a JSON encoded string" may come as the string or, in a
     JSON body, as the value itself."""
@@ -176,6 +198,7 @@ PARSERS = {
     "int": parse_int,
     "decimal": parse_decimal,
     "date": parse_date,
+    "datetime": parse_datetime,
     "json": parse_json,
     "email": parse_email,
     "idlist": parse_id_list,
@@ -187,6 +210,7 @@ OPENAPI_TYPES = {
     "int": {"type": "integer"},
     "decimal": {"type": "number"},
     "date": {"type": "string", "description": "YYYY-MM-DD or a Unix timestamp"},
+    "datetime": {"type": "string", "description": "ISO 8601 or a Unix timestamp"},
     "json": {"type": "string", "description": "JSON encoded"},
     "email": {"type": "string", "format": "email"},
     "idlist": {"type": "string", "description": "comma separated ids"},

@@ -1,0 +1,423 @@
+"""Depot resources: companies, contacts and activity (the journal)."""
+
+from django.contrib.auth import get_user_model
+from ninja import Router
+
+from config.api.auth import principal
+from config.api.errors import ApiNotFound, ApiValidationError
+from config.api.params import (
+    list_params,
+    order_queryset,
+    parse_bool,
+    parse_email,
+    parse_int,
+    request_data,
+)
+from config.api.rendering import depot_response, id_response, item_response, list_response
+from config.api.uploads import DOCUMENT_POLICY, IMAGE_POLICY, UploadProgress, receive_upload
+
+from . import queries, services
+from .models import Activity, Company, Contact
+from .schemas import (
+    ACTIVITY_FIELDS,
+    COMPANY_FIELDS,
+    CONTACT_FIELDS,
+    activity_row,
+    company_row,
+    contact_row,
+    media_url,
+)
+
+router = Router(tags=["connections"])
+activity_router = Router(tags=["activity"])
+
+COMPANY_ORDERINGS = {
+    "name": "name",
+    "id": "id",
+    "added": "added",
+    "lastupdated": "lastupdated",
+    "website": "website",
+}
+CONTACT_ORDERINGS = {
+    "fullname": "fullname",
+    "name": "fullname",
+    "firstname": ("firstname", "lastname"),
+    "lastname": ("lastname", "firstname"),
+    "email": "email",
+    "id": "id",
+    "added": "added",
+    "lastupdated": "lastupdated",
+    "company": ("company__name", "fullname"),
+}
+ACTIVITY_ORDERINGS = {
+    "date": "date",
+    "added": "date",
+    "name": "title",
+    "title": "title",
+    "type": ("type", "date"),
+    "id": "id",
+}
+UPLOAD_DOC = {
+    "requestBody": {
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "properties": {"_tbxFile1": {"type": "string", "format": "binary"}},
+                }
+            },
+            "application/octet-stream": {"schema": {"type": "string", "format": "binary"}},
+        }
+    }
+}
+
+
+def _query_flags(request, defaults: dict[str, bool]) -> dict[str, bool]:
+    flags, errors = {}, []
+    for name, default in defaults.items():
+        raw = request.GET.get(name)
+        if raw is None or raw == "":
+            flags[name] = default
+            continue
+        try:
+            flags[name] = parse_bool(raw)
+        except ValueError:
+            errors.append(f"{name} must be true or false.")
+    if errors:
+        raise ApiValidationError(errors)
+    return flags
+
+
+def _query_bool(request, name: str) -> bool | None:
+    """An optional true/false filter: None when absent."""
+    if request.GET.get(name) in (None, ""):
+        return None
+    return _query_flags(request, {name: False})[name]
+
+
+def _query_int(request, name: str) -> int | None:
+    raw = request.GET.get(name)
+    if raw in (None, ""):
+        return None
+    try:
+        return parse_int(raw)
+    except ValueError:
+        raise ApiValidationError(f"{name} must be a whole number.") from None
+
+
+def _model_fields(fields: dict) -> dict:
+    """API names → service names (supplier/customer flags)."""
+    renamed = dict(fields)
+    if "supplier" in renamed:
+        renamed["is_supplier"] = renamed.pop("supplier")
+    if "customer" in renamed:
+        renamed["is_customer"] = renamed.pop("customer")
+    return renamed
+
+
+def _get(model_or_queryset, object_id: int):
+    queryset = getattr(model_or_queryset, "objects", model_or_queryset)
+    obj = queryset.filter(pk=object_id).first()
+    if obj is None:
+        raise ApiNotFound()
+    return obj
+
+
+def _upload_image(request, obj):
+    received = receive_upload(request, IMAGE_POLICY)
+    if isinstance(received, UploadProgress):
+        return depot_response(request, {"error": False, "id": received.file_id, "finish": False})
+    services.set_image(obj, received)
+    return depot_response(
+        request, {"error": False, "finish": True, "upload_name": media_url(request, obj.image)}
+    )
+
+
+# --- companies --------------------------------------------------------------------
+
+COMPANY_FLAGS = {"hidenotes": True, "hidetags": True}
+
+
+@router.get("/companies", summary="List or search companies")
+def list_companies(
+    request,
+    search: str = "",
+    tag: str = "",
+):
+    principal(request).require("contacts")
+    params = list_params(request, COMPANY_ORDERINGS, default_order="name")
+    flags = _query_flags(request, COMPANY_FLAGS)
+    companies = queries.companies_matching(
+        search=search,
+        tag=tag,
+        lastupdated=_query_int(request, "lastupdated"),
+        supplier=_query_bool(request, "supplier"),
+    )
+    total = companies.count()
+    page = params.page(
+        queries.with_company_details(
+            order_queryset(companies, params, COMPANY_ORDERINGS), tags=not flags["hidetags"]
+        )
+    )
+    rows = [company_row(request, company, **flags) for company in page]
+    return list_response(request, rows, total)
+
+
+@router.get("/companies/{int:company_id}", summary="Get a specific company")
+def get_company(request, company_id: int):
+    principal(request).require("contacts")
+    flags = _query_flags(request, COMPANY_FLAGS)
+    company = _get(Company, company_id)
+    return item_response(request, company_row(request, company, **flags))
+
+
+@router.post("/companies", summary="Add a new company", openapi_extra=COMPANY_FIELDS.openapi_body())
+def create_company(request):
+    principal(request).require("contacts")
+    fields = COMPANY_FIELDS.clean(request_data(request), partial=False)
+    company = services.create_company(**_model_fields(fields))
+    return id_response(request, company.pk, status=201)
+
+
+@router.patch(
+    "/companies/{int:company_id}",
+    summary="Update a company",
+    openapi_extra=COMPANY_FIELDS.openapi_body(),
+)
+def update_company(request, company_id: int):
+    principal(request).require("contacts")
+    company = _get(Company, company_id)
+    fields = COMPANY_FIELDS.clean(request_data(request), partial=True)
+    services.update_company(company, **_model_fields(fields))
+    return id_response(request, company.pk)
+
+
+@router.delete("/companies/{int:company_id}", summary="Delete a company")
+def delete_company(request, company_id: int):
+    principal(request).require("contacts")
+    company = _get(Company, company_id)
+    services.delete_company(company)
+    return id_response(request, company_id)
+
+
+@router.post(
+    "/companies/{int:company_id}/upload", summary="Upload a company image", openapi_extra=UPLOAD_DOC
+)
+def upload_company_image(request, company_id: int):
+    principal(request).require("contacts")
+    return _upload_image(request, _get(Company, company_id))
+
+
+# --- contacts ---------------------------------------------------------------------
+
+CONTACT_FLAGS = {"hideaddress": False, "hidecompany": False, "hidenotes": True, "hidetags": True}
+
+
+@router.get("/contacts", summary="List or search contacts")
+def list_contacts(request, search: str = "", tag: str = "", email: str = ""):
+    principal(request).require("contacts")
+    params = list_params(request, CONTACT_ORDERINGS, default_order="fullname")
+    flags = _query_flags(request, CONTACT_FLAGS)
+    contacts = queries.contacts_matching(
+        search=search,
+        tag=tag,
+        company=_query_int(request, "company"),
+        isincompany=_query_bool(request, "isincompany"),
+        email=email,
+        lastupdated=_query_int(request, "lastupdated"),
+    )
+    total = contacts.count()
+    page = params.page(
+        queries.with_contact_details(
+            order_queryset(contacts, params, CONTACT_ORDERINGS),
+            tags=not flags["hidetags"],
+            company=not flags["hidecompany"],
+        )
+    )
+    rows = [contact_row(request, contact, **flags) for contact in page]
+    return list_response(request, rows, total)
+
+
+@router.get("/contacts/{int:contact_id}", summary="Get a specific contact")
+def get_contact(request, contact_id: int):
+    principal(request).require("contacts")
+    flags = _query_flags(request, CONTACT_FLAGS)
+    contact = _get(Contact.objects.select_related("company"), contact_id)
+    return item_response(request, contact_row(request, contact, **flags))
+
+
+@router.post("/contacts", summary="Add a new contact", openapi_extra=CONTACT_FIELDS.openapi_body())
+def create_contact(request):
+    principal(request).require("contacts")
+    fields = CONTACT_FIELDS.clean(request_data(request), partial=False)
+    contact = services.create_contact(**fields)
+    return id_response(request, contact.pk, status=201)
+
+
+@router.patch(
+    "/contacts/{int:contact_id}",
+    summary="Update a contact",
+    openapi_extra=CONTACT_FIELDS.openapi_body(),
+)
+def update_contact(request, contact_id: int):
+    principal(request).require("contacts")
+    contact = _get(Contact, contact_id)
+    fields = CONTACT_FIELDS.clean(request_data(request), partial=True)
+    services.update_contact(contact, **fields)
+    return id_response(request, contact.pk)
+
+
+@router.delete("/contacts/{int:contact_id}", summary="Delete a contact")
+def delete_contact(request, contact_id: int):
+    principal(request).require("contacts")
+    contact = _get(Contact, contact_id)
+    services.delete_contact(contact)
+    return id_response(request, contact_id)
+
+
+@router.post(
+    "/contacts/{int:contact_id}/upload", summary="Upload a contact image", openapi_extra=UPLOAD_DOC
+)
+def upload_contact_image(request, contact_id: int):
+    principal(request).require("contacts")
+    return _upload_image(request, _get(Contact, contact_id))
+
+
+# --- activity (the journal) -------------------------------------------------------
+
+
+def _activity_types(raw: str) -> list[str]:
+    types = [part.strip().upper() for part in raw.split(",") if part.strip()]
+    unknown = sorted(set(types) - set(Activity.Type.values))
+    if unknown:
+        raise ApiValidationError(
+            f"type must be a comma separated list of: {', '.join(Activity.Type.values)}."
+        )
+    return types
+
+
+def _user_by_email(field_name: str, value) -> object:
+    try:
+        email = parse_email(value)
+    except ValueError:
+        raise ApiValidationError(f"{field_name} must be a valid email address.") from None
+    user = get_user_model().objects.filter(email__iexact=email).first()
+    if user is None:
+        raise ApiValidationError(f"{field_name} {email} is not a user of this account.")
+    return user
+
+
+def _rows_with_names(request, entries) -> list[dict]:
+    entries = list(entries)
+    codes = {(e.for_type, e.for_id) for e in entries}
+    for entry in entries:
+        codes.update((r.for_type, r.for_id) for r in entry.replies.all())
+    names = services.item_names(codes)
+    return [activity_row(request, entry, names) for entry in entries]
+
+
+@activity_router.get("/activity", summary="List or search activity")
+def list_activity(request, type: str = "", by: str = ""):
+    principal(request).require("contacts")
+    params = list_params(request, ACTIVITY_ORDERINGS, default_order="date")
+    for_code = None
+    raw_for = request.GET.get("for", "")
+    if raw_for:
+        try:
+            for_code = services.parse_item_code(raw_for)
+        except Exception:
+            raise ApiValidationError(
+                f"for must be an item code such as C41 or I5, not '{raw_for}'."
+            ) from None
+    entries = queries.journal(
+        types=_activity_types(type) if type else None,
+        for_code=for_code,
+        by_user=_user_by_email("by", by) if by else None,
+    )
+    total = entries.count()
+    page = params.page(
+        queries.with_journal_details(order_queryset(entries, params, ACTIVITY_ORDERINGS))
+    )
+    return list_response(request, _rows_with_names(request, page), total)
+
+
+def _get_entry(entry_id: int) -> Activity:
+    entry = queries.with_journal_details(Activity.objects.filter(pk=entry_id)).first()
+    if entry is None:
+        raise ApiNotFound()
+    return entry
+
+
+@activity_router.get("/activity/{int:entry_id}", summary="Get a specific item of activity")
+def get_activity(request, entry_id: int):
+    principal(request).require("contacts")
+    return item_response(request, _rows_with_names(request, [_get_entry(entry_id)])[0])
+
+
+def _activity_fields(fields: dict) -> dict:
+    renamed = {}
+    for key, value in fields.items():
+        if key == "for":
+            renamed["for_code"] = value
+        elif key == "addedby":
+            renamed["added_by"] = _user_by_email("addedby", value)
+        else:
+            renamed[key] = value
+    return renamed
+
+
+@activity_router.post(
+    "/activity", summary="Add a new activity item", openapi_extra=ACTIVITY_FIELDS.openapi_body()
+)
+def create_activity(request):
+    principal(request).require("contacts")
+    fields = _activity_fields(ACTIVITY_FIELDS.clean(request_data(request), partial=False))
+    entry = services.create_activity(
+        title=fields.get("title", ""),
+        type=fields.get("type", ""),
+        added_by=fields.get("added_by"),
+        for_code=fields.get("for_code"),
+        date=fields.get("date"),
+        content=fields.get("content", ""),
+        replyto=fields.get("replyto"),
+        subtype=fields.get("subtype", ""),
+    )
+    return id_response(request, entry.pk, status=201)
+
+
+@activity_router.patch(
+    "/activity/{int:entry_id}",
+    summary="Update an activity item",
+    openapi_extra=ACTIVITY_FIELDS.openapi_body(),
+)
+def update_activity(request, entry_id: int):
+    principal(request).require("contacts")
+    entry = _get_entry(entry_id)
+    fields = _activity_fields(ACTIVITY_FIELDS.clean(request_data(request), partial=True))
+    services.update_activity(entry, **fields)
+    return id_response(request, entry.pk)
+
+
+@activity_router.delete("/activity/{int:entry_id}", summary="Delete an activity item")
+def delete_activity(request, entry_id: int):
+    principal(request).require("contacts")
+    services.delete_activity(_get_entry(entry_id))
+    return id_response(request, entry_id)
+
+
+@activity_router.post(
+    "/activity/{int:entry_id}/upload",
+    summary="Attach a file to an activity item",
+    openapi_extra=UPLOAD_DOC,
+)
+def upload_activity_file(request, entry_id: int):
+    principal(request).require("contacts")
+    entry = _get_entry(entry_id)
+    received = receive_upload(request, DOCUMENT_POLICY)
+    if isinstance(received, UploadProgress):
+        return depot_response(request, {"error": False, "id": received.file_id, "finish": False})
+    attachment = services.attach_file(entry, received)
+    return depot_response(
+        request,
+        {"error": False, "finish": True, "upload_name": media_url(request, attachment.file)},
+    )

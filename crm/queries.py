@@ -1,0 +1,102 @@
+"""Reads of connections that the pages, the API and exports share."""
+
+from datetime import UTC, datetime
+
+from django.db import connection
+from django.db.models import Prefetch, Q
+
+from .models import Activity, ActivityFile, Company, Contact
+
+
+def _lastupdated_after(epoch_seconds: int):
+    return datetime.fromtimestamp(epoch_seconds, tz=UTC)
+
+
+def search_prefix(text: str) -> str:
+    return " ".join(text.split()).lower()
+
+
+def starts_with(field: str, prefix: str) -> Q:
+    """`field` starts with `prefix`, in a form the database answers from its index.
+
+    PostgreSQL uses the pattern-ops index Django adds for LIKE 'x%'. SQLite's LIKE is
+    case-insensitive and so can't use a BINARY index; a range on the (already
+    lower-cased) column can.
+    """
+    if connection.vendor == "sqlite":
+        return Q(**{f"{field}__gte": prefix, f"{field}__lt": prefix + "\U0010ffff"})
+    return Q(**{f"{field}__startswith": prefix})
+
+
+def companies_matching(*, search="", tag="", lastupdated=None, supplier=None):
+    companies = Company.objects.all()
+    if search:
+        # Prefix match on an indexed lower-cased copy of the name: an index range
+        # scan, where icontains would read every row.
+        companies = companies.filter(starts_with("search_name", search_prefix(search)))
+    if tag:
+        companies = companies.filter(tags__name__iexact=tag.strip())
+    if lastupdated is not None:
+        companies = companies.filter(lastupdated__gt=_lastupdated_after(lastupdated))
+    if supplier is not None:
+        companies = companies.filter(is_supplier=supplier)
+    return companies
+
+
+def contacts_matching(
+    *, search="", tag="", company=None, isincompany=None, email="", lastupdated=None
+):
+    contacts = Contact.objects.all()
+    if search:
+        prefix = search_prefix(search)
+        contacts = contacts.filter(
+            starts_with("search_name", prefix)
+            | starts_with("search_last", prefix)
+            | starts_with("email", prefix)
+        )
+    if tag:
+        contacts = contacts.filter(tags__name__iexact=tag.strip())
+    if company is not None:
+        contacts = contacts.filter(company_id=company)
+    if isincompany is not None:
+        contacts = contacts.filter(company__isnull=not isincompany)
+    if email:
+        contacts = contacts.filter(email=email.strip().lower())
+    if lastupdated is not None:
+        contacts = contacts.filter(lastupdated__gt=_lastupdated_after(lastupdated))
+    return contacts
+
+
+def with_company_details(companies, *, tags: bool):
+    return companies.prefetch_related("tags") if tags else companies
+
+
+def with_contact_details(contacts, *, tags: bool, company: bool):
+    if company:
+        contacts = contacts.select_related("company")
+    return contacts.prefetch_related("tags") if tags else contacts
+
+
+def journal(*, types=None, for_code=None, by_user=None, roots_only=True):
+    entries = Activity.objects.all()
+    if roots_only:
+        entries = entries.filter(replyto__isnull=True)
+    if types:
+        entries = entries.filter(type__in=types)
+    if for_code is not None:
+        letter, object_id = for_code
+        entries = entries.filter(for_type=letter, for_id=object_id)
+    if by_user is not None:
+        entries = entries.filter(added_by=by_user)
+    return entries
+
+
+def with_journal_details(entries):
+    files = Prefetch("files", queryset=ActivityFile.objects.order_by("uploaded", "id"))
+    replies = Prefetch(
+        "replies",
+        queryset=Activity.objects.select_related("added_by")
+        .prefetch_related(files)
+        .order_by("date", "id"),
+    )
+    return entries.select_related("added_by").prefetch_related(files, replies)

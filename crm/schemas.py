@@ -1,0 +1,164 @@
+"""Depot's field names for companies, contacts and the journal, in and out."""
+
+from config.api.params import Field, Fields
+
+from .models import Activity, Company, Contact
+
+ADDRESS_FIELDS = {
+    key: Field("str", max_length=limit)
+    for key, limit in (
+        ("line1", 200),
+        ("line2", 200),
+        ("line3", 200),
+        ("city", 100),
+        ("district", 100),
+        ("country", 100),
+        ("postcode", 20),
+    )
+}
+SHARED_FIELDS = {
+    "telephone": Field("str", max_length=50),
+    "notes": Field("str", max_length=20000),
+    "tags": Field("str", help="Comma separated tags"),
+    "customfields": Field("json", help='JSON array of {"title": "value"} pairs'),
+    "creditlimit": Field("decimal", min_value=0, help="Outstanding credit allowed"),
+    "accountsdata": Field("json", help="JSON object of ids in accounting systems"),
+    **ADDRESS_FIELDS,
+}
+
+COMPANY_FIELDS = Fields(
+    name=Field("str", required=True, max_length=200, help="The name of the company"),
+    website=Field("str", max_length=200),
+    supplier=Field("bool", help="1 if the company supplies you"),
+    customer=Field("bool", help="0 for a supplier you never bill"),
+    **SHARED_FIELDS,
+)
+
+CONTACT_FIELDS = Fields(
+    name=Field("str", required=True, max_length=300, help="The full name of the contact"),
+    title=Field("str", max_length=30),
+    firstname=Field("str", max_length=100),
+    lastname=Field("str", max_length=100),
+    othernames=Field("str", max_length=100),
+    email=Field("str", max_length=254),
+    companyid=Field("int", min_value=0, help="The id of the company to add them to"),
+    companyname=Field("str", max_length=200, help="Company to add them to, created if new"),
+    position=Field("str", max_length=150),
+    **SHARED_FIELDS,
+)
+
+ACTIVITY_FIELDS = Fields(
+    title=Field("str", required=True, max_length=250, help="The subject"),
+    type=Field("str", required=True, help="A, B, C, K or Q"),
+    addedby=Field("email", required=True, help="Email of the user adding it"),
+    # Required unless replyto is given: a reply belongs to its entry's item.
+    **{"for": Field("str", help="Item code, e.g. C41 or I5 (required unless replyto)")},
+    date=Field("datetime", help="Defaults to now"),
+    content=Field("str", max_length=100000, help="Message body; HTML is stripped"),
+    replyto=Field("int", min_value=1, help="Id of the entry this replies to"),
+    subtype=Field("str", help="For comments: email, callin or callout"),
+)
+
+
+def epoch(moment) -> int:
+    return int(moment.timestamp()) if moment else 0
+
+
+def media_url(request, file_field) -> str:
+    return request.build_absolute_uri(file_field.url) if file_field else ""
+
+
+def customfields_out(pairs: list[dict]) -> list[dict]:
+    return [{pair["title"]: pair["value"]} for pair in pairs]
+
+
+def company_row(request, company: Company, *, hidenotes=True, hidetags=True) -> dict:
+    row = {
+        "id": company.pk,
+        "name": company.name,
+        "website": company.website,
+        "telephone": company.telephone,
+        "added": epoch(company.added),
+        "image": media_url(request, company.image) or None,
+        "lastupdated": str(epoch(company.lastupdated)),
+        "accountsdata": company.accountsdata,
+        "customfields": customfields_out(company.customfields),
+        "creditlimit": company.creditlimit,
+        "supplier": int(company.is_supplier),
+        "customer": int(company.is_customer),
+        "address": company.address,
+    }
+    if not hidetags:
+        row["tags"] = [tag.name for tag in company.tags.all()]
+    if not hidenotes:
+        row["notes"] = company.notes
+    return row
+
+
+def contact_row(
+    request,
+    contact: Contact,
+    *,
+    hideaddress=False,
+    hidecompany=False,
+    hidenotes=True,
+    hidetags=True,
+) -> dict:
+    row = {
+        "id": contact.pk,
+        "title": contact.title,
+        "firstname": contact.firstname,
+        "lastname": contact.lastname,
+        "othernames": contact.othernames,
+        "fullname": contact.fullname,
+        "email": contact.email,
+        "telephone": contact.telephone,
+        "added": epoch(contact.added),
+        "image": media_url(request, contact.image),
+        "lastupdated": str(epoch(contact.lastupdated)),
+        "accountsdata": contact.accountsdata,
+        "customfields": customfields_out(contact.customfields),
+        "creditlimit": contact.creditlimit,
+    }
+    if not hidetags:
+        row["tags"] = [tag.name for tag in contact.tags.all()]
+    if not hidecompany and contact.company_id:
+        row["company"] = {
+            "id": contact.company_id,
+            "name": contact.company.name,
+            "position": contact.position,
+        }
+    if not hideaddress:
+        row["address"] = contact.address
+    if not hidenotes:
+        row["notes"] = contact.notes
+    return row
+
+
+def activity_row(request, entry: Activity, names: dict, *, with_replies=True) -> dict:
+    user = entry.added_by
+    row = {
+        "id": entry.pk,
+        "title": entry.title,
+        "type": entry.type,
+        "subtype": entry.subtype or None,
+        "content": entry.content,
+        "for": {
+            "type": entry.for_type,
+            "id": str(entry.for_id),
+            "name": names.get((entry.for_type, entry.for_id), ""),
+        },
+        "by": {"email": user.email, "name": user.name, "image": media_url(request, user.image)},
+        "added": str(epoch(entry.date)),
+        "extra": entry.extra or {},
+        "files": [
+            {"id": f.pk, "name": f.name, "size": f.size, "url": media_url(request, f.file)}
+            for f in entry.files.all()
+        ],
+        "replyto": entry.replyto_id,
+    }
+    if with_replies:
+        row["replies"] = [
+            activity_row(request, reply, names, with_replies=False) for reply in entry.replies.all()
+        ]
+    return row

@@ -1,0 +1,558 @@
+"""Every write to companies, people and the journal, for the pages, the API and
+the CSV import alike."""
+
+import html
+import re
+from decimal import Decimal
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import models, transaction
+from django.db.models.functions import Lower
+from django.utils import timezone
+from django.utils.html import strip_tags
+
+from .models import Activity, ActivityFile, Company, Contact, Tag
+
+ADDRESS_KEYS = ("line1", "line2", "line3", "city", "district", "country", "postcode")
+TITLES = {
+    "mr",
+    "mrs",
+    "ms",
+    "miss",
+    "mx",
+    "dr",
+    "prof",
+    "professor",
+    "sir",
+    "dame",
+    "lady",
+    "lord",
+    "rev",
+    "fr",
+}
+TEXT_LIMITS = {
+    "name": 200,
+    "website": 200,
+    "telephone": 50,
+    "position": 150,
+    "title": 30,
+    "firstname": 100,
+    "lastname": 100,
+    "othernames": 100,
+    **{key: 200 for key in ("line1", "line2", "line3")},
+    "city": 100,
+    "district": 100,
+    "country": 100,
+    "postcode": 20,
+}
+
+
+# --- small rules shared by companies and people ----------------------------------
+
+
+def split_name(name: str) -> dict[str, str]:
+    """'Dr Sherlock Scott Holmes' → title Dr, first Sherlock, other Scott, last Holmes."""
+    words = name.split()
+    title = ""
+    if len(words) > 1 and words[0].rstrip(".").lower() in TITLES:
+        title = words.pop(0)
+    if not words:
+        return {"title": title, "firstname": "", "othernames": "", "lastname": ""}
+    if len(words) == 1:
+        return {"title": title, "firstname": words[0], "othernames": "", "lastname": ""}
+    return {
+        "title": title,
+        "firstname": words[0],
+        "othernames": " ".join(words[1:-1]),
+        "lastname": words[-1],
+    }
+
+
+def join_name(title: str, firstname: str, othernames: str, lastname: str) -> str:
+    return " ".join(part for part in (title, firstname, othernames, lastname) if part).strip()
+
+
+def parse_tags(value) -> list[str]:
+    """A comma separated string or a list; blanks dropped, duplicates (any case) once."""
+    if value in (None, ""):
+        return []
+    items = value if isinstance(value, list | tuple) else str(value).split(",")
+    seen, tags = set(), []
+    for item in items:
+        name = str(item).strip()
+        if not name:
+            continue
+        if len(name) > 60:
+            raise ValidationError({"tags": f"tags: '{name[:20]}…' is longer than 60 characters."})
+        if name.lower() not in seen:
+            seen.add(name.lower())
+            tags.append(name)
+    return tags
+
+
+def tags_for(names: list[str]) -> list[Tag]:
+    """The Tag rows for `names`, created when new; matched without regard to case."""
+    if not names:
+        return []
+    existing = {
+        tag.name.lower(): tag
+        for tag in Tag.objects.annotate(lname=Lower("name")).filter(
+            lname__in=[name.lower() for name in names]
+        )
+    }
+    result = []
+    for name in names:
+        tag = existing.get(name.lower())
+        if tag is None:
+            tag = Tag.objects.create(name=name)
+            existing[name.lower()] = tag
+        result.append(tag)
+    return result
+
+
+def normalise_customfields(value) -> list[dict[str, str]]:
+    """Custom fields arrive as Depot's [{"Twitter": "@x"}], as [{"title", "value"}],
+    or as one object {"Twitter": "@x"}; they are kept as ordered title/value pairs."""
+    if value in (None, "", []):
+        return []
+    if isinstance(value, dict):
+        value = [{key: item} for key, item in value.items()]
+    if not isinstance(value, list):
+        raise ValidationError({"customfields": "customfields must be a JSON array."})
+    pairs = []
+    for item in value:
+        if not isinstance(item, dict):
+            raise ValidationError({"customfields": "customfields items must be objects."})
+        if set(item) == {"title", "value"}:
+            title, field_value = item["title"], item["value"]
+        elif len(item) == 1:
+            ((title, field_value),) = item.items()
+        else:
+            raise ValidationError(
+                {"customfields": 'customfields items must be {"title": "value"} pairs.'}
+            )
+        title = str(title).strip()
+        if not title:
+            raise ValidationError({"customfields": "customfields titles can't be blank."})
+        pairs.append(
+            {"title": title[:100], "value": "" if field_value is None else str(field_value)}
+        )
+    return pairs
+
+
+def clean_content(text: str) -> str:
+    """Journal content is plain text: HTML is stripped, line breaks kept."""
+    if not text:
+        return ""
+    text = re.sub(r"(?i)<br\s*/?>|</p>|</div>|</li>", "\n", str(text))
+    text = html.unescape(strip_tags(text))
+    text = re.sub(r"\n{3,}", "\n\n", text.replace("\r\n", "\n"))
+    return text.strip()
+
+
+def _apply_common(obj, fields: dict[str, Any], errors: dict[str, str]) -> None:
+    for key, limit in TEXT_LIMITS.items():
+        # Contacts have no `name` column: their name is split in _write_contact.
+        if key in fields and hasattr(obj, key):
+            value = "" if fields[key] is None else str(fields[key]).strip()
+            if len(value) > limit:
+                errors[key] = f"{key} must be at most {limit} characters."
+                continue
+            setattr(obj, key, value)
+    if "address" in fields:
+        address = fields["address"] or {}
+        if not isinstance(address, dict):
+            errors["address"] = "address must be an object with line1, city, postcode…"
+        else:
+            for key in ADDRESS_KEYS:
+                if key in address:
+                    setattr(obj, key, str(address[key] or "").strip()[: TEXT_LIMITS[key]])
+    if "notes" in fields:
+        obj.notes = str(fields["notes"] or "")
+    if "customfields" in fields:
+        try:
+            obj.customfields = normalise_customfields(fields["customfields"])
+        except ValidationError as exc:
+            errors.update({k: v[0] for k, v in exc.message_dict.items()})
+    if "creditlimit" in fields:
+        limit = fields["creditlimit"]
+        if limit in (None, ""):
+            obj.creditlimit = None
+        else:
+            try:
+                limit = Decimal(str(limit))
+                if not limit.is_finite() or limit < 0 or limit >= Decimal("1e12"):
+                    raise ValueError
+            except (ValueError, ArithmeticError):
+                errors["creditlimit"] = "creditlimit must be an amount of 0 or more."
+            else:
+                obj.creditlimit = limit.quantize(Decimal("0.01"))
+    if "accountsdata" in fields:
+        data = fields["accountsdata"] or {}
+        if not isinstance(data, dict):
+            errors["accountsdata"] = "accountsdata must be a JSON object."
+        else:
+            obj.accountsdata = data
+
+
+def blocking_references(obj) -> list[str]:
+    """What still points at `obj` through a protecting foreign key, as phrases like
+    '3 people' or '1 project'."""
+    found = []
+    for relation in obj._meta.related_objects:
+        if relation.on_delete is not models.PROTECT or relation.many_to_many:
+            continue
+        count = relation.related_model._default_manager.filter(**{relation.field.name: obj}).count()
+        if count:
+            meta = relation.related_model._meta
+            noun = meta.verbose_name if count == 1 else meta.verbose_name_plural
+            found.append(f"{count} {noun}")
+    return found
+
+
+def _save_tags(obj, fields: dict) -> None:
+    if "tags" in fields:
+        obj.tags.set(tags_for(parse_tags(fields["tags"])))
+
+
+def _delete_journal_of(code_type: str, object_id: int) -> None:
+    Activity.objects.filter(for_type=code_type, for_id=object_id).delete()
+
+
+# --- companies --------------------------------------------------------------------
+
+
+@transaction.atomic
+def create_company(**fields) -> Company:
+    company = Company()
+    _write_company(company, fields, creating=True)
+    return company
+
+
+@transaction.atomic
+def update_company(company: Company, **fields) -> Company:
+    _write_company(company, fields, creating=False)
+    return company
+
+
+def _write_company(company: Company, fields: dict, *, creating: bool) -> None:
+    errors: dict[str, str] = {}
+    try:
+        parse_tags(fields.get("tags"))
+    except ValidationError as exc:
+        errors.update({k: v[0] for k, v in exc.message_dict.items()})
+    if creating or "name" in fields:
+        name = str(fields.get("name") or "").strip()
+        if not name:
+            errors["name"] = "name is required."
+    _apply_common(company, fields, errors)
+    for flag in ("is_supplier", "is_customer"):
+        if flag in fields:
+            setattr(company, flag, bool(fields[flag]))
+    if errors:
+        raise ValidationError(errors)
+    company.save()
+    _save_tags(company, fields)
+
+
+@transaction.atomic
+def delete_company(company: Company) -> None:
+    """Refused while people, projects or documents still refer to the company; its
+    own journal goes with it."""
+    references = blocking_references(company)
+    if references:
+        raise ValidationError(
+            f"{company.name} can't be deleted while it has {', '.join(references)}."
+        )
+    _delete_journal_of(Company.CODE, company.pk)
+    company.delete()
+
+
+def find_or_create_company(name: str) -> Company:
+    name = name.strip()
+    company = Company.objects.filter(search_name=name.lower()).order_by("pk").first()
+    if company is None:
+        company = create_company(name=name)
+    return company
+
+
+# --- people -----------------------------------------------------------------------
+
+
+@transaction.atomic
+def create_contact(**fields) -> Contact:
+    contact = Contact()
+    _write_contact(contact, fields, creating=True)
+    return contact
+
+
+@transaction.atomic
+def update_contact(contact: Contact, **fields) -> Contact:
+    _write_contact(contact, fields, creating=False)
+    return contact
+
+
+def _write_contact(contact: Contact, fields: dict, *, creating: bool) -> None:
+    errors: dict[str, str] = {}
+    try:
+        parse_tags(fields.get("tags"))
+    except ValidationError as exc:
+        errors.update({k: v[0] for k, v in exc.message_dict.items()})
+    if "name" in fields or creating:
+        name = " ".join(str(fields.get("name") or "").split())
+        if not name and not any(fields.get(k) for k in ("firstname", "lastname")):
+            errors["name"] = "name is required."
+        elif name:
+            if len(name) > 300:
+                errors["name"] = "name must be at most 300 characters."
+            else:
+                contact.fullname = name
+                # Explicit parts win over the split of the full name.
+                for part, value in split_name(name).items():
+                    if part not in fields:
+                        setattr(contact, part, value[: TEXT_LIMITS[part]])
+    if "email" in fields:
+        email = str(fields["email"] or "").strip().lower()
+        if email:
+            from django.core.validators import validate_email
+
+            try:
+                validate_email(email)
+            except ValidationError:
+                errors["email"] = f"email {email} is not a valid email address."
+        contact.email = email
+    _apply_common(contact, fields, errors)
+    if any(part in fields for part in ("title", "firstname", "othernames", "lastname")):
+        if "name" not in fields:
+            contact.fullname = join_name(
+                contact.title, contact.firstname, contact.othernames, contact.lastname
+            )
+        if not contact.fullname:
+            errors["name"] = "name is required."
+    if "companyid" in fields:
+        company_id = fields["companyid"]
+        if company_id in (None, "", 0):
+            contact.company = None
+        else:
+            company = Company.objects.filter(pk=company_id).first()
+            if company is None:
+                errors["companyid"] = f"companyid {company_id} is not a company."
+            contact.company = company
+    elif fields.get("companyname"):
+        if len(str(fields["companyname"]).strip()) > 200:
+            errors["companyname"] = "companyname must be at most 200 characters."
+        elif not errors:
+            contact.company = find_or_create_company(str(fields["companyname"]))
+    if errors:
+        raise ValidationError(errors)
+    contact.save()
+    _save_tags(contact, fields)
+
+
+@transaction.atomic
+def delete_contact(contact: Contact) -> None:
+    references = blocking_references(contact)
+    if references:
+        raise ValidationError(
+            f"{contact.fullname} can't be deleted while they have {', '.join(references)}."
+        )
+    _delete_journal_of(Contact.CODE, contact.pk)
+    contact.delete()
+
+
+def set_image(obj: Company | Contact, upload: UploadedFile):
+    old_name = obj.image.name
+    obj.image.save(upload.name, upload, save=True)
+    if old_name and old_name != obj.image.name:
+        obj.image.storage.delete(old_name)
+    return obj
+
+
+def remove_image(obj: Company | Contact):
+    if obj.image:
+        obj.image.delete(save=True)
+    return obj
+
+
+# --- the journal ------------------------------------------------------------------
+
+# Item codes the journal can point at (DESIGN.md §3). Each app registers its own
+# models as they land: register_item_type("P", Project, "name").
+ITEM_TYPES: dict[str, tuple[type[models.Model], str]] = {}
+
+
+def register_item_type(letter: str, model: type[models.Model], name_attr: str) -> None:
+    ITEM_TYPES[letter] = (model, name_attr)
+
+
+def _register_builtin_item_types() -> None:
+    from projects.models import ActivityType
+
+    register_item_type("C", Company, "name")
+    register_item_type("I", Contact, "fullname")
+    register_item_type("U", get_user_model(), "name")
+    register_item_type("N", ActivityType, "name")
+
+
+def parse_item_code(code: str) -> tuple[str, int]:
+    text = str(code or "").strip().upper()
+    match = re.fullmatch(r"([A-Z])(\d+)", text)
+    if not match:
+        raise ValidationError({"for": f"for must be an item code such as C41 or I5, not '{code}'."})
+    return match.group(1), int(match.group(2))
+
+
+def resolve_item(code: str):
+    """The object an item code names; ValidationError when there is none."""
+    if not ITEM_TYPES:
+        _register_builtin_item_types()
+    letter, object_id = parse_item_code(code)
+    if letter not in ITEM_TYPES:
+        raise ValidationError({"for": f"for {letter}{object_id} does not exist."})
+    model, _ = ITEM_TYPES[letter]
+    obj = model._default_manager.filter(pk=object_id).first()
+    if obj is None:
+        raise ValidationError({"for": f"for {letter}{object_id} does not exist."})
+    return obj
+
+
+def item_names(codes: set[tuple[str, int]]) -> dict[tuple[str, int], str]:
+    """Names for many item codes with one query per item type."""
+    if not ITEM_TYPES:
+        _register_builtin_item_types()
+    names: dict[tuple[str, int], str] = {}
+    by_type: dict[str, list[int]] = {}
+    for letter, object_id in codes:
+        by_type.setdefault(letter, []).append(object_id)
+    for letter, ids in by_type.items():
+        if letter not in ITEM_TYPES:
+            continue
+        model, name_attr = ITEM_TYPES[letter]
+        for pk, name in model._default_manager.filter(pk__in=ids).values_list("pk", name_attr):
+            names[(letter, pk)] = name
+    return names
+
+
+@transaction.atomic
+def create_activity(
+    *,
+    title: str,
+    type: str,
+    added_by,
+    for_code: str | None = None,
+    date=None,
+    content: str = "",
+    replyto: Activity | int | None = None,
+    subtype: str = "",
+    extra: dict | None = None,
+) -> Activity:
+    entry = Activity(extra=extra or {})
+    _write_activity(
+        entry,
+        {
+            "title": title,
+            "type": type,
+            "added_by": added_by,
+            "for_code": for_code,
+            "date": date,
+            "content": content,
+            "replyto": replyto,
+            "subtype": subtype,
+        },
+        creating=True,
+    )
+    return entry
+
+
+@transaction.atomic
+def update_activity(entry: Activity, **fields) -> Activity:
+    _write_activity(entry, fields, creating=False)
+    return entry
+
+
+def _write_activity(entry: Activity, fields: dict, *, creating: bool) -> None:
+    errors: dict[str, str] = {}
+    if creating or "title" in fields:
+        title = str(fields.get("title") or "").strip()
+        if not title:
+            errors["title"] = "title is required."
+        elif len(title) > 250:
+            errors["title"] = "title must be at most 250 characters."
+        else:
+            entry.title = title
+    if creating or "type" in fields:
+        kind = str(fields.get("type") or "").strip().upper()
+        if kind not in Activity.Type.values:
+            errors["type"] = f"type must be one of: {', '.join(Activity.Type.values)}."
+        else:
+            entry.type = kind
+    if "added_by" in fields or creating:
+        user = fields.get("added_by")
+        if user is None:
+            errors["addedby"] = "addedby is required."
+        elif not getattr(user, "pk", None):
+            errors["addedby"] = "addedby must be an existing user."
+        else:
+            entry.added_by = user
+    if "replyto" in fields and fields["replyto"] not in (None, "", 0):
+        parent = fields["replyto"]
+        if not isinstance(parent, Activity):
+            parent = Activity.objects.filter(pk=parent).first()
+        if parent is None:
+            errors["replyto"] = f"replyto {fields['replyto']} is not a journal entry."
+        elif entry.pk and parent.pk == entry.pk:
+            errors["replyto"] = "replyto can't be the entry itself."
+        else:
+            entry.replyto = parent
+            # A reply belongs to the same item as the entry it answers.
+            entry.for_type, entry.for_id = parent.for_type, parent.for_id
+    elif "replyto" in fields:
+        entry.replyto = None
+    if fields.get("for_code") not in (None, ""):
+        try:
+            item = resolve_item(fields["for_code"])
+        except ValidationError as exc:
+            errors.update({k: v[0] for k, v in exc.message_dict.items()})
+        else:
+            letter, _ = parse_item_code(fields["for_code"])
+            if entry.replyto_id and (letter, item.pk) != (entry.for_type, entry.for_id):
+                errors["for"] = "for must be the same item as the entry being replied to."
+            entry.for_type, entry.for_id = letter, item.pk
+    elif creating and not entry.replyto_id:
+        errors["for"] = "for is required."
+    if "subtype" in fields:
+        subtype = str(fields.get("subtype") or "").strip().lower()
+        if subtype not in Activity.Subtype.values:
+            errors["subtype"] = "subtype must be email, callin or callout."
+        else:
+            entry.subtype = subtype
+    if entry.subtype and entry.type != Activity.Type.COMMENT:
+        errors["subtype"] = "subtype is only for comments (type C)."
+    if "content" in fields:
+        entry.content = clean_content(fields.get("content") or "")
+    if fields.get("date") is not None:
+        entry.date = fields["date"]
+    elif creating:
+        entry.date = timezone.now()
+    if errors:
+        raise ValidationError(errors)
+    entry.save()
+
+
+@transaction.atomic
+def delete_activity(entry: Activity) -> None:
+    for attachment in ActivityFile.objects.filter(
+        models.Q(activity=entry) | models.Q(activity__replyto=entry)
+    ):
+        attachment.file.delete(save=False)
+    entry.delete()
+
+
+def attach_file(entry: Activity, upload: UploadedFile) -> ActivityFile:
+    attachment = ActivityFile(activity=entry, name=upload.name[:200], size=upload.size or 0)
+    attachment.file.save(upload.name, upload, save=False)
+    attachment.save()
+    return attachment
