@@ -1,6 +1,6 @@
 import django_tables2 as tables
 from django.urls import reverse
-from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 
 from .models import User
 
@@ -25,13 +25,13 @@ class UserTable(tables.Table):
 
     def render_type(self, record):
         if record.is_collaborator:
-            return format_html('<span class="badge badge-amber">Collaborator</span>')
-        return format_html('<span class="badge badge-blue">Standard</span>')
+            return mark_safe('<span class="badge badge-amber">Collaborator</span>')
+        return mark_safe('<span class="badge badge-blue">Standard</span>')
 
     def render_is_active(self, value):
         if value:
-            return format_html('<span class="badge badge-green">Active</span>')
-        return format_html('<span class="badge badge-grey">Inactive</span>')
+            return mark_safe('<span class="badge badge-green">Active</span>')
+        return mark_safe('<span class="badge badge-grey">Inactive</span>')
 
     def render_restricted(self, record):
         if record.is_superuser:
