@@ -10,6 +10,7 @@ urlpatterns = [
     path("", dashboard, name="dashboard"),
     path("accounts/", include("accounts.urls")),
     path("settings/", include("accounts.settings_urls")),
+    path("connections/", include("crm.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

@@ -100,3 +100,32 @@ def with_journal_details(entries):
         .order_by("date", "id"),
     )
     return entries.select_related("added_by").prefetch_related(files, replies)
+
+
+def companies_for_list(*, search="", tag=""):
+    from django.db.models import Count
+
+    return (
+        companies_matching(search=search, tag=tag)
+        .annotate(people_count=Count("people", distinct=True))
+        .prefetch_related("tags")
+    )
+
+
+def people_for_list(*, search="", tag=""):
+    return (
+        contacts_matching(search=search, tag=tag).select_related("company").prefetch_related("tags")
+    )
+
+
+def journal_for(obj):
+    """Entries about a company (and its people) or about one person, newest first,
+    with replies, files and authors loaded."""
+    from .models import Company
+
+    if isinstance(obj, Company):
+        about = Q(for_type="C", for_id=obj.pk) | Q(for_type="I", for_id__in=obj.people.values("pk"))
+    else:
+        about = Q(for_type="I", for_id=obj.pk)
+    entries = Activity.objects.filter(about, replyto__isnull=True).order_by("-date", "-id")
+    return with_journal_details(entries)

@@ -22,3 +22,9 @@ def money(value, symbol: str = "") -> str:
         return str(value)
     sign = "-" if amount < 0 else ""
     return f"{sign}{symbol}{abs(amount):,.2f}"
+
+
+@register.filter
+def get_value(mapping, key):
+    """`{{ row|get_value:column }}`: a dict value by a variable key."""
+    return mapping.get(key, "") if hasattr(mapping, "get") else ""

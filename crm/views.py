@@ -1,0 +1,324 @@
+"""Connections pages: the companies and people lists, their forms and detail pages
+with the journal, and CSV import/export."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import Http404, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+from django_tables2 import RequestConfig
+
+from accounts.forms import add_service_errors
+from accounts.views import htmx_events, require_area
+
+from . import importing, queries, services
+from .forms import CompanyForm, ContactForm, ImportForm, JournalEntryForm, ReplyForm
+from .models import Activity, Company, Contact, Tag
+from .tables import CompanyTable, ContactTable
+
+KINDS = {
+    "companies": (CompanyTable, queries.companies_for_list, "Companies"),
+    "people": (ContactTable, queries.people_for_list, "People"),
+}
+
+
+def _filters(request) -> dict:
+    return {"search": request.GET.get("search", "").strip(), "tag": request.GET.get("tag", "")}
+
+
+def connection_list(request, kind: str):
+    require_area(request, "contacts")
+    if kind not in KINDS:
+        raise Http404
+    table_class, query, title = KINDS[kind]
+    filters = _filters(request)
+    rows = query(**filters)
+    if request.GET.get("format") == "csv":
+        return _export(kind, rows.order_by(*table_class._meta.model._meta.ordering))
+    table = table_class(rows, order_by=request.GET.get("sort") or None)
+    RequestConfig(request, paginate={"per_page": 25}).configure(table)
+    context = {
+        "kind": kind,
+        "title": title,
+        "table": table,
+        "filters": filters,
+        "tags": Tag.objects.order_by("name"),
+        "nav_section": "connections",
+    }
+    template = "crm/connection_list.html"
+    if request.htmx and request.htmx.target == "connections":
+        template += "#connections-table"
+    return render(request, template, context)
+
+
+def _export(kind: str, rows):
+    stamp = timezone.localdate().isoformat()
+    response = StreamingHttpResponse(
+        importing.export_rows(kind, rows), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="docket-{kind}-{stamp}.csv"'
+    return response
+
+
+def _save_with_image(form, save, obj=None):
+    """Runs the service and stores the image in one transaction."""
+    with transaction.atomic():
+        saved = save(obj, **form.service_values()) if obj else save(**form.service_values())
+        image = form.cleaned_data.get("image")
+        if image and hasattr(image, "read"):
+            services.set_image(saved, image)
+        elif image is False:  # the "clear" box was ticked
+            services.remove_image(saved)
+    return saved
+
+
+def _form_page(request, *, form, obj, kind: str, title: str):
+    context = {
+        "form": form,
+        "obj": obj,
+        "kind": kind,
+        "title": title,
+        "nav_section": "connections",
+        "tags": Tag.objects.order_by("name").values_list("name", flat=True),
+    }
+    return render(request, "crm/connection_form.html", context)
+
+
+def company_create(request):
+    require_area(request, "contacts")
+    form = CompanyForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            company = _save_with_image(form, services.create_company)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, f"{company.name} was added.")
+            return redirect("crm:company", pk=company.pk)
+    return _form_page(request, form=form, obj=None, kind="companies", title="New company")
+
+
+def company_edit(request, pk: int):
+    require_area(request, "contacts")
+    company = get_object_or_404(Company.objects.prefetch_related("tags"), pk=pk)
+    form = CompanyForm(
+        request.POST or None, request.FILES or None, initial=CompanyForm.initial_for(company)
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            _save_with_image(form, services.update_company, company)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, f"{company.name} was saved.")
+            return redirect("crm:company", pk=company.pk)
+    return _form_page(
+        request, form=form, obj=company, kind="companies", title=f"Edit {company.name}"
+    )
+
+
+def person_create(request):
+    require_area(request, "contacts")
+    initial = {}
+    if request.GET.get("company"):
+        company = Company.objects.filter(pk=request.GET["company"]).first()
+        initial["companyname"] = company.name if company else ""
+    form = ContactForm(request.POST or None, request.FILES or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            person = _save_with_image(form, services.create_contact)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, f"{person.fullname} was added.")
+            return redirect("crm:person", pk=person.pk)
+    return _form_page(request, form=form, obj=None, kind="people", title="New person")
+
+
+def person_edit(request, pk: int):
+    require_area(request, "contacts")
+    person = get_object_or_404(
+        Contact.objects.select_related("company").prefetch_related("tags"), pk=pk
+    )
+    form = ContactForm(
+        request.POST or None, request.FILES or None, initial=ContactForm.initial_for(person)
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            _save_with_image(form, services.update_contact, person)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, f"{person.fullname} was saved.")
+            return redirect("crm:person", pk=person.pk)
+    return _form_page(
+        request, form=form, obj=person, kind="people", title=f"Edit {person.fullname}"
+    )
+
+
+def _detail(request, obj, template: str, extra: dict):
+    entries = list(queries.journal_for(obj))
+    names = services.item_names({(e.for_type, e.for_id) for e in entries})
+    for entry in entries:
+        entry.about_name = names.get((entry.for_type, entry.for_id), "")
+    context = {
+        "obj": obj,
+        "entries": entries,
+        "journal_form": JournalEntryForm(),
+        "nav_section": "connections",
+        **extra,
+    }
+    if request.htmx and request.htmx.target == "journal":
+        template += "#journal"
+    return render(request, template, context)
+
+
+def company_detail(request, pk: int):
+    require_area(request, "contacts")
+    company = get_object_or_404(Company.objects.prefetch_related("tags"), pk=pk)
+    people = company.people.order_by("fullname")
+    return _detail(request, company, "crm/company_detail.html", {"people": people})
+
+
+def person_detail(request, pk: int):
+    require_area(request, "contacts")
+    person = get_object_or_404(
+        Contact.objects.select_related("company").prefetch_related("tags"), pk=pk
+    )
+    return _detail(request, person, "crm/person_detail.html", {})
+
+
+@require_POST
+def connection_delete(request, kind: str, pk: int):
+    require_area(request, "contacts")
+    if kind not in KINDS:
+        raise Http404
+    model, delete, name_of = (
+        (Company, services.delete_company, lambda o: o.name)
+        if kind == "companies"
+        else (Contact, services.delete_contact, lambda o: o.fullname)
+    )
+    obj = get_object_or_404(model, pk=pk)
+    try:
+        delete(obj)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("crm:company" if kind == "companies" else "crm:person", pk=pk)
+    messages.success(request, f"{name_of(obj)} was deleted.")
+    return redirect("crm:list", kind=kind)
+
+
+def _journal_response(request, obj, *, message: str):
+    response = _detail(
+        request,
+        obj,
+        "crm/company_detail.html#journal"
+        if isinstance(obj, Company)
+        else "crm/person_detail.html#journal",
+        {},
+    )
+    return htmx_events(response, showMessage={"level": "success", "text": message})
+
+
+def _journal_owner(code: str):
+    try:
+        obj = services.resolve_item(code)
+    except ValidationError:
+        raise Http404 from None
+    if not isinstance(obj, Company | Contact):
+        raise Http404
+    return obj
+
+
+@require_POST
+def journal_add(request, code: str):
+    require_area(request, "contacts")
+    obj = _journal_owner(code)
+    form = JournalEntryForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            with transaction.atomic():
+                entry = services.create_activity(
+                    added_by=request.user, for_code=code, **form.service_values()
+                )
+                if form.cleaned_data.get("attachment"):
+                    _attach(entry, form.cleaned_data["attachment"])
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            return _journal_response(request, obj, message="Added to the journal.")
+    return render(request, "crm/journal_form.html", {"journal_form": form, "obj": obj}, status=200)
+
+
+def _attach(entry, upload):
+    from config.api.errors import ApiValidationError
+    from config.api.uploads import DOCUMENT_POLICY, check_upload, safe_filename
+
+    content = upload.read()
+    name = safe_filename(upload.name)
+    try:
+        check_upload(name, content, DOCUMENT_POLICY)
+    except ApiValidationError as exc:
+        raise ValidationError(
+            {"attachment": [error.replace("_tbxFile1", "The file") for error in exc.errors]}
+        ) from None
+    upload.seek(0)
+    upload.name = name
+    services.attach_file(entry, upload)
+
+
+@require_POST
+def journal_reply(request, pk: int):
+    require_area(request, "contacts")
+    parent = get_object_or_404(Activity, pk=pk, replyto__isnull=True)
+    obj = _journal_owner(parent.for_code)
+    form = ReplyForm(request.POST)
+    if form.is_valid():
+        services.create_activity(
+            title=f"Re: {parent.title}"[:250],
+            type=Activity.Type.COMMENT,
+            added_by=request.user,
+            replyto=parent,
+            content=form.cleaned_data["content"],
+        )
+        return _journal_response(request, obj, message="Reply added.")
+    return _journal_response(request, obj, message="Write something to reply.")
+
+
+@require_POST
+def journal_delete(request, pk: int):
+    require_area(request, "contacts")
+    entry = get_object_or_404(Activity, pk=pk)
+    root = entry.replyto or entry
+    obj = _journal_owner(root.for_code)
+    services.delete_activity(entry)
+    return _journal_response(request, obj, message="Journal entry deleted.")
+
+
+def connection_import(request):
+    require_area(request, "contacts")
+    form = ImportForm(request.POST or None, request.FILES or None)
+    context = {"form": form, "nav_section": "connections"}
+    if request.method == "POST" and "confirm" in request.POST:
+        kind = request.POST.get("kind", "people")
+        try:
+            count = importing.run_import(kind, request.POST.get("csv_text", ""))
+        except ValidationError as exc:
+            messages.error(request, "Nothing was imported: " + " ".join(exc.messages))
+            return redirect("crm:import")
+        messages.success(
+            request, f"Imported {count} {'people' if kind == 'people' else 'companies'}."
+        )
+        return redirect("crm:list", kind=kind)
+    if request.method == "POST" and form.is_valid():
+        kind = form.cleaned_data["kind"]
+        try:
+            text = importing.decode(form.cleaned_data["file"].read())
+            preview = importing.preview_import(kind, text)
+        except ValidationError as exc:
+            form.add_error("file", exc)
+        else:
+            context.update({"preview": preview, "csv_text": text, "kind": kind})
+    return render(request, "crm/import.html", context)
