@@ -198,7 +198,8 @@ def test_delete_company_refused_while_people_belong(staff_client):
 def test_import_preview_then_import(staff_client):
     csv_file = SimpleUploadedFile(
         "people.csv",
-        b"Full name;E-mail;Organisation;Tags\nAda Lovelace;ada@engine.test;Analytical;maths;pioneer\n"
+        b"Full name;E-mail;Organisation;Tags\n"
+        b"Ada Lovelace;ada@engine.test;Analytical;maths;pioneer\n"
         b"Charles Babbage;charles@engine.test;Analytical;\n",
     )
     preview = staff_client.post("/connections/import/", {"kind": "people", "file": csv_file})
