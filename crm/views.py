@@ -158,7 +158,7 @@ def person_edit(request, pk: int):
     )
 
 
-def _detail(request, obj, template: str, extra: dict):
+def _detail(request, obj, template: str, extra: dict, *, journal_only: bool = False):
     entries = list(queries.journal_for(obj))
     names = services.item_names({(e.for_type, e.for_id) for e in entries})
     for entry in entries:
@@ -170,7 +170,7 @@ def _detail(request, obj, template: str, extra: dict):
         "nav_section": "connections",
         **extra,
     }
-    if request.htmx and request.htmx.target == "journal":
+    if journal_only or (request.htmx and request.htmx.target == "journal"):
         template += "#journal"
     return render(request, template, context)
 
@@ -211,14 +211,8 @@ def connection_delete(request, kind: str, pk: int):
 
 
 def _journal_response(request, obj, *, message: str):
-    response = _detail(
-        request,
-        obj,
-        "crm/company_detail.html#journal"
-        if isinstance(obj, Company)
-        else "crm/person_detail.html#journal",
-        {},
-    )
+    template = "crm/company_detail.html" if isinstance(obj, Company) else "crm/person_detail.html"
+    response = _detail(request, obj, template, {}, journal_only=True)
     return htmx_events(response, showMessage={"level": "success", "text": message})
 
 

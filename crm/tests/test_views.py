@@ -11,7 +11,7 @@ from crm.models import Activity, ActivityFile, Company, Contact
 from crm.tests.factories import CompanyFactory, ContactFactory
 
 pytestmark = pytest.mark.django_db
-HTMX = {"HX-Request": "true"}
+HTMX = {"HX-Request": "true", "HX-Target": "journal"}
 
 
 def test_collaborators_get_403(db):
