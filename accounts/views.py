@@ -5,6 +5,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_POST
 from django_tables2 import RequestConfig
 
@@ -54,10 +55,13 @@ def user_list(request):
     RequestConfig(request, paginate={"per_page": 25}).configure(table)
     context = {"table": table, "filters": filters, "nav_section": "users"}
     template = "accounts/user_list.html"
-    # The search box, filters and sort links swap only the table.
-    if request.htmx and request.htmx.target == "users":
+    # The search box, filters, sort and page links swap only the table.
+    if request.htmx and request.htmx.target == UserTable.container_id:
         template += "#users-table"
-    return render(request, template, context)
+    response = render(request, template, context)
+    # The same URL answers a page or a table: caches must keep them apart.
+    patch_vary_headers(response, ("HX-Request", "HX-Target"))
+    return response
 
 
 def user_create(request, kind: str):
@@ -72,23 +76,28 @@ def user_create(request, kind: str):
         except ValidationError as exc:
             add_service_errors(form, exc, SERVICE_ALIASES)
         else:
+            text = f"{user.name} was added and an invitation sent to {user.email}."
+            if not request.htmx:
+                messages.success(request, text)
+                return redirect("accounts:user_list")
             response = HttpResponse(status=204)
             return htmx_events(
                 response,
                 closeModal=True,
                 usersChanged=True,
-                showMessage={
-                    "level": "success",
-                    "text": f"{user.name} was added and an invitation sent to {user.email}.",
-                },
+                showMessage={"level": "success", "text": text},
             )
     context = {
         "form": form,
         "title": "Add collaborator" if collaborator else "Add user",
         "action": request.path,
         "submit_label": "Add and send invitation",
+        "nav_section": "users",
     }
-    return render(request, "components/modal_form.html", context)
+    # The buttons open this form in the shared modal; opened directly (a new tab,
+    # no JavaScript) it is a page of its own.
+    template = "components/modal_form.html" if request.htmx else "accounts/user_add.html"
+    return render(request, template, context)
 
 
 def user_edit(request, pk: int):

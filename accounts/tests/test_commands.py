@@ -7,6 +7,7 @@ from django.core.management import CommandError, call_command
 
 from accounts.models import AccessToken, AccountSettings, ApiCredential, User, hash_secret
 from billing.models import ChargeRate, LedgerCategory, TaxCode
+from crm.models import Activity, Company, Contact
 from projects.models import ActivityType
 
 pytestmark = pytest.mark.django_db
@@ -66,6 +67,10 @@ def test_seed_demo_loads_an_account_once():
     assert ChargeRate.objects.get(name="Consultancy rate").rate == 150
     assert ActivityType.objects.filter(name="Design").exists()
     assert AccountSettings.load().company_name == "Northwind Studio"
+    assert Company.objects.count() == 30 and Company.objects.filter(is_supplier=True).count() == 4
+    assert Contact.objects.count() == 80
+    assert Contact.objects.filter(company__isnull=True).count() == 8
+    assert Activity.objects.filter(replyto__isnull=True).count() == 60
 
     users_before = User.objects.count()
     assert "skipped" in run("seed_demo", "--if-empty")

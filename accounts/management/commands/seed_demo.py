@@ -9,6 +9,7 @@ from django.db import transaction
 from accounts import services as account_services
 from accounts.models import AccountSettings, User
 from billing import services as billing_services
+from crm.demo import load_demo_connections
 from projects import services as project_services
 
 DEMO_EMAIL = "demo@docket.test"
@@ -56,7 +57,10 @@ ACTIVITY_TYPES = [
 
 
 class Command(BaseCommand):
-    help = "Load demo data: the account, its team, tax codes, ledgers, rates, activity types."
+    help = (
+        "Load demo data: the account, its team, tax codes, ledgers, rates, activity types, "
+        "clients and suppliers with their people and journal."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument(
@@ -121,6 +125,8 @@ class Command(BaseCommand):
         project_services.replace_activity_types(
             {"tasks": [{"name": name} for name in ACTIVITY_TYPES]}
         )
+        team = list(User.objects.filter(type=User.Type.STANDARD, is_active=True).order_by("pk"))
+        load_demo_connections(team)
         self.stdout.write(
             self.style.SUCCESS(f"Demo data loaded. Sign in as {DEMO_EMAIL} / {DEMO_PASSWORD}")
         )
