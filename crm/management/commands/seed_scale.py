@@ -1,0 +1,292 @@
+"""A large data set for measuring: by default 10,000 companies, 100,000 people with
+tags, and 50,000 journal entries, inserted in bulk. Later capabilities add their
+own kinds (projects, time, invoices) as further seed_* functions here."""
+
+import random
+import time
+from datetime import timedelta
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import User
+from crm.models import Activity, Company, Contact, Tag, contact_search_keys
+
+BATCH = 5000
+FIRST = [
+    "Aoife",
+    "Ciarán",
+    "Niamh",
+    "Declan",
+    "Siobhán",
+    "Conor",
+    "Orla",
+    "Ryan",
+    "Gemma",
+    "Mark",
+    "Clare",
+    "Paul",
+    "Emma",
+    "Neil",
+    "Sarah",
+    "David",
+    "Rachel",
+    "Gareth",
+    "Louise",
+    "Stephen",
+    "Fiona",
+    "Patrick",
+    "Laura",
+    "Chris",
+    "Nuala",
+    "Owen",
+    "Kerry",
+    "Sean",
+    "Hannah",
+    "Tom",
+    "Ada",
+    "Grace",
+    "Alan",
+    "Mary",
+    "Peter",
+    "Jane",
+    "Oliver",
+    "Amelia",
+    "Jack",
+    "Isla",
+    "Harry",
+    "Ava",
+    "Noah",
+    "Mia",
+    "Leo",
+    "Ella",
+]
+LAST = [
+    "ONeill",
+    "Murphy",
+    "Kelly",
+    "McCann",
+    "Doherty",
+    "Quinn",
+    "Gallagher",
+    "Campbell",
+    "Wilson",
+    "Stewart",
+    "Thompson",
+    "Robinson",
+    "McLaughlin",
+    "Brennan",
+    "Hughes",
+    "Boyle",
+    "Martin",
+    "Millar",
+    "Walsh",
+    "Byrne",
+    "Fitzpatrick",
+    "Devlin",
+    "McKee",
+    "Irvine",
+    "Patterson",
+    "Smith",
+    "Jones",
+    "Taylor",
+    "Brown",
+    "Davies",
+    "Evans",
+    "Wright",
+    "Walker",
+    "Hall",
+    "Green",
+    "Wood",
+    "Clarke",
+]
+WORDS = [
+    "North",
+    "South",
+    "Harbour",
+    "Linen",
+    "Causeway",
+    "Mourne",
+    "Foyle",
+    "Lagan",
+    "Titanic",
+    "Armagh",
+    "Strangford",
+    "Glens",
+    "Copeland",
+    "Sperrin",
+    "Antrim",
+    "Riverside",
+    "Bridge",
+    "Atlantic",
+    "Granite",
+    "Willow",
+    "Oak",
+    "Copper",
+    "Silver",
+    "Blue",
+]
+KINDS = [
+    "Studio",
+    "Brewery",
+    "Labs",
+    "Hotels",
+    "Foods",
+    "Digital",
+    "Works",
+    "Partners",
+    "Trust",
+    "Group",
+    "Collective",
+    "Press",
+]
+TAGS = [
+    "retail",
+    "charity",
+    "saas",
+    "startup",
+    "priority",
+    "brewery",
+    "hospitality",
+    "tourism",
+    "arts",
+    "education",
+    "healthcare",
+    "supplier",
+    "public-sector",
+    "food",
+    "manufacturing",
+    "decision-maker",
+    "newsletter",
+    "vip",
+]
+
+
+class Command(BaseCommand):
+    help = "Generate a large data set quickly (bulk inserts) for benchmarks."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--companies", type=int, default=10_000)
+        parser.add_argument("--contacts", type=int, default=100_000)
+        parser.add_argument("--activities", type=int, default=50_000)
+        parser.add_argument("--seed", type=int, default=42)
+
+    def handle(self, *args, companies, contacts, activities, seed, **options):
+        rng = random.Random(seed)
+        started = time.perf_counter()
+        with transaction.atomic():
+            tags = self.seed_tags()
+            company_ids = self.timed("companies", lambda: seed_companies(rng, companies, tags))
+            contact_ids = self.timed(
+                "people", lambda: seed_contacts(rng, contacts, company_ids, tags)
+            )
+            self.timed(
+                "journal entries",
+                lambda: seed_activities(rng, activities, company_ids, contact_ids),
+            )
+        self.stdout.write(self.style.SUCCESS(f"Done in {time.perf_counter() - started:.1f} s."))
+
+    def seed_tags(self) -> list[Tag]:
+        for name in TAGS:
+            Tag.objects.get_or_create(name=name)
+        return list(Tag.objects.filter(name__in=TAGS))
+
+    def timed(self, label, work):
+        started = time.perf_counter()
+        ids = work()
+        self.stdout.write(f"{len(ids):>9,} {label} in {time.perf_counter() - started:.1f} s")
+        return ids
+
+
+def _in_batches(model, objects):
+    for start in range(0, len(objects), BATCH):
+        model.objects.bulk_create(objects[start : start + BATCH], batch_size=BATCH)
+
+
+def _new_ids(model, before: int) -> list[int]:
+    return list(model.objects.filter(pk__gt=before).order_by("pk").values_list("pk", flat=True))
+
+
+def _tag_rows(through, owner_field: str, ids: list[int], tags: list[Tag], rng) -> None:
+    rows = [
+        through(**{f"{owner_field}_id": owner_id, "tag_id": tag.pk})
+        for owner_id in ids
+        if rng.random() < 0.4
+        for tag in rng.sample(tags, rng.randint(1, 3))
+    ]
+    for start in range(0, len(rows), BATCH):
+        through.objects.bulk_create(rows[start : start + BATCH], ignore_conflicts=True)
+
+
+def seed_companies(rng, count: int, tags: list[Tag]) -> list[int]:
+    before = Company.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    objects = []
+    for index in range(count):
+        name = f"{rng.choice(WORDS)} {rng.choice(WORDS)} {rng.choice(KINDS)} {index}"
+        objects.append(
+            Company(
+                name=name,
+                search_name=name.lower(),
+                website=f"https://company{index}.test",
+                telephone=f"028 9{rng.randint(1000000, 9999999)}",
+                city=rng.choice(["Belfast", "Derry", "Newry", "Lisburn", "Bangor", "Armagh"]),
+                country="United Kingdom",
+                is_supplier=rng.random() < 0.1,
+            )
+        )
+    _in_batches(Company, objects)
+    ids = _new_ids(Company, before)
+    _tag_rows(Company.tags.through, "company", ids, tags, rng)
+    return ids
+
+
+def seed_contacts(rng, count: int, company_ids: list[int], tags: list[Tag]) -> list[int]:
+    before = Contact.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    objects = []
+    for index in range(count):
+        first, last = rng.choice(FIRST), rng.choice(LAST)
+        fullname = f"{first} {last}"
+        search_name, search_last = contact_search_keys(fullname, "", last)
+        objects.append(
+            Contact(
+                firstname=first,
+                lastname=last,
+                fullname=fullname,
+                search_name=search_name,
+                search_last=search_last,
+                email=f"{first}.{last}.{index}@client.test".lower(),
+                telephone=f"07{rng.randint(700000000, 799999999)}",
+                company_id=rng.choice(company_ids) if company_ids and rng.random() < 0.9 else None,
+                position=rng.choice(["Director", "Manager", "Designer", "Buyer", ""]),
+            )
+        )
+    _in_batches(Contact, objects)
+    ids = _new_ids(Contact, before)
+    _tag_rows(Contact.tags.through, "contact", ids, tags, rng)
+    return ids
+
+
+def seed_activities(rng, count: int, company_ids: list[int], contact_ids: list[int]) -> list[int]:
+    users = list(User.objects.filter(is_active=True).values_list("pk", flat=True))
+    if not users:
+        users = [User.objects.create_user("scale@docket.test", None, name="Scale Seeder").pk]
+    before = Activity.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    now = timezone.now()
+    objects = []
+    for index in range(count):
+        about_company = rng.random() < 0.4 or not contact_ids
+        objects.append(
+            Activity(
+                title=f"Call {index}",
+                type="C",
+                subtype=rng.choice(["", "email", "callin", "callout"]),
+                for_type="C" if about_company else "I",
+                for_id=rng.choice(company_ids if about_company else contact_ids),
+                added_by_id=rng.choice(users),
+                date=now - timedelta(minutes=rng.randint(0, 60 * 24 * 365)),
+                content="Discussed the next phase of work.",
+            )
+        )
+    _in_batches(Activity, objects)
+    return _new_ids(Activity, before)

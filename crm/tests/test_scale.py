@@ -1,0 +1,52 @@
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+
+from crm import queries
+from crm.models import Activity, Company, Contact
+
+pytestmark = pytest.mark.django_db
+
+
+def test_seed_scale_inserts_exact_counts_with_search_keys():
+    call_command(
+        "seed_scale",
+        "--companies",
+        "50",
+        "--contacts",
+        "300",
+        "--activities",
+        "100",
+        stdout=StringIO(),
+    )
+    assert Company.objects.count() == 50
+    assert Contact.objects.count() == 300
+    assert Activity.objects.count() == 100
+    person = Contact.objects.order_by("pk").first()
+    assert person.search_name == person.fullname.lower()
+    by_first = queries.contacts_matching(search=person.firstname[:3])
+    by_last = queries.contacts_matching(search=person.lastname[:4])
+    by_email = queries.contacts_matching(search=person.email[:12])
+    assert person in by_first and person in by_last and person in by_email
+    company = Company.objects.order_by("pk").first()
+    assert company in queries.companies_matching(search=company.name[:6])
+
+
+def test_benchmark_writes_a_report(tmp_path):
+    call_command(
+        "seed_scale",
+        "--companies",
+        "20",
+        "--contacts",
+        "100",
+        "--activities",
+        "10",
+        stdout=StringIO(),
+    )
+    output = tmp_path / "BENCHMARKS.md"
+    call_command("benchmark_connections", "--runs", "1", "--output", str(output), stdout=StringIO())
+    report = output.read_text()
+    assert "| People list page |" in report
+    assert "100 people in 20 companies" in report
+    assert report.count("× faster") + report.count("× slower") == 3
