@@ -40,5 +40,6 @@ class UserTable(tables.Table):
             jobs = len(record.collaborator_jobs)
             return f"{jobs} job{'s' if jobs != 1 else ''}"
         if record.restricted:
-            return f"Restricted ({len(record.permissions)} areas)"
+            areas = len(record.permissions)
+            return f"Restricted ({areas} area{'s' if areas != 1 else ''})"
         return "Full access"

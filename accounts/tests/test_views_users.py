@@ -49,18 +49,20 @@ def test_list_shows_a_row_per_active_user(staff_client, admin_user):
     priya = UserFactory(name="Priya Shah", email="priya@studio.test", jobtitle="Producer")
     CollaboratorFactory(name="Sam Okafor", email="sam@freelance.test", collaborator_jobs=[4, 7])
     UserFactory(name="Tom Becker", is_active=False)
+    UserFactory(name="Rita Reed", restricted=True, permissions=["reports"])
 
     response = staff_client.get(LIST)
     assert response.status_code == 200
     html = response.content.decode()
     assert "<html" in html and 'aria-current="page">Users<' in html
-    assert table_names(html) == ["Alex Admin", "Priya Shah", "Sam Okafor"]
+    assert table_names(html) == ["Alex Admin", "Priya Shah", "Rita Reed", "Sam Okafor"]
     assert f'<a href="/accounts/users/{priya.pk}/">Priya Shah</a>' in html
     assert "priya@studio.test" in html and "Producer" in html
     assert '<span class="badge badge-blue">Standard</span>' in html
     assert '<span class="badge badge-amber">Collaborator</span>' in html
     assert '<span class="badge badge-green">Active</span>' in html
     assert "2 jobs" in html and "Full access" in html and "Administrator" in html
+    assert "Restricted (1 area)" in html
 
 
 def test_list_page_wires_search_filters_and_refresh(staff_client):
