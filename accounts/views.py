@@ -36,6 +36,11 @@ def dashboard(request):
         "greeting": greeting,
         "team_count": User.objects.filter(is_active=True).count(),
     }
+    if request.user.can("contacts"):
+        from crm.queries import connection_counts, latest_journal
+
+        context.update(connection_counts())
+        context["journal"] = latest_journal(8)
     return render(request, "dashboard.html", context)
 
 

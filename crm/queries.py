@@ -129,3 +129,32 @@ def journal_for(obj):
         about = Q(for_type="I", for_id=obj.pk)
     entries = Activity.objects.filter(about, replyto__isnull=True).order_by("-date", "-id")
     return with_journal_details(entries)
+
+
+def connection_counts() -> dict:
+    from .models import Company, Contact
+
+    return {
+        "company_count": Company.objects.count(),
+        "people_count": Contact.objects.count(),
+    }
+
+
+def latest_journal(limit: int) -> list:
+    """The newest journal entries about companies and people, each with `about_name`
+    and `about_url` for linking to what it is about."""
+    from django.urls import reverse
+
+    from .services import item_names
+
+    entries = list(
+        Activity.objects.filter(replyto__isnull=True, for_type__in=("C", "I"))
+        .select_related("added_by")
+        .order_by("-date", "-id")[:limit]
+    )
+    names = item_names({(e.for_type, e.for_id) for e in entries})
+    for entry in entries:
+        entry.about_name = names.get((entry.for_type, entry.for_id), "")
+        route = "crm:company" if entry.for_type == "C" else "crm:person"
+        entry.about_url = reverse(route, args=[entry.for_id])
+    return entries

@@ -227,3 +227,26 @@ def test_import_with_a_bad_row_imports_nothing(staff_client):
     assert "email not-an-email is not a valid email address." in html
     assert "Import 2 people" not in html
     assert not Contact.objects.exists()
+
+
+@pytest.mark.parametrize("count", [1, 20])
+def test_dashboard_shows_the_latest_journal(
+    staff_client, admin_user, django_assert_max_num_queries, count
+):
+    company = CompanyFactory(name="Harbour Lights")
+    person = ContactFactory(fullname="Irene Adler")
+    for index in range(count):
+        services.create_activity(
+            title=f"Call {index}",
+            type="C",
+            subtype="callin",
+            added_by=admin_user,
+            for_code=company.code,
+        )
+    services.create_activity(
+        title="Lunch with Irene", type="C", added_by=admin_user, for_code=person.code
+    )
+    with django_assert_max_num_queries(9):
+        html = staff_client.get("/").content.decode()
+    assert "Lunch with Irene" in html and "Irene Adler" in html and "Harbour Lights" in html
+    assert html.count('class="entry-head"') == min(count + 1, 8)
