@@ -459,3 +459,20 @@ def test_openapi_schema_and_offline_docs(client):
     html = docs.content.decode()
     assert "/static/ninja/swagger-ui-bundle.js" in html
     assert "cdn" not in html.lower()
+
+
+def test_the_php_kit_url_shape_and_empty_multipart_delete(depot, db):
+    """The official kit calls `contacts.json?&rows=5` and sends DELETE with an empty
+    multipart body."""
+    UserFactory(email="kit@studio.test")
+    response = depot.client.get("/api/v1/users.json?&rows=1&order=id", headers=depot.headers)
+    assert response.status_code == 200
+    assert len(response.json()["rows"]) == 1
+    response = depot.client.delete(
+        "/api/v1/users/kit@studio.test.json",
+        b"",
+        content_type="multipart/form-data; boundary=------------------------kit",
+        headers=depot.headers,
+    )
+    assert response.status_code == 200
+    assert response.json() == {"error": False, "id": "kit@studio.test"}
