@@ -79,18 +79,16 @@ class Command(BaseCommand):
         return statistics.median(timings)
 
     def write_report(self, path: Path, results, runs, search):
-        lines = [
-            "# Benchmarks",
-            "",
-            "Connections list against Django admin's changelist for the same model, measured",
-            "in one run by `python manage.py benchmark_connections` after",
-            "`python manage.py seed_scale`. Median of "
-            f"{runs} requests each after a warm-up, through Django's test client (no network).",
+        """Writes this database's section, keeping other databases' sections."""
+        vendor = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}.get(
+            connection.vendor, connection.vendor
+        )
+        section = [
+            f"## {vendor}",
             "",
             f"* Date: {date.today().isoformat()}",
-            f"* Database: {connection.vendor}",
             f"* Rows: {Contact.objects.count():,} people in {Company.objects.count():,} companies",
-            f"* Search prefix: `{search}`",
+            f"* Search prefix: `{search}`; median of {runs} requests after a warm-up",
             "",
             "| what | Docket (ms) | Django admin (ms) | Docket is |",
             "| --- | ---: | ---: | ---: |",
@@ -99,11 +97,22 @@ class Command(BaseCommand):
             verdict = (
                 f"{admin / ours:.1f}× faster" if ours <= admin else f"{ours / admin:.1f}× slower"
             )
-            lines.append(f"| {label} | {ours:.1f} | {admin:.1f} | {verdict} |")
-        lines += [
+            section.append(f"| {label} | {ours:.1f} | {admin:.1f} | {verdict} |")
+        sections = {}
+        if path.exists():
+            for chunk in path.read_text().split("\n## ")[1:]:
+                title = chunk.split("\n", 1)[0].strip()
+                sections[title] = "## " + chunk.strip()
+        sections[vendor] = "\n".join(section)
+        intro = [
+            "# Benchmarks",
             "",
+            "The connections list against Django admin's changelist for the same model, measured",
+            "in one run by `python manage.py benchmark_connections` after",
+            "`python manage.py seed_scale`, through Django's test client (no network).",
             "Docket's search matches the start of a first name, last name or email through",
             "indexed lower-cased columns; the admin's `?q=` runs `icontains` over every row.",
             "",
         ]
-        path.write_text("\n".join(lines))
+        body = "\n\n".join(sections[title] for title in sorted(sections))
+        path.write_text("\n".join(intro) + "\n" + body + "\n")
