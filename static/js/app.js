@@ -59,11 +59,23 @@
     }
     const toggle = event.target.closest("[data-toggle-sidebar]");
     if (toggle) {
-      const sidebar = document.getElementById("sidebar");
-      const open = sidebar.classList.toggle("open");
-      toggle.setAttribute("aria-expanded", open ? "true" : "false");
+      setSidebar(!document.getElementById("sidebar").classList.contains("open"));
+    } else if (!event.target.closest("#sidebar")) {
+      setSidebar(false);  // a tap outside the open menu closes it
     }
   });
+  document.addEventListener("keydown", (event) => {
+    if (event.key === "Escape") setSidebar(false);
+  });
+
+  function setSidebar(open) {
+    const sidebar = document.getElementById("sidebar");
+    if (!sidebar || sidebar.classList.contains("open") === open) return;
+    sidebar.classList.toggle("open", open);
+    document.querySelectorAll("[data-toggle-sidebar]").forEach((button) => {
+      button.setAttribute("aria-expanded", open ? "true" : "false");
+    });
+  }
 
   // Server messages sent with HX-Trigger: {"showMessage": {"level": "success", "text": "..."}}.
   document.addEventListener("showMessage", (event) => {
