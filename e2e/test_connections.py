@@ -7,7 +7,7 @@ def test_company_person_call_search_and_import(
     signed_in, live_server, shot, tmp_path, console_errors
 ):
     page = signed_in
-    page.get_by_role("link", name="Connections").click()
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Connections").click()
     page.get_by_role("link", name="Companies").click()
     page.get_by_role("button", name="New company").click()
 
@@ -51,7 +51,7 @@ def test_company_person_call_search_and_import(
     shot("connections-company")
 
     # Search as you type finds both.
-    page.get_by_role("link", name="Connections").click()
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Connections").click()
     page.get_by_label("Search people").fill("grac")
     expect(page.locator("#people-table tbody tr")).to_have_count(1)
     expect(page.locator("#people-table")).to_contain_text("Northwind Brewery")
