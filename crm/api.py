@@ -1,5 +1,7 @@
 """Depot resources: companies, contacts and activity (the journal)."""
 
+from datetime import UTC, datetime
+
 from django.contrib.auth import get_user_model
 from ninja import Router
 
@@ -105,6 +107,40 @@ def _query_int(request, name: str) -> int | None:
         raise ApiValidationError(f"{name} must be a whole number.") from None
 
 
+def _query_epoch(request, name: str) -> datetime | None:
+    """An epoch timestamp filter (`lastupdated`) as an aware datetime."""
+    seconds = _query_int(request, name)
+    if seconds is None:
+        return None
+    try:
+        return datetime.fromtimestamp(seconds, tz=UTC)
+    except (OverflowError, OSError, ValueError):
+        raise ApiValidationError(f"{name} is out of range.") from None
+
+
+# Fields a form client clears by sending them empty (it can't send null).
+CLEARABLE = ("creditlimit", "companyid", "replyto")
+
+
+def _body(request, spec, *, partial: bool) -> dict:
+    """The request's fields cleaned by `spec`. Tags may also come as a JSON list or
+    as repeated `tags[]` form fields."""
+    data = dict(request_data(request))
+    if isinstance(data.get("tags"), list | tuple):
+        data["tags"] = ",".join(str(tag) for tag in data["tags"] if tag is not None)
+    # An empty number or id clears it (form clients can't send null).
+    cleared = [
+        name
+        for name in CLEARABLE
+        if name in spec.spec and name in data and data[name] in ("", None)
+    ]
+    for name in cleared:
+        del data[name]
+    fields = spec.clean(data, partial=partial)
+    fields.update(dict.fromkeys(cleared))
+    return fields
+
+
 def _model_fields(fields: dict) -> dict:
     """API names → service names (supplier/customer flags)."""
     renamed = dict(fields)
@@ -139,18 +175,14 @@ COMPANY_FLAGS = {"hidenotes": True, "hidetags": True}
 
 
 @router.get("/companies", summary="List or search companies")
-def list_companies(
-    request,
-    search: str = "",
-    tag: str = "",
-):
+def list_companies(request, search: str = "", tag: str = ""):
     principal(request).require("contacts")
     params = list_params(request, COMPANY_ORDERINGS, default_order="name")
     flags = _query_flags(request, COMPANY_FLAGS)
     companies = queries.companies_matching(
-        search=search,
-        tag=tag,
-        lastupdated=_query_int(request, "lastupdated"),
+        search=request.GET.get("search", ""),
+        tag=request.GET.get("tag", ""),
+        lastupdated=_query_epoch(request, "lastupdated"),
         supplier=_query_bool(request, "supplier"),
     )
     total = companies.count()
@@ -174,7 +206,7 @@ def get_company(request, company_id: int):
 @router.post("/companies", summary="Add a new company", openapi_extra=COMPANY_FIELDS.openapi_body())
 def create_company(request):
     principal(request).require("contacts")
-    fields = COMPANY_FIELDS.clean(request_data(request), partial=False)
+    fields = _body(request, COMPANY_FIELDS, partial=False)
     company = services.create_company(**_model_fields(fields))
     return id_response(request, company.pk, status=201)
 
@@ -187,7 +219,7 @@ def create_company(request):
 def update_company(request, company_id: int):
     principal(request).require("contacts")
     company = _get(Company, company_id)
-    fields = COMPANY_FIELDS.clean(request_data(request), partial=True)
+    fields = _body(request, COMPANY_FIELDS, partial=True)
     services.update_company(company, **_model_fields(fields))
     return id_response(request, company.pk)
 
@@ -219,12 +251,12 @@ def list_contacts(request, search: str = "", tag: str = "", email: str = ""):
     params = list_params(request, CONTACT_ORDERINGS, default_order="fullname")
     flags = _query_flags(request, CONTACT_FLAGS)
     contacts = queries.contacts_matching(
-        search=search,
-        tag=tag,
+        search=request.GET.get("search", ""),
+        tag=request.GET.get("tag", ""),
         company=_query_int(request, "company"),
         isincompany=_query_bool(request, "isincompany"),
-        email=email,
-        lastupdated=_query_int(request, "lastupdated"),
+        email=request.GET.get("email", ""),
+        lastupdated=_query_epoch(request, "lastupdated"),
     )
     total = contacts.count()
     page = params.page(
@@ -249,7 +281,7 @@ def get_contact(request, contact_id: int):
 @router.post("/contacts", summary="Add a new contact", openapi_extra=CONTACT_FIELDS.openapi_body())
 def create_contact(request):
     principal(request).require("contacts")
-    fields = CONTACT_FIELDS.clean(request_data(request), partial=False)
+    fields = _body(request, CONTACT_FIELDS, partial=False)
     contact = services.create_contact(**fields)
     return id_response(request, contact.pk, status=201)
 
@@ -262,7 +294,7 @@ def create_contact(request):
 def update_contact(request, contact_id: int):
     principal(request).require("contacts")
     contact = _get(Contact, contact_id)
-    fields = CONTACT_FIELDS.clean(request_data(request), partial=True)
+    fields = _body(request, CONTACT_FIELDS, partial=True)
     services.update_contact(contact, **fields)
     return id_response(request, contact.pk)
 
@@ -320,6 +352,11 @@ def _rows_with_names(request, entries) -> list[dict]:
 def list_activity(request, type: str = "", by: str = ""):
     principal(request).require("contacts")
     params = list_params(request, ACTIVITY_ORDERINGS, default_order="date")
+    if "order" not in request.GET and "orderasc" not in request.GET:
+        # A journal reads newest first, as in the spec's example.
+        params.ascending = False
+    type = request.GET.get("type", "")
+    by = request.GET.get("by", "")
     for_code = None
     raw_for = request.GET.get("for", "")
     if raw_for:
@@ -371,7 +408,7 @@ def _activity_fields(fields: dict) -> dict:
 )
 def create_activity(request):
     principal(request).require("contacts")
-    fields = _activity_fields(ACTIVITY_FIELDS.clean(request_data(request), partial=False))
+    fields = _activity_fields(_body(request, ACTIVITY_FIELDS, partial=False))
     entry = services.create_activity(
         title=fields.get("title", ""),
         type=fields.get("type", ""),
@@ -393,7 +430,7 @@ def create_activity(request):
 def update_activity(request, entry_id: int):
     principal(request).require("contacts")
     entry = _get_entry(entry_id)
-    fields = _activity_fields(ACTIVITY_FIELDS.clean(request_data(request), partial=True))
+    fields = _activity_fields(_body(request, ACTIVITY_FIELDS, partial=True))
     services.update_activity(entry, **fields)
     return id_response(request, entry.pk)
 

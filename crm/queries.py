@@ -7,9 +7,15 @@ from django.db.models import Prefetch, Q
 
 from .models import Activity, ActivityFile, Company, Contact
 
+# Ids are bigints; a filter on a larger one matches nothing rather than overflowing.
+MAX_ID = 2**63 - 1
 
-def _lastupdated_after(epoch_seconds: int):
-    return datetime.fromtimestamp(epoch_seconds, tz=UTC)
+
+def _lastupdated_after(moment: datetime | int) -> datetime:
+    """`lastupdated` filters take an aware datetime or epoch seconds."""
+    if isinstance(moment, datetime):
+        return moment
+    return datetime.fromtimestamp(moment, tz=UTC)
 
 
 def search_prefix(text: str) -> str:
@@ -57,7 +63,8 @@ def contacts_matching(
     if tag:
         contacts = contacts.filter(tags__name__iexact=tag.strip())
     if company is not None:
-        contacts = contacts.filter(company_id=company)
+        in_range = 0 < company <= MAX_ID
+        contacts = contacts.filter(company_id=company) if in_range else contacts.none()
     if isincompany is not None:
         contacts = contacts.filter(company__isnull=not isincompany)
     if email:
@@ -85,7 +92,10 @@ def journal(*, types=None, for_code=None, by_user=None, roots_only=True):
         entries = entries.filter(type__in=types)
     if for_code is not None:
         letter, object_id = for_code
-        entries = entries.filter(for_type=letter, for_id=object_id)
+        if 0 <= object_id <= MAX_ID:
+            entries = entries.filter(for_type=letter, for_id=object_id)
+        else:
+            entries = entries.none()
     if by_user is not None:
         entries = entries.filter(added_by=by_user)
     return entries

@@ -68,6 +68,12 @@ def media_url(request, file_field) -> str:
     return request.build_absolute_uri(file_field.url) if file_field else ""
 
 
+def tag_names(obj) -> list[str]:
+    """Tag names alphabetically whatever their case, the same on every database
+    (collations differ); from the prefetched tags when there are any."""
+    return sorted((tag.name for tag in obj.tags.all()), key=lambda name: (name.lower(), name))
+
+
 def customfields_out(pairs: list[dict]) -> list[dict]:
     return [{pair["title"]: pair["value"]} for pair in pairs]
 
@@ -89,7 +95,7 @@ def company_row(request, company: Company, *, hidenotes=True, hidetags=True) -> 
         "address": company.address,
     }
     if not hidetags:
-        row["tags"] = [tag.name for tag in company.tags.all()]
+        row["tags"] = tag_names(company)
     if not hidenotes:
         row["notes"] = company.notes
     return row
@@ -121,7 +127,7 @@ def contact_row(
         "creditlimit": contact.creditlimit,
     }
     if not hidetags:
-        row["tags"] = [tag.name for tag in contact.tags.all()]
+        row["tags"] = tag_names(contact)
     if not hidecompany and contact.company_id:
         row["company"] = {
             "id": contact.company_id,

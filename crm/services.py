@@ -2,7 +2,9 @@
 the CSV import alike."""
 
 import html
+import json
 import re
+from datetime import UTC
 from decimal import Decimal
 from typing import Any
 
@@ -137,10 +139,16 @@ def normalise_customfields(value) -> list[dict[str, str]]:
         title = str(title).strip()
         if not title:
             raise ValidationError({"customfields": "customfields titles can't be blank."})
-        pairs.append(
-            {"title": title[:100], "value": "" if field_value is None else str(field_value)}
-        )
+        pairs.append({"title": title[:100], "value": _customfield_text(field_value)})
     return pairs
+
+
+def _customfield_text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dict | list | bool):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)
 
 
 def clean_content(text: str) -> str:
@@ -219,7 +227,15 @@ def _save_tags(obj, fields: dict) -> None:
 
 
 def _delete_journal_of(code_type: str, object_id: int) -> None:
-    Activity.objects.filter(for_type=code_type, for_id=object_id).delete()
+    """The journal about an item, with its replies and the files attached to both."""
+    entries = Activity.objects.filter(for_type=code_type, for_id=object_id)
+    attachments = ActivityFile.objects.filter(
+        models.Q(activity__in=entries) | models.Q(activity__replyto__in=entries)
+    )
+    files = [attachment.file for attachment in attachments]
+    entries.delete()
+    for stored in files:
+        transaction.on_commit(lambda stored=stored: stored.delete(save=False))
 
 
 # --- companies --------------------------------------------------------------------
@@ -337,7 +353,11 @@ def _write_contact(contact: Contact, fields: dict, *, creating: bool) -> None:
         if company_id in (None, "", 0):
             contact.company = None
         else:
-            company = Company.objects.filter(pk=company_id).first()
+            company = (
+                Company.objects.filter(pk=company_id).first()
+                if 0 < int(company_id) <= MAX_ID
+                else None
+            )
             if company is None:
                 errors["companyid"] = f"companyid {company_id} is not a company."
             contact.company = company
@@ -382,6 +402,9 @@ def remove_image(obj: Company | Contact):
 # Item codes the journal can point at (DESIGN.md §3). Each app registers its own
 # models as they land: register_item_type("P", Project, "name").
 ITEM_TYPES: dict[str, tuple[type[models.Model], str]] = {}
+_builtins_registered = False
+# Ids are bigints: anything larger names nothing (and would overflow the database).
+MAX_ID = 2**63 - 1
 
 
 def register_item_type(letter: str, model: type[models.Model], name_attr: str) -> None:
@@ -389,12 +412,18 @@ def register_item_type(letter: str, model: type[models.Model], name_attr: str) -
 
 
 def _register_builtin_item_types() -> None:
+    """C, I, U and N are crm's own; registered on first use (not at import, where
+    the user model and projects may not be ready), whatever other apps added first."""
+    global _builtins_registered
+    if _builtins_registered:
+        return
     from projects.models import ActivityType
 
-    register_item_type("C", Company, "name")
-    register_item_type("I", Contact, "fullname")
-    register_item_type("U", get_user_model(), "name")
-    register_item_type("N", ActivityType, "name")
+    ITEM_TYPES.setdefault("C", (Company, "name"))
+    ITEM_TYPES.setdefault("I", (Contact, "fullname"))
+    ITEM_TYPES.setdefault("U", (get_user_model(), "name"))
+    ITEM_TYPES.setdefault("N", (ActivityType, "name"))
+    _builtins_registered = True
 
 
 def parse_item_code(code: str) -> tuple[str, int]:
@@ -407,10 +436,9 @@ def parse_item_code(code: str) -> tuple[str, int]:
 
 def resolve_item(code: str):
     """The object an item code names; ValidationError when there is none."""
-    if not ITEM_TYPES:
-        _register_builtin_item_types()
+    _register_builtin_item_types()
     letter, object_id = parse_item_code(code)
-    if letter not in ITEM_TYPES:
+    if letter not in ITEM_TYPES or object_id > MAX_ID:
         raise ValidationError({"for": f"for {letter}{object_id} does not exist."})
     model, _ = ITEM_TYPES[letter]
     obj = model._default_manager.filter(pk=object_id).first()
@@ -421,8 +449,7 @@ def resolve_item(code: str):
 
 def item_names(codes: set[tuple[str, int]]) -> dict[tuple[str, int], str]:
     """Names for many item codes with one query per item type."""
-    if not ITEM_TYPES:
-        _register_builtin_item_types()
+    _register_builtin_item_types()
     names: dict[tuple[str, int], str] = {}
     by_type: dict[str, list[int]] = {}
     for letter, object_id in codes:
@@ -431,6 +458,7 @@ def item_names(codes: set[tuple[str, int]]) -> dict[tuple[str, int], str]:
         if letter not in ITEM_TYPES:
             continue
         model, name_attr = ITEM_TYPES[letter]
+        ids = [pk for pk in ids if 0 < pk <= MAX_ID]
         for pk, name in model._default_manager.filter(pk__in=ids).values_list("pk", name_attr):
             names[(letter, pk)] = name
     return names
@@ -497,20 +525,33 @@ def _write_activity(entry: Activity, fields: dict, *, creating: bool) -> None:
             errors["addedby"] = "addedby must be an existing user."
         else:
             entry.added_by = user
-    if "replyto" in fields and fields["replyto"] not in (None, "", 0):
-        parent = fields["replyto"]
+    replyto = fields.get("replyto")
+    if "replyto" in fields and replyto not in (None, "", 0):
+        parent = replyto
         if not isinstance(parent, Activity):
-            parent = Activity.objects.filter(pk=parent).first()
+            try:
+                parent_id = int(parent)
+            except (TypeError, ValueError):
+                parent_id = 0
+            parent = (
+                Activity.objects.filter(pk=parent_id).first() if 0 < parent_id <= MAX_ID else None
+            )
+        # Replies are one level deep: answering a reply answers the entry it is under.
+        if parent is not None and parent.replyto_id:
+            parent = Activity.objects.get(pk=parent.replyto_id)
         if parent is None:
-            errors["replyto"] = f"replyto {fields['replyto']} is not a journal entry."
+            errors["replyto"] = f"replyto {replyto} is not a journal entry."
         elif entry.pk and parent.pk == entry.pk:
             errors["replyto"] = "replyto can't be the entry itself."
+        elif entry.pk and entry.replies.exists():
+            errors["replyto"] = "replyto can't be set on an entry that has replies of its own."
         else:
             entry.replyto = parent
             # A reply belongs to the same item as the entry it answers.
             entry.for_type, entry.for_id = parent.for_type, parent.for_id
     elif "replyto" in fields:
         entry.replyto = None
+    moved_item = False
     if fields.get("for_code") not in (None, ""):
         try:
             item = resolve_item(fields["for_code"])
@@ -520,8 +561,9 @@ def _write_activity(entry: Activity, fields: dict, *, creating: bool) -> None:
             letter, _ = parse_item_code(fields["for_code"])
             if entry.replyto_id and (letter, item.pk) != (entry.for_type, entry.for_id):
                 errors["for"] = "for must be the same item as the entry being replied to."
+            moved_item = (letter, item.pk) != (entry.for_type, entry.for_id)
             entry.for_type, entry.for_id = letter, item.pk
-    elif creating and not entry.replyto_id:
+    elif creating and not entry.replyto_id and "replyto" not in errors:
         errors["for"] = "for is required."
     if "subtype" in fields:
         subtype = str(fields.get("subtype") or "").strip().lower()
@@ -534,12 +576,21 @@ def _write_activity(entry: Activity, fields: dict, *, creating: bool) -> None:
     if "content" in fields:
         entry.content = clean_content(fields.get("content") or "")
     if fields.get("date") is not None:
-        entry.date = fields["date"]
+        try:
+            # Stored in UTC: a moment that can't be expressed there is out of range.
+            fields["date"].astimezone(UTC)
+        except (OverflowError, ValueError):
+            errors["date"] = "date is out of range."
+        else:
+            entry.date = fields["date"]
     elif creating:
         entry.date = timezone.now()
     if errors:
         raise ValidationError(errors)
     entry.save()
+    if moved_item and entry.pk:
+        # Replies stay with the entry they answer.
+        entry.replies.update(for_type=entry.for_type, for_id=entry.for_id)
 
 
 @transaction.atomic

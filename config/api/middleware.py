@@ -26,6 +26,16 @@ class DepotApiMiddleware:
                 request.depot_format = fmt
                 request.path_info = path[: -len(suffix)]
                 break
+        nul_params = sorted({key for key, value in request.GET.items() if "\x00" in key + value})
+        if nul_params:
+            from .rendering import error_response
+
+            return error_response(
+                request,
+                400,
+                "Validation errors",
+                [f"{key} must not contain NUL characters." for key in nul_params],
+            )
         response = self.get_response(request)
         if response.status_code == 404 and response.get("Content-Type", "").startswith("text/html"):
             response = HttpResponse(status=404, content_type="application/json")

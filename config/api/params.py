@@ -55,8 +55,24 @@ def request_data(request) -> dict[str, Any]:
     elif request.body and content_type not in ("", "application/octet-stream"):
         # Some clients send urlencoded bodies without a content type header.
         data = _querydict_to_dict(QueryDict(request.body, encoding="utf-8"))
+    nul_fields = sorted(
+        str(key) for key, value in data.items() if contains_nul(key) or contains_nul(value)
+    )
+    if nul_fields:
+        raise ApiValidationError([f"{key} must not contain NUL characters." for key in nul_fields])
     request._depot_data = data
     return data
+
+
+def contains_nul(value) -> bool:
+    """NUL can't be stored in PostgreSQL text, so it is refused at the door."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(contains_nul(key) or contains_nul(item) for key, item in value.items())
+    if isinstance(value, list | tuple):
+        return any(contains_nul(item) for item in value)
+    return False
 
 
 def _querydict_to_dict(qd: QueryDict) -> dict[str, Any]:
@@ -256,6 +272,9 @@ class Fields:
             except ValueError as exc:
                 errors.append(f"{name} {exc}.")
                 continue
+            if contains_nul(value):  # e.g. "\u0000" inside a JSON-encoded field
+                errors.append(f"{name} must not contain NUL characters.")
+                continue
             too_long = spec.max_length is not None and isinstance(value, str)
             if too_long and len(value) > spec.max_length:
                 errors.append(f"{name} must be at most {spec.max_length} characters.")
@@ -340,6 +359,8 @@ def list_params(request, orderings: dict[str, str | tuple], default_order: str) 
         start = parse_int(query.get("start", 0))
         if start < 0:
             raise ValueError
+        # Past any real table, and within the database's 64-bit OFFSET.
+        start = min(start, 2**62)
     except ValueError:
         errors.append("start must be a whole number of at least 0.")
     order = query.get("order") or default_order

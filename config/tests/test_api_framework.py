@@ -476,3 +476,16 @@ def test_the_php_kit_url_shape_and_empty_multipart_delete(depot, db):
     )
     assert response.status_code == 200
     assert response.json() == {"error": False, "id": "kit@studio.test"}
+
+
+def test_nul_characters_are_refused_everywhere(depot, admin_user):
+    """PostgreSQL can't store NUL, so every resource answers 400 rather than 500."""
+    response = depot.get("users", {"type": "a\x00"})
+    assert response.status_code == 400
+    assert response.json()["errors"] == ["type must not contain NUL characters."]
+    response = depot.post("users", {"email": "n@studio.test", "name": "N\x00ul"})
+    assert response.status_code == 400
+    assert response.json()["errors"] == ["name must not contain NUL characters."]
+    response = depot.patch("settings/taxcodes", {"value": '[{"code": "\\u0000"}]'})
+    assert response.status_code == 400
+    assert response.json()["errors"] == ["value must not contain NUL characters."]

@@ -1,10 +1,13 @@
 import pytest
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from accounts.models import User
 from accounts.services import remove_user
 from accounts.tests.factories import UserFactory
 from crm import services
-from crm.tests.factories import CompanyFactory
+from crm.models import Activity, Company, Tag
+from crm.tests.factories import ActivityFactory, CompanyFactory, ContactFactory, png_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -48,3 +51,200 @@ def test_customfields_accept_three_shapes():
     assert services.normalise_customfields([{"Twitter": "@x"}]) == expected
     assert services.normalise_customfields([{"title": "Twitter", "value": "@x"}]) == expected
     assert services.normalise_customfields({"Twitter": "@x"}) == expected
+
+
+# --- names, tags, custom fields, content ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "name,expected",
+    [
+        ("Sherlock Holmes", ("", "Sherlock", "", "Holmes")),
+        ("Dr Sherlock Scott Holmes", ("Dr", "Sherlock", "Scott", "Holmes")),
+        ("dr. john h. watson", ("dr.", "john", "h.", "watson")),
+        ("Dr", ("", "Dr", "", "")),
+        ("Ms Adler", ("Ms", "Adler", "", "")),
+        ("Jean Claude Van Damme", ("", "Jean", "Claude Van", "Damme")),
+        ("", ("", "", "", "")),
+    ],
+)
+def test_split_name(name, expected):
+    parts = services.split_name(name)
+    assert (parts["title"], parts["firstname"], parts["othernames"], parts["lastname"]) == expected
+
+
+def test_join_name_skips_blanks():
+    assert services.join_name("Dr", "John", "", "Watson") == "Dr John Watson"
+    assert services.join_name("", "", "", "") == ""
+
+
+def test_parse_tags():
+    assert services.parse_tags("a, b,,A , c ") == ["a", "b", "c"]
+    assert services.parse_tags(["x", " y", "X"]) == ["x", "y"]
+    assert services.parse_tags(None) == [] and services.parse_tags("") == []
+    with pytest.raises(ValidationError):
+        services.parse_tags("x" * 61)
+
+
+def test_tags_for_creates_once():
+    first = services.tags_for(["New", "Other"])
+    again = services.tags_for(["new", "OTHER", "third"])
+    assert [t.pk for t in again[:2]] == [t.pk for t in first]
+    assert Tag.objects.count() == 3
+
+
+def test_customfields_errors_and_values():
+    assert services.normalise_customfields(None) == []
+    assert services.normalise_customfields([{"N": 5}, {"J": {"a": [1]}}, {"B": True}]) == [
+        {"title": "N", "value": "5"},
+        {"title": "J", "value": '{"a": [1]}'},
+        {"title": "B", "value": "true"},
+    ]
+    for bad in ("text", 5, [1], [{"a": 1, "b": 2}], [{" ": "x"}]):
+        with pytest.raises(ValidationError):
+            services.normalise_customfields(bad)
+
+
+@pytest.mark.parametrize(
+    "html,text",
+    [
+        ("<p>Hello <b>there</b></p>", "Hello there"),
+        ("<p>a</p>\r\n<p>b</p>", "a\n\nb"),
+        ("a<br>b<BR/>c", "a\nb\nc"),
+        ("&lt;tag&gt; &amp; more", "<tag> & more"),
+        ("<ul><li>one</li><li>two</li></ul>", "one\ntwo"),
+        ("", ""),
+    ],
+)
+def test_clean_content(html, text):
+    assert services.clean_content(html) == text
+
+
+# --- companies and people ---------------------------------------------------------
+
+
+def test_create_company_keeps_a_lower_cased_search_name():
+    company = services.create_company(name="  Baker STREET ")
+    assert (company.name, company.search_name) == ("Baker STREET", "baker street")
+
+
+def test_create_company_validation_lists_every_problem():
+    with pytest.raises(ValidationError) as caught:
+        services.create_company(name="", creditlimit="-1", customfields="x")
+    assert caught.value.message_dict == {
+        "name": ["name is required."],
+        "creditlimit": ["creditlimit must be an amount of 0 or more."],
+        "customfields": ["customfields must be a JSON array."],
+    }
+    assert not Company.objects.exists()
+
+
+def test_find_or_create_company_ignores_case():
+    existing = services.create_company(name="Acme Ltd")
+    assert services.find_or_create_company("ACME LTD ") == existing
+    created = services.find_or_create_company("Other")
+    assert created.pk != existing.pk and Company.objects.count() == 2
+
+
+def test_contact_search_keys_skip_the_title():
+    contact = services.create_contact(name="Dr John  Watson")
+    assert (contact.search_name, contact.search_last) == ("john watson", "watson")
+    services.update_contact(contact, title="", name="John Watson")
+    contact.refresh_from_db()
+    assert contact.title == "" and contact.fullname == "John Watson"
+
+
+def test_blocking_references_and_delete_company():
+    company = CompanyFactory(name="Busy")
+    assert services.blocking_references(company) == []
+    person = ContactFactory(company=company)
+    assert services.blocking_references(company) == ["1 person"]
+    with pytest.raises(ValidationError) as caught:
+        services.delete_company(company)
+    assert caught.value.messages == ["Busy can't be deleted while it has 1 person."]
+    services.delete_contact(person)
+    services.delete_company(company)
+    assert not Company.objects.exists()
+
+
+def test_delete_contact_takes_their_journal(admin_user):
+    person = ContactFactory()
+    keep = ActivityFactory()
+    ActivityFactory(about=person)
+    services.delete_contact(person)
+    assert list(Activity.objects.all()) == [keep]
+
+
+def test_set_image_replaces_the_file():
+    company = CompanyFactory()
+    services.set_image(company, SimpleUploadedFile("a.png", png_bytes()))
+    first = company.image.name
+    services.set_image(company, SimpleUploadedFile("b.png", png_bytes(color="blue")))
+    assert company.image.name != first
+    assert not company.image.storage.exists(first)
+    services.remove_image(company)
+    company.refresh_from_db()
+    assert not company.image
+
+
+# --- the journal ------------------------------------------------------------------
+
+
+def test_item_codes_resolve_to_their_objects(admin_user):
+    company, person = CompanyFactory(), ContactFactory()
+    assert services.resolve_item(company.code) == company
+    assert services.resolve_item(f"i{person.pk}") == person
+    assert services.resolve_item(f"U{admin_user.pk}") == admin_user
+    for code in ("C999", "Z1", "C99999999999999999999"):
+        with pytest.raises(ValidationError):
+            services.resolve_item(code)
+    with pytest.raises(ValidationError):
+        services.parse_item_code("41")
+
+
+def test_builtin_item_types_survive_another_app_registering_first(monkeypatch):
+    monkeypatch.setattr(services, "ITEM_TYPES", {})
+    monkeypatch.setattr(services, "_builtins_registered", False)
+    services.register_item_type("Z", Company, "name")
+    company = CompanyFactory(name="Zed")
+    assert services.resolve_item(company.code) == company
+    assert services.item_names({("Z", company.pk), ("C", company.pk)}) == {
+        ("Z", company.pk): "Zed",
+        ("C", company.pk): "Zed",
+    }
+
+
+def test_item_names_ignore_unknown_types_and_ids():
+    company = CompanyFactory(name="Named")
+    assert services.item_names({("C", company.pk), ("C", 999), ("X", 1), ("C", 2**70)}) == {
+        ("C", company.pk): "Named"
+    }
+
+
+def test_reply_takes_the_parents_item_and_flattens(admin_user):
+    company = CompanyFactory()
+    root = services.create_activity(title="Q", type="C", added_by=admin_user, for_code=company.code)
+    reply = services.create_activity(title="A", type="C", added_by=admin_user, replyto=root.pk)
+    deeper = services.create_activity(title="A2", type="C", added_by=admin_user, replyto=reply)
+    assert (reply.for_type, reply.for_id) == ("C", company.pk)
+    assert deeper.replyto_id == root.pk
+
+
+def test_create_activity_requires_for_unless_replying(admin_user):
+    with pytest.raises(ValidationError) as caught:
+        services.create_activity(title="x", type="C", added_by=admin_user)
+    assert caught.value.message_dict == {"for": ["for is required."]}
+    with pytest.raises(ValidationError) as caught:
+        services.create_activity(title="x", type="C", added_by=admin_user, replyto=999)
+    assert caught.value.message_dict == {"replyto": ["replyto 999 is not a journal entry."]}
+
+
+def test_delete_activity_removes_reply_files(admin_user):
+    root = services.create_activity(
+        title="Q", type="C", added_by=admin_user, for_code=CompanyFactory().code
+    )
+    reply = services.create_activity(title="A", type="C", added_by=admin_user, replyto=root)
+    attachment = services.attach_file(reply, SimpleUploadedFile("r.txt", b"reply"))
+    storage, name = attachment.file.storage, attachment.file.name
+    services.delete_activity(root)
+    assert not Activity.objects.exists() and not storage.exists(name)
