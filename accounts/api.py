@@ -40,11 +40,15 @@ USER_ORDERINGS = {
 }
 
 
-def require_staff_reader(request) -> None:
-    """Collaborators only see their own jobs; account data is for standard users."""
+def require_staff_reader(request, area: str) -> None:
+    """Any standard user may read users and settings (they need the emails and codes
+    to fill in other resources); collaborators only see their own jobs, and
+    credentials need the area's read scope."""
     who = principal(request)
     if who.user is not None and who.user.is_collaborator:
         raise ApiNotAllowed()
+    if who.credential is not None:
+        who.require(area)
 
 
 def _get_user(email: str) -> User:
@@ -63,6 +67,8 @@ def me(request):
                 "name": who.credential.name,
                 "token": who.credential.token,
                 "created": who.credential.created,
+                "expires": who.credential.expires,
+                "scopes": who.credential.scopes,
             }
             if who.credential
             else None
@@ -75,7 +81,7 @@ def me(request):
 
 @router.get("/users", summary="List or search users")
 def list_users(request, type: str | None = None):
-    require_staff_reader(request)
+    require_staff_reader(request, "users")
     params = list_params(request, USER_ORDERINGS, default_order="name")
     if type not in (None, "", "standard", "collaborator"):
         raise ApiValidationError("type must be collaborator or standard.")
@@ -90,7 +96,7 @@ def list_users(request, type: str | None = None):
 
 @router.get("/users/{email}", summary="Get a specific user")
 def get_user(request, email: str):
-    require_staff_reader(request)
+    require_staff_reader(request, "users")
     return item_response(request, user_row(request, _get_user(email), detail=True))
 
 
@@ -132,7 +138,7 @@ INTEGER_SETTINGS = ("timeround", "nextproposalid", "nextinvoiceid", "nextcrediti
 
 
 def _setting_value(request, key: str):
-    require_staff_reader(request)
+    require_staff_reader(request, "settings")
     account = AccountSettings.load()
     value = getattr(account, key)
     if key in ("breakeven", "timeround"):
@@ -185,7 +191,7 @@ _register_integer_setting("nextcreditid", "the next credit note number")
 
 @settings_router.get("/logo", summary="The URL of the account's logo")
 def get_logo(request):
-    require_staff_reader(request)
+    require_staff_reader(request, "settings")
     account = AccountSettings.load()
     return ok_response(request, value=absolute_media_url(request, account.logo) or None)
 

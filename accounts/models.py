@@ -19,6 +19,15 @@ PERMISSION_AREAS = {
     "settings": "Account settings",
 }
 
+# What an API credential may do, DocumentHub-style: "<area>:read" or "<area>:write"
+# (write includes read). New credentials get every scope unless narrowed.
+SCOPE_LEVELS = ("read", "write")
+API_SCOPES = [f"{area}:{level}" for area in PERMISSION_AREAS for level in SCOPE_LEVELS]
+
+
+def all_api_scopes() -> list[str]:
+    return [f"{area}:write" for area in PERMISSION_AREAS]
+
 
 class UserManager(BaseUserManager):
     use_in_migrations = True
@@ -197,6 +206,7 @@ class ApiCredential(models.Model):
     expires = models.DateTimeField(null=True, blank=True)
     last_used = models.DateTimeField(null=True, blank=True)
     revoked = models.DateTimeField(null=True, blank=True)
+    scopes = models.JSONField(default=all_api_scopes)
 
     class Meta:
         ordering = ["-created"]
@@ -211,6 +221,28 @@ class ApiCredential(models.Model):
 
     def check_secret(self, secret: str) -> bool:
         return secrets.compare_digest(self.secret_hash, hash_secret(secret))
+
+    def allows(self, area: str, *, write: bool) -> bool:
+        if f"{area}:write" in self.scopes:
+            return True
+        return not write and f"{area}:read" in self.scopes
+
+    @property
+    def scope_summary(self) -> str:
+        if sorted(self.scopes) == sorted(all_api_scopes()):
+            return "Full access"
+        parts = []
+        for area, label in PERMISSION_AREAS.items():
+            level = self.scope_level(area)
+            if level:
+                parts.append(f"{label}: {'read and write' if level == 'write' else 'read only'}")
+        return "; ".join(parts) or "No access"
+
+    def scope_level(self, area: str) -> str:
+        """The strongest level granted for one area: write, read, or an empty string."""
+        if f"{area}:write" in self.scopes:
+            return "write"
+        return "read" if f"{area}:read" in self.scopes else ""
 
 
 class AccessToken(models.Model):

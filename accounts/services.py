@@ -11,7 +11,16 @@ from django.db import transaction
 from django.db.models import ProtectedError
 from django.utils import timezone
 
-from .models import PERMISSION_AREAS, AccessToken, AccountSettings, ApiCredential, User, hash_secret
+from .models import (
+    API_SCOPES,
+    PERMISSION_AREAS,
+    AccessToken,
+    AccountSettings,
+    ApiCredential,
+    User,
+    all_api_scopes,
+    hash_secret,
+)
 
 USER_PROFILE_FIELDS = (
     "name",
@@ -199,8 +208,30 @@ class IssuedCredential:
     secret: str  # shown once; only its hash is kept
 
 
+def clean_api_scopes(scopes) -> list[str]:
+    """Known scopes only, each area once at its strongest level, in a stable order."""
+    unknown = sorted(str(scope) for scope in scopes if scope not in API_SCOPES)
+    if unknown:
+        raise ValidationError(
+            {
+                "scopes": f"scopes has unknown values: {', '.join(unknown)}. "
+                f"Use <area>:read or <area>:write with an area of {', '.join(PERMISSION_AREAS)}."
+            }
+        )
+    chosen = set(scopes)
+    cleaned = []
+    for area in PERMISSION_AREAS:
+        if f"{area}:write" in chosen:
+            cleaned.append(f"{area}:write")
+        elif f"{area}:read" in chosen:
+            cleaned.append(f"{area}:read")
+    if not cleaned:
+        raise ValidationError({"scopes": "scopes must grant at least one area."})
+    return cleaned
+
+
 @transaction.atomic
-def create_api_credential(name: str, *, created_by: User | None = None, expires=None):
+def create_api_credential(name: str, *, created_by: User | None = None, expires=None, scopes=None):
     name = (name or "").strip()
     if not name:
         raise ValidationError({"name": "name is required."})
@@ -208,6 +239,7 @@ def create_api_credential(name: str, *, created_by: User | None = None, expires=
         raise ValidationError({"name": "name must be at most 100 characters."})
     if expires is not None and expires <= timezone.now():
         raise ValidationError({"expires": "expires must be in the future."})
+    scopes = all_api_scopes() if scopes is None else clean_api_scopes(scopes)
     secret = new_secret()
     credential = ApiCredential.objects.create(
         name=name,
@@ -215,6 +247,7 @@ def create_api_credential(name: str, *, created_by: User | None = None, expires=
         secret_hash=hash_secret(secret),
         created_by=created_by,
         expires=expires,
+        scopes=scopes,
     )
     return IssuedCredential(credential=credential, secret=secret)
 

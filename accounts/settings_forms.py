@@ -3,7 +3,7 @@ from datetime import datetime, time
 from django import forms
 from django.utils import timezone
 
-from .models import AccountSettings
+from .models import PERMISSION_AREAS, AccountSettings
 
 TIMEROUND_CHOICES = [
     (0, "Off: keep exact times"),
@@ -82,11 +82,39 @@ class CredentialForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}),
     )
 
+    SCOPE_CHOICES = [("write", "Read and write"), ("read", "Read only"), ("", "No access")]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for area, label in PERMISSION_AREAS.items():
+            self.fields[f"scope_{area}"] = forms.ChoiceField(
+                label=label, choices=self.SCOPE_CHOICES, required=False, initial="write"
+            )
+
+    def scope_fields(self):
+        return [self[f"scope_{area}"] for area in PERMISSION_AREAS]
+
+    def main_fields(self):
+        return [self["name"], self["expires"]]
+
     def clean_expires(self):
         expires = self.cleaned_data.get("expires")
         if expires and expires <= timezone.localdate():
             raise forms.ValidationError("Choose a date after today.")
         return expires
+
+    def clean(self):
+        cleaned = super().clean()
+        if not self.errors and not self.scopes():
+            raise forms.ValidationError("Give the credentials access to at least one area.")
+        return cleaned
+
+    def scopes(self) -> list[str]:
+        return [
+            f"{area}:{self.cleaned_data[f'scope_{area}']}"
+            for area in PERMISSION_AREAS
+            if self.cleaned_data.get(f"scope_{area}")
+        ]
 
     def expires_at(self):
         expires = self.cleaned_data.get("expires")

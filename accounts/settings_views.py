@@ -127,6 +127,7 @@ def api_credentials(request):
                 form.cleaned_data["name"],
                 created_by=request.user,
                 expires=form.expires_at(),
+                scopes=form.scopes(),
             )
         except ValidationError as exc:
             add_service_errors(form, exc)

@@ -16,7 +16,7 @@ router = Router(tags=["settings"])
 
 @router.get("/taxcodes", summary="View tax codes")
 def list_tax_codes(request):
-    require_staff_reader(request)
+    require_staff_reader(request, "settings")
     rows = [{"code": t.code, "name": t.name, "rate": t.rate} for t in TaxCode.objects.all()]
     return list_response(request, rows, len(rows))
 
@@ -35,7 +35,7 @@ def update_tax_codes(request):
 
 @router.get("/chargerates", summary="View charge rates")
 def list_charge_rates(request):
-    require_staff_reader(request)
+    require_staff_reader(request, "settings")
     rows = [{"name": c.name, "rate": c.rate} for c in ChargeRate.objects.all()]
     return list_response(request, rows, len(rows))
 
@@ -54,7 +54,7 @@ def update_charge_rates(request):
 
 @router.get("/ledgers", summary="View ledger categories")
 def list_ledgers(request):
-    require_staff_reader(request)
+    require_staff_reader(request, "settings")
     rows = [{"code": ledger.code, "name": ledger.name} for ledger in LedgerCategory.objects.all()]
     return list_response(request, rows, len(rows))
 

@@ -17,7 +17,7 @@ router = Router(tags=["settings"])
 
 @router.get("/activitytypes", summary="View activity types")
 def list_activity_types(request):
-    require_staff_reader(request)
+    require_staff_reader(request, "settings")
     rows = [{"id": str(t.id), "name": t.name} for t in ActivityType.objects.all()]
     account = AccountSettings.load()
     return depot_response(

@@ -4,6 +4,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 
 from accounts.models import AccessToken, AccountSettings, ApiCredential, User, hash_secret
 from billing.models import ChargeRate, LedgerCategory, TaxCode
@@ -49,6 +50,31 @@ def test_apikey_for_a_user_prints_a_bearer_token(client, admin_user):
         "/api/v1/me.json", headers={"Authorization": f"Bearer {printed['access_token']}"}
     )
     assert response.json()["rows"][0]["user"]["id"] == admin_user.email
+
+
+def test_apikey_can_narrow_scopes_and_set_an_expiry():
+    printed = json.loads(
+        run(
+            "apikey",
+            "--name",
+            "Reader",
+            "--scopes",
+            "contacts:read, users:read",
+            "--expires",
+            "2099-01-31",
+        )
+    )
+    credential = ApiCredential.objects.get(token=printed["token"])
+    assert credential.scopes == ["contacts:read", "users:read"]
+    assert timezone.localtime(credential.expires).date().isoformat() == "2099-01-31"
+
+
+def test_apikey_refuses_unknown_scopes_and_bad_dates():
+    with pytest.raises(CommandError, match="unknown values: contacts:admin"):
+        run("apikey", "--name", "X", "--scopes", "contacts:admin")
+    with pytest.raises(CommandError, match="--expires must be a date"):
+        run("apikey", "--name", "X", "--expires", "next week")
+    assert not ApiCredential.objects.exists()
 
 
 def test_apikey_for_an_unknown_user_fails_clearly():

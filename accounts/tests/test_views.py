@@ -9,7 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from PIL import Image
 
-from accounts.models import AccountSettings, ApiCredential, User
+from accounts.models import PERMISSION_AREAS, AccountSettings, ApiCredential, User
 from accounts.tests.factories import CollaboratorFactory, UserFactory
 from billing.models import TaxCode
 from projects.models import ActivityType
@@ -329,8 +329,11 @@ def test_logo_text_file_is_refused(staff_client):
     assert not AccountSettings.load().logo
 
 
+FULL_ACCESS = {f"scope_{area}": "write" for area in PERMISSION_AREAS}
+
+
 def test_credentials_secret_shown_once_then_revoked(staff_client):
-    response = staff_client.post("/settings/api/", {"name": "Zapier"})
+    response = staff_client.post("/settings/api/", {"name": "Zapier", **FULL_ACCESS})
     assert response.status_code == 302
     shown = staff_client.get("/settings/api/")
     assert shown["Cache-Control"] == "no-store"
@@ -346,6 +349,25 @@ def test_credentials_secret_shown_once_then_revoked(staff_client):
 
 
 def test_credentials_need_a_name(staff_client):
-    response = staff_client.post("/settings/api/", {"name": ""})
+    response = staff_client.post("/settings/api/", {"name": "", **FULL_ACCESS})
     assert "This field is required." in response.content.decode()
+    assert not ApiCredential.objects.exists()
+
+
+def test_credentials_can_be_narrowed_to_read_only_areas(staff_client):
+    scopes = {**FULL_ACCESS, "scope_contacts": "read", "scope_users": "", "scope_settings": ""}
+    staff_client.post("/settings/api/", {"name": "Mailing list sync", **scopes})
+    credential = ApiCredential.objects.get(name="Mailing list sync")
+    assert "contacts:read" in credential.scopes
+    assert not {"users:read", "users:write", "settings:read"} & set(credential.scopes)
+    html = staff_client.get("/settings/api/").content.decode()
+    assert "Contacts and companies: read only" in html
+    assert "Account settings" not in html.split('id="credentials-table"')[1].split("</table>")[0]
+
+
+def test_credentials_with_no_access_at_all_are_refused_inline(staff_client):
+    no_access = {f"scope_{area}": "" for area in PERMISSION_AREAS}
+    response = staff_client.post("/settings/api/", {"name": "Useless", **no_access})
+    assert response.status_code == 200
+    assert "Give the credentials access to at least one area." in response.content.decode()
     assert not ApiCredential.objects.exists()

@@ -21,11 +21,15 @@ from .throttle import take_request_token
 LAST_USED_PRECISION = timedelta(minutes=1)
 
 
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
 @dataclass
 class ApiPrincipal:
     credential: ApiCredential | None = None
     user: User | None = None
     via: str = "token"
+    writes: bool = False  # the request changes something (needs an area's write scope)
 
     @property
     def rate_key(self) -> str:
@@ -34,14 +38,18 @@ class ApiPrincipal:
         return f"user:{self.user.pk}"
 
     def can(self, area: str) -> bool:
-        # Account-wide credentials open the whole account, as the spec warns.
-        if self.user is None:
-            return True
+        # Account-wide credentials open every area their scopes name.
+        if self.credential is not None:
+            return self.credential.allows(area, write=self.writes)
         return self.user.can(area)
 
     def require(self, area: str) -> None:
-        if not self.can(area):
-            raise ApiNotAllowed()
+        if self.can(area):
+            return
+        if self.credential is not None:
+            needed = f"{area}:{'write' if self.writes else 'read'}"
+            raise ApiNotAllowed(f"These credentials do not have the {needed} scope.")
+        raise ApiNotAllowed()
 
 
 def _touch_last_used(obj) -> None:
@@ -51,6 +59,7 @@ def _touch_last_used(obj) -> None:
 
 
 def _admit(request, principal: ApiPrincipal) -> ApiPrincipal:
+    principal.writes = request.method not in READ_METHODS
     state = take_request_token(principal.rate_key)
     request.depot_ratelimit = state
     if state is not None and not state.allowed:

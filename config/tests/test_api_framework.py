@@ -6,13 +6,16 @@ import json
 from datetime import timedelta
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.test import Client
 from django.utils import timezone
 from PIL import Image
 
-from accounts.services import revoke_api_credential
+from accounts.models import PERMISSION_AREAS
+from accounts.services import create_api_credential, revoke_api_credential
 from accounts.tests.factories import CollaboratorFactory, UserFactory
 from config.api.throttle import take_request_token
+from conftest import DepotClient
 
 pytestmark = pytest.mark.django_db
 
@@ -44,8 +47,6 @@ def test_revoked_and_expired_credentials_are_403(api_credential, depot):
     assert depot.get("users").status_code == 200
     revoke_api_credential(api_credential.credential)
     assert depot.get("users").status_code == 403
-
-    from accounts.services import create_api_credential
 
     issued = create_api_credential("Soon gone", expires=timezone.now() + timedelta(seconds=1))
     issued.credential.expires = timezone.now() - timedelta(seconds=1)
@@ -104,6 +105,43 @@ def test_restricted_user_needs_the_area(bearer_for, db):
     assert client.post("users", {"email": "x@studio.test", "name": "X"}).status_code == 401
     allowed = UserFactory(restricted=True, permissions=["settings"])
     assert bearer_for(allowed).patch("settings/timeround", {"value": "15"}).status_code == 200
+
+
+def depot_with(issued) -> DepotClient:
+    return DepotClient({"X-DEPOT-TOKEN": issued.credential.token, "X-DEPOT-SECRET": issued.secret})
+
+
+def test_scoped_credentials_are_401_outside_their_scopes(admin_user):
+    issued = create_api_credential("Newsletter sync", scopes=["contacts:read", "settings:write"])
+    scoped = depot_with(issued)
+    assert scoped.get("contacts").status_code == 200
+    refused = scoped.post("contacts", {"firstname": "Ann", "lastname": "Lee"})
+    assert refused.status_code == 401
+    assert refused.json() == {
+        "error": True,
+        "msg": "These credentials do not have the contacts:write scope.",
+    }
+    assert scoped.get("users").status_code == 401
+    assert scoped.get(f"users/{admin_user.email}").status_code == 401
+    assert scoped.patch("settings/timeround", {"value": "15"}).status_code == 200
+    assert scoped.get("settings/timeround").status_code == 200  # write includes read
+    assert scoped.get("me").json()["rows"][0]["credential"]["scopes"] == [
+        "contacts:read",
+        "settings:write",
+    ]
+
+
+def test_new_credentials_reach_every_area_unless_narrowed(depot, api_credential):
+    credential = depot.get("me").json()["rows"][0]["credential"]
+    assert credential["scopes"] == [f"{area}:write" for area in PERMISSION_AREAS]
+    assert credential["expires"] is None
+
+
+def test_unknown_scopes_are_refused():
+    with pytest.raises(ValidationError, match="contacts:admin"):
+        create_api_credential("Odd", scopes=["contacts:admin"])
+    with pytest.raises(ValidationError, match="at least one area"):
+        create_api_credential("Empty", scopes=[])
 
 
 def test_browser_session_can_call_the_api(staff_client):
@@ -416,8 +454,6 @@ def test_throttled_after_the_burst(depot, settings, api_credential):
     assert response["X-RateLimit-Remaining"] == "0"
 
     # Another credential has its own bucket.
-    from accounts.services import create_api_credential
-
     other = create_api_credential("Other")
     response = Client().get(
         "/api/v1/users.json",
