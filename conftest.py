@@ -79,6 +79,14 @@ class DepotClient:
         return self._send("delete", path, data, fmt, as_json, headers)
 
 
+def without_field_detail(response) -> dict:
+    """The 400 body without its `fields` grouping, for tests about the sentences;
+    the grouping itself has its own tests in config/tests/test_api_framework.py."""
+    body = response.json()
+    body.pop("fields", None)
+    return body
+
+
 @pytest.fixture
 def api_credential(db):
     return create_api_credential("Test integration")

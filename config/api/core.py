@@ -9,7 +9,14 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
 from .auth import API_AUTH
-from .errors import ApiError, ApiNotAllowed, ApiNotFound, ApiThrottled, ApiValidationError
+from .errors import (
+    ApiError,
+    ApiNotAllowed,
+    ApiNotFound,
+    ApiThrottled,
+    ApiValidationError,
+    fields_of,
+)
 from .rendering import error_response, not_found_response
 
 logger = logging.getLogger("docket.api")
@@ -24,8 +31,9 @@ one user.
 Bodies may be form data (urlencoded or multipart) or JSON. Lists take `rows`
 (default 10, max 1000), `start`, `order` and `orderasc`, and answer
 `{"error": false, "rows": [...], "total": N}`. Writes answer `{"error": false, "id": ID}`.
-Validation errors are 400 with `errors`, an unknown id is 404 with an empty body,
-credentials that don't authenticate get 403 and a call the credential may not make 401.
+Validation errors are 400 with `errors` (one sentence per problem) and `fields` (the
+same sentences keyed by field); an unknown id is 404 with an empty body; credentials
+that don't authenticate get 403, and a call outside the credential's scopes 401.
 Each credential may make 60 requests a minute on average (429 beyond that; see the
 `X-RateLimit-*` headers).
 """
@@ -43,12 +51,13 @@ api = NinjaAPI(
 
 @api.exception_handler(ApiValidationError)
 def on_validation_error(request, exc: ApiValidationError):
-    return error_response(request, 400, exc.msg, exc.errors)
+    return error_response(request, 400, exc.msg, exc.errors, exc.fields)
 
 
 @api.exception_handler(DjangoValidationError)
 def on_service_validation_error(request, exc: DjangoValidationError):
-    return error_response(request, 400, "Validation errors", validation_sentences(exc))
+    sentences, fields = validation_sentences(exc)
+    return error_response(request, 400, "Validation errors", sentences, fields)
 
 
 @api.exception_handler(ApiNotFound)
@@ -89,7 +98,7 @@ def on_ninja_validation_error(request, exc: NinjaValidationError):
     for error in exc.errors:
         location = ".".join(str(part) for part in error.get("loc", ())[1:]) or "request"
         errors.append(f"{location}: {error.get('msg', 'is invalid')}.")
-    return error_response(request, 400, "Validation errors", errors)
+    return error_response(request, 400, "Validation errors", errors, fields_of(errors))
 
 
 @api.exception_handler(HttpError)
@@ -103,18 +112,24 @@ def on_unexpected_error(request, exc: Exception):
     return error_response(request, 500, "System error")
 
 
-def validation_sentences(exc: DjangoValidationError) -> list[str]:
-    """Django's ValidationError as sentences that each name their field."""
+def validation_sentences(exc: DjangoValidationError) -> tuple[list[str], dict[str, list[str]]]:
+    """Django's ValidationError as sentences that each name their field, and the same
+    sentences grouped by field."""
     if not hasattr(exc, "error_dict"):
-        return list(exc.messages)
+        sentences = list(exc.messages)
+        return sentences, fields_of(sentences)
     sentences = []
+    fields: dict[str, list[str]] = {}
     for field_name, errors in exc.message_dict.items():
         for message in errors:
             if field_name == "__all__" or field_name.lower() in message.lower():
-                sentences.append(message)
+                sentence = message
             else:
-                sentences.append(f"{field_name}: {message}")
-    return sentences
+                sentence = f"{field_name}: {message}"
+            sentences.append(sentence)
+            if field_name != "__all__":
+                fields.setdefault(field_name, []).append(sentence)
+    return sentences, fields
 
 
 def _register_routers():

@@ -1,5 +1,22 @@
 """Exceptions an API endpoint raises; `config.api.core` turns each into Depot's answer."""
 
+import re
+
+# Every sentence leads with the field it is about ("name is required.", "X-File-Size
+# must be ..."); sentences about the request as a whole start with a capital ("The
+# request body ..."). Field names are Depot's lowercase keys, _tbxFile1 or X-File-*.
+LEADING_FIELD = re.compile(r"^(X-[A-Za-z-]+|[a-z_][A-Za-z0-9_.\[\]]*)(?=[ :])")
+
+
+def fields_of(sentences: list[str]) -> dict[str, list[str]]:
+    """Field-level detail (Deep's convention): the sentences grouped by field."""
+    fields: dict[str, list[str]] = {}
+    for sentence in sentences:
+        match = LEADING_FIELD.match(sentence)
+        if match:
+            fields.setdefault(match.group(1), []).append(sentence)
+    return fields
+
 
 class ApiError(Exception):
     status = 400
@@ -10,9 +27,15 @@ class ApiValidationError(ApiError):
 
     status = 400
 
-    def __init__(self, errors: list[str] | str, msg: str = "Validation errors"):
+    def __init__(
+        self,
+        errors: list[str] | str,
+        msg: str = "Validation errors",
+        fields: dict[str, list[str]] | None = None,
+    ):
         self.errors = [errors] if isinstance(errors, str) else list(errors)
         self.msg = msg
+        self.fields = fields_of(self.errors) if fields is None else fields
         super().__init__("; ".join(self.errors))
 
 

@@ -94,10 +94,20 @@ def ok_response(request, **extra) -> HttpResponse:
     return depot_response(request, {"error": False, **extra})
 
 
-def error_response(request, status: int, msg: str, errors: list[str] | None = None):
+def error_response(
+    request,
+    status: int,
+    msg: str,
+    errors: list[str] | None = None,
+    fields: dict[str, list[str]] | None = None,
+):
     body = {"error": True, "msg": msg}
     if errors is not None:
         body["errors"] = errors
+    if fields:
+        # Beside Depot's sentence list, the same sentences keyed by field, so a client
+        # can show each one next to its input.
+        body["fields"] = fields
     return depot_response(request, body, status=status)
 
 

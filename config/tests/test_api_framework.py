@@ -15,7 +15,7 @@ from accounts.models import PERMISSION_AREAS
 from accounts.services import create_api_credential, revoke_api_credential
 from accounts.tests.factories import CollaboratorFactory, UserFactory
 from config.api.throttle import take_request_token
-from conftest import DepotClient
+from conftest import DepotClient, without_field_detail
 
 pytestmark = pytest.mark.django_db
 
@@ -325,7 +325,11 @@ def test_order_and_orderasc(depot, fifteen_users):
 def test_bad_list_parameters_are_400(depot, params, error):
     response = depot.get("users", params)
     assert response.status_code == 400
-    assert response.json() == {"error": True, "msg": "Validation errors", "errors": [error]}
+    assert without_field_detail(response) == {
+        "error": True,
+        "msg": "Validation errors",
+        "errors": [error],
+    }
 
 
 # --- uploads ------------------------------------------------------------------------
@@ -525,3 +529,39 @@ def test_nul_characters_are_refused_everywhere(depot, admin_user):
     response = depot.patch("settings/taxcodes", {"value": '[{"code": "\\u0000"}]'})
     assert response.status_code == 400
     assert response.json()["errors"] == ["value must not contain NUL characters."]
+
+
+# --- field-level error detail ----------------------------------------------------------
+
+
+def test_validation_errors_are_also_grouped_by_field(depot):
+    response = depot.post("users", {"email": "not-an-email", "type": "boss"})
+    assert response.status_code == 400
+    body = response.json()
+    assert set(body["fields"]) == {"email", "name"}
+    assert body["fields"]["name"] == ["name is required."]
+    assert body["fields"]["email"] == ["email must be a valid email address."]
+    assert set(body["errors"]) >= {"name is required.", "email must be a valid email address."}
+
+
+def test_errors_about_the_whole_request_have_no_field_detail(depot):
+    response = depot.client.post(
+        depot.url("users"), "{not json", content_type="application/json", headers=depot.headers
+    )
+    assert response.status_code == 400
+    assert "fields" not in response.json()
+
+
+def test_service_errors_keep_their_field(depot, admin_user):
+    response = depot.post("users", {"email": admin_user.email, "name": "Twin"})
+    assert response.json()["fields"] == {
+        "email": [f"email {admin_user.email} is already used by another user."]
+    }
+
+
+def test_field_detail_in_xml(depot):
+    body = depot.post("users", {"email": "x@studio.test"}, fmt="xml").content.decode()
+    assert (
+        "<fields>\n      <name>\n         <item>name is required.</item>\n      </name>\n"
+        "   </fields>"
+    ) in body

@@ -6,6 +6,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from accounts.tests.factories import CollaboratorFactory, UserFactory
+from conftest import without_field_detail
 from crm import services
 from crm.models import Activity, ActivityFile
 from crm.tests.factories import ActivityFactory, CompanyFactory, ContactFactory
@@ -236,7 +237,11 @@ def test_a_bearer_user_can_write_the_journal(bearer_for, valid):
 def test_validation(depot, valid, changes, errors):
     response = depot.post("activity", {**valid, **changes})
     assert response.status_code == 400
-    assert response.json() == {"error": True, "msg": "Validation errors", "errors": errors}
+    assert without_field_detail(response) == {
+        "error": True,
+        "msg": "Validation errors",
+        "errors": errors,
+    }
     assert not Activity.objects.exists()
 
 
@@ -458,7 +463,11 @@ def test_filters_combine(depot, journal, client_company):
 def test_bad_list_parameters_are_400(depot, journal, params, errors):
     response = depot.get("activity", params)
     assert response.status_code == 400
-    assert response.json() == {"error": True, "msg": "Validation errors", "errors": errors}
+    assert without_field_detail(response) == {
+        "error": True,
+        "msg": "Validation errors",
+        "errors": errors,
+    }
 
 
 # --- update and delete ------------------------------------------------------------

@@ -9,6 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from accounts.tests.factories import CollaboratorFactory, UserFactory
+from conftest import without_field_detail
 from crm import services
 from crm.models import Activity, ActivityFile, Company, Contact
 from crm.tests.factories import ActivityFactory, CompanyFactory, ContactFactory, png_bytes
@@ -182,7 +183,8 @@ def test_xml_write_answers(depot):
     assert error.content.decode() == (
         '<?xml version="1.0" encoding="UTF-8"?>\n<response>\n   <error>true</error>\n'
         "   <errors>\n      <item>name is required.</item>\n   </errors>\n"
-        "   <msg>Validation errors</msg>\n</response>\n"
+        "   <fields>\n      <name>\n         <item>name is required.</item>\n      </name>\n"
+        "   </fields>\n   <msg>Validation errors</msg>\n</response>\n"
     )
 
 
@@ -353,7 +355,11 @@ def test_ties_keep_pages_stable(depot):
 def test_bad_list_parameters_are_400(depot, params, errors):
     response = depot.get("companies", params)
     assert response.status_code == 400
-    assert response.json() == {"error": True, "msg": "Validation errors", "errors": errors}
+    assert without_field_detail(response) == {
+        "error": True,
+        "msg": "Validation errors",
+        "errors": errors,
+    }
 
 
 def test_a_huge_start_is_an_empty_page(depot):
@@ -476,7 +482,11 @@ def test_tags_are_shared_between_companies_whatever_their_case(depot):
 def test_create_validation(depot, data, errors):
     response = depot.post("companies", data)
     assert response.status_code == 400
-    assert response.json() == {"error": True, "msg": "Validation errors", "errors": errors}
+    assert without_field_detail(response) == {
+        "error": True,
+        "msg": "Validation errors",
+        "errors": errors,
+    }
     assert not Company.objects.exists()
 
 
@@ -584,7 +594,7 @@ def test_delete_refused_while_people_belong(depot):
     ActivityFactory(about=company)
     response = depot.delete(f"companies/{company.pk}")
     assert response.status_code == 400
-    assert response.json() == {
+    assert without_field_detail(response) == {
         "error": True,
         "msg": "Validation errors",
         "errors": ["Busy Ltd can't be deleted while it has 2 people."],
@@ -714,7 +724,11 @@ def test_non_images_are_refused(depot, name, content, error):
     company = CompanyFactory()
     response = upload(depot, f"companies/{company.pk}/upload", name, content)
     assert response.status_code == 400
-    assert response.json() == {"error": True, "msg": "Validation errors", "errors": [error]}
+    assert without_field_detail(response) == {
+        "error": True,
+        "msg": "Validation errors",
+        "errors": [error],
+    }
     company.refresh_from_db()
     assert not company.image
 

@@ -7,6 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from accounts.tests.factories import CollaboratorFactory, UserFactory
+from conftest import without_field_detail
 from crm import services
 from crm.models import Activity, Company, Contact
 from crm.tests.factories import ActivityFactory, CompanyFactory, ContactFactory, png_bytes
@@ -212,7 +213,7 @@ def test_companyid_puts_them_in_that_company(depot):
 def test_companyid_must_exist(depot, company_id):
     response = depot.post("contacts", {"name": "A B", "companyid": company_id})
     assert response.status_code == 400
-    assert response.json() == {
+    assert without_field_detail(response) == {
         "error": True,
         "msg": "Validation errors",
         "errors": [f"companyid {company_id} is not a company."],
@@ -274,7 +275,11 @@ def test_create_with_a_json_body(depot):
 def test_create_validation(depot, data, errors):
     response = depot.post("contacts", data)
     assert response.status_code == 400
-    assert response.json() == {"error": True, "msg": "Validation errors", "errors": errors}
+    assert without_field_detail(response) == {
+        "error": True,
+        "msg": "Validation errors",
+        "errors": errors,
+    }
     assert not Contact.objects.exists()
 
 
@@ -388,7 +393,11 @@ def test_filters_combine(depot, people):
 def test_bad_list_parameters_are_400(depot, people, params, errors):
     response = depot.get("contacts", params)
     assert response.status_code == 400
-    assert response.json() == {"error": True, "msg": "Validation errors", "errors": errors}
+    assert without_field_detail(response) == {
+        "error": True,
+        "msg": "Validation errors",
+        "errors": errors,
+    }
 
 
 @pytest.mark.parametrize(
