@@ -41,7 +41,7 @@ CONTACT_FIELDS = Fields(
     lastname=Field("str", max_length=100),
     othernames=Field("str", max_length=100),
     email=Field("str", max_length=254),
-    companyid=Field("int", min_value=0, help="The id of the company to add them to"),
+    companyid=Field("ref", min_value=0, help="The id of the company to add them to"),
     companyname=Field("str", max_length=200, help="Company to add them to, created if new"),
     position=Field("str", max_length=150),
     **SHARED_FIELDS,
@@ -55,7 +55,7 @@ ACTIVITY_FIELDS = Fields(
     **{"for": Field("str", help="Item code, e.g. C41 or I5 (required unless replyto)")},
     date=Field("datetime", help="Defaults to now"),
     content=Field("str", max_length=100000, help="Message body; HTML is stripped"),
-    replyto=Field("int", min_value=1, help="Id of the entry this replies to"),
+    replyto=Field("ref", min_value=1, help="Id of the entry this replies to"),
     subtype=Field("str", help="For comments: email, callin or callout"),
 )
 

@@ -189,8 +189,18 @@ def parse_email(value) -> str:
     return text
 
 
+def parse_ref(value) -> int:
+    """An id, or (as Dokus allows) the related object itself: {"id": 12, ...}."""
+    if isinstance(value, dict):
+        if "id" not in value:
+            raise ValueError("must be an id or an object with an id")
+        value = value["id"]
+    return parse_int(value)
+
+
 def parse_id_list(value) -> list[int]:
-    """A comma separated list of ids ("1,2,3"), or a JSON/array list of them."""
+    """A comma separated list of ids ("1,2,3"), or a JSON/array list of ids or of
+    objects with an id."""
     if isinstance(value, list | tuple):
         items = list(value)
     else:
@@ -201,7 +211,7 @@ def parse_id_list(value) -> list[int]:
             items = [part for part in text.split(",") if part.strip()]
     result = []
     for item in items:
-        number = parse_int(item)
+        number = parse_ref(item)
         if number <= 0:
             raise ValueError("must be a comma separated list of ids")
         result.append(number)
@@ -218,6 +228,7 @@ PARSERS = {
     "json": parse_json,
     "email": parse_email,
     "idlist": parse_id_list,
+    "ref": parse_ref,
 }
 
 OPENAPI_TYPES = {
@@ -230,6 +241,7 @@ OPENAPI_TYPES = {
     "json": {"type": "string", "description": "JSON encoded"},
     "email": {"type": "string", "format": "email"},
     "idlist": {"type": "string", "description": "comma separated ids"},
+    "ref": {"type": "integer", "description": 'an id, or in JSON the object {"id": N}'},
 }
 
 

@@ -334,6 +334,15 @@ def test_a_reply_to_a_reply_goes_under_the_first_entry(depot, admin_user, valid)
     assert [r["title"] for r in row["replies"]] == ["r1", "r2"]
 
 
+def test_replyto_may_be_the_entry_object_in_json(depot, valid):
+    root = depot.post("activity", valid).json()["id"]
+    response = depot.post(
+        "activity", {**valid, "title": "r", "replyto": {"id": root, "title": "t"}}, as_json=True
+    )
+    assert response.status_code == 201
+    assert Activity.objects.get(pk=response.json()["id"]).replyto_id == root
+
+
 def test_an_entry_with_replies_cannot_become_a_reply(depot, valid):
     first = depot.post("activity", valid).json()["id"]
     second = depot.post("activity", valid).json()["id"]

@@ -209,6 +209,20 @@ def test_companyid_puts_them_in_that_company(depot):
     assert Company.objects.count() == 1
 
 
+def test_companyid_may_be_the_company_object_in_json(depot):
+    company = CompanyFactory(name="Baker Street")
+    response = depot.post(
+        "contacts",
+        {"name": "A B", "companyid": {"id": company.pk, "name": "Baker Street"}},
+        as_json=True,
+    )
+    assert response.status_code == 201
+    assert Contact.objects.get(pk=response.json()["id"]).company == company
+    missing_id = depot.post("contacts", {"name": "C D", "companyid": {"name": "X"}}, as_json=True)
+    assert missing_id.status_code == 400
+    assert missing_id.json()["errors"] == ["companyid must be an id or an object with an id."]
+
+
 @pytest.mark.parametrize("company_id", ["999", "99999999999999999999"])
 def test_companyid_must_exist(depot, company_id):
     response = depot.post("contacts", {"name": "A B", "companyid": company_id})
