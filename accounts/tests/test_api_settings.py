@@ -234,3 +234,28 @@ def test_activity_type_errors(depot, value, error):
     assert response.status_code == 400
     assert response.json()["errors"] == [error]
     assert ActivityType.objects.count() == 0
+
+
+# --- query counts ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("count", [1, 50])
+def test_settings_lists_keep_queries_flat(depot, django_assert_max_num_queries, count):
+    TaxCode.objects.bulk_create(
+        TaxCode(code=f"{n:03d}", name=f"Tax {n}", rate="0.2", position=n) for n in range(count)
+    )
+    LedgerCategory.objects.bulk_create(
+        LedgerCategory(code=f"4{n:03d}", name=f"Ledger {n}", position=n) for n in range(count)
+    )
+    ChargeRate.objects.bulk_create(
+        ChargeRate(name=f"Rate {n}", rate=100 + n, position=n) for n in range(count)
+    )
+    ActivityType.objects.bulk_create(ActivityType(id=n + 1, name=f"Task {n}") for n in range(count))
+    # credential (2) + the database cache's rate-limit bucket (6) + the rows (1);
+    # activity types also read (here: first create) the account's settings row (+3).
+    budgets = {"taxcodes": 9, "ledgers": 9, "chargerates": 9, "activitytypes": 12}
+    for resource, budget in budgets.items():
+        with django_assert_max_num_queries(budget):
+            response = depot.get(f"settings/{resource}")
+        assert response.status_code == 200
+        assert response.json()["total"] == count

@@ -55,6 +55,32 @@ def test_list_pages_keep_queries_flat(staff_client, django_assert_max_num_querie
         assert staff_client.get("/connections/companies/").status_code == 200
 
 
+@pytest.mark.parametrize("count", [1, 50])
+def test_detail_pages_keep_queries_flat(
+    staff_client, admin_user, django_assert_max_num_queries, count
+):
+    company = CompanyFactory()
+    people = [ContactFactory(company=company) for _ in range(count)]
+    for index, person in enumerate(people):
+        about = person.code if index % 2 else company.code
+        entry = services.create_activity(
+            title=f"Call {index}", type="C", added_by=admin_user, for_code=about
+        )
+        services.create_activity(
+            title=f"Re: Call {index}",
+            type="C",
+            added_by=admin_user,
+            for_code=about,
+            replyto=entry.pk,
+        )
+    with django_assert_max_num_queries(16):
+        page = staff_client.get(f"/connections/companies/{company.pk}/")
+    assert page.status_code == 200
+    assert f"Call {count - 1}" in page.content.decode()
+    with django_assert_max_num_queries(16):
+        assert staff_client.get(f"/connections/people/{people[-1].pk}/").status_code == 200
+
+
 def test_export_csv_of_the_filtered_list(staff_client):
     services.create_contact(
         name="Sherlock Holmes", email="s@baker.test", companyname="Baker St", tags="a"
