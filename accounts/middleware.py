@@ -16,6 +16,15 @@ PUBLIC_PREFIXES = (
 )
 
 
+MEDIA_PREFIX = "/media/"
+
+
+def _sends_api_credentials(request) -> bool:
+    return "X-DEPOT-TOKEN" in request.headers or request.headers.get(
+        "Authorization", ""
+    ).lower().startswith("bearer ")
+
+
 class LoginRequiredMiddleware:
     """Every page needs a signed-in, active user unless it is listed as public."""
 
@@ -24,6 +33,10 @@ class LoginRequiredMiddleware:
 
     def __call__(self, request):
         path = request.path_info
+        if path.startswith(MEDIA_PREFIX) and _sends_api_credentials(request):
+            # Integrations fetch the image URLs the API gives them with the same
+            # credentials; the media view checks those itself.
+            return self.get_response(request)
         if not path.startswith(PUBLIC_PREFIXES) and not request.user.is_authenticated:
             if request.htmx:
                 # A swapped-in login form would be nonsense inside a table row.

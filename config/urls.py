@@ -1,10 +1,10 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
-from django.views.static import serve
 
 from accounts.views import dashboard
 from config.api.core import api
+from config.media import serve_media
 
 urlpatterns = [
     path("", dashboard, name="dashboard"),
@@ -13,9 +13,5 @@ urlpatterns = [
     path("connections/", include("crm.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
+    path(settings.MEDIA_URL.strip("/") + "/<path:path>", serve_media, name="media"),
 ]
-
-if settings.DEBUG:
-    urlpatterns.append(
-        path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT}),
-    )
