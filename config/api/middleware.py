@@ -4,6 +4,11 @@ API_PREFIX = "/api/v1/"
 SUFFIXES = {".json": "json", ".xml": "xml"}
 
 
+def _is_depot_body(response) -> bool:
+    content_type = response.get("Content-Type", "")
+    return content_type.startswith(("application/json", "application/xml"))
+
+
 class DepotApiMiddleware:
     """Depot picks the response format from the URL (`contacts.json`,
     `contacts/5.xml`). The suffix is taken off here, before URL resolution, so each
@@ -39,6 +44,15 @@ class DepotApiMiddleware:
         response = self.get_response(request)
         if response.status_code == 404 and response.get("Content-Type", "").startswith("text/html"):
             response = HttpResponse(status=404, content_type="application/json")
+        elif response.status_code == 405 and not _is_depot_body(response):
+            # ninja answers a method a route lacks with plain text; Depot clients
+            # look for the error flag in every answer.
+            from .rendering import error_response
+
+            allowed = response.get("Allow")
+            response = error_response(request, 405, "Method not allowed")
+            if allowed:
+                response["Allow"] = allowed
         state = getattr(request, "depot_ratelimit", None)
         if state is not None:
             for header, value in state.headers().items():

@@ -15,7 +15,11 @@ from django.http.multipartparser import MultiPartParserError
 from .errors import ApiValidationError
 
 TRUE_WORDS = {"1", "true", "yes", "on", "y", "t"}
+# "" is PHP's string for false, which is what a multipart body from PHP carries.
 FALSE_WORDS = {"0", "false", "no", "off", "n", "f", ""}
+# Past this many digits a "whole number" can only be an attack: converting
+# 1e1000000 to an int costs seconds of CPU per request.
+MAX_INT_DIGITS = 30
 
 
 def request_data(request) -> dict[str, Any]:
@@ -102,19 +106,27 @@ def parse_int(value) -> int:
         raise ValueError("must be a whole number")
     if isinstance(value, int):
         return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
+    if isinstance(value, float):
+        if value.is_integer():
+            return int(value)
+        raise ValueError("must be a whole number")
     text = str(value).strip()
+    if len(text) > MAX_INT_DIGITS + 10:
+        raise ValueError("must be a whole number")
     try:
         return int(text)
     except ValueError:
-        try:
-            number = Decimal(text)
-        except InvalidOperation:
-            raise ValueError("must be a whole number") from None
-        if number != number.to_integral_value():
-            raise ValueError("must be a whole number") from None
-        return int(number)
+        pass
+    try:
+        number = Decimal(text)
+    except InvalidOperation:
+        raise ValueError("must be a whole number") from None
+    # Infinity, NaN and sNaN are Decimals too; 1e99999 is short text but a huge int.
+    if not number.is_finite() or number.adjusted() > MAX_INT_DIGITS:
+        raise ValueError("must be a whole number")
+    if number != number.to_integral_value():
+        raise ValueError("must be a whole number")
+    return int(number)
 
 
 def parse_decimal(value) -> Decimal:
@@ -126,6 +138,8 @@ def parse_decimal(value) -> Decimal:
         raise ValueError("must be a number") from None
     if not number.is_finite():
         raise ValueError("must be a number")
+    if number.adjusted() > MAX_INT_DIGITS:
+        raise ValueError("is too large")
     return number
 
 

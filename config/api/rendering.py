@@ -1,9 +1,10 @@
 """Depot's response envelopes, rendered as JSON or XML by the URL's suffix."""
 
 import json
+import re
 from datetime import date, datetime
 from decimal import Decimal
-from xml.sax.saxutils import escape
+from xml.sax.saxutils import escape, quoteattr
 
 from django.http import HttpResponse
 
@@ -25,6 +26,16 @@ def render_json(data) -> bytes:
     return json.dumps(data, default=_jsonable, ensure_ascii=False).encode()
 
 
+# Characters XML 1.0 can't carry even escaped (control codes, lone surrogates,
+# U+FFFE/U+FFFF). JSON keeps them; the XML answer drops them rather than break.
+XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+XML_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9._-]*\Z")
+
+
+def _xml_text(value: str) -> str:
+    return escape(XML_ILLEGAL.sub("", value))
+
+
 def _xml_scalar(value) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
@@ -32,11 +43,32 @@ def _xml_scalar(value) -> str:
         return str(_jsonable(value))
     if isinstance(value, datetime | date):
         return value.isoformat()
-    return escape(str(value))
+    return _xml_text(str(value))
+
+
+def _xml_tag(name: str) -> str:
+    """The element name and attributes for a data key. Keys are Depot's field names,
+    except custom field titles, which users type: "Account manager" becomes
+    <Account_manager key="Account manager">, still well-formed and still saying
+    what the title was."""
+    if XML_NAME.match(name):
+        return name
+    safe = re.sub(r"[^A-Za-z0-9._-]", "_", name)
+    if not re.match(r"[A-Za-z_]", safe):
+        safe = f"_{safe}"
+    return f"{safe} key={quoteattr(XML_ILLEGAL.sub('', name))}"
 
 
 def _xml_element(name: str, value, indent: int, out: list[str]) -> None:
     pad = "   " * indent
+    tag = _xml_tag(name)
+    if tag != name:
+        closing = tag.split(" ", 1)[0]
+        opened = len(out)
+        _xml_element(closing, value, indent, out)
+        # Put the original key on the element's opening tag.
+        out[opened] = out[opened].replace(f"<{closing}", f"<{tag}", 1)
+        return
     if value is None:
         out.append(f'{pad}<{name} null="true" />')
     elif isinstance(value, dict):

@@ -10,6 +10,7 @@ import hashlib
 import io
 import os
 import re
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -109,6 +110,26 @@ def check_upload(name: str, content: bytes, policy: UploadPolicy) -> None:
             raise ApiValidationError(f"{UPLOAD_FIELD} is not a readable image.") from exc
 
 
+# An upload that has not moved for this long is abandoned: a new chunk without
+# X-File-Resume starts it again, and the clean-up task deletes its pieces.
+CHUNK_IDLE_SECONDS = 15 * 60
+CHUNK_KEEP_SECONDS = 24 * 60 * 60
+
+
+def delete_abandoned_chunks(now: float | None = None) -> int:
+    """Remove pieces of chunked uploads nobody finished; returns how many."""
+    folder = Path(settings.DOCKET_UPLOAD_TMP)
+    if not folder.exists():
+        return 0
+    cutoff = (now or time.time()) - CHUNK_KEEP_SECONDS
+    removed = 0
+    for part in folder.glob("*.part"):
+        if part.stat().st_mtime < cutoff:
+            part.unlink(missing_ok=True)
+            removed += 1
+    return removed
+
+
 def _chunk_path(request, file_id: str) -> Path:
     owner = request.auth.rate_key if getattr(request, "auth", None) else "anonymous"
     digest = hashlib.sha256(f"{owner}:{file_id}".encode()).hexdigest()
@@ -176,10 +197,14 @@ def _receive_chunk(request, policy: UploadPolicy) -> SimpleUploadedFile | Upload
         )
     path = _chunk_path(request, file_id)
     chunk = request.body
-    # Chunks append to what this id already holds. A chunk that would overflow it
-    # without X-File-Resume is the first chunk of a fresh upload under the same id.
+    if not chunk:
+        raise ApiValidationError("The chunk is empty: send the next part of the file as the body.")
+    # Chunks append to what this id already holds. Without X-File-Resume, a chunk
+    # that would overflow it, or that comes after the upload lay idle, is the first
+    # chunk of a fresh upload under the same id.
     existing = path.stat().st_size if path.exists() else 0
-    starts_afresh = existing + len(chunk) > total_size and not resume
+    idle = existing and time.time() - path.stat().st_mtime > CHUNK_IDLE_SECONDS
+    starts_afresh = not resume and (existing + len(chunk) > total_size or idle)
     mode = "wb" if starts_afresh else "ab"
     with path.open(mode) as handle:
         handle.write(chunk)

@@ -3,7 +3,11 @@ bodies, list parameters, uploads and rate limiting."""
 
 import io
 import json
+import os
+import time
 from datetime import timedelta
+from pathlib import Path
+from xml.dom import minidom
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -11,10 +15,11 @@ from django.test import Client
 from django.utils import timezone
 from PIL import Image
 
-from accounts.models import PERMISSION_AREAS
+from accounts.models import PERMISSION_AREAS, AccountSettings
 from accounts.services import create_api_credential, revoke_api_credential
 from accounts.tests.factories import CollaboratorFactory, UserFactory
 from config.api.throttle import take_request_token
+from config.api.uploads import CHUNK_IDLE_SECONDS, delete_abandoned_chunks
 from conftest import DepotClient, without_field_detail
 
 pytestmark = pytest.mark.django_db
@@ -565,3 +570,136 @@ def test_field_detail_in_xml(depot):
         "<fields>\n      <name>\n         <item>name is required.</item>\n      </name>\n"
         "   </fields>"
     ) in body
+
+
+# --- hostile numbers, methods and characters ----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"start": "1e10000000"},
+        {"rows": "1e999999"},
+        {"rows": "Infinity"},
+        {"start": "-Infinity"},
+        {"start": "inf"},
+        {"rows": "sNaN"},
+        {"rows": "NaN"},
+        {"start": "9" * 5000},
+    ],
+)
+def test_absurd_numbers_in_list_parameters_are_400_at_once(depot, params):
+    started = time.monotonic()
+    response = depot.get("users", params)
+    assert response.status_code == 400
+    assert response.json()["errors"][0].startswith(next(iter(params)))
+    assert time.monotonic() - started < 2
+
+
+@pytest.mark.parametrize("value", ["Infinity", "sNaN", "1e999999", "-inf"])
+def test_absurd_numbers_in_values_are_400(depot, value):
+    for key in ("timeround", "nextinvoiceid", "breakeven"):
+        response = depot.patch(f"settings/{key}", {"value": value})
+        assert response.status_code == 400, (key, response.content)
+        assert response.json()["errors"][0].startswith("value ")
+
+
+def test_absurd_chunk_size_is_400(depot):
+    response = depot.client.post(
+        "/api/v1/settings/logo.json",
+        b"x",
+        content_type="application/octet-stream",
+        headers={
+            **depot.headers,
+            "X-File-Id": "f",
+            "X-File-Name": "x.png",
+            "X-File-Size": "Infinity",
+        },
+    )
+    assert response.status_code == 400
+    assert response.json()["errors"] == ["X-File-Size must be the final size of the file in bytes."]
+
+
+@pytest.mark.parametrize(
+    "method,path",
+    [("patch", "users"), ("delete", "users"), ("post", "settings/timeround")],
+)
+@pytest.mark.parametrize("fmt", ["json", "xml"])
+def test_unsupported_methods_are_405_in_depot_shape(depot, method, path, fmt):
+    response = getattr(depot.client, method)(depot.url(path, fmt), headers=depot.headers)
+    assert response.status_code == 405
+    if fmt == "json":
+        assert response.json() == {"error": True, "msg": "Method not allowed"}
+    else:
+        assert "<error>true</error>" in response.content.decode()
+
+
+def test_xml_survives_custom_field_titles_and_control_characters(depot):
+    company = depot.post(
+        "companies",
+        {
+            "name": "Bell\u0007 & Co",
+            "customfields": json.dumps(
+                [{"Favourite colour & <size>": "blue"}, {"1st": "x"}, {"Account manager": "Al"}]
+            ),
+        },
+    ).json()["id"]
+    body = depot.get(f"companies/{company}", fmt="xml").content
+    document = minidom.parseString(body)
+    assert "<name>Bell &amp; Co</name>" in body.decode()
+    fields = document.getElementsByTagName("customfields")[0].getElementsByTagName("item")
+    keys = [item.firstChild.nextSibling.getAttribute("key") for item in fields]
+    assert keys == ["Favourite colour & <size>", "1st", "Account manager"]
+
+
+def test_empty_chunks_are_refused(depot):
+    response = depot.client.post(
+        "/api/v1/settings/logo.json",
+        b"",
+        content_type="application/octet-stream",
+        headers={**depot.headers, "X-File-Id": "e", "X-File-Name": "x.png", "X-File-Size": "10"},
+    )
+    assert response.status_code == 400
+    assert response.json()["errors"] == [
+        "The chunk is empty: send the next part of the file as the body."
+    ]
+
+
+def send_chunk(depot, chunk, total, file_id="again"):
+    return depot.client.post(
+        "/api/v1/settings/logo.json",
+        chunk,
+        content_type="application/octet-stream",
+        headers={
+            **depot.headers,
+            "X-File-Id": file_id,
+            "X-File-Name": "brand.png",
+            "X-File-Size": str(total),
+            "X-File-Resume": "false",
+        },
+    ).json()
+
+
+def test_an_abandoned_chunked_upload_can_start_again(depot, settings):
+    content = png_bytes(300, 200)
+    assert send_chunk(depot, content[:100], len(content))["finish"] is False
+    assert send_chunk(depot, content[100:200], len(content))["finish"] is False
+    # The client gives up, comes back later and starts from the first chunk.
+    for part in Path(settings.DOCKET_UPLOAD_TMP).glob("*.part"):
+        stale = time.time() - CHUNK_IDLE_SECONDS - 5
+        os.utime(part, (stale, stale))
+    assert send_chunk(depot, content[:100], len(content))["finish"] is False
+    finished = send_chunk(depot, content[100:], len(content))
+    assert finished["finish"] is True
+    assert AccountSettings.load().logo
+
+
+def test_pieces_of_unfinished_uploads_are_cleaned_up(depot, settings):
+    send_chunk(depot, b"\x89PNG....", 1000, file_id="left")
+    send_chunk(depot, b"\x89PNG....", 1000, file_id="fresh")
+    parts = sorted(Path(settings.DOCKET_UPLOAD_TMP).glob("*.part"))
+    assert len(parts) == 2
+    old = time.time() - 2 * 24 * 60 * 60
+    os.utime(parts[0], (old, old))
+    assert delete_abandoned_chunks() == 1
+    assert [p.exists() for p in parts] == [False, True]
