@@ -33,16 +33,17 @@ from .schemas import (
 router = Router(tags=["connections"])
 activity_router = Router(tags=["activity"])
 
+# Names sort on their lower-cased, indexed search copies: "aardvark" before "Zeta".
 COMPANY_ORDERINGS = {
-    "name": "name",
+    "name": "search_name",
     "id": "id",
     "added": "added",
     "lastupdated": "lastupdated",
     "website": "website",
 }
 CONTACT_ORDERINGS = {
-    "fullname": "fullname",
-    "name": "fullname",
+    "fullname": "search_name",
+    "name": "search_name",
     "firstname": ("firstname", "lastname"),
     "lastname": ("lastname", "firstname"),
     "email": "email",
@@ -119,15 +120,46 @@ def _query_epoch(request, name: str) -> datetime | None:
 
 
 # Fields a form client clears by sending them empty (it can't send null).
-CLEARABLE = ("creditlimit", "companyid", "replyto")
+CLEARABLE = ("creditlimit", "companyid", "replyto", "customfields", "accountsdata")
+# Fields where empty means "not given": an activity's date then stays (or is now).
+EMPTY_MEANS_ABSENT = ("date",)
+ADDRESS_KEYS = ("line1", "line2", "line3", "city", "district", "country", "postcode")
+
+
+def _accept_read_shapes(data: dict, spec) -> None:
+    """A client may send back what it read: the nested `address`, the contact's
+    `company` object (or id), `for` as {type, id} and `addedby` as {email}."""
+    address = data.pop("address", None)
+    if isinstance(address, dict):
+        for key in ADDRESS_KEYS:
+            if key in address and key not in data:
+                data[key] = address[key]
+    company = data.pop("company", None)
+    if "companyid" in spec.spec and company is not None and "companyid" not in data:
+        if isinstance(company, dict):
+            data["companyid"] = company.get("id", "")
+            if "position" in company and "position" not in data:
+                data["position"] = company["position"]
+        else:
+            data["companyid"] = company
+    item = data.get("for")
+    if isinstance(item, dict) and "type" in item and "id" in item:
+        data["for"] = f"{item['type']}{item['id']}"
+    added_by = data.get("addedby")
+    if isinstance(added_by, dict) and "email" in added_by:
+        data["addedby"] = added_by["email"]
 
 
 def _body(request, spec, *, partial: bool) -> dict:
     """The request's fields cleaned by `spec`. Tags may also come as a JSON list or
     as repeated `tags[]` form fields."""
     data = dict(request_data(request))
+    _accept_read_shapes(data, spec)
     if isinstance(data.get("tags"), list | tuple):
         data["tags"] = ",".join(str(tag) for tag in data["tags"] if tag is not None)
+    for name in EMPTY_MEANS_ABSENT:
+        if data.get(name, 0) in ("", None):
+            del data[name]
     # An empty number or id clears it (form clients can't send null).
     cleared = [
         name
@@ -363,14 +395,24 @@ def list_activity(request, type: str = "", by: str = ""):
         try:
             for_code = services.parse_item_code(raw_for)
         except Exception:
+            shown = raw_for if len(raw_for) <= 40 else f"{raw_for[:40]}…"
             raise ApiValidationError(
-                f"for must be an item code such as C41 or I5, not '{raw_for}'."
+                f"for must be an item code such as C41 or I5, not '{shown}'."
             ) from None
+    by_user = None
+    if by:
+        try:
+            by_email = parse_email(by)
+        except ValueError:
+            raise ApiValidationError("by must be a valid email address.") from None
+        by_user = get_user_model().objects.filter(email__iexact=by_email).first()
     entries = queries.journal(
         types=_activity_types(type) if type else None,
         for_code=for_code,
-        by_user=_user_by_email("by", by) if by else None,
+        by_user=by_user,
     )
+    if by and by_user is None:
+        entries = entries.none()  # a filter that matches no one matches nothing
     total = entries.count()
     page = params.page(
         queries.with_journal_details(order_queryset(entries, params, ACTIVITY_ORDERINGS))

@@ -37,9 +37,12 @@ def starts_with(field: str, prefix: str) -> Q:
 def companies_matching(*, search="", tag="", lastupdated=None, supplier=None):
     companies = Company.objects.all()
     if search:
-        # Prefix match on an indexed lower-cased copy of the name: an index range
-        # scan, where icontains would read every row.
-        companies = companies.filter(starts_with("search_name", search_prefix(search)))
+        # The start of the name (an index range scan on its lower-cased copy) or the
+        # start of any later word in it ("quarter" finds "Cathedral Quarter Books").
+        prefix = search_prefix(search)
+        companies = companies.filter(
+            starts_with("search_name", prefix) | Q(search_name__contains=f" {prefix}")
+        )
     if tag:
         companies = companies.filter(tags__name__iexact=tag.strip())
     if lastupdated is not None:

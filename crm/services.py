@@ -348,7 +348,11 @@ def _write_contact(contact: Contact, fields: dict, *, creating: bool) -> None:
             )
         if not contact.fullname:
             errors["name"] = "name is required."
-    if "companyid" in fields:
+    # An empty companyid beside a companyname (what a form sends) means "use the name".
+    company_id_given = "companyid" in fields and (
+        fields["companyid"] not in (None, "", 0) or not fields.get("companyname")
+    )
+    if company_id_given:
         company_id = fields["companyid"]
         if company_id in (None, "", 0):
             contact.company = None
@@ -428,9 +432,15 @@ def _register_builtin_item_types() -> None:
 
 def parse_item_code(code: str) -> tuple[str, int]:
     text = str(code or "").strip().upper()
+    shown = str(code or "").strip()
+    shown = shown if len(shown) <= 40 else f"{shown[:40]}…"
     match = re.fullmatch(r"([A-Z])(\d+)", text)
     if not match:
-        raise ValidationError({"for": f"for must be an item code such as C41 or I5, not '{code}'."})
+        raise ValidationError(
+            {"for": f"for must be an item code such as C41 or I5, not '{shown}'."}
+        )
+    if len(match.group(2)) > 18:  # past any id; int() of a huge digit run is slow
+        return match.group(1), 10**18
     return match.group(1), int(match.group(2))
 
 
@@ -438,12 +448,14 @@ def resolve_item(code: str):
     """The object an item code names; ValidationError when there is none."""
     _register_builtin_item_types()
     letter, object_id = parse_item_code(code)
+    shown = str(code).strip().upper()
+    shown = shown if len(shown) <= 40 else f"{shown[:40]}…"
     if letter not in ITEM_TYPES or object_id > MAX_ID:
-        raise ValidationError({"for": f"for {letter}{object_id} does not exist."})
+        raise ValidationError({"for": f"for {shown} does not exist."})
     model, _ = ITEM_TYPES[letter]
     obj = model._default_manager.filter(pk=object_id).first()
     if obj is None:
-        raise ValidationError({"for": f"for {letter}{object_id} does not exist."})
+        raise ValidationError({"for": f"for {shown} does not exist."})
     return obj
 
 

@@ -2,6 +2,7 @@
 error sentences that name the field, and the list parameters every resource shares."""
 
 import json
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
@@ -38,6 +39,8 @@ def request_data(request) -> dict[str, Any]:
             body = json.loads(request.body or b"{}")
         except (ValueError, UnicodeDecodeError) as exc:
             raise ApiValidationError("The request body is not valid JSON.") from exc
+        except RecursionError:
+            raise ApiValidationError("The request body is nested too deeply.") from None
         if not isinstance(body, dict):
             raise ApiValidationError("The request body must be a JSON object.")
         data = body
@@ -59,24 +62,40 @@ def request_data(request) -> dict[str, Any]:
     elif request.body and content_type not in ("", "application/octet-stream"):
         # Some clients send urlencoded bodies without a content type header.
         data = _querydict_to_dict(QueryDict(request.body, encoding="utf-8"))
-    nul_fields = sorted(
-        str(key) for key, value in data.items() if contains_nul(key) or contains_nul(value)
-    )
-    if nul_fields:
-        raise ApiValidationError([f"{key} must not contain NUL characters." for key in nul_fields])
+    problems = [
+        f"{key} {problem}."
+        for key, value in data.items()
+        if (problem := storage_problem(key) or storage_problem(value))
+    ]
+    if problems:
+        raise ApiValidationError(sorted(problems))
     request._depot_data = data
     return data
 
 
-def contains_nul(value) -> bool:
-    """NUL can't be stored in PostgreSQL text, so it is refused at the door."""
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, dict):
-        return any(contains_nul(key) or contains_nul(item) for key, item in value.items())
-    if isinstance(value, list | tuple):
-        return any(contains_nul(item) for item in value)
-    return False
+MAX_NESTING = 32
+SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def storage_problem(value) -> str | None:
+    """Why a value can't be stored, or None. NUL can't go into PostgreSQL text, a
+    lone surrogate (legal in JSON's \\u escapes) can't be encoded at all, and deep
+    nesting is never real data. Walked without recursion so depth costs no stack."""
+    pending = [(value, 0)]
+    while pending:
+        item, depth = pending.pop()
+        if depth > MAX_NESTING:
+            return "is nested too deeply"
+        if isinstance(item, str):
+            if "\x00" in item:
+                return "must not contain NUL characters"
+            if SURROGATE.search(item):
+                return "must not contain unpaired surrogate characters"
+        elif isinstance(item, dict):
+            pending.extend((part, depth + 1) for pair in item.items() for part in pair)
+        elif isinstance(item, list | tuple):
+            pending.extend((part, depth + 1) for part in item)
+    return None
 
 
 def _querydict_to_dict(qd: QueryDict) -> dict[str, Any]:
@@ -86,6 +105,14 @@ def _querydict_to_dict(qd: QueryDict) -> dict[str, Any]:
         clean_key = key[:-2] if key.endswith("[]") else key
         result[clean_key] = values if key.endswith("[]") or len(values) > 1 else values[0]
     return result
+
+
+def parse_text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dict | list | tuple):
+        raise ValueError("must be text, not a list or an object")
+    return str(value).strip()
 
 
 def parse_bool(value) -> bool:
@@ -191,6 +218,8 @@ def parse_json(value):
             return json.loads(value)
         except ValueError:
             raise ValueError("must be valid JSON") from None
+        except RecursionError:
+            raise ValueError("is nested too deeply") from None
     return value
 
 
@@ -233,7 +262,7 @@ def parse_id_list(value) -> list[int]:
 
 
 PARSERS = {
-    "str": lambda v: "" if v is None else str(v).strip(),
+    "str": parse_text,
     "bool": parse_bool,
     "int": parse_int,
     "decimal": parse_decimal,
@@ -298,8 +327,9 @@ class Fields:
             except ValueError as exc:
                 errors.append(f"{name} {exc}.")
                 continue
-            if contains_nul(value):  # e.g. "\u0000" inside a JSON-encoded field
-                errors.append(f"{name} must not contain NUL characters.")
+            problem = storage_problem(value)  # e.g. "\u0000" inside a JSON-encoded field
+            if problem:
+                errors.append(f"{name} {problem}.")
                 continue
             too_long = spec.max_length is not None and isinstance(value, str)
             if too_long and len(value) > spec.max_length:

@@ -221,14 +221,15 @@ def test_empty_list(depot):
     )
 
 
-def test_search_matches_the_start_of_the_name_in_any_case(depot):
+def test_search_matches_the_start_of_any_word_in_any_case(depot):
     CompanyFactory(name="Brew Co")
     CompanyFactory(name="Old Brewery")
     CompanyFactory(name="Paper Mill")
-    assert names(depot, search="brew") == ["Brew Co"]
+    assert names(depot, search="brew") == ["Brew Co", "Old Brewery"]
     assert names(depot, search="BREW CO") == ["Brew Co"]
     assert names(depot, search="  old   brew ") == ["Old Brewery"]
-    assert names(depot, search="mill") == []
+    assert names(depot, search="mill") == ["Paper Mill"]
+    assert names(depot, search="ill") == []
     assert names(depot, search="100%") == []
     assert names(depot, search="_") == []
     body = depot.get("companies", {"search": "p", "rows": 1}).json()
