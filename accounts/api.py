@@ -108,7 +108,7 @@ def get_user(request, email: str):
 def create_user(request):
     principal(request).require("users")
     fields = USER_FIELDS.clean(request_data(request), partial=False)
-    if fields.get("collaborator") and "jobs" not in fields:
+    if fields.get("collaborator") and not fields.get("jobs"):
         raise ApiValidationError("jobs is required for a collaborator.")
     user = services.create_user(invited_by=principal(request).user, **fields)
     return id_response(request, user.email, status=201)
@@ -119,6 +119,10 @@ def update_user(request, email: str):
     principal(request).require("users")
     user = _get_user(email)
     fields = USER_FIELDS.clean(request_data(request), partial=True)
+    becomes_collaborator = fields.get("collaborator") or fields.get("type") == "collaborator"
+    jobs = fields.get("jobs", user.collaborator_jobs)
+    if becomes_collaborator and not jobs:
+        raise ApiValidationError("jobs is required for a collaborator.")
     user = services.update_user(user, acting_user=principal(request).user, **fields)
     return id_response(request, user.email)
 

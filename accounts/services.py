@@ -11,6 +11,8 @@ from django.db import transaction
 from django.db.models import ProtectedError
 from django.utils import timezone
 
+from config.money import to_cents
+
 from .models import (
     API_SCOPES,
     PERMISSION_AREAS,
@@ -73,9 +75,20 @@ def normalise_notes(value) -> list[dict]:
     ):
         raise ValidationError({"notes": "notes must be a list of {title, content} objects."})
     return [
-        {"title": str(note.get("title", "")), "content": str(note.get("content", ""))}
+        {
+            "title": _text(note.get("title"), "notes.title"),
+            "content": _text(note.get("content"), "notes.content"),
+        }
         for note in value
     ]
+
+
+def _text(value, field_name: str) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dict | list | tuple):
+        raise ValidationError({field_name: f"{field_name} must be text, not a list or an object."})
+    return str(value).strip()
 
 
 def _apply_profile(user: User, changes: dict) -> None:
@@ -86,7 +99,13 @@ def _apply_profile(user: User, changes: dict) -> None:
                 {"address": f"address must be an object with keys {', '.join(ADDRESS_KEYS)}."}
             )
         for key, value in address.items():
-            setattr(user, f"address_{key}", str(value or ""))
+            text = _text(value, f"address.{key}")
+            limit = User._meta.get_field(f"address_{key}").max_length
+            if len(text) > limit:
+                raise ValidationError(
+                    {"address": f"address.{key} must be at most {limit} characters."}
+                )
+            setattr(user, f"address_{key}", text)
     if "notes" in changes:
         changes["notes"] = normalise_notes(changes["notes"])
     for field_name in USER_PROFILE_FIELDS:
@@ -148,14 +167,64 @@ def invite_user(user: User) -> None:
     transaction.on_commit(lambda: send_invitation(user.pk, requested_at))
 
 
+ACCESS_CHANGES = ("restrictions", "restricted", "collaborator", "type")
+
+
+def has_full_access(user: User) -> bool:
+    return user.is_active and (
+        user.is_superuser or (not user.is_collaborator and not user.restricted)
+    )
+
+
+def _keep_an_administrator(before: bool, user: User, field_name: str | None) -> None:
+    """Someone must always be able to manage users and settings: the last active
+    user with full access can't lose it (or be removed) until someone else has it."""
+    if not before or has_full_access(user):
+        return
+    others = User.objects.filter(is_active=True).exclude(pk=user.pk)
+    full = others.filter(is_superuser=True) | others.filter(
+        restricted=False, type=User.Type.STANDARD
+    )
+    if full.exists():
+        return
+    reason = f"{user.email} is the last user with full access; give someone else full access first."
+    if field_name is None:
+        raise ValidationError(reason)
+    raise ValidationError({field_name: f"{field_name} can't be changed: {reason}"})
+
+
 @transaction.atomic
 def update_user(user: User, *, acting_user: User | None = None, **changes) -> User:
-    if acting_user is not None and acting_user.pk == user.pk and changes.get("active") is False:
-        raise ValidationError({"active": "You cannot deactivate your own user."})
+    if acting_user is not None and acting_user.pk == user.pk:
+        if changes.get("active") is False:
+            raise ValidationError({"active": "You cannot deactivate your own user."})
+        changed_access = [name for name in ACCESS_CHANGES if name in changes]
+        current = {
+            "restrictions": user.permissions if user.restricted else [],
+            "restricted": user.restricted,
+            "collaborator": user.is_collaborator,
+            "type": user.type,
+        }
+        if any(_access_value(name, changes[name]) != current[name] for name in changed_access):
+            name = changed_access[0]
+            raise ValidationError(
+                {name: f"{name} can't be changed on your own user; ask another admin."}
+            )
+    had_full_access = has_full_access(user)
     _apply_profile(user, changes)
     _check_user(user)
+    changed = next((name for name in ("active", *ACCESS_CHANGES) if name in changes), "active")
+    _keep_an_administrator(had_full_access, user, changed)
     user.save()
     return user
+
+
+def _access_value(name: str, value):
+    """A requested access setting in the form the user row keeps it, to tell a real
+    change from a form that sends the current value back."""
+    if name == "restrictions":
+        return normalise_permissions(value)
+    return value
 
 
 def user_has_records(user: User) -> bool:
@@ -182,6 +251,10 @@ def remove_user(user: User, *, acting_user: User | None = None) -> UserRemoval:
     their time and documents keep their author."""
     if acting_user is not None and acting_user.pk == user.pk:
         raise ValidationError("You cannot delete your own user.")
+    had_full_access = has_full_access(user)
+    user.is_active = False  # as it will be, deleted or deactivated
+    _keep_an_administrator(had_full_access, user, None)
+    user.is_active = True
     if user_has_records(user):
         user.is_active = False
         user.save(update_fields=["is_active"])
@@ -316,7 +389,7 @@ def update_account_settings(**changes) -> AccountSettings:
             if not isinstance(value, Decimal) or value < 0 or value >= Decimal("1e12"):
                 errors[field_name] = "breakeven must be an amount of 0 or more."
                 continue
-            value = value.quantize(Decimal("0.01"))
+            value = to_cents(value)
         elif field_name == "currency":
             if value not in AccountSettings.CURRENCIES:
                 errors[field_name] = (

@@ -187,7 +187,7 @@ def test_update_validation_error(depot, admin_user):
     assert response.json()["errors"] == ["email must be a valid email address."]
 
 
-def test_delete_user_without_records(depot, db):
+def test_delete_user_without_records(depot, admin_user):
     UserFactory(email="leaver@studio.test")
     response = depot.delete("users/leaver@studio.test")
     assert response.status_code == 200
@@ -211,3 +211,80 @@ def test_list_queries_stay_flat(depot, django_assert_max_num_queries, count):
     with django_assert_max_num_queries(10):
         response = depot.get("users", {"rows": 100})
     assert len(response.json()["rows"]) == count
+
+
+# --- keeping someone in charge ------------------------------------------------------------
+
+
+def test_the_last_user_with_full_access_cannot_be_removed_or_restricted(depot, admin_user):
+    reason = (
+        f"{admin_user.email} is the last user with full access; "
+        "give someone else full access first."
+    )
+    response = depot.delete(f"users/{admin_user.email}")
+    assert response.status_code == 400
+    assert response.json()["errors"] == [reason]
+    response = depot.patch(f"users/{admin_user.email}", {"active": "0"})
+    assert response.status_code == 400
+    assert response.json()["errors"] == [f"active can't be changed: {reason}"]
+    admin_user.refresh_from_db()
+    assert admin_user.is_active
+
+
+def test_a_second_admin_makes_removal_possible(depot, admin_user):
+    UserFactory(email="deputy@studio.test")
+    assert depot.delete(f"users/{admin_user.email}").status_code == 200
+
+
+def test_restricting_the_only_unrestricted_user_is_refused(depot, db):
+    owner = UserFactory(email="owner@studio.test")
+    response = depot.patch(f"users/{owner.email}", {"restrictions": '["contacts"]'})
+    assert response.status_code == 400
+    owner.refresh_from_db()
+    assert not owner.restricted
+
+
+def test_users_cannot_change_their_own_access(bearer_for, admin_user):
+    manager = UserFactory(email="ru@studio.test", restricted=True, permissions=["users"])
+    as_manager = bearer_for(manager)
+    response = as_manager.patch(f"users/{manager.email}", {"restrictions": "[]"})
+    assert response.status_code == 400
+    assert response.json()["errors"] == [
+        "restrictions can't be changed on your own user; ask another admin."
+    ]
+    manager.refresh_from_db()
+    assert manager.restricted and manager.permissions == ["users"]
+    # Their own name is fine, and so is sending their access back unchanged.
+    same = as_manager.patch(f"users/{manager.email}", {"name": "Rui", "restrictions": '["users"]'})
+    assert same.status_code == 200
+
+
+def test_text_fields_of_a_user_refuse_objects_and_overlong_values(depot, admin_user):
+    response = depot.patch(
+        f"users/{admin_user.email}", {"address": {"postcode": "x" * 50}}, as_json=True
+    )
+    assert response.status_code == 400
+    assert response.json()["errors"] == ["address.postcode must be at most 20 characters."]
+    response = depot.patch(f"users/{admin_user.email}", {"name": ["a", 1]}, as_json=True)
+    assert response.status_code == 400
+    assert response.json()["errors"] == ["name must be text, not a list or an object."]
+
+
+@pytest.mark.parametrize("jobs", ["", "0", "99999999999999999999"])
+def test_a_collaborator_needs_real_job_ids(depot, admin_user, jobs):
+    response = depot.post(
+        "users", {"email": "c@studio.test", "name": "C", "collaborator": "1", "jobs": jobs}
+    )
+    assert response.status_code == 400
+    assert response.json()["errors"][0].startswith("jobs ")
+
+
+def test_becoming_a_collaborator_needs_jobs(depot, admin_user):
+    UserFactory(email="std@studio.test")
+    response = depot.patch("users/std@studio.test", {"collaborator": "1"})
+    assert response.status_code == 400
+    assert response.json()["errors"] == ["jobs is required for a collaborator."]
+    assert (
+        depot.patch("users/std@studio.test", {"collaborator": "1", "jobs": "4,5"}).status_code
+        == 200
+    )

@@ -21,6 +21,8 @@ FALSE_WORDS = {"0", "false", "no", "off", "n", "f", ""}
 # Past this many digits a "whole number" can only be an attack: converting
 # 1e1000000 to an int costs seconds of CPU per request.
 MAX_INT_DIGITS = 30
+# Ids fit a 32-bit signed integer column on every database.
+MAX_ID = 2_147_483_647
 
 
 def request_data(request) -> dict[str, Any]:
@@ -255,7 +257,7 @@ def parse_id_list(value) -> list[int]:
     result = []
     for item in items:
         number = parse_ref(item)
-        if number <= 0:
+        if not 0 < number <= MAX_ID:
             raise ValueError("must be a comma separated list of ids")
         result.append(number)
     return result

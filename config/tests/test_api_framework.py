@@ -233,7 +233,7 @@ def test_bodies_as_multipart_or_json(depot, as_json):
     assert response.json() == {"error": False, "id": "body@studio.test"}
 
 
-def test_urlencoded_patch_and_json_values_not_strings(depot):
+def test_urlencoded_patch_and_json_values_not_strings(depot, admin_user):
     depot.post("users", {"email": "enc@studio.test", "name": "Enc"})
     response = depot.client.patch(
         "/api/v1/users/enc@studio.test.json",
@@ -256,7 +256,7 @@ def test_urlencoded_patch_and_json_values_not_strings(depot):
 
 
 @pytest.mark.parametrize("word,expected", [("yes", 0), ("0", 1), ("false", 1), ("true", 0)])
-def test_boolean_words(depot, word, expected):
+def test_boolean_words(depot, admin_user, word, expected):
     depot.post("users", {"email": "flag@studio.test", "name": "Flag"})
     # active=no/0/false deactivates; yes/1/true keeps active.
     active_word = {"yes": "no", "0": "1", "false": "true", "true": "false"}[word]
@@ -506,7 +506,7 @@ def test_openapi_schema_and_offline_docs(client):
     assert "cdn" not in html.lower()
 
 
-def test_the_php_kit_url_shape_and_empty_multipart_delete(depot, db):
+def test_the_php_kit_url_shape_and_empty_multipart_delete(depot, admin_user):
     """The official kit calls `contacts.json?&rows=5` and sends DELETE with an empty
     multipart body."""
     UserFactory(email="kit@studio.test")
