@@ -113,6 +113,13 @@ class UserBearerAuth(HttpBearer):
 class BrowserSessionAuth(SessionAuth):
     """The signed-in browser may call the API too (CSRF checked by ninja)."""
 
+    def _get_key(self, request):
+        # Without a signed-in session there is nothing to forge: a script with no
+        # credentials gets the usual 403 about credentials, not a CSRF complaint.
+        if not request.user.is_authenticated:
+            return None
+        return super()._get_key(request)
+
     def authenticate(self, request, key):
         user = super().authenticate(request, key)
         if not user or not user.is_active:

@@ -34,10 +34,28 @@ def png_bytes(width=40, height=20) -> bytes:
 # --- authentication ---------------------------------------------------------------
 
 
-def test_no_credentials_is_403_with_an_error_body(client):
-    response = client.get("/api/v1/users.json")
+@pytest.mark.parametrize(
+    "method,path",
+    [
+        ("get", "users"),
+        ("post", "users"),
+        ("patch", "users/a@b.test"),
+        ("delete", "users/a@b.test"),
+    ],
+)
+def test_no_credentials_is_403_with_an_error_body(db, method, path):
+    client = Client(enforce_csrf_checks=True)
+    response = getattr(client, method)(f"/api/v1/{path}.json")
     assert response.status_code == 403
     assert response.json() == {"error": True, "msg": "The credentials did not authenticate."}
+
+
+def test_a_signed_in_browser_still_needs_the_csrf_token_to_write(admin_user):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(admin_user)
+    response = client.post("/api/v1/users.json", {"email": "x@studio.test", "name": "X"})
+    assert response.status_code == 403
+    assert response.json()["msg"] == "CSRF check Failed"
 
 
 def test_wrong_secret_is_403(api_credential, client):
