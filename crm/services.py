@@ -16,6 +16,8 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.html import strip_tags
 
+from config.money import to_cents
+
 from .models import Activity, ActivityFile, Company, Contact, Tag
 
 ADDRESS_KEYS = ("line1", "line2", "line3", "city", "district", "country", "postcode")
@@ -197,7 +199,7 @@ def _apply_common(obj, fields: dict[str, Any], errors: dict[str, str]) -> None:
             except (ValueError, ArithmeticError):
                 errors["creditlimit"] = "creditlimit must be an amount of 0 or more."
             else:
-                obj.creditlimit = limit.quantize(Decimal("0.01"))
+                obj.creditlimit = to_cents(limit)
     if "accountsdata" in fields:
         data = fields["accountsdata"] or {}
         if not isinstance(data, dict):

@@ -156,3 +156,8 @@ def test_huge_companyid_is_a_400(depot):
     response = depot.post("contacts", {"name": "Z", "companyid": "1e300000"})
     assert response.status_code == 400
     assert response.json()["errors"] == ["companyid must be a whole number."]
+
+
+def test_credit_limits_round_half_up_to_the_cent(depot):
+    company_id = depot.post("companies", {"name": "Half", "creditlimit": "100.125"}).json()["id"]
+    assert depot.get(f"companies/{company_id}").json()["rows"][0]["creditlimit"] == 100.13
