@@ -7,6 +7,7 @@ import re
 from datetime import UTC
 from decimal import Decimal
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
@@ -163,6 +164,42 @@ def clean_content(text: str) -> str:
     return text.strip()
 
 
+WEBSITE_HOST = re.compile(r"[\w-]+(\.[\w-]+)+")
+
+
+def normalise_website(value: str) -> str:
+    """A company's website as an absolute http(s) address: 'studio.test' becomes
+    'https://studio.test'; anything that is not a web address is refused, so a page
+    never links to it as a path of our own."""
+    value = str(value or "").strip()
+    if not value:
+        return ""
+    invalid = ValidationError(
+        {"website": f"website '{value}' is not a web address such as https://example.com."}
+    )
+    if any(char.isspace() for char in value):
+        raise invalid
+    if "://" not in value:
+        value = "https://" + value.lstrip("/")
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 - raises ValueError for a port that isn't a number
+    except ValueError:
+        raise invalid from None
+    host = parts.hostname or ""
+    if (
+        parts.scheme.lower() not in ("http", "https")
+        or parts.username is not None
+        or not WEBSITE_HOST.fullmatch(host)
+    ):
+        raise invalid
+    if len(value) > TEXT_LIMITS["website"]:
+        raise ValidationError(
+            {"website": f"website must be at most {TEXT_LIMITS['website']} characters."}
+        )
+    return value
+
+
 def _apply_common(obj, fields: dict[str, Any], errors: dict[str, str]) -> None:
     for key, limit in TEXT_LIMITS.items():
         # Contacts have no `name` column: their name is split in _write_contact.
@@ -171,6 +208,12 @@ def _apply_common(obj, fields: dict[str, Any], errors: dict[str, str]) -> None:
             if len(value) > limit:
                 errors[key] = f"{key} must be at most {limit} characters."
                 continue
+            if key == "website":
+                try:
+                    value = normalise_website(value)
+                except ValidationError as exc:
+                    errors[key] = exc.message_dict[key][0]
+                    continue
             setattr(obj, key, value)
     if "address" in fields:
         address = fields["address"] or {}
