@@ -115,6 +115,11 @@ def with_journal_details(entries):
     return entries.select_related("added_by").prefetch_related(files, replies)
 
 
+# The lists' default order, with the primary key last so pages never overlap.
+COMPANY_LIST_ORDER = ("name", "pk")
+PEOPLE_LIST_ORDER = ("lastname", "firstname", "pk")
+
+
 def companies_for_list(*, search="", tag=""):
     from django.db.models import Count
 
@@ -122,13 +127,64 @@ def companies_for_list(*, search="", tag=""):
         companies_matching(search=search, tag=tag)
         .annotate(people_count=Count("people", distinct=True))
         .prefetch_related("tags")
+        .order_by(*COMPANY_LIST_ORDER)
     )
 
 
 def people_for_list(*, search="", tag=""):
     return (
-        contacts_matching(search=search, tag=tag).select_related("company").prefetch_related("tags")
+        contacts_matching(search=search, tag=tag)
+        .select_related("company")
+        .prefetch_related("tags")
+        .order_by(*PEOPLE_LIST_ORDER)
     )
+
+
+def company_named(name: str):
+    """The company called `name` (any case), as the services would pick it, or None."""
+    name = " ".join(str(name or "").split())
+    if not name:
+        return None
+    return Company.objects.filter(search_name=name.lower()).order_by("pk").first()
+
+
+def company_names(typed: str = "", *, limit: int = 20) -> list[str]:
+    """Names of companies starting with `typed`, alphabetically: suggestions for a
+    company field."""
+    companies = companies_matching(search=typed) if typed.strip() else Company.objects.all()
+    return list(companies.order_by(*COMPANY_LIST_ORDER).values_list("name", flat=True)[:limit])
+
+
+def similar_company_names(name: str, *, limit: int = 3) -> list[str]:
+    """Existing companies whose names are close to `name` (a typo, another suffix):
+    candidates share its first three letters."""
+    from difflib import get_close_matches
+
+    key = search_prefix(name)
+    if len(key) < 3:
+        return []
+    candidates = dict(
+        Company.objects.filter(starts_with("search_name", key[:3]))
+        .order_by(*COMPANY_LIST_ORDER)
+        .values_list("search_name", "name")[:500]
+    )
+    matches = get_close_matches(key, list(candidates), n=limit, cutoff=0.6)
+    # Also whole-word prefixes: "Northwind" for "Northwind Brewery Ltd".
+    matches += [
+        search_name
+        for search_name in candidates
+        if search_name not in matches
+        and (key.startswith(search_name + " ") or search_name.startswith(key + " "))
+    ]
+    return [candidates[match] for match in matches[:limit] if match != key]
+
+
+def others_with_email(email: str, *, exclude_pk=None) -> list[Contact]:
+    """Other people who already have `email`."""
+    email = str(email or "").strip().lower()
+    if not email:
+        return []
+    return list(Contact.objects.filter(email=email).exclude(pk=exclude_pk).order_by("pk")[:3])
 
 
 def journal_for(obj):

@@ -3,6 +3,7 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
 from .models import Company, Contact
+from .queries import COMPANY_LIST_ORDER, PEOPLE_LIST_ORDER
 
 
 def tag_badges(record) -> str:
@@ -11,21 +12,33 @@ def tag_badges(record) -> str:
     )
 
 
+# Every sortable column ends its order with the list's default order, so rows that
+# tie keep one order from page to page (and in the CSV export).
+
+
 class CompanyTable(tables.Table):
-    name = tables.Column(linkify=lambda record: reverse("crm:company", args=[record.pk]))
+    name = tables.Column(
+        linkify=lambda record: reverse("crm:company", args=[record.pk]),
+        order_by=COMPANY_LIST_ORDER,
+    )
     telephone = tables.Column(orderable=False)
-    city = tables.Column(verbose_name="Town / city")
+    city = tables.Column(verbose_name="Town / city", order_by=("city", *COMPANY_LIST_ORDER))
     people_count = tables.Column(
-        verbose_name="People", attrs={"td": {"class": "num"}, "th": {"class": "num"}}
+        verbose_name="People",
+        attrs={"td": {"class": "num"}, "th": {"class": "num"}},
+        order_by=("people_count", *COMPANY_LIST_ORDER),
     )
     tags = tables.Column(empty_values=(), orderable=False)
-    lastupdated = tables.DateTimeColumn(verbose_name="Updated", format="j M Y")
+    lastupdated = tables.DateTimeColumn(
+        verbose_name="Updated", format="j M Y", order_by=("lastupdated", "pk")
+    )
 
     class Meta:
         model = Company
         fields = ("name", "telephone", "city", "people_count", "tags", "lastupdated")
         attrs = {"id": "companies-table"}
         empty_text = "No companies match."
+        order_by = ("name",)
 
     container_id = "connections"
 
@@ -39,16 +52,19 @@ class CompanyTable(tables.Table):
 
 
 class ContactTable(tables.Table):
+    # People sort by last name, then first name, as an address book does.
     fullname = tables.Column(
-        verbose_name="Name", linkify=lambda record: reverse("crm:person", args=[record.pk])
+        verbose_name="Name",
+        linkify=lambda record: reverse("crm:person", args=[record.pk]),
+        order_by=PEOPLE_LIST_ORDER,
     )
     company = tables.Column(
-        order_by=("company__name", "fullname"),
+        order_by=("company__name", *PEOPLE_LIST_ORDER),
         linkify=lambda record: (
             reverse("crm:company", args=[record.company_id]) if record.company_id else None
         ),
     )
-    email = tables.EmailColumn()
+    email = tables.EmailColumn(order_by=("email", "pk"))
     telephone = tables.Column(orderable=False)
     tags = tables.Column(empty_values=(), orderable=False)
 
@@ -57,6 +73,7 @@ class ContactTable(tables.Table):
         fields = ("fullname", "company", "email", "telephone", "tags")
         attrs = {"id": "people-table"}
         empty_text = "No people match."
+        order_by = ("fullname",)
 
     container_id = "connections"
 
