@@ -7,6 +7,7 @@ keeps it only if every row went in. Nothing is ever half imported.
 
 import csv
 import io
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
@@ -19,42 +20,115 @@ from .models import Company, Contact
 MAX_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 20_000
 ADDRESS = ["line1", "line2", "line3", "city", "district", "postcode", "country"]
+# The columns of an export, which are also the columns an import reads.
 COLUMNS = {
-    "people": ["name", "email", "telephone", "company", "position", "tags", *ADDRESS, "notes"],
-    "companies": ["name", "website", "telephone", "supplier", "tags", *ADDRESS, "notes"],
+    "people": [
+        "name",
+        "email",
+        "telephone",
+        "company",
+        "position",
+        "tags",
+        *ADDRESS,
+        "creditlimit",
+        "customfields",
+        "notes",
+    ],
+    "companies": [
+        "name",
+        "website",
+        "telephone",
+        "supplier",
+        "tags",
+        *ADDRESS,
+        "creditlimit",
+        "customfields",
+        "notes",
+    ],
 }
+# Read too, never written: people's names in two columns, as most address books
+# and CRMs (HubSpot, Outlook, Google) export them.
+EXTRA_COLUMNS = {"people": ["firstname", "lastname"], "companies": []}
 SYNONYMS = {
     "full name": "name",
     "fullname": "name",
-    "contact": "name",
-    "company name": "name",
     "e-mail": "email",
     "email address": "email",
+    "e-mail address": "email",
     "phone": "telephone",
+    "phone number": "telephone",
     "tel": "telephone",
     "telephone number": "telephone",
-    "organisation": "company",
-    "organization": "company",
-    "job title": "position",
-    "title": "position",
+    "mobile": "telephone",
+    "mobile number": "telephone",
+    "mobile phone": "telephone",
+    "mobile phone number": "telephone",
+    "cell phone": "telephone",
     "address": "line1",
     "address 1": "line1",
     "address line 1": "line1",
+    "street address": "line1",
     "address 2": "line2",
     "address line 2": "line2",
     "address 3": "line3",
     "address line 3": "line3",
     "town": "city",
+    "town / city": "city",
     "county": "district",
+    "county / district": "district",
     "state": "district",
+    "state/region": "district",
     "region": "district",
     "post code": "postcode",
     "zip": "postcode",
     "zip code": "postcode",
-    "web": "website",
-    "url": "website",
+    "postal code": "postcode",
     "labels": "tags",
+    "credit limit": "creditlimit",
+    "custom fields": "customfields",
 }
+KIND_SYNONYMS = {
+    "people": {
+        "contact": "name",
+        "contact name": "name",
+        "company": "company",
+        "company name": "company",
+        "organisation": "company",
+        "organization": "company",
+        "job title": "position",
+        "title": "position",
+        "role": "position",
+        "first name": "firstname",
+        "given name": "firstname",
+        "forename": "firstname",
+        "last name": "lastname",
+        "surname": "lastname",
+        "family name": "lastname",
+    },
+    "companies": {
+        "company": "name",
+        "company name": "name",
+        "organisation": "name",
+        "organization": "name",
+        "web": "website",
+        "url": "website",
+        "website url": "website",
+        "company domain name": "website",
+        "domain": "website",
+    },
+}
+# A cell a spreadsheet would run as a formula (=, +, -, @ and the control
+# characters OWASP lists) is written with a leading apostrophe; the import takes
+# one apostrophe off again, so values go round unchanged.
+FORMULA_START = re.compile(r"^'*[=+\-@\t\r]")
+NEUTRALISED = re.compile(r"^'+[=+\-@\t\r]")
+
+
+def count_of(kind: str, count: int) -> str:
+    """'1 person', '3 people', '1 company', '2 companies'."""
+    if kind == "people":
+        return f"{count} {'person' if count == 1 else 'people'}"
+    return f"{count} {'company' if count == 1 else 'companies'}"
 
 
 @dataclass
@@ -80,6 +154,10 @@ class ImportPreview:
     def ok(self) -> bool:
         return bool(self.rows) and not self.error_rows
 
+    @property
+    def count_text(self) -> str:
+        return count_of(self.kind, len(self.rows))
+
 
 def decode(content: bytes) -> str:
     if len(content) > MAX_BYTES:
@@ -93,29 +171,41 @@ def decode(content: bytes) -> str:
 
 
 def _header_key(header: str, kind: str) -> str | None:
-    key = " ".join(header.strip().lower().replace("_", " ").split())
-    key = SYNONYMS.get(key, key).replace(" ", "")
-    return key if key in COLUMNS[kind] else None
+    key = " ".join(header.strip().lstrip("\ufeff").lower().replace("_", " ").split())
+    key = KIND_SYNONYMS[kind].get(key) or SYNONYMS.get(key, key)
+    key = key.replace(" ", "")
+    return key if key in COLUMNS[kind] or key in EXTRA_COLUMNS[kind] else None
+
+
+def _cell(text: str) -> str:
+    text = text.strip()
+    return text[1:] if NEUTRALISED.match(text) else text
 
 
 def parse(kind: str, text: str) -> tuple[list[str], list[str], list[ImportRow]]:
     if kind not in COLUMNS:
         raise ValidationError("Choose people or companies.")
+    text = text.lstrip("\ufeff")
     if not text.strip():
         raise ValidationError("The file is empty.")
     # The header line decides the delimiter: spreadsheets in many locales save with
     # semicolons, and rows with stray extra cells confuse csv.Sniffer.
-    first_line = text.lstrip("\ufeff").splitlines()[0]
+    first_line = text.splitlines()[0]
     delimiter = max(",;\t", key=first_line.count)
     reader = csv.reader(io.StringIO(text), delimiter=delimiter)
     headers = next(reader, [])
     keys = [_header_key(header, kind) for header in headers]
-    if "name" not in keys:
+    split_names = {"firstname", "lastname"} & set(keys)
+    if "name" not in keys and not split_names:
+        also = " (or “first name” and “last name”)" if kind == "people" else ""
         raise ValidationError(
-            "The first line must name the columns, with one called “name”. "
+            f"The first line must name the columns, with one called “name”{also}. "
             f"Columns we read: {', '.join(COLUMNS[kind])}."
         )
-    used = [key for key in keys if key]
+    # What the preview shows: each column once, a split name as one "name".
+    used = ["name"] + [
+        key for key in dict.fromkeys(keys) if key and key != "name" and key not in split_names
+    ]
     ignored = [header for header, key in zip(headers, keys, strict=False) if not key and header]
     rows = []
     for number, cells in enumerate(reader, start=2):
@@ -123,21 +213,48 @@ def parse(kind: str, text: str) -> tuple[list[str], list[str], list[ImportRow]]:
             continue
         if len(rows) >= MAX_ROWS:
             raise ValidationError(f"The file has more than {MAX_ROWS:,} rows; split it.")
-        values = {
-            key: cell.strip()
-            for key, cell in zip(keys, cells, strict=False)
-            if key and cell.strip()
-        }
+        values: dict[str, str] = {}
+        for key, cell in zip(keys, cells, strict=False):
+            # Two columns for one thing (Phone and Mobile): the first filled one.
+            if key and key not in values and _cell(cell):
+                values[key] = _cell(cell)
+        if "name" not in values and (values.get("firstname") or values.get("lastname")):
+            parts = (values.get("firstname", ""), values.get("lastname", ""))
+            values["name"] = " ".join(part for part in parts if part)
+            values["othernames"] = ""
         rows.append(ImportRow(number=number, values=values))
     if not rows:
         raise ValidationError("The file has a header line but no rows.")
     return used, ignored, rows
 
 
+def customfields_from_cell(text: str) -> list[dict[str, str]]:
+    """'Title: value' lines (as exported), or 'Title: value; Title: value' typed in
+    one line of a spreadsheet."""
+    lines = [line for line in text.splitlines() if line.strip()]
+    if len(lines) == 1 and ";" in lines[0]:
+        pieces = [piece for piece in lines[0].split(";") if piece.strip()]
+        if all(":" in piece for piece in pieces):
+            lines = pieces
+    pairs = []
+    for line in lines:
+        if ":" not in line:
+            raise ValidationError(
+                {"customfields": f"customfields: “{line.strip()}” needs a colon, as Title: value."}
+            )
+        title, value = line.split(":", 1)
+        pairs.append({"title": title.strip(), "value": value.strip()})
+    return pairs
+
+
 def _service_fields(kind: str, values: dict[str, str]) -> dict:
     fields = dict(values)
     if "tags" in fields:
         fields["tags"] = fields["tags"].replace(";", ",")
+    if "customfields" in fields:
+        fields["customfields"] = customfields_from_cell(fields["customfields"])
+    if "creditlimit" in fields:
+        fields["creditlimit"] = re.sub(r"[\s,£$€]", "", fields["creditlimit"])
     if kind == "people":
         if "company" in fields:
             fields["companyname"] = fields.pop("company")
@@ -198,7 +315,8 @@ def run_import(kind: str, content: bytes | str) -> int:
 
 
 def export_rows(kind: str, queryset) -> Iterator[str]:
-    """The CSV lines for `queryset`, header first, in the columns the import reads."""
+    """The CSV lines for `queryset` in its order, header first, in the columns the
+    import reads. It opens with a byte order mark so Excel reads it as UTF-8."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
 
@@ -209,20 +327,37 @@ def export_rows(kind: str, queryset) -> Iterator[str]:
         return value
 
     writer.writerow(COLUMNS[kind])
-    yield flush()
+    yield "\ufeff" + flush()
     objects: Iterable
     if kind == "people":
         objects = queryset.select_related("company").prefetch_related("tags")
     else:
         objects = queryset.prefetch_related("tags")
     for obj in objects.iterator(chunk_size=2000):
-        writer.writerow(_export_cells(kind, obj))
+        writer.writerow([_safe_cell(cell) for cell in _export_cells(kind, obj)])
         yield flush()
+
+
+def _safe_cell(value: str) -> str:
+    """Spreadsheets run a cell starting with = + - @ as a formula (CSV injection):
+    such cells get a leading apostrophe."""
+    return "'" + value if FORMULA_START.match(value) else value
+
+
+def customfields_cell(pairs: list[dict]) -> str:
+    return "\n".join(
+        f"{pair['title']}: {' '.join(str(pair['value']).splitlines())}" for pair in pairs
+    )
 
 
 def _export_cells(kind: str, obj: Contact | Company) -> list[str]:
     tags = ", ".join(tag.name for tag in obj.tags.all())
     address = [getattr(obj, key) for key in ADDRESS]
+    more = [
+        "" if obj.creditlimit is None else str(obj.creditlimit),
+        customfields_cell(obj.customfields),
+        obj.notes,
+    ]
     if kind == "people":
         company = obj.company.name if obj.company_id else ""
         return [
@@ -233,7 +368,7 @@ def _export_cells(kind: str, obj: Contact | Company) -> list[str]:
             obj.position,
             tags,
             *address,
-            obj.notes,
+            *more,
         ]
     supplier = "yes" if obj.is_supplier else ""
-    return [obj.name, obj.website, obj.telephone, supplier, tags, *address, obj.notes]
+    return [obj.name, obj.website, obj.telephone, supplier, tags, *address, *more]

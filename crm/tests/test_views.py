@@ -88,7 +88,7 @@ def test_export_csv_of_the_filtered_list(staff_client):
     services.create_contact(name="John Watson")
     response = staff_client.get("/connections/people/?search=sher&format=csv")
     assert response["Content-Type"].startswith("text/csv")
-    text = b"".join(response.streaming_content).decode()
+    text = b"".join(response.streaming_content).decode("utf-8-sig")
     lines = text.strip().splitlines()
     assert lines[0].startswith("name,email,telephone,company,position,tags")
     assert lines[1].startswith("Sherlock Holmes,s@baker.test,,Baker St,,a")
@@ -249,9 +249,9 @@ def test_import_with_a_bad_row_imports_nothing(staff_client):
     html = staff_client.post(
         "/connections/import/", {"kind": "people", "file": csv_file}
     ).content.decode()
-    assert "1 row need fixing" in html
+    assert "1 row needs fixing" in html
     assert "email not-an-email is not a valid email address." in html
-    assert "Import 2 people" not in html
+    assert "disabled" in html.split("Import 2 people</button>")[0][-120:]
     assert not Contact.objects.exists()
 
 
