@@ -1,7 +1,11 @@
+from itertools import zip_longest
+
 from django import forms
+from django.urls import reverse_lazy
+from django.utils import timezone
 
 from config.api.errors import ApiValidationError
-from config.api.uploads import IMAGE_POLICY, check_upload, safe_filename
+from config.api.uploads import DOCUMENT_POLICY, IMAGE_POLICY, check_upload, safe_filename
 
 from .models import Activity, Company, Contact
 
@@ -26,6 +30,68 @@ def text_to_customfields(text: str) -> list[dict]:
     return pairs
 
 
+def text_to_rows(text: str) -> list[dict]:
+    """ "Title: value" lines as editor rows, without judging them."""
+    rows = []
+    for line in text.splitlines():
+        if line.strip():
+            title, value = line.split(":", 1) if ":" in line else ("", line)
+            rows.append({"title": title.strip(), "value": value.strip()})
+    return rows
+
+
+CUSTOMFIELD_TITLE_MAX = 100
+
+
+class CustomFieldsWidget(forms.Widget):
+    """Custom fields as rows of a title and a value input, posted as the lists
+    `<name>_title` and `<name>_value`. The template draws the rows (see
+    ConnectionForm.customfield_rows); a plain `<name>` in "Title: value" lines is
+    still read, so older forms and scripts keep working."""
+
+    def value_from_datadict(self, data, files, name):
+        if hasattr(data, "getlist"):
+            titles, values = data.getlist(f"{name}_title"), data.getlist(f"{name}_value")
+        else:
+            titles, values = data.get(f"{name}_title", []), data.get(f"{name}_value", [])
+        if not titles and not values and name in data:
+            return data.get(name)
+        rows = zip_longest(titles, values, fillvalue="")
+        return [{"title": title, "value": value} for title, value in rows]
+
+    def value_omitted_from_data(self, data, files, name):
+        return name not in data and f"{name}_title" not in data
+
+
+def customfield_row_errors(rows: list[dict]) -> dict[int, str]:
+    """The problems of the rows, by row index; blank rows are simply dropped."""
+    errors = {}
+    for index, row in enumerate(rows):
+        title, value = row["title"].strip(), row["value"].strip()
+        if value and not title:
+            errors[index] = f"Give “{value[:40]}” a title."
+        elif len(title) > CUSTOMFIELD_TITLE_MAX:
+            errors[index] = f"A title can be at most {CUSTOMFIELD_TITLE_MAX} characters."
+    return errors
+
+
+class CustomFieldsField(forms.Field):
+    widget = CustomFieldsWidget
+
+    def to_python(self, value):
+        if value in (None, "", []):
+            return []
+        if isinstance(value, str):
+            return text_to_customfields(value)
+        rows = [{"title": row["title"].strip(), "value": row["value"].strip()} for row in value]
+        problems = customfield_row_errors(rows)
+        if problems:
+            # Each row shows its own problem (customfield_rows); this sums them up.
+            rows_text = "the marked row" if len(problems) == 1 else "the marked rows"
+            raise forms.ValidationError(f"Fix {rows_text} to save the custom fields.")
+        return [row for row in rows if row["title"]]
+
+
 class ConnectionForm(forms.Form):
     """Fields companies and people share; services do the rest of the checking."""
 
@@ -42,11 +108,10 @@ class ConnectionForm(forms.Form):
     district = forms.CharField(label="County / district", max_length=100, required=False)
     postcode = forms.CharField(max_length=20, required=False)
     country = forms.CharField(max_length=100, required=False)
-    customfields = forms.CharField(
+    customfields = CustomFieldsField(
         label="Custom fields",
         required=False,
-        widget=forms.Textarea(attrs={"rows": 3, "placeholder": "Twitter: @studio\nVAT: GB123"}),
-        help_text="One per line, as Title: value.",
+        help_text="Anything else to keep, such as a VAT number or an account manager.",
     )
     creditlimit = forms.DecimalField(
         label="Credit limit", required=False, min_value=0, max_digits=14, decimal_places=2
@@ -54,13 +119,28 @@ class ConnectionForm(forms.Form):
     notes = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
     image = forms.ImageField(
         required=False,
-        widget=forms.ClearableFileInput(
+        widget=forms.FileInput(
             attrs={"accept": "image/png,image/jpeg,image/gif,image/webp", "data-preview": "1"}
         ),
     )
+    # Shown by the template only when there is an image to remove.
+    remove_image = forms.BooleanField(label="Remove image", required=False)
 
-    def clean_customfields(self):
-        return text_to_customfields(self.cleaned_data.get("customfields", ""))
+    def customfield_rows(self) -> list[dict]:
+        """The rows the custom fields editor shows, each with its own error: what was
+        posted, or the saved pairs plus an empty row to fill in."""
+        field = self["customfields"]
+        if self.is_bound:
+            posted = field.field.widget.value_from_datadict(self.data, self.files, field.html_name)
+            rows = text_to_rows(posted) if isinstance(posted, str) else posted
+            rows = [dict(row) for row in rows]
+            for index, message in customfield_row_errors(rows).items():
+                rows[index]["error"] = message
+        else:
+            rows = [dict(pair) for pair in (field.initial or [])]
+        if not rows or not self.is_bound:
+            rows.append({"title": "", "value": ""})
+        return rows
 
     def clean_image(self):
         upload = self.cleaned_data.get("image")
@@ -81,6 +161,7 @@ class ConnectionForm(forms.Form):
     def service_values(self) -> dict:
         values = dict(self.cleaned_data)
         values.pop("image", None)
+        values.pop("remove_image", None)
         return values
 
     @staticmethod
@@ -89,7 +170,7 @@ class ConnectionForm(forms.Form):
             "telephone": obj.telephone,
             "tags": ", ".join(tag.name for tag in obj.tags.all()),
             **{key: getattr(obj, key) for key in ADDRESS_FIELDS},
-            "customfields": customfields_to_text(obj.customfields),
+            "customfields": [dict(pair) for pair in obj.customfields],
             "creditlimit": obj.creditlimit,
             "notes": obj.notes,
         }
@@ -97,7 +178,12 @@ class ConnectionForm(forms.Form):
 
 class CompanyForm(ConnectionForm):
     name = forms.CharField(max_length=200)
-    website = forms.CharField(max_length=200, required=False)
+    website = forms.CharField(
+        max_length=200,
+        required=False,
+        help_text="e.g. studio.example; https:// is added when left out.",
+        widget=forms.TextInput(attrs={"inputmode": "url", "autocomplete": "url"}),
+    )
     is_supplier = forms.BooleanField(label="Supplier (they bill us)", required=False)
 
     field_order = ["name", "website", "telephone", "is_supplier", "tags"]
@@ -119,8 +205,19 @@ class ContactForm(ConnectionForm):
         label="Company",
         max_length=200,
         required=False,
-        help_text="Type an existing company's name, or a new one to create it.",
-        widget=forms.TextInput(attrs={"list": "company-suggestions", "autocomplete": "off"}),
+        help_text="Pick an existing company, or type a new name to create it.",
+        widget=forms.TextInput(
+            attrs={
+                "list": "company-suggestions",
+                "autocomplete": "off",
+                # Suggestions and the "new company" note follow what is typed.
+                "hx-get": reverse_lazy("crm:list", args=["companies"]),
+                "hx-trigger": "input changed delay:200ms",
+                "hx-target": "#company-suggestions",
+                "hx-swap": "innerHTML",
+                "hx-sync": "this:replace",
+            }
+        ),
     )
     position = forms.CharField(max_length=150, required=False)
 
@@ -159,7 +256,35 @@ class JournalEntryForm(forms.Form):
     content = forms.CharField(
         label="Details", required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
+    # Filled with the time the form was shown; left as it is, the entry is dated
+    # when it is saved. Changed, it logs yesterday's call on yesterday.
+    date = forms.DateTimeField(
+        label="When",
+        required=False,
+        show_hidden_initial=True,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
     attachment = forms.FileField(label="Attach a file", required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["date"].initial = lambda: timezone.localtime().replace(second=0, microsecond=0)
+
+    def clean_attachment(self):
+        upload = self.cleaned_data.get("attachment")
+        if not upload:
+            return upload
+        content = upload.read()
+        name = safe_filename(upload.name)
+        try:
+            check_upload(name, content, DOCUMENT_POLICY)
+        except ApiValidationError as exc:
+            raise forms.ValidationError(
+                [error.replace("_tbxFile1", "The file") for error in exc.errors]
+            ) from None
+        upload.seek(0)
+        upload.name = name
+        return upload
 
     def service_values(self) -> dict:
         kind = self.cleaned_data["kind"]
@@ -168,11 +293,17 @@ class JournalEntryForm(forms.Form):
             "content": self.cleaned_data.get("content", ""),
             "type": Activity.Type.COMMENT,
             "subtype": "" if kind == "comment" else kind,
+            # None (now) unless someone changed the time shown.
+            "date": self.cleaned_data["date"] if "date" in self.changed_data else None,
         }
 
 
 class ReplyForm(forms.Form):
-    content = forms.CharField(label="Reply", widget=forms.Textarea(attrs={"rows": 2}))
+    content = forms.CharField(
+        label="Reply",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": "Write something to reply."},
+    )
 
 
 class ImportForm(forms.Form):

@@ -4,8 +4,9 @@ with the journal, and CSV import/export."""
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import Http404, StreamingHttpResponse
+from django.http import Http404, QueryDict, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 from django_tables2 import RequestConfig
@@ -32,25 +33,54 @@ def connection_list(request, kind: str):
     require_area(request, "contacts")
     if kind not in KINDS:
         raise Http404
+    if request.htmx and request.htmx.target == "company-suggestions":
+        return _company_suggestions(request)
     table_class, query, title = KINDS[kind]
     filters = _filters(request)
-    rows = query(**filters)
+    # The export and the page order the rows the same way: the table's sort.
+    table = table_class(query(**filters), order_by=request.GET.get("sort") or None)
     if request.GET.get("format") == "csv":
-        return _export(kind, rows.order_by(*table_class._meta.model._meta.ordering))
-    table = table_class(rows, order_by=request.GET.get("sort") or None)
+        return _export(kind, table.data.data)
     RequestConfig(request, paginate={"per_page": 25}).configure(table)
     context = {
         "kind": kind,
         "title": title,
         "table": table,
         "filters": filters,
+        "export_url": _export_url(request, kind),
         "tags": Tag.objects.order_by("name"),
         "nav_section": "connections",
     }
     template = "crm/connection_list.html"
     if request.htmx and request.htmx.target == "connections":
         template += "#connections-table"
+        # The swapped table carries the export link for the list it shows.
+        context["export_oob"] = True
     return render(request, template, context)
+
+
+def _export_url(request, kind: str) -> str:
+    """The CSV of exactly what the list shows: its search, tag and sort, all pages."""
+    query = QueryDict(mutable=True)
+    for key in ("search", "tag", "sort"):
+        if request.GET.get(key):
+            query[key] = request.GET[key]
+    query["format"] = "csv"
+    return f"{reverse('crm:list', args=[kind])}?{query.urlencode()}"
+
+
+def _company_suggestions(request):
+    """Options for the person form's company field, and the note that says when the
+    typed name would create a new company."""
+    typed = " ".join(request.GET.get("companyname", "").split())
+    context = {"company_names": queries.company_names(typed), **_company_note(typed)}
+    return render(request, "crm/connection_form.html#company-suggestions", context)
+
+
+def _company_note(typed: str) -> dict:
+    if not typed or queries.company_named(typed):
+        return {"company_new": "", "company_similar": []}
+    return {"company_new": typed, "company_similar": queries.similar_company_names(typed)}
 
 
 def _export(kind: str, rows):
@@ -63,13 +93,13 @@ def _export(kind: str, rows):
 
 
 def _save_with_image(form, save, obj=None):
-    """Runs the service and stores the image in one transaction."""
+    """Runs the service and stores (or removes) the image in one transaction."""
     with transaction.atomic():
         saved = save(obj, **form.service_values()) if obj else save(**form.service_values())
         image = form.cleaned_data.get("image")
         if image and hasattr(image, "read"):
             services.set_image(saved, image)
-        elif image is False:  # the "clear" box was ticked
+        elif form.cleaned_data.get("remove_image"):
             services.remove_image(saved)
     return saved
 
@@ -83,6 +113,10 @@ def _form_page(request, *, form, obj, kind: str, title: str):
         "nav_section": "connections",
         "tags": Tag.objects.order_by("name").values_list("name", flat=True),
     }
+    if kind == "people":
+        typed = " ".join(str(form["companyname"].value() or "").split())
+        context["company_names"] = queries.company_names(typed)
+        context.update(_company_note(typed))
     return render(request, "crm/connection_form.html", context)
 
 
@@ -119,6 +153,41 @@ def company_edit(request, pk: int):
     )
 
 
+def _save_person(request, form, person=None):
+    """Saves the person; says when that created a company or when someone else
+    already has their email (neither stops the save). None if the services refused."""
+    typed = form.cleaned_data.get("companyname") or ""
+    new_company = bool(typed.strip()) and queries.company_named(typed) is None
+    similar = queries.similar_company_names(typed) if new_company else []
+    try:
+        if person is None:
+            person = _save_with_image(form, services.create_contact)
+        else:
+            _save_with_image(form, services.update_contact, person)
+    except ValidationError as exc:
+        add_service_errors(form, exc)
+        return None
+    if new_company and person.company_id:
+        if similar:
+            messages.warning(
+                request,
+                f"A new company “{person.company.name}” was created. Did you mean "
+                + " or ".join(f"“{name}”" for name in similar)
+                + "? Edit the person to move them.",
+            )
+        else:
+            messages.info(request, f"A new company “{person.company.name}” was created.")
+    others = queries.others_with_email(person.email, exclude_pk=person.pk)
+    if others:
+        names = ", ".join(other.fullname for other in others)
+        messages.warning(
+            request,
+            f"{names} already {'has' if len(others) == 1 else 'have'} the email "
+            f"{person.email}: check this isn't the same person twice.",
+        )
+    return person
+
+
 def person_create(request):
     require_area(request, "contacts")
     initial = {}
@@ -127,11 +196,8 @@ def person_create(request):
         initial["companyname"] = company.name if company else ""
     form = ContactForm(request.POST or None, request.FILES or None, initial=initial)
     if request.method == "POST" and form.is_valid():
-        try:
-            person = _save_with_image(form, services.create_contact)
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
+        person = _save_person(request, form)
+        if person is not None:
             messages.success(request, f"{person.fullname} was added.")
             return redirect("crm:person", pk=person.pk)
     return _form_page(request, form=form, obj=None, kind="people", title="New person")
@@ -145,14 +211,9 @@ def person_edit(request, pk: int):
     form = ContactForm(
         request.POST or None, request.FILES or None, initial=ContactForm.initial_for(person)
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            _save_with_image(form, services.update_contact, person)
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, f"{person.fullname} was saved.")
-            return redirect("crm:person", pk=person.pk)
+    if request.method == "POST" and form.is_valid() and _save_person(request, form, person):
+        messages.success(request, f"{person.fullname} was saved.")
+        return redirect("crm:person", pk=person.pk)
     return _form_page(
         request, form=form, obj=person, kind="people", title=f"Edit {person.fullname}"
     )
@@ -210,10 +271,14 @@ def connection_delete(request, kind: str, pk: int):
     return redirect("crm:list", kind=kind)
 
 
-def _journal_response(request, obj, *, message: str):
+def _journal_response(request, obj, *, message: str = "", **extra):
+    """The journal region again: the timeline, with the add form fresh or (given
+    `journal_form` or `reply_error`) showing what needs fixing."""
     template = "crm/company_detail.html" if isinstance(obj, Company) else "crm/person_detail.html"
-    response = _detail(request, obj, template, {}, journal_only=True)
-    return htmx_events(response, showMessage={"level": "success", "text": message})
+    response = _detail(request, obj, template, extra, journal_only=True)
+    if message:
+        htmx_events(response, showMessage={"level": "success", "text": message})
+    return response
 
 
 def _journal_owner(code: str):
@@ -238,29 +303,12 @@ def journal_add(request, code: str):
                     added_by=request.user, for_code=code, **form.service_values()
                 )
                 if form.cleaned_data.get("attachment"):
-                    _attach(entry, form.cleaned_data["attachment"])
+                    services.attach_file(entry, form.cleaned_data["attachment"])
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
             return _journal_response(request, obj, message="Added to the journal.")
-    return render(request, "crm/journal_form.html", {"journal_form": form, "obj": obj}, status=200)
-
-
-def _attach(entry, upload):
-    from config.api.errors import ApiValidationError
-    from config.api.uploads import DOCUMENT_POLICY, check_upload, safe_filename
-
-    content = upload.read()
-    name = safe_filename(upload.name)
-    try:
-        check_upload(name, content, DOCUMENT_POLICY)
-    except ApiValidationError as exc:
-        raise ValidationError(
-            {"attachment": [error.replace("_tbxFile1", "The file") for error in exc.errors]}
-        ) from None
-    upload.seek(0)
-    upload.name = name
-    services.attach_file(entry, upload)
+    return _journal_response(request, obj, journal_form=form)
 
 
 @require_POST
@@ -270,15 +318,22 @@ def journal_reply(request, pk: int):
     obj = _journal_owner(parent.for_code)
     form = ReplyForm(request.POST)
     if form.is_valid():
-        services.create_activity(
-            title=f"Re: {parent.title}"[:250],
-            type=Activity.Type.COMMENT,
-            added_by=request.user,
-            replyto=parent,
-            content=form.cleaned_data["content"],
-        )
-        return _journal_response(request, obj, message="Reply added.")
-    return _journal_response(request, obj, message="Write something to reply.")
+        try:
+            services.create_activity(
+                title=f"Re: {parent.title}"[:250],
+                type=Activity.Type.COMMENT,
+                added_by=request.user,
+                replyto=parent,
+                content=form.cleaned_data["content"],
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            return _journal_response(request, obj, message="Reply added.")
+    errors = [error for errors in form.errors.values() for error in errors]
+    return _journal_response(
+        request, obj, reply_error={"entry": parent.pk, "message": " ".join(errors)}
+    )
 
 
 @require_POST
@@ -302,9 +357,7 @@ def connection_import(request):
         except ValidationError as exc:
             messages.error(request, "Nothing was imported: " + " ".join(exc.messages))
             return redirect("crm:import")
-        messages.success(
-            request, f"Imported {count} {'people' if kind == 'people' else 'companies'}."
-        )
+        messages.success(request, f"Imported {importing.count_of(kind, count)}.")
         return redirect("crm:list", kind=kind)
     if request.method == "POST" and form.is_valid():
         kind = form.cleaned_data["kind"]

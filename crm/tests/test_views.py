@@ -1,6 +1,8 @@
+import csv
 import io
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from PIL import Image
@@ -110,7 +112,8 @@ def test_create_company_with_address_custom_fields_and_image(staff_client):
             "tags": "brewery, priority",
             "line1": "1 Quay Street",
             "city": "Belfast",
-            "customfields": "Twitter: @northwind\nVAT: GB 123",
+            "customfields_title": ["Twitter", "VAT", ""],
+            "customfields_value": ["@northwind", "GB 123", ""],
             "image": png(),
         },
     )
@@ -276,3 +279,355 @@ def test_dashboard_shows_the_latest_journal(
         html = staff_client.get("/").content.decode()
     assert "Lunch with Irene" in html and "Irene Adler" in html and "Harbour Lights" in html
     assert html.count('class="entry-head"') == min(count + 1, 8)
+
+
+# --- the journal: errors inline, the timeline stays -------------------------------
+
+
+@pytest.mark.parametrize("about", ["company", "person"])
+def test_journal_error_keeps_the_timeline_and_the_retry_saves(staff_client, admin_user, about):
+    obj = CompanyFactory(name="Baker Street") if about == "company" else ContactFactory()
+    services.create_activity(title="Earlier call", type="C", added_by=admin_user, for_code=obj.code)
+    refused = staff_client.post(
+        f"/connections/journal/{obj.code}/add/",
+        {"kind": "comment", "title": "", "attachment": SimpleUploadedFile("x.exe", b"MZ")},
+        headers=HTMX,
+    )
+    html = refused.content.decode()
+    # The whole journal comes back (the swap target stays), the form shows why.
+    assert refused.status_code == 200 and html.lstrip().startswith(
+        '<section class="card" id="journal">'
+    )
+    assert "Earlier call" in html and 'class="timeline"' in html
+    assert "This field is required." in html
+    assert "The file must be one of these file types" in html
+    assert 'hx-target="#journal"' in html
+    assert "HX-Trigger" not in refused.headers
+    assert Activity.objects.count() == 1
+
+    retried = staff_client.post(
+        f"/connections/journal/{obj.code}/add/",
+        {"kind": "comment", "title": "Second try"},
+        headers=HTMX,
+    ).content.decode()
+    assert "Second try" in retried and "Earlier call" in retried
+    assert "This field is required." not in retried
+    assert Activity.objects.filter(title="Second try").exists()
+
+
+def test_blank_reply_is_an_error_on_that_entry(staff_client, admin_user):
+    company = CompanyFactory()
+    entry = services.create_activity(
+        title="Asked for a quote", type="C", added_by=admin_user, for_code=company.code
+    )
+    response = staff_client.post(
+        f"/connections/journal/{entry.pk}/reply/", {"content": "   \n "}, headers=HTMX
+    )
+    html = response.content.decode()
+    assert 'id="journal"' in html and "Asked for a quote" in html
+    assert f'<small class="field-error" id="reply-{entry.pk}-error" role="alert">' in html
+    assert "Write something to reply." in html
+    assert "<details open>" in html
+    # Not announced as a success.
+    assert "success" not in response.headers.get("HX-Trigger", "")
+    assert not entry.replies.exists()
+
+
+def test_journal_entry_can_be_dated_earlier(staff_client):
+    from datetime import datetime, timedelta
+
+    from django.utils import timezone
+
+    company = CompanyFactory()
+    page = staff_client.get(f"/connections/companies/{company.pk}/").content.decode()
+    assert 'type="datetime-local"' in page and 'name="date"' in page
+    assert 'name="initial-date"' in page
+
+    shown = timezone.localtime().replace(second=0, microsecond=0)
+    yesterday = shown - timedelta(days=1)
+    staff_client.post(
+        f"/connections/journal/{company.code}/add/",
+        {
+            "kind": "callin",
+            "title": "Yesterday's call",
+            "date": yesterday.strftime("%Y-%m-%dT%H:%M"),
+            "initial-date": shown.strftime("%Y-%m-%d %H:%M:%S"),
+        },
+        headers=HTMX,
+    )
+    assert Activity.objects.get(title="Yesterday's call").date == yesterday
+
+    # Left as shown, the entry is dated when it is saved, not when the page loaded.
+    long_ago = datetime(2020, 1, 1, 9, 0, tzinfo=timezone.get_current_timezone())
+    staff_client.post(
+        f"/connections/journal/{company.code}/add/",
+        {
+            "kind": "comment",
+            "title": "Just now",
+            "date": long_ago.strftime("%Y-%m-%dT%H:%M"),
+            "initial-date": long_ago.strftime("%Y-%m-%d %H:%M:%S"),
+        },
+        headers=HTMX,
+    )
+    saved = Activity.objects.get(title="Just now").date
+    assert abs(saved - timezone.now()) < timedelta(minutes=1)
+
+
+def test_detail_pages_put_the_details_before_the_journal(staff_client):
+    company = CompanyFactory()
+    person = ContactFactory(company=company)
+    for url in (f"/connections/companies/{company.pk}/", f"/connections/people/{person.pk}/"):
+        html = staff_client.get(url).content.decode()
+        assert "detail-layout" in html
+        assert html.index("<h2>Details</h2>") < html.index('id="journal"')
+        # The Reply chevron is styled to sit by its label.
+        assert ".entry-actions summary::after" in html
+
+
+# --- the lists: order and export --------------------------------------------------
+
+
+def test_lists_are_sorted_by_name_by_default(staff_client):
+    for name in ("Zeta Works", "Alpha Studio", "Mango Ltd"):
+        CompanyFactory(name=name)
+    html = staff_client.get("/connections/companies/").content.decode()
+    assert html.index("Alpha Studio") < html.index("Mango Ltd") < html.index("Zeta Works")
+    assert 'aria-sort="ascending">Name ▲' in html
+
+    for name in ("Anna Zimmer", "Zoe Adams", "Bob Mills"):
+        services.create_contact(name=name)
+    html = staff_client.get("/connections/people/").content.decode()
+    # By last name: Adams, Mills, Zimmer.
+    assert html.index("Zoe Adams") < html.index("Bob Mills") < html.index("Anna Zimmer")
+    assert 'aria-sort="ascending">Name ▲' in html
+
+
+def test_export_link_follows_search_tag_and_sort(staff_client):
+    services.create_contact(name="Sherlock Holmes", tags="detective")
+    page = staff_client.get("/connections/people/?search=sher&sort=-fullname").content.decode()
+    assert 'href="/connections/people/?search=sher&amp;sort=-fullname&amp;format=csv"' in page
+
+    # Search as you type swaps only the table; the export link comes with it.
+    partial = staff_client.get(
+        "/connections/people/?search=wat&tag=detective",
+        headers={**HTMX, "HX-Target": "connections"},
+    ).content.decode()
+    assert (
+        '<a class="secondary outline small" role="button" '
+        'href="/connections/people/?search=wat&amp;tag=detective&amp;format=csv" '
+        'id="export-link" hx-swap-oob="true">'
+    ) in partial
+    # The full page has the link once, not out of band.
+    assert page.count('id="export-link"') == 1 and "hx-swap-oob" not in page
+
+
+def csv_of(response) -> str:
+    return b"".join(response.streaming_content).decode("utf-8")
+
+
+def test_export_is_excel_safe_sorted_and_complete(staff_client):
+    services.create_contact(
+        name="Ciarán Ó Briain",
+        telephone="+44 28 9000 0000",
+        creditlimit="2500",
+        customfields=[{"title": "VAT", "value": "GB 123"}, {"title": "Owner", "value": "Sam"}],
+        notes='=HYPERLINK("http://evil.test")',
+    )
+    services.create_contact(name="Ada Lovelace", email="ada@engine.test")
+    services.create_contact(name="Alan Turing")
+    response = staff_client.get("/connections/people/?format=csv")
+    text = csv_of(response)
+    assert text.startswith("\ufeffname,")
+    rows = list(csv.DictReader(io.StringIO(text.lstrip("\ufeff"))))
+    # The list's order (last name), then the sorted one.
+    assert [row["name"] for row in rows] == ["Ciarán Ó Briain", "Ada Lovelace", "Alan Turing"]
+    ciaran = rows[0]
+    assert ciaran["telephone"] == "'+44 28 9000 0000"
+    assert ciaran["notes"] == '\'=HYPERLINK("http://evil.test")'
+    assert ciaran["creditlimit"] == "2500.00"
+    assert ciaran["customfields"] == "VAT: GB 123\nOwner: Sam"
+
+    by_name_desc = csv_of(staff_client.get("/connections/people/?sort=-fullname&format=csv"))
+    names = [row["name"] for row in csv.DictReader(io.StringIO(by_name_desc.lstrip("\ufeff")))]
+    assert names == ["Alan Turing", "Ada Lovelace", "Ciarán Ó Briain"]
+
+    # And it imports back as it was.
+    Contact.objects.all().delete()
+    from crm import importing
+
+    assert importing.run_import("people", text) == 3
+    again = Contact.objects.get(fullname="Ciarán Ó Briain")
+    assert again.telephone == "+44 28 9000 0000"
+    assert again.notes == '=HYPERLINK("http://evil.test")'
+    assert str(again.creditlimit) == "2500.00"
+    assert again.customfields == [
+        {"title": "VAT", "value": "GB 123"},
+        {"title": "Owner", "value": "Sam"},
+    ]
+
+
+# --- import ----------------------------------------------------------------------
+
+
+def test_import_reads_hubspot_style_people(staff_client):
+    csv_file = SimpleUploadedFile(
+        "hubspot.csv",
+        b"First Name,Last Name,Email,Company Name,Job Title,Phone Number\n"
+        b"Grace,Hopper,grace@navy.test,Navy Labs,Admiral,+1 555 0100\n",
+    )
+    preview = staff_client.post("/connections/import/", {"kind": "people", "file": csv_file})
+    html = preview.content.decode()
+    assert "<td>Grace Hopper</td>" in html and "<td>Navy Labs</td>" in html
+    assert "<td>+1 555 0100</td>" in html and "<td>Admiral</td>" in html
+    assert "Columns we don't read" not in html  # no column left unread
+    assert "Import 1 person</button>" in html
+    done = staff_client.post(
+        "/connections/import/",
+        {"kind": "people", "confirm": "1", "csv_text": preview.context["csv_text"]},
+        follow=True,
+    )
+    assert "Imported 1 person." in done.content.decode()
+    grace = Contact.objects.get()
+    assert (grace.fullname, grace.firstname, grace.lastname) == ("Grace Hopper", "Grace", "Hopper")
+    assert (grace.company.name, grace.position, grace.telephone) == (
+        "Navy Labs",
+        "Admiral",
+        "+1 555 0100",
+    )
+
+
+def test_import_preview_marks_bad_rows_and_disables_import(staff_client):
+    csv_file = SimpleUploadedFile(
+        "people.csv", b"name,email\nGood Person,good@x.test\nBad Person,not-an-email\n"
+    )
+    html = staff_client.post(
+        "/connections/import/", {"kind": "people", "file": csv_file}
+    ).content.decode()
+    assert '<tr class="has-row-error">' in html
+    assert ".import-table tr.has-row-error td" in html  # the row is styled
+    assert (
+        '<button type="submit" name="confirm" value="1" disabled '
+        'aria-describedby="import-blocked">Import 2 people</button>'
+    ) in html
+
+
+# --- forms: website, image, custom fields, company and email --------------------
+
+
+def test_website_gets_a_scheme_and_nonsense_is_refused(staff_client):
+    staff_client.post(
+        "/connections/companies/add/", {"name": "Audit Widgets", "website": "auditwidgets.test"}
+    )
+    company = Company.objects.get()
+    assert company.website == "https://auditwidgets.test"
+    detail = staff_client.get(f"/connections/companies/{company.pk}/").content.decode()
+    assert (
+        '<a href="https://auditwidgets.test" target="_blank" rel="noopener noreferrer">' in detail
+    )
+
+    html = staff_client.post(
+        "/connections/companies/add/", {"name": "Nope Ltd", "website": "not a url at all"}
+    ).content.decode()
+    assert (
+        '<small class="field-error" id="id_website_error" role="alert">'
+        "Website &#x27;not a url at all&#x27; is not a web address"
+    ) in html
+    assert not Company.objects.filter(name="Nope Ltd").exists()
+    with pytest.raises(ValidationError, match="website 'localhost' is not a web address"):
+        services.create_company(name="Local", website="localhost")
+
+
+def test_image_can_be_removed(staff_client):
+    company = CompanyFactory(name="Logo Co")
+    services.set_image(company, png("logo.png"))
+    url = f"/connections/companies/{company.pk}/edit/"
+    form = staff_client.get(url).content.decode()
+    assert '<input type="checkbox" name="remove_image"' in form and "Remove image" in form
+    assert "object-fit: contain" in form
+    staff_client.post(url, {"name": "Logo Co", "remove_image": "on"})
+    company.refresh_from_db()
+    assert not company.image
+    assert (
+        '<input type="checkbox" name="remove_image"' not in staff_client.get(url).content.decode()
+    )
+
+
+def test_custom_fields_are_rows_with_inline_errors(staff_client):
+    company = CompanyFactory(name="Fields Co")
+    services.update_company(company, customfields=[{"title": "VAT", "value": "GB1"}])
+    url = f"/connections/companies/{company.pk}/edit/"
+    form = staff_client.get(url).content.decode()
+    assert 'name="customfields_title" value="VAT"' in form
+    assert 'name="customfields_value" value="GB1"' in form
+    assert form.count('class="customfield-row"') == 3  # saved, empty, and the template
+    assert "Add field" in form and "Remove custom field 1" in form
+    assert "Twitter: @studio" not in form
+
+    refused = staff_client.post(
+        url,
+        {
+            "name": "Fields Co",
+            "customfields_title": ["VAT", ""],
+            "customfields_value": ["GB2", "orphan value"],
+        },
+    ).content.decode()
+    assert '<div class="customfield-row has-error">' in refused
+    assert '<small class="field-error" role="alert">Give “orphan value” a title.</small>' in refused
+    assert "Fix the marked row to save the custom fields." in refused
+    company.refresh_from_db()
+    assert company.customfields == [{"title": "VAT", "value": "GB1"}]
+
+    staff_client.post(
+        url,
+        {
+            "name": "Fields Co",
+            "customfields_title": ["VAT", "Owner", ""],
+            "customfields_value": ["GB2", "Sam", ""],
+        },
+    )
+    company.refresh_from_db()
+    assert company.customfields == [
+        {"title": "VAT", "value": "GB2"},
+        {"title": "Owner", "value": "Sam"},
+    ]
+
+
+def test_person_form_suggests_companies_and_says_when_one_is_new(staff_client):
+    CompanyFactory(name="Northwind Brewery")
+    form = staff_client.get("/connections/people/add/").content.decode()
+    assert '<datalist id="company-suggestions"><option value="Northwind Brewery">' in form
+
+    typed = staff_client.get(
+        "/connections/companies/?companyname=Northwind+Brewing",
+        headers={"HX-Request": "true", "HX-Target": "company-suggestions"},
+    ).content.decode()
+    assert "A new company “Northwind Brewing” will be created." in typed
+    assert "Did you mean “Northwind Brewery”?" in typed
+    assert 'hx-swap-oob="true"' in typed
+    exact = staff_client.get(
+        "/connections/companies/?companyname=northwind+brewery",
+        headers={"HX-Request": "true", "HX-Target": "company-suggestions"},
+    ).content.decode()
+    assert '<option value="Northwind Brewery">' in exact and "will be created" not in exact
+
+    saved = staff_client.post(
+        "/connections/people/add/",
+        {"name": "Grace Hopper", "companyname": "Northwind Brewing"},
+        follow=True,
+    ).content.decode()
+    assert "A new company “Northwind Brewing” was created. Did you mean “Northwind Brewery”?" in (
+        saved
+    )
+    assert Company.objects.count() == 2
+
+
+def test_same_email_as_someone_else_is_saved_with_a_warning(staff_client):
+    ContactFactory(fullname="Irene Adler", email="irene@opera.test")
+    saved = staff_client.post(
+        "/connections/people/add/",
+        {"name": "Irene Norton", "email": "Irene@Opera.test"},
+        follow=True,
+    ).content.decode()
+    assert "Irene Norton was added." in saved
+    assert "Irene Adler already has the email irene@opera.test" in saved
+    assert Contact.objects.count() == 2
