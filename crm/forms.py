@@ -211,7 +211,7 @@ class ContactForm(ConnectionForm):
                 "list": "company-suggestions",
                 "autocomplete": "off",
                 # Suggestions and the "new company" note follow what is typed.
-                "hx-get": reverse_lazy("crm:list", args=["companies"]),
+                "hx-get": reverse_lazy("crm:company_suggestions"),
                 "hx-trigger": "input changed delay:200ms",
                 "hx-target": "#company-suggestions",
                 "hx-swap": "innerHTML",

@@ -14,6 +14,7 @@ urlpatterns = [
     ),
     path("import/", views.connection_import, name="import"),
     path("companies/add/", views.company_create, name="company_add"),
+    path("companies/suggestions/", views.company_suggestions, name="company_suggestions"),
     path("companies/<int:pk>/", views.company_detail, name="company"),
     path("companies/<int:pk>/edit/", views.company_edit, name="company_edit"),
     path("people/add/", views.person_create, name="person_add"),

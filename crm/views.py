@@ -33,8 +33,6 @@ def connection_list(request, kind: str):
     require_area(request, "contacts")
     if kind not in KINDS:
         raise Http404
-    if request.htmx and request.htmx.target == "company-suggestions":
-        return _company_suggestions(request)
     table_class, query, title = KINDS[kind]
     filters = _filters(request)
     # The export and the page order the rows the same way: the table's sort.
@@ -69,9 +67,10 @@ def _export_url(request, kind: str) -> str:
     return f"{reverse('crm:list', args=[kind])}?{query.urlencode()}"
 
 
-def _company_suggestions(request):
+def company_suggestions(request):
     """Options for the person form's company field, and the note that says when the
     typed name would create a new company."""
+    require_area(request, "contacts")
     typed = " ".join(request.GET.get("companyname", "").split())
     context = {"company_names": queries.company_names(typed), **_company_note(typed)}
     return render(request, "crm/connection_form.html#company-suggestions", context)

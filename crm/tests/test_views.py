@@ -598,14 +598,14 @@ def test_person_form_suggests_companies_and_says_when_one_is_new(staff_client):
     assert '<datalist id="company-suggestions"><option value="Northwind Brewery">' in form
 
     typed = staff_client.get(
-        "/connections/companies/?companyname=Northwind+Brewing",
+        "/connections/companies/suggestions/?companyname=Northwind+Brewing",
         headers={"HX-Request": "true", "HX-Target": "company-suggestions"},
     ).content.decode()
     assert "A new company “Northwind Brewing” will be created." in typed
     assert "Did you mean “Northwind Brewery”?" in typed
     assert 'hx-swap-oob="true"' in typed
     exact = staff_client.get(
-        "/connections/companies/?companyname=northwind+brewery",
+        "/connections/companies/suggestions/?companyname=northwind+brewery",
         headers={"HX-Request": "true", "HX-Target": "company-suggestions"},
     ).content.decode()
     assert '<option value="Northwind Brewery">' in exact and "will be created" not in exact
