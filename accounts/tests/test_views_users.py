@@ -366,7 +366,7 @@ def test_edit_errors_from_the_service_show_on_their_field(staff_client, admin_us
     html = response.content.decode()
     assert re.search(
         r'<small class="field-error" id="id_email_error"[^>]*>'
-        r"email admin@studio.test is already used by another user",
+        r"Email admin@studio.test is already used by another user",
         html,
     )
     user.refresh_from_db()
