@@ -53,14 +53,24 @@ def clean_charge_rate(name, rate) -> dict:
     return {"name": _clean_text(name, "name", 100), "rate": rate.quantize(CENT)}
 
 
-def _save_one(model, instance, values: dict, unique_field: str):
-    clash = model.objects.filter(**{unique_field: values[unique_field]})
+def _others(model, instance):
+    rows = model.objects.all()
     if instance is not None and instance.pk:
-        clash = clash.exclude(pk=instance.pk)
-    if clash.exists():
+        rows = rows.exclude(pk=instance.pk)
+    return rows
+
+
+def _save_one(model, instance, values: dict, unique_field: str, unique_name: bool = False):
+    """Save one row; `unique_field` must be unique, and so must the name (ignoring
+    case) when `unique_name`: two tax codes both called "Standard VAT" can't be told
+    apart on an invoice line."""
+    others = _others(model, instance)
+    if others.filter(**{unique_field: values[unique_field]}).exists():
         raise ValidationError(
             {unique_field: f"{unique_field} {values[unique_field]} is already in use."}
         )
+    if unique_name and others.filter(name__iexact=values["name"]).exists():
+        raise ValidationError({"name": f"name “{values['name']}” is already in use."})
     if instance is None:
         last = model.objects.order_by("-position").values_list("position", flat=True).first()
         instance = model(position=(last or 0) + 1)
@@ -71,11 +81,11 @@ def _save_one(model, instance, values: dict, unique_field: str):
 
 
 def save_tax_code(instance: TaxCode | None, *, code, name, rate) -> TaxCode:
-    return _save_one(TaxCode, instance, clean_tax_code(code, name, rate), "code")
+    return _save_one(TaxCode, instance, clean_tax_code(code, name, rate), "code", unique_name=True)
 
 
 def save_ledger(instance: LedgerCategory | None, *, code, name) -> LedgerCategory:
-    return _save_one(LedgerCategory, instance, clean_ledger(code, name), "code")
+    return _save_one(LedgerCategory, instance, clean_ledger(code, name), "code", unique_name=True)
 
 
 def save_charge_rate(instance: ChargeRate | None, *, name, rate) -> ChargeRate:
@@ -95,12 +105,13 @@ def delete_reference_row(instance) -> None:
         ) from exc
 
 
-def _replace_all(model, rows: list, cleaner, key_field: str) -> None:
+def _replace_all(model, rows: list, cleaner, key_field: str, unique_name: bool = False) -> None:
     """Make the table hold exactly `rows`, in that order, keeping rows whose key
-    matches so anything that refers to them keeps pointing at the same row."""
+    matches so anything that refers to them keeps pointing at the same row. With
+    `unique_name`, two rows may not share a name either (ignoring case)."""
     if not isinstance(rows, list):
         raise ValidationError("value must be a JSON list.")
-    errors, cleaned, seen = [], [], set()
+    errors, cleaned, seen, names = [], [], set(), set()
     for index, row in enumerate(rows, start=1):
         if not isinstance(row, dict):
             errors.append(f"value item {index} must be an object.")
@@ -113,7 +124,11 @@ def _replace_all(model, rows: list, cleaner, key_field: str) -> None:
         if values[key_field] in seen:
             errors.append(f"value item {index}: {key_field} {values[key_field]} is repeated.")
             continue
+        if unique_name and values["name"].casefold() in names:
+            errors.append(f"value item {index}: name “{values['name']}” is repeated.")
+            continue
         seen.add(values[key_field])
+        names.add(values["name"].casefold())
         cleaned.append(values)
     if errors:
         raise ValidationError(errors)
@@ -145,6 +160,7 @@ def replace_tax_codes(rows) -> None:
             row.get("code", row.get("id")), row.get("name"), row.get("rate")
         ),
         "code",
+        unique_name=True,
     )
 
 
@@ -154,6 +170,7 @@ def replace_ledgers(rows) -> None:
         _unwrap_rows(rows),
         lambda row: clean_ledger(row.get("code", row.get("id")), row.get("name")),
         "code",
+        unique_name=True,
     )
 
 

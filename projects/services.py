@@ -28,6 +28,12 @@ def _take_next_id(account: AccountSettings) -> int:
 @transaction.atomic
 def save_activity_type(instance: ActivityType | None, *, name) -> ActivityType:
     name = _clean_name(name)
+    clash = ActivityType.objects.filter(name__iexact=name)
+    if instance is not None and instance.pk:
+        clash = clash.exclude(pk=instance.pk)
+    if clash.exists():
+        # Time is logged against a type picked by name: two "Design"s can't be told apart.
+        raise ValidationError({"name": f"name “{name}” is already in use."})
     if instance is None:
         account = AccountSettings.objects.select_for_update().get(pk=AccountSettings.load().pk)
         instance = ActivityType(id=_take_next_id(account))
@@ -53,7 +59,7 @@ def replace_activity_types(value) -> None:
     kept or created, unlisted ones removed, rows without an id take the next id."""
     if not isinstance(value, dict) or not isinstance(value.get("tasks"), list):
         raise ValidationError('value must be an object with a "tasks" list (and "nextid").')
-    errors, wanted, seen = [], [], set()
+    errors, wanted, seen, names = [], [], set(), set()
     for index, task in enumerate(value["tasks"], start=1):
         if not isinstance(task, dict):
             errors.append(f"tasks item {index} must be an object.")
@@ -63,6 +69,10 @@ def replace_activity_types(value) -> None:
         except ValidationError as exc:
             errors.extend(f"tasks item {index}: {message}" for message in exc.messages)
             continue
+        if name.casefold() in names:
+            errors.append(f"tasks item {index}: name “{name}” is repeated.")
+            continue
+        names.add(name.casefold())
         task_id = task.get("id")
         if task_id not in (None, ""):
             try:
