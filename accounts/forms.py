@@ -31,7 +31,10 @@ class UserForm(forms.Form):
     jobtitle = forms.CharField(label="Job title", max_length=150, required=False)
     telephone = forms.CharField(max_length=50, required=False)
     restricted = forms.BooleanField(
-        label="Restricted: can only use the areas ticked below", required=False
+        label="Restricted: can only use the areas ticked below",
+        required=False,
+        # static/js/app.js greys out the areas while this is off.
+        widget=forms.CheckboxInput(attrs={"data-enables": "permissions"}),
     )
     permissions = forms.MultipleChoiceField(
         label="Areas",
@@ -78,6 +81,15 @@ class UserForm(forms.Form):
             raise forms.ValidationError(
                 "Enter job numbers separated by commas, e.g. 12, 15."
             ) from None
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("restricted") and not cleaned.get("permissions"):
+            # Restricted to nothing would lock them out of everything but the dashboard.
+            self.add_error(
+                "permissions", "Tick at least one area they may use, or untick Restricted."
+            )
+        return cleaned
 
     def service_fields(self) -> dict:
         data = dict(self.cleaned_data)

@@ -22,7 +22,7 @@ urlpatterns = [
         ),
         name="login",
     ),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("logout/", views.SignOutView.as_view(), name="logout"),
     path(
         "password-reset/",
         auth_views.PasswordResetView.as_view(
@@ -40,7 +40,7 @@ urlpatterns = [
     ),
     path(
         "reset/<uidb64>/<token>/",
-        auth_views.PasswordResetConfirmView.as_view(
+        views.ActiveUserPasswordConfirmView.as_view(
             form_class=StyledSetPasswordForm,
             success_url=reverse_lazy("accounts:password_reset_complete"),
         ),
@@ -53,7 +53,7 @@ urlpatterns = [
     ),
     path(
         "invite/<uidb64>/<token>/",
-        auth_views.PasswordResetConfirmView.as_view(
+        views.ActiveUserPasswordConfirmView.as_view(
             form_class=StyledSetPasswordForm,
             template_name="registration/invite_accept.html",
             success_url=reverse_lazy("dashboard"),

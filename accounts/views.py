@@ -1,6 +1,7 @@
 import json
 
 from django.contrib import messages
+from django.contrib.auth import views as auth_views
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -172,3 +173,33 @@ def user_invite(request, pk: int):
     else:
         messages.success(request, f"A new invitation is on its way to {user.email}.")
     return redirect("accounts:user_edit", pk=user.pk)
+
+
+class ActiveUserPasswordConfirmView(auth_views.PasswordResetConfirmView):
+    """The invitation and password-reset links. A link of a user who has since been
+    deactivated says so at once: it used to show the form, set the password and then
+    bounce to a sign-in that refuses them."""
+
+    user_inactive = False
+
+    def get_user(self, uidb64):
+        user = super().get_user(uidb64)
+        if user is not None and not user.is_active:
+            self.user_inactive = True
+            return None
+        return user
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["user_inactive"] = self.user_inactive
+        return context
+
+
+class SignOutView(auth_views.LogoutView):
+    """Signs out and says so on the sign-in page it lands on."""
+
+    def post(self, request, *args, **kwargs):
+        response = super().post(request, *args, **kwargs)
+        # After logout(): the message rides in the fresh, anonymous session.
+        messages.info(request, "You have signed out.")
+        return response

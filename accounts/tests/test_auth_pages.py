@@ -51,3 +51,72 @@ def test_unknown_email_reset_says_the_same_and_sends_nothing(client):
     )
     assert "Check your email" in response.content.decode()
     assert mail.outbox == []
+
+
+def test_signing_out_says_so_on_the_sign_in_page(client):
+    UserFactory(email="pat@studio.test")
+    client.login(email="pat@studio.test", password="correct horse battery")
+    response = client.post("/accounts/logout/", follow=True)
+    assert response.redirect_chain[-1][0] == "/accounts/login/"
+    assert "You have signed out." in response.content.decode()
+    # Once only.
+    assert "You have signed out." not in client.get("/accounts/login/").content.decode()
+
+
+def invitation_path(user) -> str:
+    from django.contrib.auth.tokens import default_token_generator
+    from django.utils.encoding import force_bytes
+    from django.utils.http import urlsafe_base64_encode
+
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+    return f"/accounts/invite/{uid}/{default_token_generator.make_token(user)}/"
+
+
+def test_invitation_of_a_deactivated_user_is_no_longer_valid(client):
+    invited = UserFactory(email="nina@studio.test")
+    invited.set_unusable_password()
+    invited.save()
+    path = invitation_path(invited)
+    invited.is_active = False
+    invited.save()
+
+    response = client.get(path, follow=True)
+    html = response.content.decode()
+    assert "This invitation is no longer valid" in html
+    assert "new_password1" not in html
+    # Posting to the set-password step does nothing either.
+    uid = path.split("/")[3]
+    client.post(
+        f"/accounts/invite/{uid}/set-password/",
+        {"new_password1": "brand-new-secret-42", "new_password2": "brand-new-secret-42"},
+    )
+    invited.refresh_from_db()
+    assert not invited.has_usable_password()
+
+
+def test_invitation_of_an_active_user_still_works(client):
+    invited = UserFactory(email="nina@studio.test", name="Nina Novak")
+    invited.set_unusable_password()
+    invited.save()
+    form = client.get(invitation_path(invited), follow=True)
+    assert "Choose a password to finish setting up your account." in form.content.decode()
+    done = client.post(
+        form.redirect_chain[-1][0],
+        {"new_password1": "brand-new-secret-42", "new_password2": "brand-new-secret-42"},
+    )
+    assert done.status_code == 302 and done["Location"] == "/"
+    assert "Nina" in client.get("/").content.decode()
+
+
+def test_password_link_of_a_deactivated_user_is_no_longer_valid(client):
+    from django.contrib.auth.tokens import default_token_generator
+    from django.utils.encoding import force_bytes
+    from django.utils.http import urlsafe_base64_encode
+
+    user = UserFactory(email="gone@studio.test")
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+    path = f"/accounts/reset/{uid}/{default_token_generator.make_token(user)}/"
+    user.is_active = False
+    user.save()
+    html = client.get(path, follow=True).content.decode()
+    assert "This link is no longer valid" in html and "new_password1" not in html

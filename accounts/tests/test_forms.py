@@ -75,3 +75,25 @@ def test_other_messages_without_a_field_are_the_forms_and_start_with_a_capital()
     add_service_errors(form, ValidationError({"unknown": "unknown is wrong."}))
     assert form.non_field_errors() == ["Unknown is wrong."]
 
+
+@pytest.mark.django_db
+def test_restricted_needs_at_least_one_area():
+    form = UserForm(
+        {"name": "Rita", "email": "rita@studio.test", "restricted": "on"}, collaborator=False
+    )
+    assert not form.is_valid()
+    assert form.errors["permissions"] == [
+        "Tick at least one area they may use, or untick Restricted."
+    ]
+    form = UserForm(
+        {
+            "name": "Rita",
+            "email": "rita@studio.test",
+            "restricted": "on",
+            "permissions": ["reports"],
+        },
+        collaborator=False,
+    )
+    assert form.is_valid()
+    # Off, the areas don't matter.
+    assert UserForm({"name": "Rita", "email": "r@studio.test"}, collaborator=False).is_valid()

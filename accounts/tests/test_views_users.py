@@ -491,3 +491,56 @@ def test_signed_out_visitors_are_sent_to_login(client, url):
     response = client.get(url)
     assert response.status_code == 302
     assert response["Location"] == f"/accounts/login/?next={url}"
+
+
+# --- restricted users need at least one area ----------------------------------------------
+
+
+def test_restricted_with_no_areas_is_refused_inline(staff_client, admin_user):
+    response = staff_client.post(
+        ADD_USER,
+        {"name": "Rita Reed", "email": "rita@studio.test", "restricted": "on"},
+        headers=HTMX,
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert re.search(
+        r'<small class="field-error" id="id_permissions_error"[^>]*>'
+        r"Tick at least one area they may use, or untick Restricted.",
+        html,
+    )
+    assert not User.objects.filter(email="rita@studio.test").exists()
+
+    user = UserFactory(name="Lena Vogel", restricted=True, permissions=["reports"])
+    response = staff_client.post(f"/accounts/users/{user.pk}/", edit_data(user, restricted="on"))
+    assert "Tick at least one area" in response.content.decode()
+    user.refresh_from_db()
+    assert user.permissions == ["reports"]
+
+
+def test_the_restricted_box_switches_the_areas(staff_client):
+    html = staff_client.get(ADD_USER, headers=HTMX).content.decode()
+    assert re.search(
+        r'<input type="checkbox" name="restricted"[^>]*data-enables="permissions"', html
+    )
+
+
+# --- invitations that are still pending ------------------------------------------------------
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="needs accounts/tables.py (not this change's file): render_is_active should say "
+    "'Invitation pending' for an active user without a usable password",
+)
+def test_list_says_when_an_invitation_is_pending(staff_client):
+    invited = UserFactory(name="Nina Novak", email="nina@studio.test")
+    invited.set_unusable_password()
+    invited.save()
+    html = staff_client.get(LIST).content.decode()
+    row = html.split("Nina Novak")[1].split("</tr>")[0]
+    assert "Invitation pending" in row and "badge-green" not in row
+
+
+def test_template_comments_stay_out_of_the_page(staff_client):
+    assert "{#" not in staff_client.get(LIST).content.decode()
