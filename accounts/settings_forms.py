@@ -59,6 +59,12 @@ class NumberingForm(forms.ModelForm):
             "breakeven": "The takings a month that cover your costs; reports compare against it.",
         }
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Shown in front of the input (components/form_field.html): an amount, in the
+        # account's currency.
+        self.fields["breakeven"].prefix = self.instance.currency_symbol.strip()
+
 
 class LogoForm(forms.Form):
     logo = forms.ImageField(

@@ -2,6 +2,7 @@
 activity types) share one htmx row editor; each app declares its table in its own
 views module and these views drive it."""
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -178,6 +179,15 @@ class Column:
     value: Callable[[Any], Any]
     css: str = ""
     currency: bool = False  # shown after the account's currency symbol
+    # The form field edited in this column. Left out, the field whose name or label
+    # matches the column's label ("Rate" ↔ "Rate (%)"); a column with no field (an
+    # activity type's number) stays read-only in the edit and add rows.
+    field: str | None = None
+
+
+def _label_key(text) -> str:
+    """Labels compared without decoration: "Rate (%)" → "rate", "No." → "no"."""
+    return re.sub(r"\(.*?\)|[^a-z0-9 ]", "", str(text).lower()).strip()
 
 
 @dataclass
@@ -219,6 +229,34 @@ class ReferenceTable:
             bound.field.widget.attrs.setdefault("placeholder", bound.label)
         return form
 
+    def form_cells(self, form, obj=None) -> list[tuple[Column, Any, Any]]:
+        """(column, bound field or None, shown value) for an add or edit row, so each
+        input sits under its own column header."""
+        fields = list(form)
+        by_name = {bound.name: bound for bound in fields}
+        by_key = {}
+        for bound in fields:
+            by_key.setdefault(_label_key(bound.name), bound)
+            by_key.setdefault(_label_key(bound.label), bound)
+        placed = [
+            by_name.get(column.field) if column.field else by_key.get(_label_key(column.label))
+            for column in self.columns
+        ]
+        if sorted(b.name for b in placed if b) != sorted(by_name):
+            # No clean match: fall back to the form's order, column by column.
+            placed = fields[: len(self.columns)]
+            placed += [None] * (len(self.columns) - len(placed))
+        return [
+            (column, bound, column.value(obj) if obj is not None and bound is None else "")
+            for column, bound in zip(self.columns, placed, strict=True)
+        ]
+
+    def _add_context(self, form) -> dict:
+        return {"add_form": form, "add_cells": self.form_cells(form)}
+
+    def _edit_context(self, obj, form) -> dict:
+        return {"obj": obj, "form": form, "form_cells": self.form_cells(form, obj)}
+
     def _render(self, request, partial: str | None, **extra):
         template = "settings/reference_table.html"
         if partial:
@@ -232,7 +270,7 @@ class ReferenceTable:
     def _list(self, request):
         require_area(request, "settings")
         rows = [self._row_context(obj) for obj in self.rows()]
-        return self._render(request, None, rows=rows, add_form=self.new_form())
+        return self._render(request, None, rows=rows, **self._add_context(self.new_form()))
 
     def _get(self, pk: int):
         obj = self.model._default_manager.filter(pk=pk).first()
@@ -248,7 +286,7 @@ class ReferenceTable:
         require_area(request, "settings")
         obj = self._get(pk)
         form = self.form_class(initial=self.initial(obj), prefix=f"row{pk}")
-        return self._render(request, "row-form", obj=obj, form=form)
+        return self._render(request, "row-form", **self._edit_context(obj, form))
 
     def _save(self, request, pk: int):
         require_area(request, "settings")
@@ -266,7 +304,7 @@ class ReferenceTable:
                 return htmx_events(
                     response, showMessage={"level": "success", "text": f"{self.noun} saved."}
                 )
-        return self._render(request, "row-form", obj=obj, form=form)
+        return self._render(request, "row-form", **self._edit_context(obj, form))
 
     def _add(self, request):
         require_area(request, "settings")
@@ -283,12 +321,12 @@ class ReferenceTable:
                     request,
                     "added",
                     row=self._row_context(obj),
-                    add_form=self.new_form(),
+                    **self._add_context(self.new_form()),
                 )
                 return htmx_events(
                     response, showMessage={"level": "success", "text": f"{self.noun} added."}
                 )
-        return self._render(request, "add-row", add_form=form)
+        return self._render(request, "add-row", **self._add_context(form))
 
     def _delete(self, request, pk: int):
         require_area(request, "settings")
