@@ -117,6 +117,15 @@ class UserForm(forms.Form):
         }
 
 
+def _with_label(message: str, api_names: tuple[str, ...], label: str) -> str:
+    """Services start their sentences with the API's field name ("email x is already
+    used…"); a form shows its own label instead ("Email x is already used…")."""
+    for api_name in api_names:
+        if message == api_name or message.startswith((f"{api_name} ", f"{api_name}:")):
+            return str(label) + message[len(api_name) :]
+    return message
+
+
 def add_service_errors(form: forms.Form, exc: ValidationError, aliases=None) -> None:
     """Show a service's ValidationError on the form, each message on its field
     (`aliases` maps a service's field name to the form's). A message that starts
@@ -128,18 +137,13 @@ def add_service_errors(form: forms.Form, exc: ValidationError, aliases=None) -> 
             field_name = aliases.get(api_name, api_name)
             target = field_name if field_name in form.fields else None
             for message in messages:
+                if target:
+                    message = _with_label(message, (api_name, field_name), form[target].label)
+                else:
+                    message = message[:1].upper() + message[1:]
                 form.add_error(target, message)
     else:
         for message in exc.messages:
-def _with_label(message: str, api_names: tuple[str, ...], label: str) -> str:
-    """Services start their sentences with the API's field name ("email x is already
-    used…"); a form shows its own label instead ("Email x is already used…")."""
-    for api_name in api_names:
-        if message == api_name or message.startswith((f"{api_name} ", f"{api_name}:")):
-            return str(label) + message[len(api_name) :]
-    return message
-
-
             # "name is required." from a service that names no field: put it on the
             # field it starts with, if the form has one.
             first = message.split(" ", 1)[0].rstrip(":.,")
@@ -149,7 +153,3 @@ def _with_label(message: str, api_names: tuple[str, ...], label: str) -> str:
                 form.add_error(field_name, _with_label(message, (first, field_name), label))
             else:
                 form.add_error(None, message[:1].upper() + message[1:])
-                if target:
-                    message = _with_label(message, (api_name, field_name), form[target].label)
-                else:
-                    message = message[:1].upper() + message[1:]
