@@ -1,10 +1,12 @@
 import io
+import re
 from decimal import Decimal
 
 from PIL import Image
 from playwright.sync_api import expect
 
 from billing.models import TaxCode
+from projects.models import ActivityType
 
 
 def test_edit_tax_codes_in_place(signed_in, live_server, shot, console_errors):
@@ -95,6 +97,7 @@ def test_upload_a_logo_and_see_it(signed_in, live_server, shot, tmp_path, consol
     expect(page.locator(".flash-success")).to_contain_text("Logo uploaded")
     current = page.locator("#current-logo")
     expect(current).to_be_visible()
+    page.wait_for_function("() => document.querySelector('#current-logo').complete")
     assert current.evaluate("img => img.naturalWidth") == 240
     shot("settings-logo")
 
@@ -105,3 +108,181 @@ def test_upload_a_logo_and_see_it(signed_in, live_server, shot, tmp_path, consol
     page.get_by_role("button", name="Upload logo").click()
     expect(page.locator(".field-error")).to_be_visible()
     assert console_errors == []
+
+
+def test_a_file_that_is_no_image_hides_the_preview(
+    signed_in, live_server, shot, tmp_path, console_errors
+):
+    page = signed_in
+    fake = tmp_path / "not-really.png"
+    fake.write_text("hello")
+    real = tmp_path / "logo.png"
+    buffer = io.BytesIO()
+    Image.new("RGB", (120, 40), (31, 111, 235)).save(buffer, "PNG")
+    real.write_bytes(buffer.getvalue())
+
+    page.goto(f"{live_server.url}/settings/logo/")
+    field = page.get_by_label("Logo image")
+    preview = page.locator("#logo-choice-preview")
+    # Uploaded anyway, the server refuses it.
+    field.set_input_files(str(fake))
+    page.get_by_role("button", name="Upload logo").click()
+    server_error = page.locator(".field-error")
+    expect(server_error).to_be_visible()
+    server_text = server_error.inner_text()
+
+    # Chosen again: no broken-image box, the old error gives way to the new.
+    field.set_input_files(str(fake))
+    expect(page.locator(".field-error")).to_contain_text("can't be shown as an image")
+    expect(page.locator(".field-error")).to_have_count(1)
+    expect(preview).to_be_hidden()
+    shot("settings-logo-not-an-image")
+
+    # A real image clears the error and shows.
+    field.set_input_files(str(real))
+    expect(preview).to_be_visible()
+    expect(page.locator(".field-error")).to_have_count(0)
+    assert server_text not in page.content()
+    # Only the broken image's load error is expected on the console.
+    assert all("Failed to load" not in error or "blob:" in error for error in console_errors)
+
+
+def test_enter_saves_and_escape_cancels_rows(signed_in, live_server, shot, console_errors):
+    page = signed_in
+    TaxCode.objects.create(code="001", name="Standard VAT", rate="0.2", position=1)
+    page.goto(f"{live_server.url}/settings/tax-codes/")
+    rows = page.locator("#tax-codes-rows")
+
+    # Enter in the add row adds, and leaves the cursor there for the next one.
+    page.get_by_label("Tax code code").fill("002")
+    page.get_by_label("Tax code name").fill("Reduced VAT")
+    page.get_by_label("Tax code rate (%)").fill("5")
+    page.get_by_label("Tax code rate (%)").press("Enter")
+    expect(rows.locator("tr", has_text="Reduced VAT")).to_contain_text("5%")
+    expect(page.get_by_label("Tax code code")).to_be_focused()
+    expect(page.get_by_label("Tax code code")).to_have_value("")
+
+    # A duplicate name is refused on the name, in words.
+    page.get_by_label("Tax code code").fill("003")
+    page.get_by_label("Tax code name").fill("standard vat")
+    page.get_by_label("Tax code rate (%)").fill("20")
+    page.keyboard.press("Enter")
+    add_row = page.locator("#tax-codes-add-row")
+    expect(add_row.locator(".field-error")).to_have_text("Name “standard vat” is already in use.")
+    shot("settings-tax-codes-duplicate-name")
+    page.get_by_label("Tax code name").press("Escape")
+    expect(page.get_by_label("Tax code name")).to_have_value("")
+    expect(add_row.locator(".field-error")).to_have_count(0)
+
+    # Enter in an edit row saves it; Escape cancels the edit.
+    page.get_by_role("button", name="Edit Standard VAT").click()
+    editing = page.locator("tr.editing")
+    expect(editing.locator("input[name$='-code']")).to_be_focused()
+    name = editing.locator("input[name$='-name']")
+    name.fill("Standard rate VAT")
+    name.press("Enter")
+    expect(rows).to_contain_text("Standard rate VAT")
+    expect(page.locator("tr.editing")).to_have_count(0)
+    expect(page.get_by_role("button", name="Edit Standard rate VAT")).to_be_focused()
+
+    page.get_by_role("button", name="Edit Standard rate VAT").click()
+    page.locator("tr.editing input[name$='-name']").fill("Never saved")
+    page.locator("tr.editing input[name$='-name']").press("Escape")
+    expect(page.locator("tr.editing")).to_have_count(0)
+    expect(rows).to_contain_text("Standard rate VAT")
+    expect(rows).not_to_contain_text("Never saved")
+    shot("settings-tax-codes-keyboard")
+    assert list(TaxCode.objects.values_list("name", flat=True)) == [
+        "Standard rate VAT",
+        "Reduced VAT",
+    ]
+    assert console_errors == []
+
+
+def test_activity_type_inputs_sit_under_their_columns(signed_in, live_server, shot):
+    page = signed_in
+    ActivityType.objects.create(id=1, name="Design")
+    page.goto(f"{live_server.url}/settings/activity-types/")
+    name_header = page.get_by_role("columnheader", name="Name").bounding_box()
+    number_header = page.get_by_role("columnheader", name="No.").bounding_box()
+    name_input = page.get_by_label("Activity type name").bounding_box()
+    button = page.get_by_role("button", name="Add activity type").bounding_box()
+    assert name_header["x"] - 1 <= name_input["x"] < name_header["x"] + name_header["width"]
+    assert name_input["x"] >= number_header["x"] + number_header["width"] - 1
+    assert button["x"] >= name_header["x"] + name_header["width"] - 1
+
+    page.get_by_label("Activity type name").fill("design")
+    page.get_by_label("Activity type name").press("Enter")
+    expect(page.locator("#activity-types-add-row .field-error")).to_have_text(
+        "Name “design” is already in use."
+    )
+    page.get_by_label("Activity type name").fill("Meetings")
+    page.get_by_label("Activity type name").press("Enter")
+    expect(page.locator("#activity-types-rows")).to_contain_text("Meetings")
+    shot("settings-activity-types")
+    assert list(ActivityType.objects.values_list("name", flat=True)) == ["Design", "Meetings"]
+
+
+def test_credentials_fit_their_card_and_copy(signed_in, live_server, shot, console_errors):
+    page = signed_in
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    page.goto(f"{live_server.url}/settings/api/")
+    page.get_by_label("Name").fill("Website contact form")
+    page.get_by_role("button", name="Create credentials").click()
+    token = page.locator("#new-token").inner_text()
+    secret = page.locator("#new-secret").inner_text()
+
+    copy_secret = page.locator("#new-credential .copy-button[data-copy='#new-secret']")
+    copy_secret.click()
+    expect(copy_secret).to_have_text("Copied")
+    assert page.evaluate("navigator.clipboard.readText()") == secret
+    shot("settings-api-copied")
+
+    # The table fits its card at 1280: Revoke is on screen, not scrolled away.
+    table = page.locator("#credentials-table")
+    scroller = page.locator(".table-scroll", has=table)
+    assert scroller.evaluate("el => el.scrollWidth <= el.clientWidth")
+    expect(page.get_by_role("button", name="Revoke")).to_be_in_viewport()
+    row = table.locator("tbody tr", has_text="Website contact form")
+    expect(row.locator("code")).to_have_text(token[:8] + "…")
+    expect(row.locator("code")).to_have_attribute("title", token)
+    row.get_by_role("button", name="Copy the token of Website contact form").click()
+    assert page.evaluate("navigator.clipboard.readText()") == token
+    shot("settings-api-table")
+    assert console_errors == []
+
+
+def test_copy_without_the_async_clipboard_selects_and_copies(signed_in, live_server):
+    page = signed_in
+    page.goto(f"{live_server.url}/settings/api/")
+    page.get_by_label("Name").fill("Legacy")
+    page.get_by_role("button", name="Create credentials").click()
+    # As on plain http at a LAN address: no navigator.clipboard.
+    page.evaluate("Object.defineProperty(navigator, 'clipboard', {value: undefined})")
+    page.locator("#new-credential").get_by_role("button", name="Copy").first.click()
+    assert page.evaluate("getSelection().toString()") == page.locator("#new-token").inner_text()
+    expect(page.locator("#new-credential .copy-button").first).to_have_text(
+        re.compile("Copied|Ctrl\\+C")
+    )
+
+
+def test_side_by_side_inputs_line_up(signed_in, live_server, shot):
+    page = signed_in
+    page.goto(f"{live_server.url}/settings/numbering/")
+    tops = [
+        page.get_by_label(label).bounding_box()["y"]
+        for label in (
+            "Next proposal/project number",
+            "Next invoice number",
+            "Next credit note number",
+        )
+    ]
+    assert max(tops) - min(tops) < 1
+    breakeven = page.get_by_label("Monthly breakeven")
+    expect(page.locator(".input-affix", has=breakeven)).to_contain_text("£")
+    help_box = page.locator("#id_breakeven_helptext").bounding_box()
+    input_box = breakeven.bounding_box()
+    assert help_box["y"] - (input_box["y"] + input_box["height"]) >= 3  # help doesn't touch
+    shot("settings-numbering")
+    page.goto(f"{live_server.url}/settings/company/")
+    shot("settings-company")

@@ -1,6 +1,7 @@
 """The users and settings pages, as a browser sees them (HTML and htmx partials)."""
 
 import io
+import re
 from decimal import Decimal
 
 import pytest
@@ -374,3 +375,115 @@ def test_credentials_with_no_access_at_all_are_refused_inline(staff_client):
     assert response.status_code == 200
     assert "Give the credentials access to at least one area." in response.content.decode()
     assert not ApiCredential.objects.exists()
+
+
+# --- API credentials: the table fits, tokens are shortened and copyable -------------------
+
+
+def test_credentials_table_shows_the_token_shortened_and_copyable(staff_client):
+    staff_client.post("/settings/api/", {"name": "Xero sync", **FULL_ACCESS})
+    token = ApiCredential.objects.get(name="Xero sync").token
+    staff_client.get("/settings/api/")  # the one-time page
+    html = staff_client.get("/settings/api/").content.decode()
+    table = html.split('id="credentials-table"')[1].split("</table>")[0]
+    assert f'<code title="{token}">{token[:8]}…</code>' in table
+    assert f'data-copy-text="{token}"' in table
+    assert f">{token}<" not in table
+
+
+def test_new_credentials_have_copy_buttons(staff_client):
+    staff_client.post("/settings/api/", {"name": "Zapier", **FULL_ACCESS})
+    html = staff_client.get("/settings/api/").content.decode()
+    assert 'data-copy="#new-token"' in html and 'data-copy="#new-secret"' in html
+
+
+# --- the settings pages --------------------------------------------------------------------
+
+
+def test_breakeven_shows_the_accounts_currency(staff_client):
+    html = staff_client.get("/settings/numbering/").content.decode()
+    assert re.search(r'<span class="affix">£</span>\s*<input[^>]*name="breakeven"', html)
+    account = AccountSettings.load()
+    account.currency = "EUR"
+    account.save()
+    html = staff_client.get("/settings/numbering/").content.decode()
+    assert '<span class="affix">€</span>' in html
+
+
+def test_help_text_is_tied_to_its_input(staff_client):
+    html = staff_client.get("/settings/numbering/").content.decode()
+    assert 'aria-describedby="id_breakeven_helptext"' in html
+    assert '<small class="help" id="id_breakeven_helptext">' in html
+
+
+def test_activity_type_add_row_puts_the_name_under_name(staff_client):
+    ActivityType.objects.create(id=7, name="Design")
+    html = staff_client.get("/settings/activity-types/").content.decode()
+    headers = re.findall(r'<th scope="col"[^>]*>(.*?)</th>', html.split("<thead>")[1])
+    assert headers[:2] == ["No.", "Name"]
+    add_row = html.split('id="activity-types-add-row"')[1].split("</tr>")[0]
+    cells = re.findall(r"<td[^>]*>(.*?)</td>", add_row, re.S)
+    assert "<input" not in cells[0]  # "No." is given by Docket
+    assert 'name="new-name"' in cells[1]
+    assert "Add activity type" in cells[2]
+
+
+def test_activity_type_edit_row_keeps_the_number_read_only(staff_client):
+    ActivityType.objects.create(id=7, name="Design")
+    html = staff_client.get("/settings/activity-types/7/edit/", headers=HTMX).content.decode()
+    cells = re.findall(r"<td[^>]*>(.*?)</td>", html, re.S)
+    assert cells[0].strip() == "7"
+    assert 'name="row7-name"' in cells[1] and 'value="Design"' in cells[1]
+
+
+def test_tax_code_rows_match_inputs_to_columns_by_label(staff_client):
+    html = staff_client.get("/settings/tax-codes/").content.decode()
+    add_row = html.split('id="tax-codes-add-row"')[1].split("</tr>")[0]
+    cells = re.findall(r"<td[^>]*>(.*?)</td>", add_row, re.S)
+    assert ['name="new-code"' in cells[0], 'name="new-name"' in cells[1]] == [True, True]
+    assert 'name="new-rate_percent"' in cells[2]
+
+
+def test_row_editors_are_marked_for_enter_and_escape(staff_client):
+    tax = TaxCode.objects.create(code="001", name="Standard VAT", rate="0.2")
+    page = staff_client.get("/settings/tax-codes/").content.decode()
+    assert re.search(r'<tr class="add-row" id="tax-codes-add-row" data-row-editor>', page)
+    assert re.search(r"<button[^>]*data-row-save>Add tax code</button>", page)
+    edit = staff_client.get(f"/settings/tax-codes/{tax.pk}/edit/", headers=HTMX).content.decode()
+    assert 'class="editing" data-row-editor' in edit
+    assert re.search(r"<button[^>]*data-row-save>Save</button>", edit)
+    assert re.search(r"<button[^>]*data-row-cancel>Cancel</button>", edit)
+
+
+# --- the shell ---------------------------------------------------------------------------
+
+
+def test_api_docs_open_in_a_new_tab(staff_client):
+    html = staff_client.get("/").content.decode()
+    link = re.search(r'<a href="/api/v1/docs"[^>]*>.*?</a>', html).group(0)
+    assert 'target="_blank"' in link and 'rel="noopener"' in link
+    assert "(opens in a new tab)" in link
+
+
+def test_the_modal_body_is_the_dialogs_article(staff_client):
+    # Pico styles `dialog > article > header`: the swapped-in header must be a child
+    # of the article for the title and the close button to sit right.
+    html = staff_client.get("/").content.decode()
+    assert '<article id="modal-body"></article>' in html
+
+
+def test_messages_come_with_a_close_button(staff_client):
+    data = {
+        "nextproposalid": "1",
+        "nextinvoiceid": "1",
+        "nextcreditid": "1",
+        "timeround": "0",
+        "breakeven": "0",
+    }
+    response = staff_client.post("/settings/numbering/", data, follow=True)
+    html = response.content.decode()
+    assert re.search(
+        r'<div class="flash flash-success" role="status"><span class="flash-text">'
+        r"Numbering &amp; time saved.</span><button[^>]*data-dismiss-flash>",
+        html,
+    )

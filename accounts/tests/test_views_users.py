@@ -68,8 +68,14 @@ def test_list_shows_a_row_per_active_user(staff_client, admin_user):
 def test_list_page_wires_search_filters_and_refresh(staff_client):
     html = staff_client.get(LIST).content.decode()
     search = re.search(r'<input type="search" id="user-search"[^>]*>', html, re.S).group(0)
-    assert 'hx-trigger="input changed delay:300ms, search"' in search
-    assert 'hx-target="#users"' in search and 'hx-push-url="true"' in search
+    assert 'hx-trigger="input changed delay:300ms"' in search
+    # Typing replaces the history entry; the form's explicit changes push one, and
+    # the search box must not inherit that push (htmx prefers push over replace).
+    assert 'hx-target="#users"' in search and 'hx-replace-url="true"' in search
+    assert "hx-push-url" not in search
+    form = re.search(r'<form class="filters" id="user-filters"[^>]*>', html, re.S).group(0)
+    assert 'hx-push-url="true"' in form and 'hx-disinherit="hx-push-url"' in form
+    assert 'hx-trigger="change from:#user-type, change from:#user-inactive, submit"' in form
     assert '<label for="user-search"' in html and '<label for="user-type"' in html
     assert 'id="user-inactive"' in html and "Show inactive" in html
     # The table container reloads itself when a user is added in the modal.
