@@ -139,6 +139,10 @@ def _check_user(user: User) -> None:
         user.permissions = []
     else:
         user.collaborator_jobs = []
+        if user.restricted and not user.permissions and not user.is_superuser:
+            raise ValidationError(
+                {"restrictions": "restrictions must name at least one area for a restricted user."}
+            )
 
 
 @transaction.atomic

@@ -28,10 +28,13 @@ class UserTable(tables.Table):
             return mark_safe('<span class="badge badge-amber">Collaborator</span>')
         return mark_safe('<span class="badge badge-blue">Standard</span>')
 
-    def render_is_active(self, value):
-        if value:
-            return mark_safe('<span class="badge badge-green">Active</span>')
-        return mark_safe('<span class="badge badge-grey">Inactive</span>')
+    def render_is_active(self, value, record):
+        if not value:
+            return mark_safe('<span class="badge badge-grey">Inactive</span>')
+        if not record.has_usable_password():
+            # Invited but never signed in: they can't work yet.
+            return mark_safe('<span class="badge badge-amber">Invitation pending</span>')
+        return mark_safe('<span class="badge badge-green">Active</span>')
 
     def render_restricted(self, record):
         if record.is_superuser:

@@ -288,3 +288,12 @@ def test_becoming_a_collaborator_needs_jobs(depot, admin_user):
         depot.patch("users/std@studio.test", {"collaborator": "1", "jobs": "4,5"}).status_code
         == 200
     )
+
+
+def test_restricted_without_any_area_is_refused_by_the_service(admin_user):
+    from django.core.exceptions import ValidationError
+
+    from accounts import services
+
+    with pytest.raises(ValidationError, match="at least one area"):
+        services.create_user(email="r@studio.test", name="R", restricted=True)

@@ -534,11 +534,6 @@ def test_the_restricted_box_switches_the_areas(staff_client):
 # --- invitations that are still pending ------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="needs accounts/tables.py (not this change's file): render_is_active should say "
-    "'Invitation pending' for an active user without a usable password",
-)
 def test_list_says_when_an_invitation_is_pending(staff_client):
     invited = UserFactory(name="Nina Novak", email="nina@studio.test")
     invited.set_unusable_password()
