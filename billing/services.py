@@ -5,12 +5,16 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from config.money import to_cents
+
 from .models import ChargeRate, LedgerCategory, TaxCode
 
 CENT = Decimal("0.01")
 
 
 def _clean_text(value, label: str, max_length: int) -> str:
+    if isinstance(value, dict | list | tuple):
+        raise ValidationError(f"{label} must be text, not a list or an object.")
     text = "" if value is None else str(value).strip()
     if not text:
         raise ValidationError(f"{label} is required.")
@@ -50,7 +54,7 @@ def clean_charge_rate(name, rate) -> dict:
     rate = _clean_decimal(rate, "rate")
     if rate < 0 or rate >= Decimal("1e10"):
         raise ValidationError("rate must be an amount of 0 or more.")
-    return {"name": _clean_text(name, "name", 100), "rate": rate.quantize(CENT)}
+    return {"name": _clean_text(name, "name", 100), "rate": to_cents(rate)}
 
 
 def _others(model, instance):

@@ -7,8 +7,13 @@ from accounts.models import AccountSettings
 
 from .models import ActivityType
 
+# Activity type ids share the account's 32-bit counters' range.
+MAX_ACTIVITY_TYPE_ID = 2_000_000_000
+
 
 def _clean_name(value) -> str:
+    if isinstance(value, dict | list | tuple):
+        raise ValidationError("name must be text, not a list or an object.")
     name = "" if value is None else str(value).strip()
     if not name:
         raise ValidationError("name is required.")
@@ -77,10 +82,13 @@ def replace_activity_types(value) -> None:
         if task_id not in (None, ""):
             try:
                 task_id = int(str(task_id))
-                if task_id <= 0:
+                if not 0 < task_id <= MAX_ACTIVITY_TYPE_ID:
                     raise ValueError
             except ValueError:
-                errors.append(f"tasks item {index}: id must be a positive whole number.")
+                errors.append(
+                    f"tasks item {index}: id must be a whole number "
+                    f"from 1 to {MAX_ACTIVITY_TYPE_ID}."
+                )
                 continue
             if task_id in seen:
                 errors.append(f"tasks item {index}: id {task_id} is repeated.")
@@ -93,10 +101,10 @@ def replace_activity_types(value) -> None:
     if next_id is not None:
         try:
             next_id = int(str(next_id))
-            if next_id <= 0:
+            if not 0 < next_id <= MAX_ACTIVITY_TYPE_ID:
                 raise ValueError
         except ValueError:
-            errors.append("nextid must be a positive whole number.")
+            errors.append(f"nextid must be a whole number from 1 to {MAX_ACTIVITY_TYPE_ID}.")
     if errors:
         raise ValidationError(errors)
     account = AccountSettings.objects.select_for_update().get(pk=AccountSettings.load().pk)

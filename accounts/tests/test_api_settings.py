@@ -160,6 +160,13 @@ def test_tax_code_errors_change_nothing(depot, value, errors):
     assert list(TaxCode.objects.values_list("code", flat=True)) == ["009"]
 
 
+def test_charge_rates_round_half_up_to_the_cent(depot):
+    depot.patch("settings/chargerates", {"value": '[{"name": "Odd", "rate": "100.125"}]'})
+    assert depot.get("settings/chargerates").json()["rows"] == [{"name": "Odd", "rate": 100.13}]
+    depot.patch("settings/breakeven", {"value": "0.125"})
+    assert depot.get("settings/breakeven").json()["value"] == "0.13"
+
+
 def test_charge_rates_round_trip(depot):
     value = [{"name": "Standard rate", "rate": 100}, {"name": "Consultancy rate", "rate": 150}]
     assert depot.patch("settings/chargerates", {"value": json.dumps(value)}).status_code == 200
@@ -220,9 +227,25 @@ def test_activity_types_round_trip(depot):
         ('{"tasks": "nope"}', 'value must be an object with a "tasks" list (and "nextid").'),
         (
             '{"tasks": [{"id": "x", "name": "A"}]}',
-            "tasks item 1: id must be a positive whole number.",
+            "tasks item 1: id must be a whole number from 1 to 2000000000.",
         ),
         ('{"tasks": [{"id": "1", "name": ""}]}', "tasks item 1: name is required."),
+        (
+            '{"tasks": [{"id": "99999999999999999999999", "name": "X"}]}',
+            "tasks item 1: id must be a whole number from 1 to 2000000000.",
+        ),
+        (
+            '{"tasks": [{"id": "3000000000", "name": "X"}]}',
+            "tasks item 1: id must be a whole number from 1 to 2000000000.",
+        ),
+        (
+            '{"nextid": 99999999999999999999999, "tasks": []}',
+            "nextid must be a whole number from 1 to 2000000000.",
+        ),
+        (
+            '{"tasks": [{"name": ["a"]}]}',
+            "tasks item 1: name must be text, not a list or an object.",
+        ),
         (
             '{"nextid": 2, "tasks": [{"id": "5", "name": "A"}]}',
             "nextid must be greater than the highest id (5).",
