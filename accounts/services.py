@@ -51,7 +51,9 @@ def normalise_permissions(value) -> list[str]:
     if isinstance(value, dict):
         areas = [area for area, allowed in value.items() if allowed in (True, 1, "1", "true")]
     elif isinstance(value, list):
-        areas = [str(area) for area in value]
+        if not all(isinstance(area, str) for area in value):
+            raise ValidationError({"restrictions": "restrictions must be a list of area names."})
+        areas = list(value)
     else:
         raise ValidationError(
             {"restrictions": "restrictions must be a list of areas or an object of area: true."}
@@ -156,7 +158,7 @@ def create_user(*, invited_by: User | None = None, send_invite: bool = True, **f
     _check_user(user)
     user.set_unusable_password()
     user.save()
-    if send_invite:
+    if send_invite and user.is_active:  # an inactive user is a record, not a colleague yet
         invite_user(user)
     return user
 

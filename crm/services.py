@@ -9,13 +9,14 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import urlsplit
 
+import nh3
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import models, transaction
+from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
-from django.utils.html import strip_tags
 
 from config.money import to_cents
 
@@ -102,10 +103,12 @@ def tags_for(names: list[str]) -> list[Tag]:
     """The Tag rows for `names`, created when new; matched without regard to case."""
     if not names:
         return []
+    # The exact names too: SQLite's LOWER() only folds ASCII, so "Ärzte" is only
+    # found (and only clashes with the case-insensitive unique index) as itself.
     existing = {
         tag.name.lower(): tag
         for tag in Tag.objects.annotate(lname=Lower("name")).filter(
-            lname__in=[name.lower() for name in names]
+            Q(lname__in=[name.lower() for name in names]) | Q(name__in=names)
         )
     }
     result = []
@@ -159,7 +162,9 @@ def clean_content(text: str) -> str:
     if not text:
         return ""
     text = re.sub(r"(?i)<br\s*/?>|</p>|</div>|</li>", "\n", str(text))
-    text = html.unescape(strip_tags(text))
+    # nh3 (a real HTML parser) rather than Django's strip_tags, which gives up with
+    # SuspiciousOperation on long runs of unclosed tags.
+    text = html.unescape(nh3.clean(text, tags=set()))
     text = re.sub(r"\n{3,}", "\n\n", text.replace("\r\n", "\n"))
     return text.strip()
 

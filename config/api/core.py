@@ -2,8 +2,14 @@
 
 import logging
 
+from django.core.exceptions import (
+    BadRequest,
+    RequestDataTooBig,
+    SuspiciousOperation,
+)
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
+from django.http.multipartparser import MultiPartParserError
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
@@ -104,6 +110,34 @@ def on_ninja_validation_error(request, exc: NinjaValidationError):
 @api.exception_handler(HttpError)
 def on_http_error(request, exc: HttpError):
     return error_response(request, exc.status_code, str(exc))
+
+
+@api.exception_handler(RequestDataTooBig)
+def on_body_too_big(request, exc):
+    return error_response(request, 413, "The request body is too large.")
+
+
+@api.exception_handler(SuspiciousOperation)
+def on_unreadable_request(request, exc):
+    # Django's own limits and parser refusals: too many fields or files, a bad
+    # multipart boundary, markup it won't strip. The client's request, not our fault.
+    return error_response(
+        request, 400, "Validation errors", [f"The request could not be read: {exc}"]
+    )
+
+
+@api.exception_handler(BadRequest)
+def on_bad_request(request, exc):
+    return error_response(
+        request, 400, "Validation errors", [f"The request could not be read: {exc}"]
+    )
+
+
+@api.exception_handler(MultiPartParserError)
+def on_bad_multipart(request, exc):
+    return error_response(
+        request, 400, "Validation errors", ["The multipart body could not be read."]
+    )
 
 
 @api.exception_handler(Exception)

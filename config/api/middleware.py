@@ -1,3 +1,4 @@
+from django.core.exceptions import SuspiciousOperation
 from django.http import HttpResponse
 
 API_PREFIX = "/api/v1/"
@@ -31,7 +32,15 @@ class DepotApiMiddleware:
                 request.depot_format = fmt
                 request.path_info = path[: -len(suffix)]
                 break
-        nul_params = sorted({key for key, value in request.GET.items() if "\x00" in key + value})
+        try:
+            query_items = list(request.GET.items())
+        except SuspiciousOperation:  # more query parameters than Django will read
+            from .rendering import error_response
+
+            return error_response(
+                request, 400, "Validation errors", ["The query string has too many parameters."]
+            )
+        nul_params = sorted({key for key, value in query_items if "\x00" in key + value})
         if nul_params:
             from .rendering import error_response
 
@@ -41,7 +50,17 @@ class DepotApiMiddleware:
                 "Validation errors",
                 [f"{key} must not contain NUL characters." for key in nul_params],
             )
+        # HEAD answers wherever GET does (ninja routes only list GET): the same
+        # status and headers, no body.
+        is_head = request.method == "HEAD"
+        if is_head:
+            request.method = "GET"
         response = self.get_response(request)
+        if is_head:
+            request.method = "HEAD"
+            if not response.streaming:
+                response["Content-Length"] = str(len(response.content))
+                response.content = b""
         if response.status_code == 404 and response.get("Content-Type", "").startswith("text/html"):
             response = HttpResponse(status=404, content_type="application/json")
         elif response.status_code == 405 and not _is_depot_body(response):

@@ -2,6 +2,7 @@
 error sentences that name the field, and the list parameters every resource shares."""
 
 import json
+import math
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -25,6 +26,22 @@ MAX_INT_DIGITS = 30
 MAX_ID = 2_147_483_647
 
 
+def _finite_float(text: str) -> float:
+    number = float(text)
+    if not math.isfinite(number):  # 1e309
+        raise ValueError("numbers must be finite")
+    return number
+
+
+def _no_constants(name: str):
+    raise ValueError(f"{name} is not a JSON number")  # NaN, Infinity: Python-only JSON
+
+
+def load_json(text):
+    """Strict JSON: no NaN/Infinity, which no database JSON column accepts."""
+    return json.loads(text, parse_float=_finite_float, parse_constant=_no_constants)
+
+
 def request_data(request) -> dict[str, Any]:
     """The body's fields as a plain dict, whatever the method and encoding.
 
@@ -38,7 +55,7 @@ def request_data(request) -> dict[str, Any]:
     data: dict[str, Any] = {}
     if content_type == "application/json":
         try:
-            body = json.loads(request.body or b"{}")
+            body = load_json(request.body or b"{}")
         except (ValueError, UnicodeDecodeError) as exc:
             raise ApiValidationError("The request body is not valid JSON.") from exc
         except RecursionError:
@@ -217,7 +234,7 @@ def parse_json(value):
     JSON body, as the value itself."""
     if isinstance(value, str):
         try:
-            return json.loads(value)
+            return load_json(value)
         except ValueError:
             raise ValueError("must be valid JSON") from None
         except RecursionError:

@@ -106,6 +106,10 @@ def check_upload(name: str, content: bytes, policy: UploadPolicy) -> None:
         try:
             with Image.open(io.BytesIO(content)) as image:
                 image.verify()
+        except Image.DecompressionBombError as exc:
+            raise ApiValidationError(
+                f"{UPLOAD_FIELD} has too many pixels to be a logo or photo."
+            ) from exc
         except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
             raise ApiValidationError(f"{UPLOAD_FIELD} is not a readable image.") from exc
 
@@ -130,9 +134,13 @@ def delete_abandoned_chunks(now: float | None = None) -> int:
     return removed
 
 
-def _chunk_path(request, file_id: str) -> Path:
+def _chunk_path(request, file_id: str, total_size: int) -> Path:
+    """Where one upload's pieces gather. The caller, the URL (which item it is for),
+    the id and the declared size all name it: chunks sent to another item or with
+    another final size belong to a different upload, never to this one."""
     owner = request.auth.rate_key if getattr(request, "auth", None) else "anonymous"
-    digest = hashlib.sha256(f"{owner}:{file_id}".encode()).hexdigest()
+    identity = f"{owner}\n{request.path_info}\n{file_id}\n{total_size}"
+    digest = hashlib.sha256(identity.encode()).hexdigest()
     folder = Path(settings.DOCKET_UPLOAD_TMP)
     folder.mkdir(parents=True, exist_ok=True)
     return folder / f"{digest}.part"
@@ -195,7 +203,7 @@ def _receive_chunk(request, policy: UploadPolicy) -> SimpleUploadedFile | Upload
         raise ApiValidationError(
             f"X-File-Name must be one of these file types: {policy.describe()}."
         )
-    path = _chunk_path(request, file_id)
+    path = _chunk_path(request, file_id, total_size)
     chunk = request.body
     if not chunk:
         raise ApiValidationError("The chunk is empty: send the next part of the file as the body.")
