@@ -1,9 +1,10 @@
 """Uploaded files, served by Django in every mode.
 
 The logo is public because documents and emails show it to clients. Everything else
-(people's photos, company images, journal attachments) is account data: it needs a
-signed-in staff user (the login middleware sends anyone else to sign in) or the same
-API credentials the API takes, so a leaked link reveals nothing. Files that aren't
+is account data, fetched by a signed-in user or by the same API credentials the API
+takes, each limited to the area the folder belongs to (a journal attachment needs
+the contacts area or scope). Whether a file is public is decided on the resolved
+path, never the raw URL, so `logo/../journal/…` is a journal file. Files that aren't
 images are always downloads, never rendered inline, so an uploaded HTML or SVG file
 can't run script on our origin.
 """
@@ -12,6 +13,7 @@ import mimetypes
 from pathlib import Path
 
 from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import SuspiciousFileOperation
 from django.http import FileResponse, Http404, HttpResponse
 from django.utils._os import safe_join
@@ -19,42 +21,75 @@ from django.views.decorators.http import require_safe
 from ninja.errors import AuthenticationError
 
 from config.api.auth import DepotTokenAuth, UserBearerAuth
+from config.api.errors import ApiThrottled
 
-PUBLIC_FOLDERS = ("logo/",)
+PUBLIC_FOLDERS = ("logo",)
+# The area a folder's files belong to; users/ holds colleagues' photos.
+FOLDER_AREAS = {"companies": "contacts", "contacts": "contacts", "journal": "contacts"}
 INLINE_TYPES = {"image/png", "image/jpeg", "image/gif", "image/webp"}
 
 
-def _api_caller_allowed(request) -> bool:
+def _resolve(path: str) -> tuple[Path, str]:
+    """The file on disk and its folder inside MEDIA_ROOT; Http404 for anything that
+    isn't a file below it."""
+    root = Path(settings.MEDIA_ROOT).resolve()
     try:
-        token = request.headers.get("X-DEPOT-TOKEN", "")
-        if token:
-            who = DepotTokenAuth().authenticate(request, token)
-        else:
-            bearer = request.headers.get("Authorization", "")[len("bearer ") :].strip()
-            who = UserBearerAuth().authenticate(request, bearer)
+        full_path = Path(safe_join(root, path)).resolve()
+        relative = full_path.relative_to(root)
+    except (SuspiciousFileOperation, ValueError):
+        raise Http404 from None
+    if len(relative.parts) < 2 or not full_path.is_file():
+        raise Http404
+    return full_path, relative.parts[0]
+
+
+def _api_principal(request):
+    """The API caller these headers authenticate, or None."""
+    token = request.headers.get("X-DEPOT-TOKEN", "")
+    if token:
+        return DepotTokenAuth().authenticate(request, token)
+    authorization = request.headers.get("Authorization", "")
+    if authorization.lower().startswith("bearer "):
+        return UserBearerAuth().authenticate(request, authorization[7:].strip())
+    return None
+
+
+def _refusal(request, folder: str):
+    """None when the caller may read files in `folder`, else the answer to give."""
+    area = FOLDER_AREAS.get(folder)
+    user = request.user
+    if user.is_authenticated:
+        allowed = user.is_active and not user.is_collaborator
+        if allowed and area:
+            allowed = user.can(area)
+        return None if allowed else HttpResponse(status=403)
+    try:
+        who = _api_principal(request)
     except AuthenticationError:
-        return False
-    return who is not None and (who.user is None or not who.user.is_collaborator)
-
-
-def _allowed(request, path: str) -> bool:
-    if path.startswith(PUBLIC_FOLDERS):
-        return True
-    if request.user.is_authenticated:
-        return request.user.is_active and not request.user.is_collaborator
-    return _api_caller_allowed(request)
+        return HttpResponse(status=403)
+    except ApiThrottled as throttled:
+        response = HttpResponse(status=429)
+        response["Retry-After"] = str(throttled.wait_seconds)
+        return response
+    if who is None:
+        return redirect_to_login(request.get_full_path())
+    if who.user is not None and who.user.is_collaborator:
+        return HttpResponse(status=403)
+    if area and not who.can(area):
+        return HttpResponse(status=403)
+    if not area and who.credential is not None and not who.credential.allows("users", write=False):
+        return HttpResponse(status=403)
+    return None
 
 
 @require_safe
 def serve_media(request, path: str):
-    if not _allowed(request, path):
-        return HttpResponse(status=403)
-    try:
-        full_path = Path(safe_join(settings.MEDIA_ROOT, path))
-    except SuspiciousFileOperation:
-        raise Http404 from None
-    if not full_path.is_file():
-        raise Http404
+    full_path, folder = _resolve(path)
+    public = folder in PUBLIC_FOLDERS
+    if not public:
+        refusal = _refusal(request, folder)
+        if refusal is not None:
+            return refusal
     content_type = mimetypes.guess_type(full_path.name)[0] or "application/octet-stream"
     inline = content_type in INLINE_TYPES
     response = FileResponse(
@@ -64,6 +99,5 @@ def serve_media(request, path: str):
         filename=full_path.name,
     )
     response["X-Content-Type-Options"] = "nosniff"
-    public = path.startswith(PUBLIC_FOLDERS)
     response["Cache-Control"] = f"{'public' if public else 'private'}, max-age=3600"
     return response

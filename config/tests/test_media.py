@@ -6,7 +6,7 @@ from django.core.files.storage import default_storage
 
 from accounts.models import AccountSettings
 from accounts.services import create_api_credential
-from accounts.tests.factories import CollaboratorFactory
+from accounts.tests.factories import CollaboratorFactory, UserFactory
 from config.tests.test_api_framework import png_bytes
 
 pytestmark = pytest.mark.django_db
@@ -86,3 +86,40 @@ def test_missing_or_escaping_paths_are_404(staff_client, path):
 def test_media_is_served_without_debug(settings, staff_client, company_image):
     settings.DEBUG = False
     assert staff_client.get(company_image).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/media/logo/../companies/acme.png",
+        "/media/logo/%2e%2e/companies/acme.png",
+        "/media/logo/..%2Fcompanies/acme.png",
+    ],
+)
+def test_the_public_logo_folder_is_no_way_round(client, company_image, path):
+    response = client.get(path)
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/")
+
+
+def test_credentials_need_the_folders_scope(client, company_image, attachment):
+    issued = create_api_credential("Settings only", scopes=["settings:read"])
+    headers = {"X-DEPOT-TOKEN": issued.credential.token, "X-DEPOT-SECRET": issued.secret}
+    assert client.get(company_image, headers=headers).status_code == 403
+    assert client.get(attachment, headers=headers).status_code == 403
+    reader = create_api_credential("Contacts reader", scopes=["contacts:read"])
+    headers = {"X-DEPOT-TOKEN": reader.credential.token, "X-DEPOT-SECRET": reader.secret}
+    assert client.get(company_image, headers=headers).status_code == 200
+
+
+def test_restricted_users_need_the_contacts_area(client, company_image):
+    client.force_login(UserFactory(restricted=True, permissions=["settings"]))
+    assert client.get(company_image).status_code == 403
+
+
+def test_a_throttled_credential_gets_429_not_500(client, company_image, settings):
+    settings.DOCKET_API_RATE_LIMIT = 1
+    issued = create_api_credential("Busy")
+    headers = {"X-DEPOT-TOKEN": issued.credential.token, "X-DEPOT-SECRET": issued.secret}
+    statuses = [client.get(company_image, headers=headers).status_code for _ in range(3)]
+    assert statuses[0] == 200 and 429 in statuses
