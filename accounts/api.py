@@ -108,6 +108,8 @@ def get_user(request, email: str):
 def create_user(request):
     principal(request).require("users")
     fields = USER_FIELDS.clean(request_data(request), partial=False)
+    # The spec lists jobs among a collaborator's required parameters. (The demo and
+    # the pages may add a collaborator before their jobs exist.)
     if fields.get("collaborator") and not fields.get("jobs"):
         raise ApiValidationError("jobs is required for a collaborator.")
     user = services.create_user(invited_by=principal(request).user, **fields)
@@ -119,9 +121,9 @@ def update_user(request, email: str):
     principal(request).require("users")
     user = _get_user(email)
     fields = USER_FIELDS.clean(request_data(request), partial=True)
-    becomes_collaborator = fields.get("collaborator") or fields.get("type") == "collaborator"
-    jobs = fields.get("jobs", user.collaborator_jobs)
-    if becomes_collaborator and not jobs:
+    collaborator = fields.get("collaborator", user.is_collaborator)
+    touches_jobs = "jobs" in fields or "collaborator" in fields
+    if collaborator and touches_jobs and not fields.get("jobs", user.collaborator_jobs):
         raise ApiValidationError("jobs is required for a collaborator.")
     user = services.update_user(user, acting_user=principal(request).user, **fields)
     return id_response(request, user.email)

@@ -8,7 +8,7 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.db.models import ProtectedError
+from django.db.models import ProtectedError, Q
 from django.utils import timezone
 
 from config.money import to_cents
@@ -187,11 +187,19 @@ def _keep_an_administrator(before: bool, user: User, field_name: str | None) -> 
     user with full access can't lose it (or be removed) until someone else has it."""
     if not before or has_full_access(user):
         return
-    others = User.objects.filter(is_active=True).exclude(pk=user.pk)
-    full = others.filter(is_superuser=True) | others.filter(
-        restricted=False, type=User.Type.STANDARD
+    # Lock every full-access row in one order, so two admins demoting each other at
+    # once are serialised and the second sees the first's change (PostgreSQL; SQLite
+    # write transactions are serial already).
+    holders = (
+        User.objects.filter(
+            Q(is_active=True)
+            & (Q(is_superuser=True) | Q(restricted=False, type=User.Type.STANDARD))
+        )
+        .select_for_update()
+        .order_by("pk")
+        .values_list("pk", flat=True)
     )
-    if full.exists():
+    if any(pk != user.pk for pk in holders):
         return
     reason = f"{user.email} is the last user with full access; give someone else full access first."
     if field_name is None:
@@ -319,6 +327,17 @@ def create_api_credential(name: str, *, created_by: User | None = None, expires=
     if expires is not None and expires <= timezone.now():
         raise ValidationError({"expires": "expires must be in the future."})
     scopes = all_api_scopes() if scopes is None else clean_api_scopes(scopes)
+    if created_by is not None and not has_full_access(created_by):
+        # Credentials act with no user behind them, so they may reach only what
+        # their creator can; otherwise they would be a way round restrictions.
+        beyond = [scope for scope in scopes if not created_by.can(scope.split(":")[0])]
+        if beyond:
+            raise ValidationError(
+                {
+                    "scopes": f"scopes can't include {', '.join(beyond)}: "
+                    "those areas aren't yours to give."
+                }
+            )
     secret = new_secret()
     credential = ApiCredential.objects.create(
         name=name,

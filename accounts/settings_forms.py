@@ -90,11 +90,15 @@ class CredentialForm(forms.Form):
 
     SCOPE_CHOICES = [("write", "Read and write"), ("read", "Read only"), ("", "No access")]
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         for area, label in PERMISSION_AREAS.items():
             self.fields[f"scope_{area}"] = forms.ChoiceField(
-                label=label, choices=self.SCOPE_CHOICES, required=False, initial="write"
+                label=label,
+                choices=self.SCOPE_CHOICES,
+                required=False,
+                # Nobody hands out more than they have (the service insists too).
+                initial="write" if user is None or user.can(area) else "",
             )
 
     def scope_fields(self):

@@ -121,7 +121,7 @@ NEW_CREDENTIAL_KEY = "new_api_credential"
 
 def api_credentials(request):
     require_area(request, "settings")
-    form = CredentialForm(request.POST or None)
+    form = CredentialForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
             issued = services.create_api_credential(

@@ -297,3 +297,10 @@ def test_restricted_without_any_area_is_refused_by_the_service(admin_user):
 
     with pytest.raises(ValidationError, match="at least one area"):
         services.create_user(email="r@studio.test", name="R", restricted=True)
+
+
+def test_a_collaborators_jobs_cannot_be_emptied(depot, admin_user):
+    depot.post("users", {"email": "c@studio.test", "name": "C", "collaborator": "1", "jobs": "4"})
+    response = depot.patch("users/c@studio.test", {"jobs": ""})
+    assert response.status_code == 400
+    assert response.json()["errors"] == ["jobs is required for a collaborator."]

@@ -487,3 +487,14 @@ def test_messages_come_with_a_close_button(staff_client):
         r"Numbering &amp; time saved.</span><button[^>]*data-dismiss-flash>",
         html,
     )
+
+
+def test_restricted_users_see_only_their_areas_offered_for_credentials(client):
+    creator = UserFactory(restricted=True, permissions=["settings", "contacts"])
+    client.force_login(creator)
+    html = client.get("/settings/api/").content.decode()
+    users_select = html.split('name="scope_users"')[1].split("</select>")[0]
+    assert 'value="" selected' in users_select
+    response = client.post("/settings/api/", {"name": "Sneaky", **FULL_ACCESS})
+    assert "users:write" in response.content.decode()
+    assert not ApiCredential.objects.exists()

@@ -721,3 +721,13 @@ def test_pieces_of_unfinished_uploads_are_cleaned_up(depot, settings):
     os.utime(parts[0], (old, old))
     assert delete_abandoned_chunks() == 1
     assert [p.exists() for p in parts] == [False, True]
+
+
+def test_restricted_creators_cannot_hand_out_more_than_they_have(db):
+    creator = UserFactory(restricted=True, permissions=["settings", "contacts"])
+    with pytest.raises(ValidationError, match="users:write"):
+        create_api_credential("Escalate", created_by=creator)
+    issued = create_api_credential(
+        "Fine", created_by=creator, scopes=["contacts:read", "settings:write"]
+    )
+    assert issued.credential.scopes == ["contacts:read", "settings:write"]
