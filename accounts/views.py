@@ -48,7 +48,7 @@ def dashboard(request):
 def user_list(request):
     require_area(request, "users")
     filters = {
-        "search": request.GET.get("search", ""),
+        "search": request.GET.get("search", "").replace("\x00", ""),  # PostgreSQL refuses NUL
         "type": request.GET.get("type", ""),
         "inactive": request.GET.get("inactive") == "1",
     }
@@ -182,10 +182,19 @@ class ActiveUserPasswordConfirmView(auth_views.PasswordResetConfirmView):
 
     user_inactive = False
 
+    def dispatch(self, *args, **kwargs):
+        self.link_token = kwargs.get("token")
+        return super().dispatch(*args, **kwargs)
+
     def get_user(self, uidb64):
         user = super().get_user(uidb64)
         if user is not None and not user.is_active:
-            self.user_inactive = True
+            # Only a genuine link may learn that its account was deactivated:
+            # uids are guessable, tokens are not.
+            token = self.link_token
+            if token == self.reset_url_token:
+                token = self.request.session.get(auth_views.INTERNAL_RESET_SESSION_TOKEN)
+            self.user_inactive = self.token_generator.check_token(user, token)
             return None
         return user
 

@@ -137,7 +137,8 @@ def _accept_read_shapes(data: dict, spec) -> None:
     company = data.pop("company", None)
     if "companyid" in spec.spec and company is not None and "companyid" not in data:
         if isinstance(company, dict):
-            data["companyid"] = company.get("id", "")
+            # Without an id parse_ref refuses it; it must never read as "no company".
+            data["companyid"] = company
             if "position" in company and "position" not in data:
                 data["position"] = company["position"]
         else:

@@ -84,8 +84,17 @@ class Company(Connection):
         return self.name
 
     def save(self, *args, **kwargs):
-        self.search_name = self.name.strip().lower()
+        self.search_name = company_search_key(self.name)
         super().save(*args, **kwargs)
+
+    @property
+    def website_url(self) -> str:
+        """The website as a link target: http(s) only, so a value saved before
+        websites were checked (javascript:…) is shown but never linked."""
+        website = self.website.strip()
+        if "://" not in website:
+            return f"https://{website}" if website else ""
+        return website if website.lower().startswith(("http://", "https://")) else ""
 
     @property
     def code(self) -> str:
@@ -136,6 +145,11 @@ class Contact(Connection):
     @property
     def code(self) -> str:
         return f"I{self.pk}"
+
+
+def company_search_key(name: str) -> str:
+    """How a company name is matched: any case, runs of spaces as one."""
+    return " ".join(name.split()).lower()
 
 
 def contact_search_keys(fullname: str, title: str, lastname: str) -> tuple[str, str]:

@@ -5,10 +5,11 @@ from datetime import UTC, datetime
 from django.db import connection
 from django.db.models import Prefetch, Q
 
-from .models import Activity, ActivityFile, Company, Contact
+from config.limits import MAX_ID
+
+from .models import Activity, ActivityFile, Company, Contact, company_search_key
 
 # Ids are bigints; a filter on a larger one matches nothing rather than overflowing.
-MAX_ID = 2**63 - 1
 
 
 def _lastupdated_after(moment: datetime | int) -> datetime:
@@ -142,10 +143,10 @@ def people_for_list(*, search="", tag=""):
 
 def company_named(name: str):
     """The company called `name` (any case), as the services would pick it, or None."""
-    name = " ".join(str(name or "").split())
-    if not name:
+    key = company_search_key(str(name or ""))
+    if not key:
         return None
-    return Company.objects.filter(search_name=name.lower()).order_by("pk").first()
+    return Company.objects.filter(search_name=key).order_by("pk").first()
 
 
 def company_names(typed: str = "", *, limit: int = 20) -> list[str]:

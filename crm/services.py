@@ -18,8 +18,10 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from config.limits import MAX_ID
 from config.money import to_cents
 
+from . import queries
 from .models import Activity, ActivityFile, Company, Contact, Tag
 
 ADDRESS_KEYS = ("line1", "line2", "line3", "city", "district", "country", "postcode")
@@ -338,10 +340,9 @@ def delete_company(company: Company) -> None:
 
 
 def find_or_create_company(name: str) -> Company:
-    name = name.strip()
-    company = Company.objects.filter(search_name=name.lower()).order_by("pk").first()
+    company = queries.company_named(name)
     if company is None:
-        company = create_company(name=name)
+        company = create_company(name=" ".join(name.split()))
     return company
 
 
@@ -458,7 +459,6 @@ def remove_image(obj: Company | Contact):
 ITEM_TYPES: dict[str, tuple[type[models.Model], str]] = {}
 _builtins_registered = False
 # Ids are bigints: anything larger names nothing (and would overflow the database).
-MAX_ID = 2**63 - 1
 
 
 def register_item_type(letter: str, model: type[models.Model], name_attr: str) -> None:

@@ -26,7 +26,11 @@ KINDS = {
 
 
 def _filters(request) -> dict:
-    return {"search": request.GET.get("search", "").strip(), "tag": request.GET.get("tag", "")}
+    # NUL can't be sent to PostgreSQL; nobody types it on purpose.
+    return {
+        "search": request.GET.get("search", "").replace("\x00", "").strip(),
+        "tag": request.GET.get("tag", "").replace("\x00", ""),
+    }
 
 
 def connection_list(request, kind: str):
@@ -71,7 +75,7 @@ def company_suggestions(request):
     """Options for the person form's company field, and the note that says when the
     typed name would create a new company."""
     require_area(request, "contacts")
-    typed = " ".join(request.GET.get("companyname", "").split())
+    typed = " ".join(request.GET.get("companyname", "").replace("\x00", "").split())
     context = {"company_names": queries.company_names(typed), **_company_note(typed)}
     return render(request, "crm/connection_form.html#company-suggestions", context)
 

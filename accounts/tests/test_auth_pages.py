@@ -120,3 +120,15 @@ def test_password_link_of_a_deactivated_user_is_no_longer_valid(client):
     user.save()
     html = client.get(path, follow=True).content.decode()
     assert "This link is no longer valid" in html and "new_password1" not in html
+
+
+def test_a_forged_link_does_not_reveal_a_deactivated_account(client):
+    from django.utils.encoding import force_bytes
+    from django.utils.http import urlsafe_base64_encode
+
+    user = UserFactory(email="gone@studio.test", is_active=False)
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+    for path in (f"/accounts/reset/{uid}/bogus-token/", f"/accounts/invite/{uid}/bogus-token/"):
+        html = client.get(path, follow=True).content.decode()
+        assert "no longer valid" not in html and "deactivat" not in html
+        assert "new_password1" not in html

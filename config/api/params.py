@@ -14,6 +14,8 @@ from django.core.validators import validate_email
 from django.http import QueryDict
 from django.http.multipartparser import MultiPartParserError
 
+from config.limits import MAX_ID
+
 from .errors import ApiValidationError
 
 TRUE_WORDS = {"1", "true", "yes", "on", "y", "t"}
@@ -22,8 +24,6 @@ FALSE_WORDS = {"0", "false", "no", "off", "n", "f", ""}
 # Past this many digits a "whole number" can only be an attack: converting
 # 1e1000000 to an int costs seconds of CPU per request.
 MAX_INT_DIGITS = 30
-# Ids fit a 32-bit signed integer column on every database.
-MAX_ID = 2_147_483_647
 
 
 def _finite_float(text: str) -> float:

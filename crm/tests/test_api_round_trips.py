@@ -161,3 +161,13 @@ def test_huge_companyid_is_a_400(depot):
 def test_credit_limits_round_half_up_to_the_cent(depot):
     company_id = depot.post("companies", {"name": "Half", "creditlimit": "100.125"}).json()["id"]
     assert depot.get(f"companies/{company_id}").json()["rows"][0]["creditlimit"] == 100.13
+
+
+def test_a_company_object_without_an_id_is_a_400_not_an_unlink(depot):
+    acme = CompanyFactory(name="Acme Ltd")
+    contact = ContactFactory(company=acme)
+    response = depot.patch(f"contacts/{contact.pk}", {"company": {"name": "Other"}}, as_json=True)
+    assert response.status_code == 400
+    assert response.json()["errors"] == ["companyid must be an id or an object with an id."]
+    contact.refresh_from_db()
+    assert contact.company == acme

@@ -631,3 +631,26 @@ def test_same_email_as_someone_else_is_saved_with_a_warning(staff_client):
     assert "Irene Norton was added." in saved
     assert "Irene Adler already has the email irene@opera.test" in saved
     assert Contact.objects.count() == 2
+
+
+def test_a_nul_in_a_search_is_ignored_not_a_crash(staff_client):
+    CompanyFactory(name="Acme Ltd")
+    assert staff_client.get("/connections/companies/?search=ac%00me").status_code == 200
+    assert (
+        staff_client.get("/connections/companies/suggestions/?companyname=a%00").status_code == 200
+    )
+    assert staff_client.get("/accounts/users/?search=x%00").status_code == 200
+
+
+def test_old_websites_that_are_not_web_addresses_are_shown_but_not_linked(staff_client):
+    company = CompanyFactory(name="Old")
+    Company.objects.filter(pk=company.pk).update(website="javascript://%0aalert(1)")
+    html = staff_client.get(f"/connections/companies/{company.pk}/").content.decode()
+    assert "javascript://%0aalert(1)" in html
+    assert 'href="javascript' not in html
+
+
+def test_a_company_name_with_extra_spaces_finds_the_company(staff_client):
+    acme = CompanyFactory(name="Acme Ltd")
+    assert services.find_or_create_company("  acme   LTD ") == acme
+    assert Company.objects.count() == 1
