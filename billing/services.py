@@ -3,7 +3,7 @@
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from config.money import to_cents
 
@@ -64,6 +64,7 @@ def _others(model, instance):
     return rows
 
 
+@transaction.atomic
 def _save_one(model, instance, values: dict, unique_field: str, unique_name: bool = False):
     """Save one row; `unique_field` must be unique, and so must the name (ignoring
     case) when `unique_name`: two tax codes both called "Standard VAT" can't be told
@@ -80,7 +81,13 @@ def _save_one(model, instance, values: dict, unique_field: str, unique_name: boo
         instance = model(position=(last or 0) + 1)
     for key, value in values.items():
         setattr(instance, key, value)
-    instance.save()
+    try:
+        with transaction.atomic():
+            instance.save()
+    except IntegrityError:  # another request took the same code a moment ago
+        raise ValidationError(
+            {unique_field: f"{unique_field} {values[unique_field]} is already in use."}
+        ) from None
     return instance
 
 

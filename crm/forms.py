@@ -12,10 +12,6 @@ from .models import Activity, Company, Contact
 ADDRESS_FIELDS = ("line1", "line2", "line3", "city", "district", "postcode", "country")
 
 
-def customfields_to_text(pairs: list[dict]) -> str:
-    return "\n".join(f"{pair['title']}: {pair['value']}" for pair in pairs)
-
-
 def text_to_customfields(text: str) -> list[dict]:
     pairs = []
     for line in text.splitlines():

@@ -38,8 +38,10 @@ def starts_with(field: str, prefix: str) -> Q:
 def companies_matching(*, search="", tag="", lastupdated=None, supplier=None):
     companies = Company.objects.all()
     if search:
-        # The start of the name (an index range scan on its lower-cased copy) or the
-        # start of any later word in it ("quarter" finds "Cathedral Quarter Books").
+        # The start of the name or of any later word in it ("quarter" finds
+        # "Cathedral Quarter Books"). The later-word half reads every company's key:
+        # fine for tens of thousands of companies; people, a hundred times more,
+        # keep to indexed prefixes.
         prefix = search_prefix(search)
         companies = companies.filter(
             starts_with("search_name", prefix) | Q(search_name__contains=f" {prefix}")

@@ -147,7 +147,14 @@ def normalise_customfields(value) -> list[dict[str, str]]:
         title = str(title).strip()
         if not title:
             raise ValidationError({"customfields": "customfields titles can't be blank."})
-        pairs.append({"title": title[:100], "value": _customfield_text(field_value)})
+        if len(title) > 100:
+            raise ValidationError(
+                {
+                    "customfields": f"customfields title “{title[:30]}…” is longer "
+                    "than 100 characters."
+                }
+            )
+        pairs.append({"title": title, "value": _customfield_text(field_value)})
     return pairs
 
 

@@ -240,6 +240,10 @@ def test_restricting_the_only_unrestricted_user_is_refused(depot, db):
     owner = UserFactory(email="owner@studio.test")
     response = depot.patch(f"users/{owner.email}", {"restrictions": '["contacts"]'})
     assert response.status_code == 400
+    assert response.json()["errors"] == [
+        f"restrictions can't be changed: {owner.email} is the last user with full access; "
+        "give someone else full access first."
+    ]
     owner.refresh_from_db()
     assert not owner.restricted
 

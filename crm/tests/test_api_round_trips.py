@@ -171,3 +171,11 @@ def test_a_company_object_without_an_id_is_a_400_not_an_unlink(depot):
     assert response.json()["errors"] == ["companyid must be an id or an object with an id."]
     contact.refresh_from_db()
     assert contact.company == acme
+
+
+def test_a_custom_field_title_over_100_characters_is_refused_not_cut(depot):
+    response = depot.post(
+        "companies", {"name": "Long", "customfields": json.dumps([{"t" * 101: "v"}])}
+    )
+    assert response.status_code == 400
+    assert response.json()["errors"][0].startswith("customfields title “ttt")
