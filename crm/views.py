@@ -1,6 +1,9 @@
 """Connections pages: the companies and people lists, their forms and detail pages
 with the journal, and CSV import/export."""
 
+import hashlib
+import secrets
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -8,6 +11,7 @@ from django.http import Http404, QueryDict, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_POST
 from django_tables2 import RequestConfig
 
@@ -58,7 +62,10 @@ def connection_list(request, kind: str):
         template += "#connections-table"
         # The swapped table carries the export link for the list it shows.
         context["export_oob"] = True
-    return render(request, template, context)
+    response = render(request, template, context)
+    # The same URL answers a page or a table: caches (and Back) must keep them apart.
+    patch_vary_headers(response, ("HX-Request", "HX-Target"))
+    return response
 
 
 def _export_url(request, kind: str) -> str:
@@ -355,8 +362,17 @@ def connection_import(request):
     context = {"form": form, "nav_section": "connections"}
     if request.method == "POST" and "confirm" in request.POST:
         kind = request.POST.get("kind", "people")
+        csv_text = request.POST.get("csv_text", "")
+        if not _take_import_ticket(request, request.POST.get("ticket", ""), csv_text):
+            # Back to the preview and Import again would add every row a second time.
+            messages.error(
+                request,
+                "That import was already done, or its preview is out of date. "
+                "Upload the file again to import it.",
+            )
+            return redirect("crm:import")
         try:
-            count = importing.run_import(kind, request.POST.get("csv_text", ""))
+            count = importing.run_import(kind, csv_text)
         except ValidationError as exc:
             messages.error(request, "Nothing was imported: " + " ".join(exc.messages))
             return redirect("crm:import")
@@ -370,5 +386,31 @@ def connection_import(request):
         except ValidationError as exc:
             form.add_error("file", exc)
         else:
-            context.update({"preview": preview, "csv_text": text, "kind": kind})
+            ticket = _issue_import_ticket(request, text)
+            context.update({"preview": preview, "csv_text": text, "kind": kind, "ticket": ticket})
     return render(request, "crm/import.html", context)
+
+
+IMPORT_TICKETS = "import_tickets"
+
+
+def _fingerprint(csv_text: str) -> str:
+    # Browsers send a textarea back with CRLF line ends, whatever it held.
+    return hashlib.sha256(csv_text.replace("\r\n", "\n").encode()).hexdigest()
+
+
+def _issue_import_ticket(request, csv_text: str) -> str:
+    """A one-time ticket for importing exactly this previewed file."""
+    ticket = secrets.token_urlsafe(16)
+    tickets = request.session.get(IMPORT_TICKETS, {})
+    tickets = dict(list(tickets.items())[-9:])  # a few open previews, not an archive
+    tickets[ticket] = _fingerprint(csv_text)
+    request.session[IMPORT_TICKETS] = tickets
+    return ticket
+
+
+def _take_import_ticket(request, ticket: str, csv_text: str) -> bool:
+    tickets = request.session.get(IMPORT_TICKETS, {})
+    expected = tickets.pop(ticket, None)
+    request.session[IMPORT_TICKETS] = tickets
+    return expected is not None and expected == _fingerprint(csv_text)

@@ -238,11 +238,29 @@ def test_import_preview_then_import(staff_client):
     assert not Contact.objects.exists()
     done = staff_client.post(
         "/connections/import/",
-        {"kind": "people", "confirm": "1", "csv_text": preview.context["csv_text"]},
+        {
+            "kind": "people",
+            "confirm": "1",
+            "csv_text": preview.context["csv_text"],
+            "ticket": preview.context["ticket"],
+        },
         follow=True,
     )
     assert "Imported 2 people." in done.content.decode()
     assert Contact.objects.count() == 2 and Company.objects.get().name == "Analytical"
+    # Back to the preview and Import again: nothing is added twice.
+    again = staff_client.post(
+        "/connections/import/",
+        {
+            "kind": "people",
+            "confirm": "1",
+            "csv_text": preview.context["csv_text"],
+            "ticket": preview.context["ticket"],
+        },
+        follow=True,
+    )
+    assert "That import was already done" in again.content.decode()
+    assert Contact.objects.count() == 2
 
 
 def test_import_with_a_bad_row_imports_nothing(staff_client):
@@ -483,7 +501,12 @@ def test_import_reads_hubspot_style_people(staff_client):
     assert "Import 1 person</button>" in html
     done = staff_client.post(
         "/connections/import/",
-        {"kind": "people", "confirm": "1", "csv_text": preview.context["csv_text"]},
+        {
+            "kind": "people",
+            "confirm": "1",
+            "csv_text": preview.context["csv_text"],
+            "ticket": preview.context["ticket"],
+        },
         follow=True,
     )
     assert "Imported 1 person." in done.content.decode()
@@ -654,3 +677,16 @@ def test_a_company_name_with_extra_spaces_finds_the_company(staff_client):
     acme = CompanyFactory(name="Acme Ltd")
     assert services.find_or_create_company("  acme   LTD ") == acme
     assert Company.objects.count() == 1
+
+
+def test_sorting_survives_a_search_and_the_back_button_gets_a_whole_page(staff_client):
+    CompanyFactory(name="Alpha", city="Belfast")
+    CompanyFactory(name="Bravo", city="Armagh")
+    html = staff_client.get(
+        "/connections/companies/?sort=-city&search=",
+        headers={"HX-Request": "true", "HX-Target": "connections"},
+    )
+    assert 'name="sort" id="sort-field" value="-city" hx-swap-oob="true"' in html.content.decode()
+    assert "HX-Request" in html["Vary"]
+    page = staff_client.get("/connections/companies/?sort=-city").content.decode()
+    assert '<input type="hidden" name="sort" id="sort-field" value="-city">' in page
