@@ -81,6 +81,9 @@ def test_company_person_call_search_and_import(
 
     # Search as you type finds both.
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Connections").click()
+    # Type only once htmx has wired up the new page, or the keystrokes go unheard.
+    expect(page).to_have_url(f"{live_server.url}/connections/people/")
+    page.wait_for_load_state("load")
     page.get_by_label("Search people").fill("grac")
     expect(page.locator("#people-table tbody tr")).to_have_count(1)
     expect(page.locator("#people-table")).to_contain_text("Northwind Brewery")
@@ -94,6 +97,8 @@ def test_company_person_call_search_and_import(
     assert len(exported) == 2 and exported[1].startswith("Dr Grace Hopper,")
     shot("connections-people-search")
     page.get_by_role("link", name="Companies").click()
+    expect(page).to_have_url(f"{live_server.url}/connections/companies/")
+    page.wait_for_load_state("load")
     page.get_by_label("Search companies").fill("north")
     expect(page.locator("#companies-table tbody tr")).to_have_count(1)
     shot("connections-companies")
