@@ -132,3 +132,25 @@ def test_a_forged_link_does_not_reveal_a_deactivated_account(client):
         html = client.get(path, follow=True).content.decode()
         assert "no longer valid" not in html and "deactivat" not in html
         assert "new_password1" not in html
+
+
+def test_an_expired_session_during_an_htmx_action_returns_to_the_page_after_sign_in(client, db):
+    response = client.post(
+        "/connections/journal/C1/add/",
+        headers={
+            "HX-Request": "true",
+            "HX-Current-URL": "http://testserver/connections/companies/1/?tab=journal",
+        },
+    )
+    assert response.status_code == 204
+    assert response["HX-Redirect"] == (
+        "/accounts/login/?next=%2Fconnections%2Fcompanies%2F1%2F%3Ftab%3Djournal"
+    )
+
+
+def test_only_the_path_of_the_current_url_is_kept(client, db):
+    response = client.get(
+        "/connections/people/",
+        headers={"HX-Request": "true", "HX-Current-URL": "https://evil.example/steal"},
+    )
+    assert response["HX-Redirect"] == "/accounts/login/?next=%2Fsteal"
