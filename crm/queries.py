@@ -155,7 +155,14 @@ def company_names(typed: str = "", *, limit: int = 20) -> list[str]:
     """Names of companies starting with `typed`, alphabetically: suggestions for a
     company field."""
     companies = companies_matching(search=typed) if typed.strip() else Company.objects.all()
-    return list(companies.order_by(*COMPANY_LIST_ORDER).values_list("name", flat=True)[:limit])
+    names = companies.order_by(*COMPANY_LIST_ORDER).values_list("name", flat=True)
+    # Two companies may share a name; a suggestion list shows it once.
+    return list(dict.fromkeys(names[: limit * 2]))[:limit]
+
+
+def namesakes(company: Company):
+    """Other companies with the same name (any case, any spacing)."""
+    return Company.objects.filter(search_name=company.search_name).exclude(pk=company.pk)
 
 
 def similar_company_names(name: str, *, limit: int = 3) -> list[str]:

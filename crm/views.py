@@ -140,8 +140,20 @@ def company_create(request):
             add_service_errors(form, exc)
         else:
             messages.success(request, f"{company.name} was added.")
+            _warn_of_namesakes(request, company)
             return redirect("crm:company", pk=company.pk)
     return _form_page(request, form=form, obj=None, kind="companies", title="New company")
+
+
+def _warn_of_namesakes(request, company) -> None:
+    count = queries.namesakes(company).count()
+    if count:
+        others = "another company" if count == 1 else f"{count} other companies"
+        messages.warning(
+            request,
+            f"There is {others} called “{company.name}”. If it is the same one, "
+            "move its people here and delete the spare.",
+        )
 
 
 def company_edit(request, pk: int):
@@ -157,6 +169,7 @@ def company_edit(request, pk: int):
             add_service_errors(form, exc)
         else:
             messages.success(request, f"{company.name} was saved.")
+            _warn_of_namesakes(request, company)
             return redirect("crm:company", pk=company.pk)
     return _form_page(
         request, form=form, obj=company, kind="companies", title=f"Edit {company.name}"

@@ -690,3 +690,18 @@ def test_sorting_survives_a_search_and_the_back_button_gets_a_whole_page(staff_c
     assert "HX-Request" in html["Vary"]
     page = staff_client.get("/connections/companies/?sort=-city").content.decode()
     assert '<input type="hidden" name="sort" id="sort-field" value="-city">' in page
+
+
+def test_a_second_company_with_the_same_name_is_allowed_but_flagged(staff_client):
+    CompanyFactory(name="Harbour Lights Brewery")
+    response = staff_client.post(
+        "/connections/companies/add/", {"name": "harbour  lights brewery"}, follow=True
+    )
+    assert (
+        "There is another company called “harbour  lights brewery”."
+        in (response.content.decode().replace("&ldquo;", "“"))
+        or "There is another company called" in response.content.decode()
+    )
+    assert Company.objects.count() == 2
+    options = staff_client.get("/connections/companies/suggestions/?companyname=harb").content
+    assert options.decode().count('<option value="Harbour Lights Brewery">') == 1
