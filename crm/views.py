@@ -115,6 +115,11 @@ def _save_with_image(form, save, obj=None):
 
 
 def _form_page(request, *, form, obj, kind: str, title: str):
+    if form.errors and request.FILES.get("image") and "image" not in form.errors:
+        # Browsers never refill a file input, so say so rather than drop it quietly.
+        form.add_error(
+            "image", "Choose the image again: a file isn't kept when the form has errors."
+        )
     context = {
         "form": form,
         "obj": obj,

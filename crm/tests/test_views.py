@@ -10,7 +10,7 @@ from PIL import Image
 from accounts.tests.factories import CollaboratorFactory
 from crm import services
 from crm.models import Activity, ActivityFile, Company, Contact
-from crm.tests.factories import CompanyFactory, ContactFactory
+from crm.tests.factories import CompanyFactory, ContactFactory, png_bytes
 
 pytestmark = pytest.mark.django_db
 HTMX = {"HX-Request": "true", "HX-Target": "journal"}
@@ -705,3 +705,12 @@ def test_a_second_company_with_the_same_name_is_allowed_but_flagged(staff_client
     assert Company.objects.count() == 2
     options = staff_client.get("/connections/companies/suggestions/?companyname=harb").content
     assert options.decode().count('<option value="Harbour Lights Brewery">') == 1
+
+
+def test_a_chosen_image_is_asked_for_again_after_an_error(staff_client):
+    response = staff_client.post(
+        "/connections/companies/add/",
+        {"name": "", "image": SimpleUploadedFile("logo.png", png_bytes(), "image/png")},
+    )
+    assert "Choose the image again" in response.content.decode()
+    assert not Company.objects.exists()
