@@ -12,6 +12,7 @@ from django.db.models import ProtectedError, Q
 from django.utils import timezone
 
 from config.money import to_cents
+from config.web_addresses import normalise_website
 
 from .models import (
     API_SCOPES,
@@ -415,6 +416,12 @@ def update_account_settings(**changes) -> AccountSettings:
                 errors[field_name] = "breakeven must be an amount of 0 or more."
                 continue
             value = to_cents(value)
+        elif field_name == "company_website":
+            try:
+                value = normalise_website(value, field=field_name, max_length=200)
+            except ValidationError as exc:
+                errors[field_name] = exc.message_dict[field_name][0]
+                continue
         elif field_name == "currency":
             if value not in AccountSettings.CURRENCIES:
                 errors[field_name] = (

@@ -7,7 +7,6 @@ import re
 from datetime import UTC
 from decimal import Decimal
 from typing import Any
-from urllib.parse import urlsplit
 
 import nh3
 from django.contrib.auth import get_user_model
@@ -20,6 +19,7 @@ from django.utils import timezone
 
 from config.limits import MAX_ID
 from config.money import to_cents
+from config.web_addresses import normalise_website as shared_normalise_website
 
 from . import queries
 from .models import Activity, ActivityFile, Company, Contact, Tag
@@ -178,40 +178,8 @@ def clean_content(text: str) -> str:
     return text.strip()
 
 
-WEBSITE_HOST = re.compile(r"[\w-]+(\.[\w-]+)+")
-
-
 def normalise_website(value: str) -> str:
-    """A company's website as an absolute http(s) address: 'studio.test' becomes
-    'https://studio.test'; anything that is not a web address is refused, so a page
-    never links to it as a path of our own."""
-    value = str(value or "").strip()
-    if not value:
-        return ""
-    invalid = ValidationError(
-        {"website": f"website '{value}' is not a web address such as https://example.com."}
-    )
-    if any(char.isspace() for char in value):
-        raise invalid
-    if "://" not in value:
-        value = "https://" + value.lstrip("/")
-    try:
-        parts = urlsplit(value)
-        parts.port  # noqa: B018 - raises ValueError for a port that isn't a number
-    except ValueError:
-        raise invalid from None
-    host = parts.hostname or ""
-    if (
-        parts.scheme.lower() not in ("http", "https")
-        or parts.username is not None
-        or not WEBSITE_HOST.fullmatch(host)
-    ):
-        raise invalid
-    if len(value) > TEXT_LIMITS["website"]:
-        raise ValidationError(
-            {"website": f"website must be at most {TEXT_LIMITS['website']} characters."}
-        )
-    return value
+    return shared_normalise_website(value, max_length=TEXT_LIMITS["website"])
 
 
 def _apply_common(obj, fields: dict[str, Any], errors: dict[str, str]) -> None:

@@ -154,3 +154,15 @@ def test_only_the_path_of_the_current_url_is_kept(client, db):
         headers={"HX-Request": "true", "HX-Current-URL": "https://evil.example/steal"},
     )
     assert response["HX-Redirect"] == "/accounts/login/?next=%2Fsteal"
+
+
+def test_the_companys_own_website_is_checked_like_any_other(db):
+    from django.core.exceptions import ValidationError
+
+    from accounts.models import AccountSettings
+    from accounts.services import update_account_settings
+
+    update_account_settings(company_website="studio.test")
+    assert AccountSettings.load().company_website == "https://studio.test"
+    with pytest.raises(ValidationError, match="is not a web address"):
+        update_account_settings(company_website="not a url at all")
