@@ -271,7 +271,7 @@ def test_import_with_a_bad_row_imports_nothing(staff_client):
         "/connections/import/", {"kind": "people", "file": csv_file}
     ).content.decode()
     assert "1 row needs fixing" in html
-    assert "email not-an-email is not a valid email address." in html
+    assert "Email not-an-email is not a valid email address." in html
     assert "disabled" in html.split("Import 2 people</button>")[0][-120:]
     assert not Contact.objects.exists()
 
@@ -527,7 +527,7 @@ def test_import_preview_marks_bad_rows_and_disables_import(staff_client):
         "/connections/import/", {"kind": "people", "file": csv_file}
     ).content.decode()
     assert '<tr class="has-row-error">' in html
-    assert ".import-table tr.has-row-error td" in html  # the row is styled
+    assert ".import-table.striped tbody tr.has-row-error td" in html  # the row is styled
     assert (
         '<button type="submit" name="confirm" value="1" disabled '
         'aria-describedby="import-blocked">Import 2 people</button>'
