@@ -1,9 +1,11 @@
 from datetime import datetime, time
 
 from django import forms
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils import timezone
 
 from .models import PERMISSION_AREAS, AccountSettings
+from .services import NUMBER_LIMITS
 
 TIMEROUND_CHOICES = [
     (0, "Off: keep exact times"),
@@ -64,6 +66,21 @@ class NumberingForm(forms.ModelForm):
         # Shown in front of the input (components/form_field.html): an amount, in the
         # account's currency.
         self.fields["breakeven"].prefix = self.instance.currency_symbol.strip()
+        # The same bounds the service keeps, so the browser says so in plain words
+        # instead of Django's "less than or equal to 9223372036854775807".
+        for name in ("nextproposalid", "nextinvoiceid", "nextcreditid"):
+            low, high = NUMBER_LIMITS[name]
+            field = self.fields[name]
+            field.min_value, field.max_value = low, high
+            field.widget.attrs.update(min=low, max=high)
+            field.validators = [
+                validator
+                for validator in field.validators
+                if not isinstance(validator, MinValueValidator | MaxValueValidator)
+            ] + [
+                MinValueValidator(low, f"Use a number from {low} to {high:,}."),
+                MaxValueValidator(high, f"Use a number from {low} to {high:,}."),
+            ]
 
 
 class LogoForm(forms.Form):

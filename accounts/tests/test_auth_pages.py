@@ -166,3 +166,19 @@ def test_the_companys_own_website_is_checked_like_any_other(db):
     assert AccountSettings.load().company_website == "https://studio.test"
     with pytest.raises(ValidationError, match="is not a web address"):
         update_account_settings(company_website="not a url at all")
+
+
+def test_numbering_out_of_range_says_so_in_plain_words(staff_client):
+    response = staff_client.post(
+        "/settings/numbering/",
+        {
+            "nextproposalid": "1",
+            "nextinvoiceid": "99999999999999999999",
+            "nextcreditid": "1",
+            "timeround": "0",
+            "breakeven": "0",
+        },
+    )
+    html = response.content.decode()
+    assert "Use a number from 1 to 2,000,000,000." in html
+    assert "9223372036854775807" not in html

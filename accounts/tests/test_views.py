@@ -230,7 +230,7 @@ def test_numbering_rejects_zero(staff_client):
     response = staff_client.post("/settings/numbering/", data)
     # The service says "nextinvoiceid must be…"; the page names the field by its label.
     html = response.content.decode()
-    assert "Next invoice number must be a whole number from 1" in html
+    assert "Use a number from 1 to 2,000,000,000." in html
     assert "nextinvoiceid must" not in html
     assert AccountSettings.load().timeround == 0
     data["nextinvoiceid"] = "2401"
