@@ -228,7 +228,7 @@ def test_numbering_rejects_zero(staff_client):
         "breakeven": "100",
     }
     response = staff_client.post("/settings/numbering/", data)
-    # The service says "nextinvoiceid must be…"; the page names the field by its label.
+    # The form keeps the service's bounds and says them in words, never the API name.
     html = response.content.decode()
     assert "Use a number from 1 to 2,000,000,000." in html
     assert "nextinvoiceid must" not in html
