@@ -545,3 +545,72 @@ def test_list_says_when_an_invitation_is_pending(staff_client):
 
 def test_template_comments_stay_out_of_the_page(staff_client):
     assert "{#" not in staff_client.get(LIST).content.decode()
+
+
+def test_edit_page_marks_a_pending_invitation_like_the_list(staff_client):
+    invited = UserFactory(name="Nina Novak")
+    invited.set_unusable_password()
+    invited.save()
+    html = staff_client.get(f"/accounts/users/{invited.pk}/").content.decode()
+    assert '<span class="badge badge-amber">Invitation pending</span>' in html
+
+
+# --- your own access ------------------------------------------------------------------------
+
+
+def test_your_own_access_is_shown_but_cannot_be_changed(staff_client, admin_user):
+    html = staff_client.get(f"/accounts/users/{admin_user.pk}/").content.decode()
+    assert "You can't change your own access" in html
+    access = html.split('id="own-access"')[1].split("</fieldset>")[0]
+    # Nothing in it can be ticked, and nothing named in it is sent but the current values.
+    assert not re.search(r'<input type="checkbox" name=', access)
+    assert access.count('<input type="checkbox" disabled') == 1 + len(re.findall(r"<li>", access))
+    assert "<fieldset disabled" in access
+    assert 'name="restricted"' not in access  # not restricted: nothing to send back
+
+    # The rest of the form saves as before.
+    response = staff_client.post(
+        f"/accounts/users/{admin_user.pk}/", edit_data(admin_user, jobtitle="Studio head")
+    )
+    assert response.status_code == 302
+    admin_user.refresh_from_db()
+    assert admin_user.jobtitle == "Studio head" and admin_user.restricted is False
+
+
+def test_a_restricted_user_editing_themselves_keeps_their_areas():
+    me = UserFactory(name="Rita Reed", restricted=True, permissions=["reports", "users"])
+    client = signed_in(me)
+    html = client.get(f"/accounts/users/{me.pk}/").content.decode()
+    access = html.split('id="own-access"')[1].split("</fieldset>")[0]
+    # What they have, ticked and greyed out; the same values go back with the form.
+    assert '<input type="hidden" name="restricted" value="on">' in access
+    sent_back = re.findall(r'<input type="hidden" name="permissions" value="([a-z]+)">', access)
+    assert sorted(sent_back) == ["reports", "users"]
+    assert re.search(r'<input type="checkbox" disabled checked[^>]*> Reports', access)
+    assert re.search(r'<input type="checkbox" disabled > Account settings', access)
+
+    data = edit_data(me, telephone="028 9000 1111", restricted="on", permissions=sent_back)
+    response = client.post(f"/accounts/users/{me.pk}/", data)
+    assert response.status_code == 302, re.findall(
+        r'class="field-error"[^>]*>([^<]+)', response.content.decode()
+    )
+    me.refresh_from_db()
+    assert me.telephone == "028 9000 1111"
+    assert (me.restricted, sorted(me.permissions)) == (True, ["reports", "users"])
+
+    # Sending something else anyway is still refused, next to the greyed-out areas.
+    data["permissions"] = ["users", "reports", "settings"]
+    response = client.post(f"/accounts/users/{me.pk}/", data)
+    assert response.status_code == 200
+    access = response.content.decode().split('id="own-access"')[1].split("</div>")[0]
+    assert "can&#x27;t be changed on your own user" in access
+    me.refresh_from_db()
+    assert "settings" not in me.permissions
+
+
+def test_someone_elses_access_can_be_changed(staff_client):
+    user = UserFactory(name="Lena Vogel")
+    html = staff_client.get(f"/accounts/users/{user.pk}/").content.decode()
+    assert "change your own access" not in html
+    assert re.search(r'<input type="checkbox" name="restricted"[^>]*data-enables', html)
+    assert 'name="permissions"' in html and "<fieldset disabled" not in html
