@@ -498,3 +498,66 @@ def test_restricted_users_see_only_their_areas_offered_for_credentials(client):
     response = client.post("/settings/api/", {"name": "Sneaky", **FULL_ACCESS})
     assert "users:write" in response.content.decode()
     assert not ApiCredential.objects.exists()
+
+
+def test_revoked_credentials_offer_no_copy(staff_client):
+    from accounts.services import create_api_credential, revoke_api_credential
+
+    live = create_api_credential("Xero sync").credential
+    gone = create_api_credential("Old website").credential
+    revoke_api_credential(gone)
+    html = staff_client.get("/settings/api/").content.decode()
+    table = html.split('id="credentials-table"')[1].split("</table>")[0]
+    assert f'data-copy-text="{live.token}"' in table
+    assert f'data-copy-text="{gone.token}"' not in table
+    # The start of a revoked token still tells it apart.
+    assert f'<code title="{gone.token}">{gone.token[:8]}…</code>' in table
+    assert 'aria-label="Revoke Xero sync"' in table and "Revoke Old website" not in table
+
+
+# --- a stale CSRF token ----------------------------------------------------------------------
+
+
+def csrf_client(user=None) -> Client:
+    client = Client(enforce_csrf_checks=True)
+    if user is not None:
+        client.force_login(user)
+    return client
+
+
+@pytest.mark.parametrize("debug", [False, True])
+def test_a_stale_token_on_a_form_gets_the_apps_page(admin_user, settings, debug):
+    settings.DEBUG = debug
+    client = csrf_client(admin_user)
+    page = client.get("/settings/numbering/")
+    assert page.status_code == 200
+    # As after signing in again elsewhere: the page's token no longer matches the cookie.
+    response = client.post(
+        "/settings/numbering/", {"csrfmiddlewaretoken": "x" * 64, "nextinvoiceid": "5"}
+    )
+    assert response.status_code == 403
+    html = response.content.decode()
+    assert "Your session changed" in html
+    assert "CSRF verification failed" not in html  # Django's bare page
+    assert 'class="auth-card"' in html and "/static/css/app.css" in html
+    assert 'id="csrf-back"' in html and "reload" in html
+    # static/js/app.js looks for this mark on an htmx answer.
+    assert "data-csrf-failure" in html
+    assert AccountSettings.objects.get().nextinvoiceid != 5
+
+
+def test_a_missing_token_on_sign_in_gets_the_apps_page(db):
+    response = csrf_client().post(
+        "/accounts/login/", {"username": "someone@studio.test", "password": "x"}
+    )
+    assert response.status_code == 403
+    html = response.content.decode()
+    assert "Your session changed" in html and "data-csrf-failure" in html
+
+
+def test_no_access_is_not_mistaken_for_a_stale_token():
+    response = signed_in(UserFactory(restricted=True, permissions=["contacts"])).get(
+        "/settings/company/"
+    )
+    assert response.status_code == 403
+    assert "data-csrf-failure" not in response.content.decode()
