@@ -286,3 +286,54 @@ def test_side_by_side_inputs_line_up(signed_in, live_server, shot):
     shot("settings-numbering")
     page.goto(f"{live_server.url}/settings/company/")
     shot("settings-company")
+
+
+def test_credentials_table_fits_at_1280_with_every_kind_of_row(
+    signed_in, live_server, shot, console_errors
+):
+    import datetime
+
+    from django.utils import timezone
+
+    from accounts.models import User
+    from accounts.services import create_api_credential, revoke_api_credential
+
+    page = signed_in
+    me = User.objects.get(email="owner@studio.test")
+    create_api_credential("Test integration", created_by=me)
+    create_api_credential(
+        "Xero sync for the accounts team",
+        created_by=me,
+        expires=timezone.now() + datetime.timedelta(days=90),
+        scopes=["contacts:read", "invoices:write", "reports:read"],
+    )
+    old = create_api_credential("Old website contact form", created_by=me).credential
+    revoke_api_credential(old)
+    page.goto(f"{live_server.url}/settings/api/")
+    table = page.locator("#credentials-table")
+    scroller = page.locator(".table-scroll", has=table)
+    assert scroller.evaluate("el => el.scrollWidth <= el.clientWidth")
+    box = scroller.bounding_box()
+    revokes = table.get_by_role("button", name="Revoke")
+    expect(revokes).to_have_count(2)
+    for button in revokes.all():
+        edge = button.bounding_box()
+        assert edge["x"] + edge["width"] <= box["x"] + box["width"]
+        assert button.evaluate("el => el.scrollWidth <= el.clientWidth")  # "Revoke", not "Re"
+    # A revoked token can't be used, so there is nothing to copy.
+    revoked_row = table.locator("tbody tr", has_text="Old website contact form")
+    expect(revoked_row.get_by_role("button", name="Copy")).to_have_count(0)
+    expect(revoked_row.locator("code")).to_be_visible()
+    shot("settings-api-table-full")
+    assert console_errors == []
+
+
+def test_a_double_click_creates_credentials_once(signed_in, live_server):
+    from accounts.models import ApiCredential
+
+    page = signed_in
+    page.goto(f"{live_server.url}/settings/api/")
+    page.get_by_label("Name").fill("Zapier")
+    page.get_by_role("button", name="Create credentials").dblclick()
+    expect(page.locator("#new-credential")).to_be_visible()
+    assert ApiCredential.objects.filter(name="Zapier").count() == 1

@@ -109,3 +109,142 @@ def test_areas_only_apply_while_restricted(signed_in, live_server, shot):
     expect(dialog).to_be_hidden()
     rita = User.objects.get(email="rita@studio.test")
     assert (rita.restricted, rita.permissions) == (True, ["reports"])
+
+
+def test_a_double_click_adds_the_user_once(signed_in, live_server, shot, console_errors):
+    page = signed_in
+    page.goto(f"{live_server.url}/accounts/users/")
+    page.get_by_role("button", name="Add user").click()
+    dialog = page.locator("#modal")
+    dialog.get_by_label("Name").fill("Nina Novak")
+    dialog.get_by_label("Email").fill("nina@studio.test")
+    # While the request runs the button is off (a slow answer shows it).
+    page.route(
+        "**/accounts/users/add/standard/",
+        lambda route: (page.wait_for_timeout(400), route.continue_()),
+    )
+    submit = dialog.get_by_role("button", name="Add and send invitation")
+    submit.dblclick()
+    expect(submit).to_be_disabled()
+    expect(dialog).to_be_hidden()
+    expect(page.locator(".flash-success")).to_contain_text("Nina Novak was added")
+    page.wait_for_timeout(500)
+    assert User.objects.filter(email="nina@studio.test").count() == 1
+    expect(page.locator(".flash-error")).to_have_count(0)
+
+    # Opened again, the form's button works again.
+    page.unroute("**/accounts/users/add/standard/")
+    page.get_by_role("button", name="Add user").click()
+    expect(dialog.get_by_role("button", name="Add and send invitation")).to_be_enabled()
+    dialog.get_by_label("Name").fill("Nina Again")
+    dialog.get_by_label("Email").fill("nina@studio.test")
+    dialog.get_by_role("button", name="Add and send invitation").click()
+    expect(dialog.locator(".field-error")).to_contain_text("already")
+    expect(dialog.get_by_label("Email")).to_be_focused()  # the wrong field, for the keyboard
+    expect(dialog.get_by_role("button", name="Add and send invitation")).to_be_enabled()
+    assert console_errors == []
+
+
+def test_restricted_sits_right_above_its_areas(signed_in, live_server, shot):
+    from accounts.tests.factories import UserFactory
+
+    page = signed_in
+    page.goto(f"{live_server.url}/accounts/users/")
+    page.get_by_role("button", name="Add user").click()
+    dialog = page.locator("#modal")
+    expect(dialog).to_be_visible()
+    _assert_restricted_above_areas(dialog)
+    shot("users-add-access")
+
+    colleague = UserFactory(name="Tom Becker", restricted=True, permissions=["contacts"])
+    page.goto(f"{live_server.url}/accounts/users/{colleague.pk}/")
+    _assert_restricted_above_areas(page.locator("main"))
+    expect(page.get_by_label("Restricted")).to_be_enabled()
+
+
+def _assert_restricted_above_areas(scope):
+    restricted = scope.locator("label:has(input[name=restricted])").bounding_box()
+    areas = scope.locator("fieldset", has_text="Areas").bounding_box()
+    gap = areas["y"] - (restricted["y"] + restricted["height"])
+    assert 0 <= gap < 24, gap  # directly below it
+    assert abs(areas["x"] - restricted["x"]) < 40  # in the same column, slightly indented
+
+
+def test_your_own_access_is_greyed_out_with_why(signed_in, live_server, shot, console_errors):
+    page = signed_in
+    me = User.objects.get(email="owner@studio.test")
+    page.goto(f"{live_server.url}/accounts/users/{me.pk}/")
+    main = page.locator("main")
+    expect(main.get_by_label("Restricted")).to_be_disabled()
+    for box in main.locator("fieldset", has_text="Areas").get_by_role("checkbox").all():
+        expect(box).to_be_disabled()
+    expect(main.get_by_text("You can't change your own access")).to_be_visible()
+    shot("users-edit-self")
+    main.get_by_label("Job title").fill("Studio head")
+    main.get_by_role("button", name="Save changes").click()
+    expect(page.locator(".flash-success")).to_contain_text("was saved")
+    expect(page.locator(".field-error")).to_have_count(0)
+    me.refresh_from_db()
+    assert me.jobtitle == "Studio head"
+    assert console_errors == []
+
+
+def test_pending_invitation_badge_matches_the_list(signed_in, live_server):
+    from accounts.tests.factories import UserFactory
+
+    page = signed_in
+    invited = UserFactory(name="Nina Novak")
+    invited.set_unusable_password()
+    invited.save()
+    page.goto(f"{live_server.url}/accounts/users/")
+    in_list = page.locator("#users .badge", has_text="Invitation pending")
+    colour = in_list.evaluate("el => getComputedStyle(el).backgroundColor")
+    page.goto(f"{live_server.url}/accounts/users/{invited.pk}/")
+    on_page = page.locator(".topbar .badge", has_text="Invitation pending")
+    assert on_page.evaluate("el => getComputedStyle(el).backgroundColor") == colour
+
+
+def test_the_modal_gives_the_focus_back_when_it_closes(signed_in, live_server):
+    page = signed_in
+    page.goto(f"{live_server.url}/accounts/users/")
+    add = page.get_by_role("button", name="Add user", exact=True)
+    add.focus()
+    page.keyboard.press("Enter")
+    dialog = page.locator("#modal")
+    expect(dialog.get_by_label("Name")).to_be_focused()
+    page.keyboard.press("Escape")
+    expect(dialog).to_be_hidden()
+    expect(add).to_be_focused()
+
+    # After adding someone too.
+    page.keyboard.press("Enter")
+    dialog.get_by_label("Name").fill("Nina Novak")
+    dialog.get_by_label("Email").fill("nina@studio.test")
+    dialog.get_by_label("Email").press("Enter")
+    expect(dialog).to_be_hidden()
+    expect(page.locator("#users")).to_contain_text("Nina Novak")
+    expect(add).to_be_focused()
+
+
+def test_a_stale_token_in_the_modal_shows_in_the_modal(signed_in, live_server, shot):
+    page = signed_in
+    page.goto(f"{live_server.url}/accounts/users/")
+    page.get_by_role("button", name="Add user", exact=True).click()
+    dialog = page.locator("#modal")
+    dialog.get_by_label("Name").fill("Nina Novak")
+    dialog.get_by_label("Email").fill("nina@studio.test")
+    # Signed in again elsewhere: the page's tokens (the header's, the form's) are stale.
+    page.evaluate(
+        "document.body.setAttribute('hx-headers', JSON.stringify({'X-CSRFToken': 'x'.repeat(64)}))"
+    )
+    dialog.locator("input[name=csrfmiddlewaretoken]").evaluate("el => el.value = 'x'.repeat(64)")
+    dialog.get_by_role("button", name="Add and send invitation").click()
+    toast = dialog.locator(".flash-error")
+    expect(toast).to_contain_text("Your session changed")
+    page.wait_for_timeout(250)
+    shot("users-modal-stale-token")
+    # Above the modal, so it can be used: Reload works.
+    with page.expect_navigation():
+        toast.get_by_role("button", name="Reload").click()
+    expect(page.locator("#modal")).to_be_hidden()
+    assert not User.objects.filter(email="nina@studio.test").exists()

@@ -5,24 +5,42 @@
   const modal = () => document.getElementById("modal");
   const confirmDialog = () => document.getElementById("confirm-dialog");
 
+  // One confirmation at a time, and only the action it asked about: every way the
+  // dialog closes (Cancel, Escape, a click on the backdrop, Yes) forgets the action,
+  // so a question cancelled with Escape can never run with the next "Yes".
+  let pendingConfirm = null;
+
   function askToConfirm(question, onYes) {
     const dialog = confirmDialog();
+    if (!dialog) return;
     dialog.querySelector("#confirm-question").textContent = question;
-    const ok = dialog.querySelector("[data-confirm-ok]");
-    const cancel = dialog.querySelector("[data-confirm-cancel]");
-    const close = (confirmed) => {
-      ok.removeEventListener("click", yes);
-      cancel.removeEventListener("click", no);
-      dialog.close();
-      if (confirmed) onYes();
-    };
-    const yes = () => close(true);
-    const no = () => close(false);
-    ok.addEventListener("click", yes);
-    cancel.addEventListener("click", no);
-    dialog.showModal();
-    cancel.focus();
+    pendingConfirm = onYes;
+    if (!dialog.open) dialog.showModal();
+    dialog.querySelector("[data-confirm-cancel]").focus();
   }
+
+  function answerConfirm(yes) {
+    const dialog = confirmDialog();
+    const action = pendingConfirm;
+    pendingConfirm = null;
+    if (dialog && dialog.open) dialog.close();
+    if (yes && action) action();
+  }
+
+  function wireConfirmDialog() {
+    const dialog = confirmDialog();
+    if (!dialog) return;
+    dialog.querySelector("[data-confirm-ok]").addEventListener("click", () => answerConfirm(true));
+    dialog.querySelector("[data-confirm-cancel]").addEventListener("click", () => answerConfirm(false));
+    // Escape fires "cancel" and closes the dialog without any button.
+    dialog.addEventListener("cancel", () => { pendingConfirm = null; });
+    // A click outside the box lands on the <dialog> itself (its backdrop area).
+    dialog.addEventListener("click", (event) => { if (event.target === dialog) answerConfirm(false); });
+    // Whatever else closes it (dialog.close(), a form method=dialog): nothing stays queued.
+    // The check keeps a question asked from inside the Yes action.
+    dialog.addEventListener("close", () => { if (!dialog.open) pendingConfirm = null; });
+  }
+  wireConfirmDialog();
 
   // hx-confirm="..." asks in our dialog instead of the browser's window.confirm.
   document.addEventListener("htmx:confirm", (event) => {
@@ -48,7 +66,9 @@
     if (event.detail.target && event.detail.target.id === "modal-body") {
       const dialog = modal();
       if (!dialog.open) dialog.showModal();
-      const first = dialog.querySelector("input:not([type=hidden]):not(:disabled), select, textarea");
+      // The first wrong field after a refused save, else the first field.
+      const first = dialog.querySelector(FIRST_WRONG) ||
+        dialog.querySelector("input:not([type=hidden]):not(:disabled), select:not(:disabled), textarea:not(:disabled)");
       if (first) first.focus();
     }
   });
@@ -64,34 +84,84 @@
     if (copy) copyFrom(copy);
     const toggle = event.target.closest("[data-toggle-sidebar]");
     if (toggle) {
-      setSidebar(!document.getElementById("sidebar").classList.contains("open"));
+      setSidebar(!sidebarOpen(), { focus: true });
     } else if (!event.target.closest("#sidebar")) {
       setSidebar(false);  // a tap outside the open menu closes it
     }
   });
   document.addEventListener("keydown", (event) => {
-    if (event.key === "Escape") setSidebar(false);
+    if (event.key === "Escape" && sidebarOpen()) {
+      // Back to the Menu button the keyboard user opened it with.
+      setSidebar(false, { focus: true });
+    }
   });
 
-  function setSidebar(open) {
+  // --- the phone menu ---------------------------------------------------------------
+  // Closed, it is hidden (CSS: visibility), so its links are out of the Tab order;
+  // opening moves the focus into it, Escape or Close put it back on the Menu button,
+  // and tabbing out of it closes it.
+  function sidebarOpen() {
     const sidebar = document.getElementById("sidebar");
-    if (!sidebar || sidebar.classList.contains("open") === open) return;
+    return !!sidebar && sidebar.classList.contains("open");
+  }
+
+  function menuButton() {
+    return Array.from(document.querySelectorAll(".menu-toggle[data-toggle-sidebar]"))
+      .find((button) => button.offsetParent !== null);
+  }
+
+  function setSidebar(open, options) {
+    const sidebar = document.getElementById("sidebar");
+    if (!sidebar || sidebarOpen() === open) return;
     sidebar.classList.toggle("open", open);
     document.querySelectorAll("[data-toggle-sidebar]").forEach((button) => {
       button.setAttribute("aria-expanded", open ? "true" : "false");
     });
+    if (!options || !options.focus) return;
+    if (open) {
+      const target = sidebar.querySelector("nav a[aria-current=page]") || sidebar.querySelector("nav a, a, button");
+      if (target) target.focus();
+    } else if (focusLost() || sidebar.contains(document.activeElement)) {
+      const button = menuButton();
+      if (button) button.focus();
+    }
   }
 
-  // --- messages: a stack of toasts over the page --------------------------------------
-  // Success and info toasts go after a few seconds (not while the pointer or focus is on
-  // them); warnings and errors stay until closed. None of them moves the page.
+  // Only the keyboard: a tap moves the focus too, and the click handler above decides
+  // what a tap does (a tap on Menu while open must close it, not close and reopen it).
+  let pointerIsDown = false;
+  document.addEventListener("pointerdown", () => { pointerIsDown = true; }, true);
+  ["pointerup", "pointercancel"].forEach((type) => {
+    document.addEventListener(type, () => { pointerIsDown = false; }, true);
+  });
+  document.addEventListener("focusout", (event) => {
+    const sidebar = document.getElementById("sidebar");
+    if (pointerIsDown || !sidebar || !sidebarOpen() || !sidebar.contains(event.target)) return;
+    const next = event.relatedTarget;
+    if (next && !sidebar.contains(next)) setSidebar(false);
+  });
+
+  // --- messages: a stack of toasts ---------------------------------------------------
+  // They sit at the bottom right (full width at the bottom on a phone), away from the
+  // page header and its buttons, and never move the page. Success and info go after a
+  // few seconds, warnings after a while longer (not while the pointer or focus is on
+  // them); errors stay until closed. The page keeps room below its content for the
+  // stack, so nothing stays hidden under it.
   const FLASH_SECONDS = 6;  // <div id="messages" data-flash-seconds="…"> overrides it
+  const FLASH_WARNING_FACTOR = 2.5;
   const FLASH_MAX = 4;
 
   function removeFlash(flash) {
     if (!flash || flash.classList.contains("leaving")) return;
     flash.classList.add("leaving");
-    setTimeout(() => flash.remove(), 200);
+    setTimeout(() => { flash.remove(); reserveFlashSpace(); }, 200);
+  }
+
+  function reserveFlashSpace() {
+    const box = document.getElementById("messages");
+    if (!box) return;
+    const height = box.querySelector(".flash") ? box.getBoundingClientRect().height : 0;
+    document.documentElement.style.setProperty("--docket-toast-space", Math.ceil(height) + "px");
   }
 
   function armFlash(flash) {
@@ -106,10 +176,13 @@
       close.textContent = "×";
       flash.appendChild(close);
     }
-    if (!/\bflash-(success|info)\b/.test(flash.className)) return;
+    reserveFlashSpace();
+    const fades = /\bflash-(success|info)\b/.test(flash.className);
+    const warning = /\bflash-warning\b/.test(flash.className);
+    if (!fades && !warning) return;
     let timer = null;
     const box = document.getElementById("messages");
-    const seconds = Number((box && box.dataset.flashSeconds) || FLASH_SECONDS);
+    const seconds = Number((box && box.dataset.flashSeconds) || FLASH_SECONDS) * (warning ? FLASH_WARNING_FACTOR : 1);
     const start = () => { clearTimeout(timer); timer = setTimeout(() => removeFlash(flash), seconds * 1000); };
     const hold = () => clearTimeout(timer);
     flash.addEventListener("mouseenter", hold);
@@ -119,23 +192,64 @@
     start();
   }
 
-  function showFlash(level, text, role) {
+  // An open modal dialog makes the rest of the page inert and covers it: while one is
+  // open, new toasts go inside its box, at the top (under its header), where they cover
+  // none of its buttons; what is still there when it closes moves to the page's stack.
+  function flashHost() {
     const box = document.getElementById("messages");
-    if (!box) return;
+    const dialog = Array.from(document.querySelectorAll("dialog[open]")).find((d) => d.matches(":modal"));
+    if (!box || !dialog) return box;
+    const article = dialog.querySelector(":scope > article") || dialog;
+    let host = article.querySelector(":scope > .dialog-messages");
+    if (!host) {
+      host = document.createElement("div");
+      host.className = "messages dialog-messages";
+      host.setAttribute("aria-live", "polite");
+      const header = article.querySelector(":scope > header");
+      article.insertBefore(host, header ? header.nextSibling : article.firstChild);
+      dialog.addEventListener("close", () => {
+        host.querySelectorAll(".flash:not(.leaving)").forEach((flash) => box.appendChild(flash));
+        host.remove();
+        reserveFlashSpace();
+      }, { once: true });
+    }
+    return host;
+  }
+
+  // showFlash("error", "…", {role: "alert", action: {label: "Reload", run: fn}, key: "csrf"}):
+  // a toast with the same key replaces the last one instead of piling up.
+  function showFlash(level, text, options) {
+    const box = flashHost();
+    if (!box) return null;
+    options = options || {};
+    if (options.key) {
+      document.querySelectorAll('.flash[data-key="' + CSS.escape(options.key) + '"]').forEach((old) => old.remove());
+    }
     const flash = document.createElement("div");
     flash.className = "flash flash-" + level;
-    flash.setAttribute("role", role || (level === "error" ? "alert" : "status"));
+    flash.setAttribute("role", options.role || (level === "error" ? "alert" : "status"));
+    if (options.key) flash.dataset.key = options.key;
     const span = document.createElement("span");
     span.className = "flash-text";
     span.textContent = text;
     flash.appendChild(span);
+    if (options.action) {
+      const button = document.createElement("button");
+      button.type = "button";
+      button.className = "small flash-action";
+      button.textContent = options.action.label;
+      button.addEventListener("click", options.action.run);
+      flash.appendChild(button);
+    }
     box.appendChild(flash);
     const all = box.querySelectorAll(".flash:not(.leaving)");
     for (let i = 0; i < all.length - FLASH_MAX; i++) removeFlash(all[i]);
     armFlash(flash);
+    return flash;
   }
 
   document.querySelectorAll("#messages .flash").forEach(armFlash);
+  window.addEventListener("resize", reserveFlashSpace);
 
   // Server messages sent with HX-Trigger: {"showMessage": {"level": "success", "text": "..."}}.
   document.addEventListener("showMessage", (event) => {
@@ -143,9 +257,20 @@
     showFlash(event.detail.level || "info", event.detail.text || event.detail.value || "");
   });
 
-  // Keep htmx error answers visible rather than silently doing nothing.
+  // Keep htmx error answers visible rather than silently doing nothing. A refused CSRF
+  // token (templates/403_csrf.html marks its page) won't get better by trying again:
+  // the page's token is stale because the session changed, so offer a reload.
   document.addEventListener("htmx:responseError", (event) => {
-    showFlash("error", "Something went wrong (" + event.detail.xhr.status + "). Please try again.", "alert");
+    const xhr = event.detail.xhr;
+    if (xhr.status === 403 && /data-csrf-failure/.test(xhr.responseText || "")) {
+      showFlash("error", "Your session changed (signed in elsewhere?). Reload the page to continue.", {
+        role: "alert",
+        key: "csrf",
+        action: { label: "Reload", run: () => window.location.reload() },
+      });
+      return;
+    }
+    showFlash("error", "Something went wrong (" + xhr.status + "). Please try again.", { role: "alert" });
   });
 
   // --- copy buttons: <button data-copy="#element-id"> or data-copy-text="..." ----------
@@ -308,4 +433,152 @@
   });
   document.addEventListener("htmx:load", (event) => applyAllEnables(event.detail.elt));
   applyAllEnables(document);
+
+  // --- one request at a time from a form or button ------------------------------------
+  // While a form's htmx request that changes something runs, its submit buttons are
+  // disabled (and a button's own hx-post disables that button), so a double click can't
+  // send it twice: the second "Add" used to create the user and then report them as
+  // "already used".
+  const SUBMITS = "button:not([type]), button[type=submit], input[type=submit], input[type=image]";
+  const busy = new WeakMap();  // xhr -> {buttons, focused}
+
+  function submitButtons(form) {
+    return Array.from(form.elements).filter((element) => element.matches(SUBMITS));
+  }
+
+  function disableWhileBusy(buttons) {
+    const focused = buttons.find((button) => button === document.activeElement) || null;
+    const disabled = buttons.filter((button) => !button.disabled);
+    disabled.forEach((button) => {
+      button.disabled = true;
+      button.setAttribute("aria-busy", "true");
+      button.dataset.busy = "";
+    });
+    return { buttons: disabled, focused };
+  }
+
+  function enableAfterBusy(state) {
+    state.buttons.forEach((button) => {
+      button.disabled = false;
+      button.removeAttribute("aria-busy");
+      delete button.dataset.busy;
+    });
+    // A disabled button drops the focus; give it back if nothing else took it.
+    if (state.focused && state.focused.isConnected && focusLost()) state.focused.focus();
+  }
+
+  document.addEventListener("htmx:beforeSend", (event) => {
+    // Reading twice does no harm, and a button that opens the modal keeps its focus
+    // (the modal gives the focus back to it when it closes).
+    const verb = ((event.detail.requestConfig && event.detail.requestConfig.verb) || "get").toLowerCase();
+    if (verb === "get") return;
+    const element = event.detail.elt;
+    let buttons = [];
+    if (element instanceof HTMLFormElement) {
+      buttons = submitButtons(element);
+    } else if (element instanceof HTMLButtonElement || (element instanceof HTMLInputElement && element.matches(SUBMITS))) {
+      buttons = [element];
+    }
+    if (buttons.length) busy.set(event.detail.xhr, disableWhileBusy(buttons));
+  });
+  document.addEventListener("htmx:afterRequest", (event) => {
+    const state = busy.get(event.detail.xhr);
+    if (!state) return;
+    busy.delete(event.detail.xhr);
+    enableAfterBusy(state);
+  });
+
+  // Plain POST forms: the browser is leaving for the answer, so their submit buttons
+  // stay off until it arrives. Disabled after the event, so the clicked button's
+  // name and value still go with the form; back on if the page comes back from the
+  // back/forward cache, or if no answer replaced the page after a while.
+  document.addEventListener("submit", (event) => {
+    const form = event.target;
+    if (event.defaultPrevented || !(form instanceof HTMLFormElement)) return;
+    if ((form.getAttribute("method") || "get").toLowerCase() !== "post" || form.target) return;
+    setTimeout(() => {
+      const state = disableWhileBusy(submitButtons(form));
+      setTimeout(() => enableAfterBusy(state), 15000);
+    }, 0);
+  });
+  window.addEventListener("pageshow", (event) => {
+    if (!event.persisted) return;
+    document.querySelectorAll("[data-busy]").forEach((button) => {
+      button.disabled = false;
+      button.removeAttribute("aria-busy");
+      delete button.dataset.busy;
+    });
+  });
+
+  // --- keep the keyboard focus through swaps --------------------------------------------
+  // When a swap replaces the element that had the focus ("Add to journal" inside the
+  // form it re-renders, a row's Save), the focus would drop to <body> and a keyboard
+  // user would start again from the top. After the swap: the new content's [autofocus]
+  // field, else its first wrong field, else the swapped region itself.
+  const lostFocus = new WeakMap();  // xhr -> {target, id, parent}
+  const FIRST_WRONG = [
+    ".has-error input:not([type=hidden]):not(:disabled)",
+    ".has-error select:not(:disabled)",
+    ".has-error textarea:not(:disabled)",
+    "[aria-invalid=true]:not(:disabled)",
+  ].join(", ");
+
+  function hadFocus(target, xhr) {
+    const state = busy.get(xhr);
+    const active = focusLost() ? state && state.focused : document.activeElement;
+    return !!active && (target === active || target.contains(active));
+  }
+
+  document.addEventListener("htmx:beforeSwap", (event) => {
+    const target = event.detail.target;
+    if (!target || !event.detail.shouldSwap) return;
+    if (target.id === "modal-body") return;  // the modal puts its own focus
+    if (hadFocus(target, event.detail.xhr)) {
+      lostFocus.set(event.detail.xhr, { target, id: target.id, parent: target.parentElement });
+    }
+  });
+
+  function focusable(element) {
+    return element.isConnected && !element.closest("[hidden], [inert], dialog:not([open])") && element.getClientRects().length > 0;
+  }
+
+  function regionAfterSwap(info, eventTarget) {
+    if (info.target.isConnected) return info.target;
+    if (info.id) {
+      const again = document.getElementById(info.id);
+      if (again) return again;
+    }
+    if (eventTarget instanceof Element && eventTarget.isConnected && eventTarget !== document.body) return eventTarget;
+    // Swapped away entirely (a deleted row): the nearest region that is still there.
+    if (!info.parent || !info.parent.isConnected) return null;
+    return info.parent.closest("section, .card") || info.parent.closest("[id], main");
+  }
+
+  function restoreFocus(xhr, eventTarget) {
+    const info = lostFocus.get(xhr);
+    if (!info) return;
+    lostFocus.delete(xhr);
+    // Deferred, so handlers that know better (the row editors above) go first.
+    setTimeout(() => {
+      if (!focusLost()) return;
+      const region = regionAfterSwap(info, eventTarget);
+      if (!region || region === document.body) return;
+      const field = [region.querySelector("[autofocus]"), region.querySelector(FIRST_WRONG)]
+        .find((element) => element && focusable(element));
+      if (field) {
+        field.focus();
+        return;
+      }
+      if (!region.matches("a[href], button, input, select, textarea, [tabindex]")) region.setAttribute("tabindex", "-1");
+      region.focus({ preventScroll: true });
+    }, 0);
+  }
+
+  document.addEventListener("htmx:afterSettle", (event) => restoreFocus(event.detail.xhr, event.target));
+  // A swap that leaves nothing behind (a deleted row) has no element to settle, so no
+  // afterSettle: catch up a little after the usual settle delay.
+  document.addEventListener("htmx:afterRequest", (event) => {
+    const xhr = event.detail.xhr;
+    if (lostFocus.has(xhr)) setTimeout(() => restoreFocus(xhr, null), 100);
+  });
 })();
