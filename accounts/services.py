@@ -215,7 +215,7 @@ def update_user(user: User, *, acting_user: User | None = None, **changes) -> Us
             raise ValidationError({"active": "You cannot deactivate your own user."})
         changed_access = [name for name in ACCESS_CHANGES if name in changes]
         current = {
-            "restrictions": user.permissions if user.restricted else [],
+            "restrictions": normalise_permissions(user.permissions) if user.restricted else [],
             "restricted": user.restricted,
             "collaborator": user.is_collaborator,
             "type": user.type,

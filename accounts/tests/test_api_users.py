@@ -308,3 +308,13 @@ def test_a_collaborators_jobs_cannot_be_emptied(depot, admin_user):
     response = depot.patch("users/c@studio.test", {"jobs": ""})
     assert response.status_code == 400
     assert response.json()["errors"] == ["jobs is required for a collaborator."]
+
+
+def test_sending_back_your_own_areas_in_another_order_is_no_change(bearer_for, admin_user):
+    manager = UserFactory(
+        email="m@studio.test", restricted=True, permissions=["users", "contacts"]
+    )
+    response = bearer_for(manager).patch(
+        f"users/{manager.email}", {"name": "M", "restrictions": '["contacts", "users"]'}
+    )
+    assert response.status_code == 200
