@@ -39,6 +39,22 @@ def text_to_rows(text: str) -> list[dict]:
 CUSTOMFIELD_TITLE_MAX = 100
 
 
+def checked_upload(upload, policy, noun: str):
+    """A page's upload held to the same type, size and content checks as the API's,
+    with the API's field name replaced by what the page calls it."""
+    content = upload.read()
+    name = safe_filename(upload.name)
+    try:
+        check_upload(name, content, policy)
+    except ApiValidationError as exc:
+        raise forms.ValidationError(
+            [error.replace("_tbxFile1", noun) for error in exc.errors]
+        ) from None
+    upload.seek(0)
+    upload.name = name
+    return upload
+
+
 class CustomFieldsWidget(forms.Widget):
     """Custom fields as rows of a title and a value input, posted as the lists
     `<name>_title` and `<name>_value`. The template draws the rows (see
@@ -142,17 +158,7 @@ class ConnectionForm(forms.Form):
         upload = self.cleaned_data.get("image")
         if not upload or not hasattr(upload, "read"):
             return upload
-        content = upload.read()
-        name = safe_filename(upload.name)
-        try:
-            check_upload(name, content, IMAGE_POLICY)
-        except ApiValidationError as exc:
-            raise forms.ValidationError(
-                [error.replace("_tbxFile1", "The image") for error in exc.errors]
-            ) from None
-        upload.seek(0)
-        upload.name = name
-        return upload
+        return checked_upload(upload, IMAGE_POLICY, "The image")
 
     def service_values(self) -> dict:
         values = dict(self.cleaned_data)
@@ -270,17 +276,7 @@ class JournalEntryForm(forms.Form):
         upload = self.cleaned_data.get("attachment")
         if not upload:
             return upload
-        content = upload.read()
-        name = safe_filename(upload.name)
-        try:
-            check_upload(name, content, DOCUMENT_POLICY)
-        except ApiValidationError as exc:
-            raise forms.ValidationError(
-                [error.replace("_tbxFile1", "The file") for error in exc.errors]
-            ) from None
-        upload.seek(0)
-        upload.name = name
-        return upload
+        return checked_upload(upload, DOCUMENT_POLICY, "The file")
 
     def service_values(self) -> dict:
         kind = self.cleaned_data["kind"]
