@@ -311,9 +311,7 @@ def test_a_collaborators_jobs_cannot_be_emptied(depot, admin_user):
 
 
 def test_sending_back_your_own_areas_in_another_order_is_no_change(bearer_for, admin_user):
-    manager = UserFactory(
-        email="m@studio.test", restricted=True, permissions=["users", "contacts"]
-    )
+    manager = UserFactory(email="m@studio.test", restricted=True, permissions=["users", "contacts"])
     response = bearer_for(manager).patch(
         f"users/{manager.email}", {"name": "M", "restrictions": '["contacts", "users"]'}
     )
