@@ -182,3 +182,21 @@ def test_import_errors_company_note_and_phone_layout(
     expect(page.locator(".avatar")).to_have_css("object-fit", "contain")
     shot("connections-company-phone")
     assert console_errors == []
+
+
+def test_tag_suggestions_follow_the_tag_being_typed(signed_in, live_server, console_errors):
+    from crm.models import Tag
+
+    for name in ("brewery", "priority", "press"):
+        Tag.objects.create(name=name)
+    page = signed_in
+    page.goto(f"{live_server.url}/connections/companies/add/")
+    tags = page.get_by_label("Tags")
+    tags.fill("priority, pr")
+    options = page.locator("#tag-suggestions option")
+    # Only tags starting with what is typed after the comma, and not priority again.
+    expect(options).to_have_count(1)
+    expect(options.first).to_have_attribute("value", "priority, press")
+    tags.fill("")
+    expect(options).to_have_count(3)
+    assert console_errors == []
