@@ -216,6 +216,8 @@ def test_activity_type_inputs_sit_under_their_columns(signed_in, live_server, sh
     expect(page.locator("#activity-types-add-row .field-error")).to_have_text(
         "Name “design” is already in use."
     )
+    # The refused row comes back with the cursor in it, ready for another try.
+    expect(page.get_by_label("Activity type name")).to_be_focused()
     page.get_by_label("Activity type name").fill("Meetings")
     page.get_by_label("Activity type name").press("Enter")
     expect(page.locator("#activity-types-rows")).to_contain_text("Meetings")

@@ -375,6 +375,9 @@
       const save = row.querySelector("[data-row-save]");
       if (save) {
         event.preventDefault();
+        // A row swapped in moments ago may not be wired up by htmx yet (it does so
+        // as the swap settles); a quick typist's Enter must not be lost.
+        if (window.htmx) window.htmx.process(save);
         save.click();
       }
     } else if (event.key === "Escape") {
