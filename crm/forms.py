@@ -1,29 +1,17 @@
 from itertools import zip_longest
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.urls import reverse_lazy
 from django.utils import timezone
 
 from config.api.errors import ApiValidationError
 from config.api.uploads import DOCUMENT_POLICY, IMAGE_POLICY, check_upload, safe_filename
 
+from . import services
 from .models import Activity, Company, Contact
 
 ADDRESS_FIELDS = ("line1", "line2", "line3", "city", "district", "postcode", "country")
-
-
-def text_to_customfields(text: str) -> list[dict]:
-    pairs = []
-    for line in text.splitlines():
-        if not line.strip():
-            continue
-        if ":" not in line:
-            raise forms.ValidationError(f"“{line.strip()}” needs a colon: Title: value.")
-        title, value = line.split(":", 1)
-        if not title.strip():
-            raise forms.ValidationError(f"“{line.strip()}” needs a title before the colon.")
-        pairs.append({"title": title.strip(), "value": value.strip()})
-    return pairs
 
 
 def text_to_rows(text: str) -> list[dict]:
@@ -94,7 +82,10 @@ class CustomFieldsField(forms.Field):
         if value in (None, "", []):
             return []
         if isinstance(value, str):
-            return text_to_customfields(value)
+            try:
+                return services.customfields_from_text(value)
+            except ValidationError as exc:
+                raise forms.ValidationError(exc.messages) from None
         rows = [{"title": row["title"].strip(), "value": row["value"].strip()} for row in value]
         problems = customfield_row_errors(rows)
         if problems:

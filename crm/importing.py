@@ -228,31 +228,12 @@ def parse(kind: str, text: str) -> tuple[list[str], list[str], list[ImportRow]]:
     return used, ignored, rows
 
 
-def customfields_from_cell(text: str) -> list[dict[str, str]]:
-    """'Title: value' lines (as exported), or 'Title: value; Title: value' typed in
-    one line of a spreadsheet."""
-    lines = [line for line in text.splitlines() if line.strip()]
-    if len(lines) == 1 and ";" in lines[0]:
-        pieces = [piece for piece in lines[0].split(";") if piece.strip()]
-        if all(":" in piece for piece in pieces):
-            lines = pieces
-    pairs = []
-    for line in lines:
-        if ":" not in line:
-            raise ValidationError(
-                {"customfields": f"customfields: “{line.strip()}” needs a colon, as Title: value."}
-            )
-        title, value = line.split(":", 1)
-        pairs.append({"title": title.strip(), "value": value.strip()})
-    return pairs
-
-
 def _service_fields(kind: str, values: dict[str, str]) -> dict:
     fields = dict(values)
     if "tags" in fields:
         fields["tags"] = fields["tags"].replace(";", ",")
     if "customfields" in fields:
-        fields["customfields"] = customfields_from_cell(fields["customfields"])
+        fields["customfields"] = services.customfields_from_text(fields["customfields"])
     if "creditlimit" in fields:
         fields["creditlimit"] = re.sub(r"[\s,£$€]", "", fields["creditlimit"])
     if kind == "people":

@@ -123,6 +123,26 @@ def tags_for(names: list[str]) -> list[Tag]:
     return result
 
 
+def customfields_from_text(text: str) -> list[dict[str, str]]:
+    """Custom fields written as text: 'Title: value' lines (the CSV export, the
+    form without JavaScript), or 'Title: value; Title: value' typed in one line of a
+    spreadsheet."""
+    lines = [line for line in text.splitlines() if line.strip()]
+    if len(lines) == 1 and ";" in lines[0]:
+        pieces = [piece for piece in lines[0].split(";") if piece.strip()]
+        if all(":" in piece for piece in pieces):
+            lines = pieces
+    pairs = []
+    for line in lines:
+        if ":" not in line:
+            raise ValidationError(
+                {"customfields": f"customfields: “{line.strip()}” needs a colon, as Title: value."}
+            )
+        title, value = line.split(":", 1)
+        pairs.append({"title": title.strip(), "value": value.strip()})
+    return pairs
+
+
 def normalise_customfields(value) -> list[dict[str, str]]:
     """Custom fields arrive as Depot's [{"Twitter": "@x"}], as [{"title", "value"}],
     or as one object {"Twitter": "@x"}; they are kept as ordered title/value pairs."""

@@ -224,6 +224,20 @@ def test_delete_company_refused_while_people_belong(staff_client):
     assert not Company.objects.filter(pk=empty.pk).exists()
 
 
+def confirm_import(client, preview):
+    """Press Import on a preview page, as the browser would."""
+    return client.post(
+        "/connections/import/",
+        {
+            "kind": "people",
+            "confirm": "1",
+            "csv_text": preview.context["csv_text"],
+            "ticket": preview.context["ticket"],
+        },
+        follow=True,
+    )
+
+
 def test_import_preview_then_import(staff_client):
     csv_file = SimpleUploadedFile(
         "people.csv",
@@ -236,29 +250,11 @@ def test_import_preview_then_import(staff_client):
     assert "Check before importing" in html and "Ada Lovelace" in html
     assert "1 new company will be created: Analytical" in html
     assert not Contact.objects.exists()
-    done = staff_client.post(
-        "/connections/import/",
-        {
-            "kind": "people",
-            "confirm": "1",
-            "csv_text": preview.context["csv_text"],
-            "ticket": preview.context["ticket"],
-        },
-        follow=True,
-    )
+    done = confirm_import(staff_client, preview)
     assert "Imported 2 people." in done.content.decode()
     assert Contact.objects.count() == 2 and Company.objects.get().name == "Analytical"
     # Back to the preview and Import again: nothing is added twice.
-    again = staff_client.post(
-        "/connections/import/",
-        {
-            "kind": "people",
-            "confirm": "1",
-            "csv_text": preview.context["csv_text"],
-            "ticket": preview.context["ticket"],
-        },
-        follow=True,
-    )
+    again = confirm_import(staff_client, preview)
     assert "That import was already done" in again.content.decode()
     assert Contact.objects.count() == 2
 
@@ -499,16 +495,7 @@ def test_import_reads_hubspot_style_people(staff_client):
     assert "<td>+1 555 0100</td>" in html and "<td>Admiral</td>" in html
     assert "Columns we don't read" not in html  # no column left unread
     assert "Import 1 person</button>" in html
-    done = staff_client.post(
-        "/connections/import/",
-        {
-            "kind": "people",
-            "confirm": "1",
-            "csv_text": preview.context["csv_text"],
-            "ticket": preview.context["ticket"],
-        },
-        follow=True,
-    )
+    done = confirm_import(staff_client, preview)
     assert "Imported 1 person." in done.content.decode()
     grace = Contact.objects.get()
     assert (grace.fullname, grace.firstname, grace.lastname) == ("Grace Hopper", "Grace", "Hopper")
