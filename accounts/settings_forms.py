@@ -4,6 +4,9 @@ from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils import timezone
 
+from config.api.uploads import IMAGE_POLICY, checked_upload
+from config.upload_limits import human_size, upload_max_bytes
+
 from .models import PERMISSION_AREAS, AccountSettings
 from .services import NUMBER_LIMITS
 
@@ -84,13 +87,23 @@ class NumberingForm(forms.ModelForm):
 
 
 class LogoForm(forms.Form):
-    logo = forms.ImageField(
+    # A plain file field: checked_upload reads the image itself, after the size check.
+    logo = forms.FileField(
         label="Logo image",
-        help_text="PNG, JPG, GIF or WebP, up to 10 MB. Shown on documents and in the app.",
         widget=forms.ClearableFileInput(
             attrs={"accept": "image/png,image/jpeg,image/gif,image/webp"}
         ),
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["logo"].help_text = (
+            f"PNG, JPG, GIF or WebP, up to {human_size(upload_max_bytes())}. "
+            "Shown on documents and in the app."
+        )
+
+    def clean_logo(self):
+        return checked_upload(self.cleaned_data["logo"], IMAGE_POLICY, "The file")
 
 
 class CredentialForm(forms.Form):

@@ -5,8 +5,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse_lazy
 from django.utils import timezone
 
-from config.api.errors import ApiValidationError
-from config.api.uploads import DOCUMENT_POLICY, IMAGE_POLICY, check_upload, safe_filename
+from config.api.uploads import DOCUMENT_POLICY, IMAGE_POLICY, checked_upload
 
 from . import services
 from .models import Activity, Company, Contact
@@ -22,25 +21,6 @@ def text_to_rows(text: str) -> list[dict]:
             title, value = line.split(":", 1) if ":" in line else ("", line)
             rows.append({"title": title.strip(), "value": value.strip()})
     return rows
-
-
-CUSTOMFIELD_TITLE_MAX = 100
-
-
-def checked_upload(upload, policy, noun: str):
-    """A page's upload held to the same type, size and content checks as the API's,
-    with the API's field name replaced by what the page calls it."""
-    content = upload.read()
-    name = safe_filename(upload.name)
-    try:
-        check_upload(name, content, policy)
-    except ApiValidationError as exc:
-        raise forms.ValidationError(
-            [error.replace("_tbxFile1", noun) for error in exc.errors]
-        ) from None
-    upload.seek(0)
-    upload.name = name
-    return upload
 
 
 class CustomFieldsWidget(forms.Widget):
@@ -61,6 +41,9 @@ class CustomFieldsWidget(forms.Widget):
 
     def value_omitted_from_data(self, data, files, name):
         return name not in data and f"{name}_title" not in data
+
+
+CUSTOMFIELD_TITLE_MAX = 100
 
 
 def customfield_row_errors(rows: list[dict]) -> dict[int, str]:
@@ -120,7 +103,8 @@ class ConnectionForm(forms.Form):
         label="Credit limit", required=False, min_value=0, max_digits=14, decimal_places=2
     )
     notes = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
-    image = forms.ImageField(
+    # A plain file field: checked_upload reads the image itself, after the size check.
+    image = forms.FileField(
         required=False,
         widget=forms.FileInput(
             attrs={"accept": "image/png,image/jpeg,image/gif,image/webp", "data-preview": "1"}
