@@ -1,14 +1,15 @@
 from datetime import datetime, time
 
 from django import forms
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.utils import timezone
 
 from config.api.uploads import IMAGE_POLICY, checked_upload
+from config.limits import DOCUMENT_TEXT_MAX_CHARS
 from config.upload_limits import human_size, upload_max_bytes
 
 from .models import PERMISSION_AREAS, AccountSettings
-from .services import NUMBER_LIMITS
+from .services import DOCUMENT_TEXT_FIELDS, NUMBER_LIMITS
 
 TIMEROUND_CHOICES = [
     (0, "Off: keep exact times"),
@@ -48,6 +49,15 @@ class CompanyDetailsForm(forms.ModelForm):
             "company_address": forms.Textarea(attrs={"rows": 4}),
             "bank_details": forms.Textarea(attrs={"rows": 3}),
         }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Text columns without a max_length of their own: held to the service's limit.
+        for name in DOCUMENT_TEXT_FIELDS:
+            field = self.fields[name]
+            field.max_length = DOCUMENT_TEXT_MAX_CHARS
+            field.validators.append(MaxLengthValidator(DOCUMENT_TEXT_MAX_CHARS))
+            field.widget.attrs["maxlength"] = str(DOCUMENT_TEXT_MAX_CHARS)
 
 
 class NumberingForm(forms.ModelForm):
