@@ -13,8 +13,9 @@ from config.limits import (
     JOURNAL_CONTENT_MAX_CHARS,
     NOTES_MAX_CHARS,
 )
+from config.upload_limits import OversizedUpload, human_size, too_large_message, upload_max_bytes
 
-from . import services
+from . import importing, services
 from .models import Activity, Company, Contact
 
 ADDRESS_FIELDS = ("line1", "line2", "line3", "city", "district", "postcode", "country")
@@ -313,3 +314,15 @@ class ImportForm(forms.Form):
         label="What is in the file", choices=[("people", "People"), ("companies", "Companies")]
     )
     file = forms.FileField(label="CSV file", help_text="UTF-8 or Windows encoded, up to 5 MB.")
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        # Refused by its size alone, before the import reads it into memory.
+        if isinstance(upload, OversizedUpload) or upload.size > upload_max_bytes():
+            raise forms.ValidationError(too_large_message("The file"))
+        if upload.size > importing.MAX_BYTES:
+            raise forms.ValidationError(
+                f"The file is larger than {human_size(importing.MAX_BYTES)}; "
+                "split it into smaller files."
+            )
+        return upload

@@ -428,3 +428,23 @@ def test_a_new_upload_clears_the_credentials_expired_pieces(depot, settings, bea
     chunk(depot, "settings/logo", b"\x89PNG", 100, "fresh")
     remaining = parts(settings)
     assert len(remaining) == 2  # the fresh one, and the other user's (left to the hourly task)
+
+
+def test_a_csv_over_the_upload_limit_says_so(staff_client, small_limit):
+    body = multipart({"kind": "people"}, "file", "people.csv", LIMIT + 1)
+    response = send(staff_client, "/connections/import/", body)
+    assert response.status_code == 200
+    assert "The file is larger than the 256 KB limit." in response.content.decode()
+
+
+def test_a_csv_over_the_import_limit_says_so_before_reading_it(staff_client, settings):
+    settings.DOCKET_UPLOAD_MAX_BYTES = 8 * 1024 * 1024
+    size = 6 * 1024 * 1024
+    send(staff_client, "/connections/import/", multipart({"kind": "people"}, "file", "a.csv", 10))
+    body = multipart({"kind": "people"}, "file", "people.csv", size)
+    response, peak = peak_memory(lambda: send(staff_client, "/connections/import/", body))
+    assert response.status_code == 200
+    assert "The file is larger than 5 MB; split it into smaller files." in (
+        response.content.decode()
+    )
+    assert peak < size / 4
