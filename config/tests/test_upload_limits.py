@@ -448,3 +448,22 @@ def test_a_csv_over_the_import_limit_says_so_before_reading_it(staff_client, set
         response.content.decode()
     )
     assert peak < size / 4
+
+
+def test_every_credentials_expired_pieces_go_within_the_hour(depot, settings, bearer_for):
+    from datetime import datetime
+
+    from huey.contrib.djhuey import HUEY
+
+    from accounts.tasks import delete_abandoned_uploads
+
+    chunk(depot, "settings/logo", b"\x89PNG", 100, "forgotten")
+    other = bearer_for(UserFactory(is_superuser=True))
+    chunk(other, "settings/logo", b"\x89PNG", 100, "theirs")
+    chunk(other, "settings/logo", b"\x89PNG", 100, "recent")
+    for part in parts(settings)[:2]:
+        age(part, CHUNK_KEEP_SECONDS + 5)
+    due = [task.name for task in HUEY.read_periodic(datetime(2030, 1, 1, 10, 17))]
+    assert "delete_abandoned_uploads" in due  # the worker runs it every hour
+    delete_abandoned_uploads.call_local()
+    assert len(parts(settings)) == 1
