@@ -181,7 +181,11 @@ def delete_abandoned_chunks(now: float | None = None) -> int:
     cutoff = (now or time.time()) - CHUNK_KEEP_SECONDS
     removed = 0
     for part in folder.glob("*.part"):
-        if part.stat().st_mtime < cutoff:
+        try:
+            modified = part.stat().st_mtime
+        except FileNotFoundError:  # finished or cleared by a request meanwhile
+            continue
+        if modified < cutoff:
             part.unlink(missing_ok=True)
             removed += 1
     return removed

@@ -467,3 +467,16 @@ def test_every_credentials_expired_pieces_go_within_the_hour(depot, settings, be
     assert "delete_abandoned_uploads" in due  # the worker runs it every hour
     delete_abandoned_uploads.call_local()
     assert len(parts(settings)) == 1
+
+
+def test_a_picture_kept_on_disk_while_it_arrives_is_stored(staff_client, settings):
+    settings.FILE_UPLOAD_MAX_MEMORY_SIZE = 1000
+    picture = io.BytesIO(noisy_png())
+    picture.name = "photo.png"
+    response = staff_client.post(
+        "/connections/companies/add/", {"name": "Photo Co", "image": picture}
+    )
+    assert response.status_code == 302
+    company = Company.objects.get()
+    assert company.image.name.startswith("companies/photo")
+    assert company.image.read() == picture.getvalue()
