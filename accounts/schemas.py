@@ -1,6 +1,11 @@
 """Depot's field names for users and account settings, in and out."""
 
 from config.api.params import Field, Fields
+from config.limits import (
+    USER_NOTE_CONTENT_MAX_CHARS,
+    USER_NOTE_TITLE_MAX_CHARS,
+    USER_NOTES_MAX_ITEMS,
+)
 
 from .models import User
 
@@ -17,7 +22,11 @@ USER_FIELDS = Fields(
     telephone=Field("str", max_length=50),
     active=Field("bool"),
     address=Field("json", help="{line1, line2, line3, city, district, country, postcode}"),
-    notes=Field("json", help="[{title, content}, ...]"),
+    notes=Field(
+        "json",
+        help=f"[{{title, content}}, ...]: at most {USER_NOTES_MAX_ITEMS} notes, titles up to "
+        f"{USER_NOTE_TITLE_MAX_CHARS} and contents up to {USER_NOTE_CONTENT_MAX_CHARS} characters",
+    ),
 )
 
 VALUE_INT = Fields(value=Field("int", required=True, help="A whole number"))

@@ -11,7 +11,14 @@ from django.db import transaction
 from django.db.models import ProtectedError, Q
 from django.utils import timezone
 
+from config.limits import (
+    DOCUMENT_TEXT_MAX_CHARS,
+    USER_NOTE_CONTENT_MAX_CHARS,
+    USER_NOTE_TITLE_MAX_CHARS,
+    USER_NOTES_MAX_ITEMS,
+)
 from config.money import to_cents
+from config.text import clean_values
 from config.web_addresses import normalise_website
 
 from .models import (
@@ -77,13 +84,22 @@ def normalise_notes(value) -> list[dict]:
         isinstance(note, dict) and set(note) <= {"title", "content"} for note in value
     ):
         raise ValidationError({"notes": "notes must be a list of {title, content} objects."})
-    return [
-        {
-            "title": _text(note.get("title"), "notes.title"),
-            "content": _text(note.get("content"), "notes.content"),
-        }
-        for note in value
-    ]
+    if len(value) > USER_NOTES_MAX_ITEMS:
+        raise ValidationError({"notes": f"notes can have at most {USER_NOTES_MAX_ITEMS} notes."})
+    notes = []
+    for note in value:
+        title = _text(note.get("title"), "notes.title")
+        content = _text(note.get("content"), "notes.content")
+        for name, text, limit in (
+            ("title", title, USER_NOTE_TITLE_MAX_CHARS),
+            ("content", content, USER_NOTE_CONTENT_MAX_CHARS),
+        ):
+            if len(text) > limit:
+                raise ValidationError(
+                    {"notes": f"notes.{name} must be at most {limit} characters."}
+                )
+        notes.append({"title": title, "content": content})
+    return notes
 
 
 def _text(value, field_name: str) -> str:
@@ -151,6 +167,7 @@ def _check_user(user: User) -> None:
 @transaction.atomic
 def create_user(*, invited_by: User | None = None, send_invite: bool = True, **fields) -> User:
     """A standard user or collaborator. They get an email to set their password."""
+    fields = clean_values(fields)
     email = fields.get("email", "").strip().lower()
     if not email:
         raise ValidationError({"email": "email is required."})
@@ -210,6 +227,7 @@ def _keep_an_administrator(before: bool, user: User, field_name: str | None) -> 
 
 @transaction.atomic
 def update_user(user: User, *, acting_user: User | None = None, **changes) -> User:
+    changes = clean_values(changes)
     if acting_user is not None and acting_user.pk == user.pk:
         if changes.get("active") is False:
             raise ValidationError({"active": "You cannot deactivate your own user."})
@@ -388,6 +406,8 @@ NUMBER_LIMITS = {
     "nextcreditid": (1, 2_000_000_000),
     "default_payment_terms": (0, 3650),
 }
+# Long text printed on documents; the others are held to their columns' max_length.
+DOCUMENT_TEXT_FIELDS = ("company_address", "bank_details")
 TEXT_FIELDS = (
     "company_name",
     "company_email",
@@ -403,6 +423,7 @@ TEXT_FIELDS = (
 @transaction.atomic
 def update_account_settings(**changes) -> AccountSettings:
     """Change any of the account's settings; each value is checked before any is saved."""
+    changes = clean_values(changes)
     account = AccountSettings.objects.select_for_update().get(pk=AccountSettings.load().pk)
     errors: dict[str, str] = {}
     for field_name, value in changes.items():
@@ -430,6 +451,11 @@ def update_account_settings(**changes) -> AccountSettings:
                 continue
         elif field_name not in TEXT_FIELDS:
             errors[field_name] = f"{field_name} is not a setting."
+            continue
+        elif field_name in DOCUMENT_TEXT_FIELDS and len(value or "") > DOCUMENT_TEXT_MAX_CHARS:
+            errors[field_name] = (
+                f"{field_name} must be at most {DOCUMENT_TEXT_MAX_CHARS} characters."
+            )
             continue
         setattr(account, field_name, value)
     if errors:

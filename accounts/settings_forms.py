@@ -1,11 +1,15 @@
 from datetime import datetime, time
 
 from django import forms
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.utils import timezone
 
+from config.api.uploads import IMAGE_POLICY, checked_upload
+from config.limits import DOCUMENT_TEXT_MAX_CHARS
+from config.upload_limits import human_size, upload_max_bytes
+
 from .models import PERMISSION_AREAS, AccountSettings
-from .services import NUMBER_LIMITS
+from .services import DOCUMENT_TEXT_FIELDS, NUMBER_LIMITS
 
 TIMEROUND_CHOICES = [
     (0, "Off: keep exact times"),
@@ -46,6 +50,15 @@ class CompanyDetailsForm(forms.ModelForm):
             "bank_details": forms.Textarea(attrs={"rows": 3}),
         }
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Text columns without a max_length of their own: held to the service's limit.
+        for name in DOCUMENT_TEXT_FIELDS:
+            field = self.fields[name]
+            field.max_length = DOCUMENT_TEXT_MAX_CHARS
+            field.validators.append(MaxLengthValidator(DOCUMENT_TEXT_MAX_CHARS))
+            field.widget.attrs["maxlength"] = str(DOCUMENT_TEXT_MAX_CHARS)
+
 
 class NumberingForm(forms.ModelForm):
     timeround = forms.TypedChoiceField(
@@ -84,13 +97,23 @@ class NumberingForm(forms.ModelForm):
 
 
 class LogoForm(forms.Form):
-    logo = forms.ImageField(
+    # A plain file field: checked_upload reads the image itself, after the size check.
+    logo = forms.FileField(
         label="Logo image",
-        help_text="PNG, JPG, GIF or WebP, up to 10 MB. Shown on documents and in the app.",
         widget=forms.ClearableFileInput(
             attrs={"accept": "image/png,image/jpeg,image/gif,image/webp"}
         ),
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["logo"].help_text = (
+            f"PNG, JPG, GIF or WebP, up to {human_size(upload_max_bytes())}. "
+            "Shown on documents and in the app."
+        )
+
+    def clean_logo(self):
+        return checked_upload(self.cleaned_data["logo"], IMAGE_POLICY, "The file")
 
 
 class CredentialForm(forms.Form):

@@ -16,9 +16,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.views.decorators.http import require_POST
 
-from config.api.errors import ApiValidationError
-from config.api.uploads import IMAGE_POLICY, check_upload, safe_filename
-
 from . import services
 from .forms import add_service_errors
 from .models import AccountSettings, ApiCredential
@@ -91,20 +88,9 @@ def logo(request):
     account = AccountSettings.load()
     form = LogoForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["logo"]
-        content = upload.read()
-        name = safe_filename(upload.name)
-        try:
-            check_upload(name, content, IMAGE_POLICY)
-        except ApiValidationError as exc:
-            for error in exc.errors:
-                form.add_error("logo", error.replace("_tbxFile1", "The file"))
-        else:
-            upload.seek(0)
-            upload.name = name
-            services.set_logo(upload)
-            messages.success(request, "Logo uploaded.")
-            return redirect("settings:logo")
+        services.set_logo(form.cleaned_data["logo"])
+        messages.success(request, "Logo uploaded.")
+        return redirect("settings:logo")
     return render(request, "settings/logo.html", _context("logo", form=form, account=account))
 
 

@@ -1,5 +1,46 @@
-"""Bounds every layer shares."""
+"""Bounds every layer shares.
+
+Short text fields take their limit from the model field's max_length; what has no
+such column (long text, JSON objects, lists) is bounded here, once, and services,
+forms and the API docs read these names. The README's "Security" section lists them.
+"""
 
 # Primary keys are BigAutoField: any id past this can't exist, and comparing a
 # larger number with the column overflows on PostgreSQL.
 MAX_ID = 2**63 - 1
+
+# Long free text. Notes are read on edit pages; a journal entry may hold a pasted email.
+NOTES_MAX_CHARS = 20_000
+JOURNAL_CONTENT_MAX_CHARS = 100_000
+# Text printed on documents (the account's address, bank details).
+DOCUMENT_TEXT_MAX_CHARS = 2_000
+
+# Custom fields and tags of one company or person: a record with thousands of them
+# made its edit page take seconds to draw.
+CUSTOMFIELDS_MAX_ITEMS = 50
+CUSTOMFIELD_TITLE_MAX_CHARS = 100
+CUSTOMFIELD_VALUE_MAX_CHARS = 2_000
+TAGS_MAX_ITEMS = 50
+
+# Ids in outside accounting systems, measured as the JSON it is stored as.
+ACCOUNTSDATA_MAX_BYTES = 64 * 1024
+
+# A user's notes ({title, content} pairs).
+USER_NOTES_MAX_ITEMS = 50
+USER_NOTE_TITLE_MAX_CHARS = 200
+USER_NOTE_CONTENT_MAX_CHARS = NOTES_MAX_CHARS
+
+# Any list or object in an API request (ids, restrictions, JSON-encoded values).
+REQUEST_LIST_MAX_ITEMS = 1_000
+
+# Images (logo, company and person pictures) are decoded by browsers and by the PDF
+# renderer: a 12-megapixel phone photo fits, a picture that would take hundreds of
+# megabytes to decode does not.
+IMAGE_MAX_PIXELS = 4096 * 4096
+IMAGE_MAX_SIDE = 8192
+
+# Chunked API uploads not finished yet, per credential (or bearer token): how many
+# may be open at once, and how many times DOCKET_UPLOAD_MAX_BYTES the final sizes
+# they declare (X-File-Size) may add up to.
+CHUNKED_UPLOADS_MAX_OPEN = 5
+CHUNKED_UPLOADS_PARKED_FACTOR = 2

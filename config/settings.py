@@ -10,6 +10,9 @@ from pathlib import Path
 
 import dj_database_url
 import dj_email_url
+from PIL import Image
+
+from config.limits import IMAGE_MAX_PIXELS
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("DOCKET_VAR_DIR", BASE_DIR / "var"))
@@ -68,6 +71,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "accounts.middleware.LoginRequiredMiddleware",
+    # Before any view or CsrfViewMiddleware.process_view reads the body.
+    "config.upload_limits.RequestSizeLimitMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -182,7 +187,20 @@ HUEY["consumer"] = {"workers": int(os.environ.get("HUEY_WORKERS", "2")), "worker
 DOCKET_API_RATE_LIMIT = int(os.environ.get("DOCKET_API_RATE_LIMIT", "60"))
 DOCKET_UPLOAD_MAX_BYTES = int(os.environ.get("DOCKET_UPLOAD_MAX_BYTES", str(10 * 1024 * 1024)))
 DOCKET_UPLOAD_TMP = VAR_DIR / "uploads"
-DATA_UPLOAD_MAX_MEMORY_SIZE = DOCKET_UPLOAD_MAX_BYTES + 1024 * 1024
+# Files are held to DOCKET_UPLOAD_MAX_BYTES while they arrive (config.upload_limits);
+# what is kept waits in memory up to FILE_UPLOAD_MAX_MEMORY_SIZE, on disk beyond.
+FILE_UPLOAD_HANDLERS = [
+    "config.upload_limits.LimitedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
+FILE_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
+# Form fields and JSON bodies are read into memory. The largest a page sends is the
+# CSV import's confirmation, which posts back its file (up to 5 MB) as form text.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+# Uploads are held to IMAGE_MAX_PIXELS by config.api.uploads; this makes Pillow refuse
+# anything past twice that wherever an image is opened (PDFs, older files).
+Image.MAX_IMAGE_PIXELS = IMAGE_MAX_PIXELS
 
 DJANGO_TABLES2_TEMPLATE = "components/table.html"
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"

@@ -5,13 +5,25 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse_lazy
 from django.utils import timezone
 
-from config.api.errors import ApiValidationError
-from config.api.uploads import DOCUMENT_POLICY, IMAGE_POLICY, check_upload, safe_filename
+from config.api.uploads import DOCUMENT_POLICY, IMAGE_POLICY, checked_upload
+from config.limits import (
+    CUSTOMFIELD_TITLE_MAX_CHARS,
+    CUSTOMFIELD_VALUE_MAX_CHARS,
+    CUSTOMFIELDS_MAX_ITEMS,
+    JOURNAL_CONTENT_MAX_CHARS,
+    NOTES_MAX_CHARS,
+)
+from config.upload_limits import OversizedUpload, human_size, too_large_message, upload_max_bytes
 
-from . import services
+from . import importing, services
 from .models import Activity, Company, Contact
 
 ADDRESS_FIELDS = ("line1", "line2", "line3", "city", "district", "postcode", "country")
+
+
+def max_length(model, field_name: str) -> int:
+    """A text field's limit, as its column has it."""
+    return model._meta.get_field(field_name).max_length
 
 
 def text_to_rows(text: str) -> list[dict]:
@@ -22,25 +34,6 @@ def text_to_rows(text: str) -> list[dict]:
             title, value = line.split(":", 1) if ":" in line else ("", line)
             rows.append({"title": title.strip(), "value": value.strip()})
     return rows
-
-
-CUSTOMFIELD_TITLE_MAX = 100
-
-
-def checked_upload(upload, policy, noun: str):
-    """A page's upload held to the same type, size and content checks as the API's,
-    with the API's field name replaced by what the page calls it."""
-    content = upload.read()
-    name = safe_filename(upload.name)
-    try:
-        check_upload(name, content, policy)
-    except ApiValidationError as exc:
-        raise forms.ValidationError(
-            [error.replace("_tbxFile1", noun) for error in exc.errors]
-        ) from None
-    upload.seek(0)
-    upload.name = name
-    return upload
 
 
 class CustomFieldsWidget(forms.Widget):
@@ -70,8 +63,10 @@ def customfield_row_errors(rows: list[dict]) -> dict[int, str]:
         title, value = row["title"].strip(), row["value"].strip()
         if value and not title:
             errors[index] = f"Give “{value[:40]}” a title."
-        elif len(title) > CUSTOMFIELD_TITLE_MAX:
-            errors[index] = f"A title can be at most {CUSTOMFIELD_TITLE_MAX} characters."
+        elif len(title) > CUSTOMFIELD_TITLE_MAX_CHARS:
+            errors[index] = f"A title can be at most {CUSTOMFIELD_TITLE_MAX_CHARS} characters."
+        elif len(value) > CUSTOMFIELD_VALUE_MAX_CHARS:
+            errors[index] = f"A value can be at most {CUSTOMFIELD_VALUE_MAX_CHARS} characters."
     return errors
 
 
@@ -87,6 +82,12 @@ class CustomFieldsField(forms.Field):
             except ValidationError as exc:
                 raise forms.ValidationError(exc.messages) from None
         rows = [{"title": row["title"].strip(), "value": row["value"].strip()} for row in value]
+        filled = [row for row in rows if row["title"] or row["value"]]
+        if len(filled) > CUSTOMFIELDS_MAX_ITEMS:
+            raise forms.ValidationError(
+                f"Keep to {CUSTOMFIELDS_MAX_ITEMS} custom fields or fewer "
+                f"(there are {len(filled)})."
+            )
         problems = customfield_row_errors(rows)
         if problems:
             # Each row shows its own problem (customfield_rows); this sums them up.
@@ -98,19 +99,27 @@ class CustomFieldsField(forms.Field):
 class ConnectionForm(forms.Form):
     """Fields companies and people share; services do the rest of the checking."""
 
-    telephone = forms.CharField(max_length=50, required=False)
+    telephone = forms.CharField(max_length=max_length(Company, "telephone"), required=False)
     tags = forms.CharField(
         required=False,
         help_text="Separate tags with commas.",
         widget=forms.TextInput(attrs={"list": "tag-suggestions", "autocomplete": "off"}),
     )
-    line1 = forms.CharField(label="Address line 1", max_length=200, required=False)
-    line2 = forms.CharField(label="Address line 2", max_length=200, required=False)
-    line3 = forms.CharField(label="Address line 3", max_length=200, required=False)
-    city = forms.CharField(max_length=100, required=False)
-    district = forms.CharField(label="County / district", max_length=100, required=False)
-    postcode = forms.CharField(max_length=20, required=False)
-    country = forms.CharField(max_length=100, required=False)
+    line1 = forms.CharField(
+        label="Address line 1", max_length=max_length(Company, "line1"), required=False
+    )
+    line2 = forms.CharField(
+        label="Address line 2", max_length=max_length(Company, "line2"), required=False
+    )
+    line3 = forms.CharField(
+        label="Address line 3", max_length=max_length(Company, "line3"), required=False
+    )
+    city = forms.CharField(max_length=max_length(Company, "city"), required=False)
+    district = forms.CharField(
+        label="County / district", max_length=max_length(Company, "district"), required=False
+    )
+    postcode = forms.CharField(max_length=max_length(Company, "postcode"), required=False)
+    country = forms.CharField(max_length=max_length(Company, "country"), required=False)
     customfields = CustomFieldsField(
         label="Custom fields",
         required=False,
@@ -119,8 +128,11 @@ class ConnectionForm(forms.Form):
     creditlimit = forms.DecimalField(
         label="Credit limit", required=False, min_value=0, max_digits=14, decimal_places=2
     )
-    notes = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
-    image = forms.ImageField(
+    notes = forms.CharField(
+        required=False, max_length=NOTES_MAX_CHARS, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    # A plain file field: checked_upload reads the image itself, after the size check.
+    image = forms.FileField(
         required=False,
         widget=forms.FileInput(
             attrs={"accept": "image/png,image/jpeg,image/gif,image/webp", "data-preview": "1"}
@@ -170,9 +182,9 @@ class ConnectionForm(forms.Form):
 
 
 class CompanyForm(ConnectionForm):
-    name = forms.CharField(max_length=200)
+    name = forms.CharField(max_length=max_length(Company, "name"))
     website = forms.CharField(
-        max_length=200,
+        max_length=max_length(Company, "website"),
         required=False,
         help_text="e.g. studio.example; https:// is added when left out.",
         widget=forms.TextInput(attrs={"inputmode": "url", "autocomplete": "url"}),
@@ -192,11 +204,15 @@ class CompanyForm(ConnectionForm):
 
 
 class ContactForm(ConnectionForm):
-    name = forms.CharField(label="Full name", max_length=300, help_text="e.g. Dr Jane Smith")
+    name = forms.CharField(
+        label="Full name",
+        max_length=max_length(Contact, "fullname"),
+        help_text="e.g. Dr Jane Smith",
+    )
     email = forms.EmailField(required=False)
     companyname = forms.CharField(
         label="Company",
-        max_length=200,
+        max_length=max_length(Company, "name"),
         required=False,
         help_text="Pick an existing company, or type a new name to create it.",
         widget=forms.TextInput(
@@ -212,7 +228,7 @@ class ContactForm(ConnectionForm):
             }
         ),
     )
-    position = forms.CharField(max_length=150, required=False)
+    position = forms.CharField(max_length=max_length(Contact, "position"), required=False)
 
     field_order = ["name", "email", "telephone", "companyname", "position", "tags"]
 
@@ -245,9 +261,12 @@ JOURNAL_KINDS = [
 
 class JournalEntryForm(forms.Form):
     kind = forms.ChoiceField(label="Type", choices=JOURNAL_KINDS)
-    title = forms.CharField(label="Subject", max_length=250)
+    title = forms.CharField(label="Subject", max_length=max_length(Activity, "title"))
     content = forms.CharField(
-        label="Details", required=False, widget=forms.Textarea(attrs={"rows": 3})
+        label="Details",
+        required=False,
+        max_length=JOURNAL_CONTENT_MAX_CHARS,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
     # Filled with the time the form was shown; left as it is, the entry is dated
     # when it is saved. Changed, it logs yesterday's call on yesterday.
@@ -284,6 +303,7 @@ class JournalEntryForm(forms.Form):
 class ReplyForm(forms.Form):
     content = forms.CharField(
         label="Reply",
+        max_length=JOURNAL_CONTENT_MAX_CHARS,
         widget=forms.Textarea(attrs={"rows": 2}),
         error_messages={"required": "Write something to reply."},
     )
@@ -294,3 +314,15 @@ class ImportForm(forms.Form):
         label="What is in the file", choices=[("people", "People"), ("companies", "Companies")]
     )
     file = forms.FileField(label="CSV file", help_text="UTF-8 or Windows encoded, up to 5 MB.")
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        # Refused by its size alone, before the import reads it into memory.
+        if isinstance(upload, OversizedUpload) or upload.size > upload_max_bytes():
+            raise forms.ValidationError(too_large_message("The file"))
+        if upload.size > importing.MAX_BYTES:
+            raise forms.ValidationError(
+                f"The file is larger than {human_size(importing.MAX_BYTES)}; "
+                "split it into smaller files."
+            )
+        return upload

@@ -1,60 +1,79 @@
 """Depot's field names for companies, contacts and the journal, in and out."""
 
 from config.api.params import Field, Fields
+from config.limits import (
+    ACCOUNTSDATA_MAX_BYTES,
+    CUSTOMFIELD_TITLE_MAX_CHARS,
+    CUSTOMFIELD_VALUE_MAX_CHARS,
+    CUSTOMFIELDS_MAX_ITEMS,
+    JOURNAL_CONTENT_MAX_CHARS,
+    NOTES_MAX_CHARS,
+    TAGS_MAX_ITEMS,
+)
+from config.upload_limits import human_size
 
 from .models import Activity, Company, Contact
 
+
+def _text(model, field_name: str, **options) -> Field:
+    """A text field held to its column's max_length."""
+    return Field("str", max_length=model._meta.get_field(field_name).max_length, **options)
+
+
 ADDRESS_FIELDS = {
-    key: Field("str", max_length=limit)
-    for key, limit in (
-        ("line1", 200),
-        ("line2", 200),
-        ("line3", 200),
-        ("city", 100),
-        ("district", 100),
-        ("country", 100),
-        ("postcode", 20),
-    )
+    key: _text(Company, key)
+    for key in ("line1", "line2", "line3", "city", "district", "country", "postcode")
 }
 SHARED_FIELDS = {
-    "telephone": Field("str", max_length=50),
-    "notes": Field("str", max_length=20000),
-    "tags": Field("str", help="Comma separated tags"),
-    "customfields": Field("json", help='JSON array of {"title": "value"} pairs'),
+    "telephone": _text(Company, "telephone"),
+    "notes": Field("str", max_length=NOTES_MAX_CHARS),
+    "tags": Field("str", help=f"Comma separated tags (at most {TAGS_MAX_ITEMS})"),
+    "customfields": Field(
+        "json",
+        help=f'JSON array of {{"title": "value"}} pairs: at most {CUSTOMFIELDS_MAX_ITEMS}, '
+        f"titles up to {CUSTOMFIELD_TITLE_MAX_CHARS} and values up to "
+        f"{CUSTOMFIELD_VALUE_MAX_CHARS} characters",
+    ),
     "creditlimit": Field("decimal", min_value=0, help="Outstanding credit allowed"),
-    "accountsdata": Field("json", help="JSON object of ids in accounting systems"),
+    "accountsdata": Field(
+        "json",
+        help="JSON object of ids in accounting systems, "
+        f"up to {human_size(ACCOUNTSDATA_MAX_BYTES)} as JSON",
+    ),
     **ADDRESS_FIELDS,
 }
 
 COMPANY_FIELDS = Fields(
-    name=Field("str", required=True, max_length=200, help="The name of the company"),
-    website=Field("str", max_length=200),
+    name=_text(Company, "name", required=True, help="The name of the company"),
+    website=_text(Company, "website"),
     supplier=Field("bool", help="1 if the company supplies you"),
     customer=Field("bool", help="0 for a supplier you never bill"),
     **SHARED_FIELDS,
 )
 
 CONTACT_FIELDS = Fields(
-    name=Field("str", required=True, max_length=300, help="The full name of the contact"),
-    title=Field("str", max_length=30),
-    firstname=Field("str", max_length=100),
-    lastname=Field("str", max_length=100),
-    othernames=Field("str", max_length=100),
-    email=Field("str", max_length=254),
+    name=_text(Contact, "fullname", required=True, help="The full name of the contact"),
+    title=_text(Contact, "title"),
+    firstname=_text(Contact, "firstname"),
+    lastname=_text(Contact, "lastname"),
+    othernames=_text(Contact, "othernames"),
+    email=_text(Contact, "email"),
     companyid=Field("ref", min_value=0, help="The id of the company to add them to"),
-    companyname=Field("str", max_length=200, help="Company to add them to, created if new"),
-    position=Field("str", max_length=150),
+    companyname=_text(Company, "name", help="Company to add them to, created if new"),
+    position=_text(Contact, "position"),
     **SHARED_FIELDS,
 )
 
 ACTIVITY_FIELDS = Fields(
-    title=Field("str", required=True, max_length=250, help="The subject"),
+    title=_text(Activity, "title", required=True, help="The subject"),
     type=Field("str", required=True, help="A, B, C, K or Q"),
     addedby=Field("email", required=True, help="Email of the user adding it"),
     # Required unless replyto is given: a reply belongs to its entry's item.
     **{"for": Field("str", help="Item code, e.g. C41 or I5 (required unless replyto)")},
     date=Field("datetime", help="Defaults to now"),
-    content=Field("str", max_length=100000, help="Message body; HTML is stripped"),
+    content=Field(
+        "str", max_length=JOURNAL_CONTENT_MAX_CHARS, help="Message body; HTML is stripped"
+    ),
     replyto=Field("ref", min_value=1, help="Id of the entry this replies to"),
     subtype=Field("str", help="For comments: email, callin or callout"),
 )

@@ -17,8 +17,19 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from config.limits import MAX_ID
+from config.limits import (
+    ACCOUNTSDATA_MAX_BYTES,
+    CUSTOMFIELD_TITLE_MAX_CHARS,
+    CUSTOMFIELD_VALUE_MAX_CHARS,
+    CUSTOMFIELDS_MAX_ITEMS,
+    JOURNAL_CONTENT_MAX_CHARS,
+    MAX_ID,
+    NOTES_MAX_CHARS,
+    TAGS_MAX_ITEMS,
+)
 from config.money import to_cents
+from config.text import clean_values
+from config.upload_limits import human_size
 from config.web_addresses import normalise_website as shared_normalise_website
 
 from . import queries
@@ -41,21 +52,18 @@ TITLES = {
     "rev",
     "fr",
 }
+# Each text column's limit, read from the model: companies and people share the
+# address and contact columns; a person's name parts are their own.
 TEXT_LIMITS = {
-    "name": 200,
-    "website": 200,
-    "telephone": 50,
-    "position": 150,
-    "title": 30,
-    "firstname": 100,
-    "lastname": 100,
-    "othernames": 100,
-    **{key: 200 for key in ("line1", "line2", "line3")},
-    "city": 100,
-    "district": 100,
-    "country": 100,
-    "postcode": 20,
+    key: model._meta.get_field(key).max_length
+    for model, keys in (
+        (Company, ("name", "website", "telephone", *ADDRESS_KEYS)),
+        (Contact, ("position", "title", "firstname", "lastname", "othernames")),
+    )
+    for key in keys
 }
+TAG_MAX_CHARS = Tag._meta.get_field("name").max_length
+NAME_MAX_CHARS = Contact._meta.get_field("fullname").max_length
 
 
 # --- small rules shared by companies and people ----------------------------------
@@ -93,11 +101,15 @@ def parse_tags(value) -> list[str]:
         name = str(item).strip()
         if not name:
             continue
-        if len(name) > 60:
-            raise ValidationError({"tags": f"tags: '{name[:20]}…' is longer than 60 characters."})
+        if len(name) > TAG_MAX_CHARS:
+            raise ValidationError(
+                {"tags": f"tags: '{name[:20]}…' is longer than {TAG_MAX_CHARS} characters."}
+            )
         if name.lower() not in seen:
             seen.add(name.lower())
             tags.append(name)
+    if len(tags) > TAGS_MAX_ITEMS:
+        raise ValidationError({"tags": f"tags can list at most {TAGS_MAX_ITEMS} tags."})
     return tags
 
 
@@ -152,6 +164,10 @@ def normalise_customfields(value) -> list[dict[str, str]]:
         value = [{key: item} for key, item in value.items()]
     if not isinstance(value, list):
         raise ValidationError({"customfields": "customfields must be a JSON array."})
+    if len(value) > CUSTOMFIELDS_MAX_ITEMS:
+        raise ValidationError(
+            {"customfields": f"customfields can have at most {CUSTOMFIELDS_MAX_ITEMS} fields."}
+        )
     pairs = []
     for item in value:
         if not isinstance(item, dict):
@@ -167,14 +183,22 @@ def normalise_customfields(value) -> list[dict[str, str]]:
         title = str(title).strip()
         if not title:
             raise ValidationError({"customfields": "customfields titles can't be blank."})
-        if len(title) > 100:
+        if len(title) > CUSTOMFIELD_TITLE_MAX_CHARS:
             raise ValidationError(
                 {
                     "customfields": f"customfields title “{title[:30]}…” is longer "
-                    "than 100 characters."
+                    f"than {CUSTOMFIELD_TITLE_MAX_CHARS} characters."
                 }
             )
-        pairs.append({"title": title, "value": _customfield_text(field_value)})
+        text = _customfield_text(field_value)
+        if len(text) > CUSTOMFIELD_VALUE_MAX_CHARS:
+            raise ValidationError(
+                {
+                    "customfields": f"customfields value of “{title[:30]}” is longer "
+                    f"than {CUSTOMFIELD_VALUE_MAX_CHARS} characters."
+                }
+            )
+        pairs.append({"title": title, "value": text})
     return pairs
 
 
@@ -226,7 +250,11 @@ def _apply_common(obj, fields: dict[str, Any], errors: dict[str, str]) -> None:
                 if key in address:
                     setattr(obj, key, str(address[key] or "").strip()[: TEXT_LIMITS[key]])
     if "notes" in fields:
-        obj.notes = str(fields["notes"] or "")
+        notes = str(fields["notes"] or "")
+        if len(notes) > NOTES_MAX_CHARS:
+            errors["notes"] = f"notes must be at most {NOTES_MAX_CHARS} characters."
+        else:
+            obj.notes = notes
     if "customfields" in fields:
         try:
             obj.customfields = normalise_customfields(fields["customfields"])
@@ -249,8 +277,15 @@ def _apply_common(obj, fields: dict[str, Any], errors: dict[str, str]) -> None:
         data = fields["accountsdata"] or {}
         if not isinstance(data, dict):
             errors["accountsdata"] = "accountsdata must be a JSON object."
+        elif len(_stored_json(data)) > ACCOUNTSDATA_MAX_BYTES:
+            limit = human_size(ACCOUNTSDATA_MAX_BYTES)
+            errors["accountsdata"] = f"accountsdata must be at most {limit} written as JSON."
         else:
             obj.accountsdata = data
+
+
+def _stored_json(data) -> bytes:
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
 
 
 def blocking_references(obj) -> list[str]:
@@ -302,6 +337,7 @@ def update_company(company: Company, **fields) -> Company:
 
 
 def _write_company(company: Company, fields: dict, *, creating: bool) -> None:
+    fields = clean_values(fields)
     errors: dict[str, str] = {}
     try:
         parse_tags(fields.get("tags"))
@@ -358,6 +394,7 @@ def update_contact(contact: Contact, **fields) -> Contact:
 
 
 def _write_contact(contact: Contact, fields: dict, *, creating: bool) -> None:
+    fields = clean_values(fields)
     errors: dict[str, str] = {}
     try:
         parse_tags(fields.get("tags"))
@@ -368,8 +405,8 @@ def _write_contact(contact: Contact, fields: dict, *, creating: bool) -> None:
         if not name and not any(fields.get(k) for k in ("firstname", "lastname")):
             errors["name"] = "name is required."
         elif name:
-            if len(name) > 300:
-                errors["name"] = "name must be at most 300 characters."
+            if len(name) > NAME_MAX_CHARS:
+                errors["name"] = f"name must be at most {NAME_MAX_CHARS} characters."
             else:
                 contact.fullname = name
                 # Explicit parts win over the split of the full name.
@@ -412,8 +449,8 @@ def _write_contact(contact: Contact, fields: dict, *, creating: bool) -> None:
                 errors["companyid"] = f"companyid {company_id} is not a company."
             contact.company = company
     elif fields.get("companyname"):
-        if len(str(fields["companyname"]).strip()) > 200:
-            errors["companyname"] = "companyname must be at most 200 characters."
+        if len(str(fields["companyname"]).strip()) > TEXT_LIMITS["name"]:
+            errors["companyname"] = f"companyname must be at most {TEXT_LIMITS['name']} characters."
         elif not errors:
             contact.company = find_or_create_company(str(fields["companyname"]))
     if errors:
@@ -559,13 +596,15 @@ def update_activity(entry: Activity, **fields) -> Activity:
 
 
 def _write_activity(entry: Activity, fields: dict, *, creating: bool) -> None:
+    fields = clean_values(fields)
     errors: dict[str, str] = {}
     if creating or "title" in fields:
         title = str(fields.get("title") or "").strip()
+        title_limit = Activity._meta.get_field("title").max_length
         if not title:
             errors["title"] = "title is required."
-        elif len(title) > 250:
-            errors["title"] = "title must be at most 250 characters."
+        elif len(title) > title_limit:
+            errors["title"] = f"title must be at most {title_limit} characters."
         else:
             entry.title = title
     if creating or "type" in fields:
@@ -631,7 +670,11 @@ def _write_activity(entry: Activity, fields: dict, *, creating: bool) -> None:
     if entry.subtype and entry.type != Activity.Type.COMMENT:
         errors["subtype"] = "subtype is only for comments (type C)."
     if "content" in fields:
-        entry.content = clean_content(fields.get("content") or "")
+        content = clean_content(fields.get("content") or "")
+        if len(content) > JOURNAL_CONTENT_MAX_CHARS:
+            errors["content"] = f"content must be at most {JOURNAL_CONTENT_MAX_CHARS} characters."
+        else:
+            entry.content = content
     if fields.get("date") is not None:
         try:
             # Stored in UTC: a moment that can't be expressed there is out of range.

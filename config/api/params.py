@@ -3,7 +3,6 @@ error sentences that name the field, and the list parameters every resource shar
 
 import json
 import math
-import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
@@ -14,7 +13,8 @@ from django.core.validators import validate_email
 from django.http import QueryDict
 from django.http.multipartparser import MultiPartParserError
 
-from config.limits import MAX_ID
+from config.limits import MAX_ID, REQUEST_LIST_MAX_ITEMS
+from config.text import text_problem
 
 from .errors import ApiValidationError
 
@@ -93,23 +93,23 @@ def request_data(request) -> dict[str, Any]:
 
 
 MAX_NESTING = 32
-SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def storage_problem(value) -> str | None:
-    """Why a value can't be stored, or None. NUL can't go into PostgreSQL text, a
-    lone surrogate (legal in JSON's \\u escapes) can't be encoded at all, and deep
-    nesting is never real data. Walked without recursion so depth costs no stack."""
+    """Why a value can't be stored, or None: text the database can't hold (see
+    config.text, which the services apply to every path), deep nesting or a list
+    longer than any real data. Walked without recursion so depth costs no stack."""
     pending = [(value, 0)]
     while pending:
         item, depth = pending.pop()
         if depth > MAX_NESTING:
             return "is nested too deeply"
         if isinstance(item, str):
-            if "\x00" in item:
-                return "must not contain NUL characters"
-            if SURROGATE.search(item):
-                return "must not contain unpaired surrogate characters"
+            problem = text_problem(item)
+            if problem:
+                return problem
+        elif isinstance(item, dict | list | tuple) and len(item) > REQUEST_LIST_MAX_ITEMS:
+            return f"must have at most {REQUEST_LIST_MAX_ITEMS} items"
         elif isinstance(item, dict):
             pending.extend((part, depth + 1) for pair in item.items() for part in pair)
         elif isinstance(item, list | tuple):
@@ -271,6 +271,8 @@ def parse_id_list(value) -> list[int]:
             items = parse_json(text)
         else:
             items = [part for part in text.split(",") if part.strip()]
+    if len(items) > REQUEST_LIST_MAX_ITEMS:
+        raise ValueError(f"must list at most {REQUEST_LIST_MAX_ITEMS} ids")
     result = []
     for item in items:
         number = parse_ref(item)
@@ -376,6 +378,8 @@ class Fields:
             prop = dict(OPENAPI_TYPES[spec.kind])
             if spec.help:
                 prop["description"] = spec.help
+            if spec.max_length is not None and spec.kind == "str":
+                prop["maxLength"] = spec.max_length
             if spec.choices:
                 prop["enum"] = list(spec.choices)
             properties[name] = prop

@@ -11,11 +11,21 @@ import io
 import os
 import re
 import time
-from dataclasses import dataclass, field
+import warnings
+from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
-from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile, UploadedFile
+
+from config.limits import (
+    CHUNKED_UPLOADS_MAX_OPEN,
+    CHUNKED_UPLOADS_PARKED_FACTOR,
+    IMAGE_MAX_PIXELS,
+    IMAGE_MAX_SIDE,
+)
+from config.upload_limits import OversizedUpload, human_size, too_large_message, upload_max_bytes
 
 from .errors import ApiValidationError
 from .params import parse_bool, parse_int
@@ -55,8 +65,12 @@ class UploadPolicy:
     """What one resource accepts."""
 
     extensions: frozenset[str]
-    max_bytes: int = field(default_factory=lambda: settings.DOCKET_UPLOAD_MAX_BYTES)
     images_only: bool = False
+
+    @property
+    def max_bytes(self) -> int:
+        # Read when used: the setting may change after the policies are made.
+        return upload_max_bytes()
 
     def describe(self) -> str:
         return ", ".join(sorted(self.extensions))
@@ -84,34 +98,73 @@ def safe_filename(name: str) -> str:
 
 
 def check_upload(name: str, content: bytes, policy: UploadPolicy) -> None:
+    check_file(name, io.BytesIO(content), len(content), policy)
+
+
+IMAGE_LIMITS = (
+    f"an image can be at most {IMAGE_MAX_SIDE} pixels wide or high and "
+    f"{IMAGE_MAX_PIXELS / 1e6:.1f} megapixels in all "
+    f"({int(IMAGE_MAX_PIXELS**0.5)}×{int(IMAGE_MAX_PIXELS**0.5)})"
+)
+
+
+def check_file(name: str, file, size: int, policy: UploadPolicy) -> None:
+    """Type, size and content checks that read no more of the file than they need:
+    its first bytes, and for an image the header that gives its size."""
     ext = _extension(name)
     if ext not in policy.extensions:
         raise ApiValidationError(
             f"{UPLOAD_FIELD} must be one of these file types: {policy.describe()}."
         )
-    if len(content) > policy.max_bytes:
-        raise ApiValidationError(
-            f"{UPLOAD_FIELD} is larger than the {policy.max_bytes // (1024 * 1024)} MB limit."
-        )
-    if not content:
+    if isinstance(file, OversizedUpload) or size > policy.max_bytes:
+        raise ApiValidationError(too_large_message(UPLOAD_FIELD))
+    if not size:
         raise ApiValidationError(f"{UPLOAD_FIELD} is empty.")
+    file.seek(0)
+    head = file.read(4096)
+    file.seek(0)
     kind = EXTENSION_KIND.get(ext)
-    if kind and not content.startswith(SIGNATURES[kind]):
+    if kind and not head.startswith(SIGNATURES[kind]):
         raise ApiValidationError(f"{UPLOAD_FIELD} is not a valid .{ext} file.")
-    if kind is None and b"\x00" in content[:4096]:
+    if kind is None and b"\x00" in head:
         raise ApiValidationError(f"{UPLOAD_FIELD} is not a text file.")
     if policy.images_only:
-        from PIL import Image, UnidentifiedImageError
+        _check_image(file)
+        file.seek(0)
 
-        try:
-            with Image.open(io.BytesIO(content)) as image:
+
+def _check_image(file) -> None:
+    """Readable, and not a decompression bomb: a few bytes can declare a picture
+    that takes gigabytes to decode in a browser or the PDF renderer, so the size in
+    the header is checked before anything is decoded."""
+    from PIL import Image, UnidentifiedImageError
+
+    too_many_pixels = ApiValidationError(f"{UPLOAD_FIELD} has too many pixels: {IMAGE_LIMITS}.")
+    try:
+        with warnings.catch_warnings():
+            # Pillow only warns between MAX_IMAGE_PIXELS and twice that.
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(file) as image:
+                width, height = image.size
+                if max(width, height) > IMAGE_MAX_SIDE or width * height > IMAGE_MAX_PIXELS:
+                    raise too_many_pixels
                 image.verify()
-        except Image.DecompressionBombError as exc:
-            raise ApiValidationError(
-                f"{UPLOAD_FIELD} has too many pixels to be a logo or photo."
-            ) from exc
-        except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
-            raise ApiValidationError(f"{UPLOAD_FIELD} is not a readable image.") from exc
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise too_many_pixels from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+        raise ApiValidationError(f"{UPLOAD_FIELD} is not a readable image.") from exc
+
+
+def checked_upload(upload: UploadedFile, policy: UploadPolicy, noun: str) -> UploadedFile:
+    """A page form's upload held to the same checks as the API's, with the API's
+    field name replaced by what the page calls it ("The image")."""
+    name = safe_filename(upload.name or "upload")
+    try:
+        check_file(name, upload, upload.size or 0, policy)
+    except ApiValidationError as exc:
+        raise ValidationError([error.replace(UPLOAD_FIELD, noun) for error in exc.errors]) from None
+    upload.name = name
+    return upload
 
 
 # An upload that has not moved for this long is abandoned: a new chunk without
@@ -128,25 +181,35 @@ def delete_abandoned_chunks(now: float | None = None) -> int:
     cutoff = (now or time.time()) - CHUNK_KEEP_SECONDS
     removed = 0
     for part in folder.glob("*.part"):
-        if part.stat().st_mtime < cutoff:
+        try:
+            modified = part.stat().st_mtime
+        except FileNotFoundError:  # finished or cleared by a request meanwhile
+            continue
+        if modified < cutoff:
             part.unlink(missing_ok=True)
             removed += 1
     return removed
 
 
-def _chunk_path(request, file_id: str, total_size: int) -> Path:
+def _owner(request) -> str:
+    """Whose unfinished uploads a chunk counts against: the credential or token."""
+    key = request.auth.rate_key if getattr(request, "auth", None) else "anonymous"
+    return hashlib.sha256(key.encode()).hexdigest()[:16]
+
+
+def _chunk_path(request, owner: str, file_id: str, total_size: int) -> Path:
     """Where one upload's pieces gather. The caller, the URL (which item it is for),
     the id and the declared size all name it: chunks sent to another item or with
-    another final size belong to a different upload, never to this one."""
-    owner = request.auth.rate_key if getattr(request, "auth", None) else "anonymous"
+    another final size belong to a different upload, never to this one. The name
+    starts with the owner and ends with the size, so the quota can count both."""
     identity = f"{owner}\n{request.path_info}\n{file_id}\n{total_size}"
     digest = hashlib.sha256(identity.encode()).hexdigest()
     folder = Path(settings.DOCKET_UPLOAD_TMP)
     folder.mkdir(parents=True, exist_ok=True)
-    return folder / f"{digest}.part"
+    return folder / f"{owner}.{digest}.{total_size}.part"
 
 
-def receive_upload(request, policy: UploadPolicy) -> SimpleUploadedFile | UploadProgress:
+def receive_upload(request, policy: UploadPolicy) -> UploadedFile | UploadProgress:
     """The finished, checked file, or UploadProgress while chunks are still coming."""
     if "HTTP_X_FILE_ID" in request.META:
         return _receive_chunk(request, policy)
@@ -162,14 +225,20 @@ def receive_upload(request, policy: UploadPolicy) -> SimpleUploadedFile | Upload
             f"{UPLOAD_FIELD} is required: send the file as multipart/form-data, "
             "or in chunks with the X-File-* headers."
         )
-    if upload.size > policy.max_bytes:
-        raise ApiValidationError(
-            f"{UPLOAD_FIELD} is larger than the {policy.max_bytes // (1024 * 1024)} MB limit."
-        )
-    content = upload.read()
     name = safe_filename(upload.name or "upload")
-    check_upload(name, content, policy)
-    return SimpleUploadedFile(name, content, content_type=upload.content_type)
+    check_file(name, upload, upload.size or 0, policy)
+    upload.name = name
+    return upload
+
+
+COPY_PIECE = 64 * 1024
+
+
+def _declared_length(request) -> int:
+    try:
+        return max(int(request.META.get("CONTENT_LENGTH") or 0), 0)
+    except ValueError:
+        return 0
 
 
 def _receive_chunk(request, policy: UploadPolicy) -> SimpleUploadedFile | UploadProgress:
@@ -197,32 +266,89 @@ def _receive_chunk(request, policy: UploadPolicy) -> SimpleUploadedFile | Upload
         raise ApiValidationError(errors)
     if total_size > policy.max_bytes:
         raise ApiValidationError(
-            f"X-File-Size is larger than the {policy.max_bytes // (1024 * 1024)} MB limit."
+            f"X-File-Size is larger than the {human_size(policy.max_bytes)} limit."
         )
     if _extension(name) not in policy.extensions:
         raise ApiValidationError(
             f"X-File-Name must be one of these file types: {policy.describe()}."
         )
-    path = _chunk_path(request, file_id, total_size)
-    chunk = request.body
-    if not chunk:
+    chunk_length = _declared_length(request)
+    if not chunk_length:
         raise ApiValidationError("The chunk is empty: send the next part of the file as the body.")
+    owner = _owner(request)
+    path = _chunk_path(request, owner, file_id, total_size)
     # Chunks append to what this id already holds. Without X-File-Resume, a chunk
     # that would overflow it, or that comes after the upload lay idle, is the first
     # chunk of a fresh upload under the same id.
     existing = path.stat().st_size if path.exists() else 0
     idle = existing and time.time() - path.stat().st_mtime > CHUNK_IDLE_SECONDS
-    starts_afresh = not resume and (existing + len(chunk) > total_size or idle)
-    mode = "wb" if starts_afresh else "ab"
-    with path.open(mode) as handle:
-        handle.write(chunk)
-    received = path.stat().st_size
-    if received > total_size:
+    starts_afresh = not existing or (not resume and (existing + chunk_length > total_size or idle))
+    if starts_afresh:
+        _make_room(owner, path, total_size, parks=chunk_length < total_size)
+    room = total_size - (0 if starts_afresh else existing)
+    # The body goes straight to the file, a piece at a time: a chunk may be a whole
+    # upload, and is never held in memory.
+    with path.open("wb" if starts_afresh else "ab") as handle:
+        copied = 0
+        while copied <= room and (piece := request.read(COPY_PIECE)):
+            handle.write(piece)
+            copied += len(piece)
+    if copied > room:
         path.unlink(missing_ok=True)
         raise ApiValidationError("The chunks add up to more than X-File-Size; start again.")
+    received = path.stat().st_size
     if received < total_size:
         return UploadProgress(file_id=file_id)
     content = path.read_bytes()
     path.unlink(missing_ok=True)
     check_upload(name, content, policy)
     return SimpleUploadedFile(name, content)
+
+
+def _make_room(owner: str, path: Path, total_size: int, *, parks: bool) -> None:
+    """Before a new upload starts: the owner's expired pieces go, and if it will be
+    left unfinished (`parks`), it must fit the owner's quota of open uploads, which
+    ones idle past CHUNK_IDLE_SECONDS make room in, oldest first."""
+    now = time.time()
+    open_uploads = []
+    for part in Path(settings.DOCKET_UPLOAD_TMP).glob(f"{owner}.*.part"):
+        try:
+            modified = part.stat().st_mtime
+        except FileNotFoundError:  # finished or cleaned meanwhile
+            continue
+        if now - modified > CHUNK_KEEP_SECONDS:
+            part.unlink(missing_ok=True)
+        elif part != path:
+            open_uploads.append((modified, part, int(part.name.split(".")[-2])))
+    if not parks:
+        return
+    open_uploads.sort()
+    most_bytes = CHUNKED_UPLOADS_PARKED_FACTOR * upload_max_bytes()
+
+    def over() -> bool:
+        reserved = sum(size for _, _, size in open_uploads)
+        return len(open_uploads) >= CHUNKED_UPLOADS_MAX_OPEN or reserved + total_size > most_bytes
+
+    while over() and open_uploads and now - open_uploads[0][0] > CHUNK_IDLE_SECONDS:
+        open_uploads.pop(0)[1].unlink(missing_ok=True)
+    make_way = (
+        "Finish one of them first, or wait: one left for "
+        f"{CHUNK_IDLE_SECONDS // 60} minutes makes way."
+    )
+    if len(open_uploads) >= CHUNKED_UPLOADS_MAX_OPEN:
+        raise ApiValidationError(
+            "X-File-Id can't start another upload: these credentials already have "
+            f"{len(open_uploads)} unfinished, the most they may have. {make_way}"
+        )
+    reserved = sum(size for _, _, size in open_uploads)
+    if reserved + total_size > most_bytes:
+        factor = (
+            "twice"
+            if CHUNKED_UPLOADS_PARKED_FACTOR == 2
+            else (f"{CHUNKED_UPLOADS_PARKED_FACTOR} times")
+        )
+        raise ApiValidationError(
+            "X-File-Size can't be reserved: the unfinished uploads of these credentials "
+            f"may add up to at most {human_size(most_bytes)} ({factor} the upload limit), "
+            f"and {human_size(reserved)} is taken. {make_way}"
+        )

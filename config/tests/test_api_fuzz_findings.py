@@ -109,7 +109,10 @@ def test_a_decompression_bomb_is_400(depot, monkeypatch):
         depot.url(f"companies/{company.pk}/upload"), {"_tbxFile1": buffer}, headers=depot.headers
     )
     assert response.status_code == 400
-    assert response.json()["errors"] == ["_tbxFile1 has too many pixels to be a logo or photo."]
+    assert response.json()["errors"] == [
+        "_tbxFile1 has too many pixels: an image can be at most 8192 pixels wide or high "
+        "and 16.8 megapixels in all (4096×4096)."
+    ]
 
 
 def chunk(depot, path, data, size, file_id="g1", name="a.txt"):

@@ -270,6 +270,9 @@
       });
       return;
     }
+    // An answer that carries its own message (a 413 naming the upload limit) has
+    // already said what went wrong through HX-Trigger.
+    if (/"showMessage"/.test(xhr.getResponseHeader("HX-Trigger") || "")) return;
     showFlash("error", "Something went wrong (" + xhr.status + "). Please try again.", { role: "alert" });
   });
 
