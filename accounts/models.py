@@ -84,6 +84,10 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_staff = models.BooleanField(default=False)
     date_joined = models.DateTimeField(default=timezone.now)
     invitation_sent = models.DateTimeField(null=True, blank=True)
+    # The last invitation that could not be sent, and why: the worker's log is not
+    # where an admin looks, the user's page is. Cleared when one goes out.
+    invitation_failed = models.DateTimeField(null=True, blank=True)
+    invitation_error = models.CharField(max_length=500, blank=True)
 
     objects = UserManager()
 

@@ -1,6 +1,7 @@
 """Every write to users, credentials and account settings goes through here, for the
 pages and the API alike."""
 
+import re
 import secrets
 from dataclasses import dataclass
 from decimal import Decimal
@@ -132,6 +133,23 @@ def _apply_profile(user: User, changes: dict) -> None:
         user.collaborator_jobs = sorted(set(changes["jobs"] or []))
 
 
+# Control characters, and the Unicode line and paragraph separators: any of them in
+# a name that goes into an email header (a subject, a From name) breaks every email
+# that carries it, or lets the name add headers of its own.
+NOT_ONE_LINE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def is_one_line(text: str) -> bool:
+    return not NOT_ONE_LINE.search(text)
+
+
+def _check_name(user: User) -> None:
+    # Checked when a name is given, so a user saved before this check can still be
+    # deactivated without first retyping their name.
+    if not is_one_line(user.name):
+        raise ValidationError({"name": "name must be one line of text without control characters."})
+
+
 def _check_user(user: User) -> None:
     if not user.name.strip():
         raise ValidationError({"name": "name is required."})
@@ -245,6 +263,7 @@ def create_user(*, actor: Actor = None, send_invite: bool = True, **fields) -> U
     user = User(email=email, name=fields.get("name", ""))
     _apply_profile(user, fields)
     _check_user(user)
+    _check_name(user)
     _check_grant(actor, user)
     user.set_unusable_password()
     user.save()
@@ -260,6 +279,10 @@ def invite_user(user: User, *, actor: Actor = None) -> None:
         raise ValidationError({"active": "Reactivate the user before inviting them."})
     from .tasks import send_invitation
 
+    # A new attempt: an earlier failure no longer describes where things stand.
+    User.objects.filter(pk=user.pk, invitation_failed__isnull=False).update(
+        invitation_failed=None, invitation_error=""
+    )
     requested_at = timezone.now().isoformat()
     transaction.on_commit(lambda: send_invitation(user.pk, requested_at))
 
@@ -320,6 +343,8 @@ def update_user(user: User, *, actor: Actor = None, **changes) -> User:
     was_active = user.is_active
     _apply_profile(user, changes)
     _check_user(user)
+    if "name" in changes:
+        _check_name(user)
     _check_grant(actor, user)
     changed = next((name for name in ("active", *ACCESS_CHANGES) if name in changes), "active")
     _keep_an_administrator(had_full_access, user, changed)
@@ -512,6 +537,9 @@ TEXT_FIELDS = (
 )
 
 
+ONE_LINE_SETTINGS = ("company_name",)
+
+
 @transaction.atomic
 def update_account_settings(**changes) -> AccountSettings:
     """Change any of the account's settings; each value is checked before any is saved."""
@@ -542,6 +570,12 @@ def update_account_settings(**changes) -> AccountSettings:
                 continue
         elif field_name not in TEXT_FIELDS:
             errors[field_name] = f"{field_name} is not a setting."
+            continue
+        elif field_name in ONE_LINE_SETTINGS and not is_one_line(str(value)):
+            errors[field_name] = (
+                f"{field_name} must be one line of text without control characters "
+                "(it is used in email subjects)."
+            )
             continue
         setattr(account, field_name, value)
     if errors:
