@@ -239,6 +239,41 @@ def require_reach(actor: Actor, user: User) -> None:
     )
 
 
+def sees_users(actor: Actor) -> bool:
+    """Whether the actor may learn who the account's users are (names, emails, ids):
+    a credential needs users:read within its creator's access; a standard user may
+    read users anyway (accounts.api.require_staff_reader), a collaborator not."""
+    if actor is None:
+        return True
+    if isinstance(actor, ApiCredential):
+        return actor.allows("users", write=False)
+    return actor.is_active and not actor.is_collaborator
+
+
+def named_author(actor: Actor, email: str) -> User:
+    """The user an API caller names as the author of something it writes (Depot's
+    `addedby`). A user (bearer token or browser session) writes as themselves; a
+    credential as any user if it may read users, else only as its creator. "No such
+    user" and "not yours to name" read the same, so the answer doesn't tell which
+    emails are users."""
+    if isinstance(actor, User):
+        if email.strip().lower() != actor.email.lower():
+            raise ValidationError(
+                {
+                    "addedby": f"addedby must be your own email ({actor.email}): you post as yourself."
+                }
+            )
+        return actor
+    user = User.objects.filter(email__iexact=email.strip()).first()
+    if user is not None and not sees_users(actor) and user.pk != actor.created_by_id:
+        user = None
+    if user is None:
+        raise ValidationError(
+            {"addedby": f"addedby {email} is not a user these credentials may act for."}
+        )
+    return user
+
+
 def _check_grant(actor: Actor, user: User) -> None:
     """The access a user is about to have must be within the actor's."""
     reach, theirs = actor_reach(actor), user_reach(user)
