@@ -260,7 +260,8 @@ def named_author(actor: Actor, email: str) -> User:
         if email.strip().lower() != actor.email.lower():
             raise ValidationError(
                 {
-                    "addedby": f"addedby must be your own email ({actor.email}): you post as yourself."
+                    "addedby": f"addedby must be your own email ({actor.email}): "
+                    "you post as yourself."
                 }
             )
         return actor
