@@ -112,7 +112,7 @@ def create_user(request):
     # the pages may add a collaborator before their jobs exist.)
     if fields.get("collaborator") and not fields.get("jobs"):
         raise ApiValidationError("jobs is required for a collaborator.")
-    user = services.create_user(invited_by=principal(request).user, **fields)
+    user = services.create_user(actor=principal(request).actor, **fields)
     return id_response(request, user.email, status=201)
 
 
@@ -125,7 +125,7 @@ def update_user(request, email: str):
     touches_jobs = "jobs" in fields or "collaborator" in fields
     if collaborator and touches_jobs and not fields.get("jobs", user.collaborator_jobs):
         raise ApiValidationError("jobs is required for a collaborator.")
-    user = services.update_user(user, acting_user=principal(request).user, **fields)
+    user = services.update_user(user, actor=principal(request).actor, **fields)
     return id_response(request, user.email)
 
 
@@ -134,7 +134,7 @@ def delete_user(request, email: str):
     principal(request).require("users")
     user = _get_user(email)
     user_id = user.email
-    services.remove_user(user, acting_user=principal(request).user)
+    services.remove_user(user, actor=principal(request).actor)
     return id_response(request, user_id)
 
 

@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 
 from config.api.params import parse_id_list
 
+from . import throttle
 from .models import PERMISSION_AREAS, User
 
 
@@ -12,11 +13,31 @@ class EmailAuthenticationForm(AuthenticationForm):
         label="Email", widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"})
     )
 
+    def clean(self):
+        # The backend enforces the limits; the form says how long to wait, even to
+        # someone with the right password, before it is checked.
+        email = self.cleaned_data.get("username")
+        address = throttle.client_address(self.request)
+        if email and (refusal := throttle.sign_in_refusal(email, address)):
+            raise ValidationError(refusal.message, code="throttled")
+        try:
+            return super().clean()
+        except ValidationError:
+            if email and (refusal := throttle.sign_in_refusal(email, address)):
+                raise ValidationError(refusal.message, code="throttled") from None
+            raise
+
 
 class StyledPasswordResetForm(PasswordResetForm):
     email = forms.EmailField(
         label="Email", max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"})
     )
+
+    def save(self, *args, request=None, **kwargs):
+        # Over the limit nothing is sent, and the page says what it always says.
+        email = self.cleaned_data["email"]
+        if throttle.allow_reset_email(email, throttle.client_address(request)):
+            super().save(*args, request=request, **kwargs)
 
 
 class StyledSetPasswordForm(SetPasswordForm):

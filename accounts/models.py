@@ -84,6 +84,10 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_staff = models.BooleanField(default=False)
     date_joined = models.DateTimeField(default=timezone.now)
     invitation_sent = models.DateTimeField(null=True, blank=True)
+    # The last invitation that could not be sent, and why: the worker's log is not
+    # where an admin looks, the user's page is. Cleared when one goes out.
+    invitation_failed = models.DateTimeField(null=True, blank=True)
+    invitation_error = models.CharField(max_length=500, blank=True)
 
     objects = UserManager()
 
@@ -125,6 +129,15 @@ class User(AbstractBaseUser, PermissionsMixin):
         if self.is_collaborator:
             return False
         return not self.restricted or area in self.permissions
+
+    def save(self, *args, **kwargs):
+        # A new password (reset, change, admin, `changepassword`) ends every bearer
+        # token of the user: whoever knew the old password may have minted one.
+        # Django leaves `_password` unset for its own hash upgrades at sign-in.
+        password_changed = self._password is not None and self.pk is not None
+        super().save(*args, **kwargs)
+        if password_changed:
+            self.access_tokens.filter(revoked__isnull=True).update(revoked=timezone.now())
 
     def get_full_name(self):
         return self.name
@@ -193,14 +206,28 @@ def hash_secret(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
+def revoke_with_creator(collector, field, sub_objs, using):
+    """on_delete for a credential's creator: forget them and revoke the credential.
+    Left usable with no creator it would read as an operator's credential (made with
+    `manage.py apikey`) and act with its whole scopes."""
+    collector.add_field_update(field, None, sub_objs)
+    usable = [credential for credential in sub_objs if credential.revoked is None]
+    if usable:
+        collector.add_field_update(field.model._meta.get_field("revoked"), timezone.now(), usable)
+
+
 class ApiCredential(models.Model):
-    """An account-wide token/secret pair (X-DEPOT-TOKEN / X-DEPOT-SECRET)."""
+    """An account-wide token/secret pair (X-DEPOT-TOKEN / X-DEPOT-SECRET).
+
+    One made by a user acts with at most that user's current access (its scopes
+    narrowed to the areas they can use now) and stops when they are deactivated.
+    One with no creator was made by the operator and acts with its scopes."""
 
     name = models.CharField(max_length=100)
     token = models.CharField(max_length=64, unique=True)
     secret_hash = models.CharField(max_length=64)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=revoke_with_creator
     )
     created = models.DateTimeField(auto_now_add=True)
     expires = models.DateTimeField(null=True, blank=True)
@@ -217,12 +244,23 @@ class ApiCredential(models.Model):
     @property
     def is_usable(self) -> bool:
         now = timezone.now()
-        return self.revoked is None and (self.expires is None or self.expires > now)
+        return (
+            self.revoked is None
+            and (self.expires is None or self.expires > now)
+            and (self.created_by is None or self.created_by.is_active)
+        )
 
     def check_secret(self, secret: str) -> bool:
         return secrets.compare_digest(self.secret_hash, hash_secret(secret))
 
     def allows(self, area: str, *, write: bool) -> bool:
+        """What the credential may do now: its scopes, within its creator's access."""
+        if self.created_by is not None and not self.created_by.can(area):
+            return False
+        return self.scope_allows(area, write=write)
+
+    def scope_allows(self, area: str, *, write: bool) -> bool:
+        """What its scopes say, whatever its creator may do today."""
         if f"{area}:write" in self.scopes:
             return True
         return not write and f"{area}:read" in self.scopes

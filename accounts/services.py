@@ -1,11 +1,12 @@
 """Every write to users, credentials and account settings goes through here, for the
 pages and the API alike."""
 
+import re
 import secrets
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import ProtectedError, Q
@@ -49,7 +50,8 @@ ADDRESS_KEYS = ("line1", "line2", "line3", "city", "district", "country", "postc
 
 # Relations that belong to the user and go with them; anything else pointing at a
 # user is a record (time, documents, journal entries) that keeps them in place.
-OWNED_RELATIONS = {"access_tokens", "logentry", "groups", "user_permissions"}
+# Their account credentials stay listed, revoked (ApiCredential.created_by).
+OWNED_RELATIONS = {"access_tokens", "apicredential", "logentry", "groups", "user_permissions"}
 
 
 def normalise_permissions(value) -> list[str]:
@@ -147,6 +149,23 @@ def _apply_profile(user: User, changes: dict) -> None:
         user.collaborator_jobs = sorted(set(changes["jobs"] or []))
 
 
+# Control characters, and the Unicode line and paragraph separators: any of them in
+# a name that goes into an email header (a subject, a From name) breaks every email
+# that carries it, or lets the name add headers of its own.
+NOT_ONE_LINE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def is_one_line(text: str) -> bool:
+    return not NOT_ONE_LINE.search(text)
+
+
+def _check_name(user: User) -> None:
+    # Checked when a name is given, so a user saved before this check can still be
+    # deactivated without first retyping their name.
+    if not is_one_line(user.name):
+        raise ValidationError({"name": "name must be one line of text without control characters."})
+
+
 def _check_user(user: User) -> None:
     if not user.name.strip():
         raise ValidationError({"name": "name is required."})
@@ -164,8 +183,131 @@ def _check_user(user: User) -> None:
             )
 
 
+# --- who may manage whom ------------------------------------------------------------
+#
+# Nobody grants more than they hold: an actor adds, changes, invites or removes only
+# users whose access is within its own, before and after the change. Otherwise a
+# user (or credential) limited to the users area could make itself an unrestricted
+# user, or take over an administrator's sign-in by changing their email.
+
+# Who acts on users: a signed-in user or a bearer token's user, an account
+# credential (within its creator's access), or None for the operator (the shell,
+# management commands, the demo seed).
+Actor = User | ApiCredential | None
+
+ALL_AREAS = frozenset(PERMISSION_AREAS)
+
+
+@dataclass(frozen=True)
+class Reach:
+    areas: frozenset[str]
+    # Django's superuser/staff can also use /admin/, which is more than any area:
+    # only another superuser (or the operator) may change one.
+    superuser: bool = False
+
+    def covers(self, other: "Reach") -> bool:
+        return other.areas <= self.areas and (self.superuser or not other.superuser)
+
+
+def user_reach(user: User) -> Reach:
+    """The access a user's settings give them (whether or not they are active now,
+    since reactivating them gives it back)."""
+    superuser = user.is_superuser or user.is_staff
+    if user.is_superuser or (not user.is_collaborator and not user.restricted):
+        return Reach(ALL_AREAS, superuser)
+    if user.is_collaborator:
+        # A collaborator works inside the jobs they're given: part of projects.
+        return Reach(frozenset({"projects"} if user.collaborator_jobs else ()), superuser)
+    return Reach(frozenset(user.permissions) & ALL_AREAS, superuser)
+
+
+def actor_reach(actor: Actor) -> Reach:
+    """What an actor may hand out: the areas it can change today."""
+    if actor is None:
+        return Reach(ALL_AREAS, superuser=True)
+    if isinstance(actor, ApiCredential):
+        areas = frozenset(area for area in PERMISSION_AREAS if actor.allows(area, write=True))
+        creator = actor.created_by
+        # Full scopes from the operator or a superuser stand for them.
+        superuser = areas == ALL_AREAS and (
+            creator is None or creator.is_superuser or creator.is_staff
+        )
+        return Reach(areas, superuser)
+    areas = frozenset(area for area in PERMISSION_AREAS if actor.can(area))
+    return Reach(areas, actor.is_active and (actor.is_superuser or actor.is_staff))
+
+
+def may_manage(actor: Actor, user: User) -> bool:
+    """Whether the actor may change, invite or remove this user as they are now."""
+    return actor_reach(actor).covers(user_reach(user))
+
+
+def require_reach(actor: Actor, user: User) -> None:
+    """PermissionDenied unless the actor may manage the user as they are now."""
+    reach, theirs = actor_reach(actor), user_reach(user)
+    if reach.covers(theirs):
+        return
+    if theirs.superuser or theirs.areas == ALL_AREAS:
+        raise PermissionDenied(f"Only an administrator can change {user}.")
+    beyond = ", ".join(area for area in PERMISSION_AREAS if area in theirs.areas - reach.areas)
+    raise PermissionDenied(
+        f"{user} can use areas you can't ({beyond}); only someone who can use them may change them."
+    )
+
+
+def sees_users(actor: Actor) -> bool:
+    """Whether the actor may learn who the account's users are (names, emails, ids):
+    a credential needs users:read within its creator's access; a standard user may
+    read users anyway (accounts.api.require_staff_reader), a collaborator not."""
+    if actor is None:
+        return True
+    if isinstance(actor, ApiCredential):
+        return actor.allows("users", write=False)
+    return actor.is_active and not actor.is_collaborator
+
+
+def named_author(actor: Actor, email: str) -> User:
+    """The user an API caller names as the author of something it writes (Depot's
+    `addedby`). A user (bearer token or browser session) writes as themselves; a
+    credential as any user if it may read users, else only as its creator. "No such
+    user" and "not yours to name" read the same, so the answer doesn't tell which
+    emails are users."""
+    if isinstance(actor, User):
+        if email.strip().lower() != actor.email.lower():
+            raise ValidationError(
+                {
+                    "addedby": f"addedby must be your own email ({actor.email}): "
+                    "you post as yourself."
+                }
+            )
+        return actor
+    user = User.objects.filter(email__iexact=email.strip()).first()
+    if user is not None and not sees_users(actor) and user.pk != actor.created_by_id:
+        user = None
+    if user is None:
+        raise ValidationError(
+            {"addedby": f"addedby {email} is not a user these credentials may act for."}
+        )
+    return user
+
+
+def _check_grant(actor: Actor, user: User) -> None:
+    """The access a user is about to have must be within the actor's."""
+    reach, theirs = actor_reach(actor), user_reach(user)
+    if reach.covers(theirs):
+        return
+    if user.is_collaborator:
+        raise ValidationError(
+            {"jobs": "jobs can only be given by someone who can use the projects area."}
+        )
+    beyond = ", ".join(area for area in PERMISSION_AREAS if area in theirs.areas - reach.areas)
+    raise ValidationError(
+        {"restrictions": f"restrictions must stay within your own access: you can't give {beyond}."}
+    )
+
+
 @transaction.atomic
-def create_user(*, invited_by: User | None = None, send_invite: bool = True, **fields) -> User:
+def create_user(*, actor: Actor = None, send_invite: bool = True, **fields) -> User:
     """A standard user or collaborator. They get an email to set their password."""
     fields = clean_values(fields)
     email = fields.get("email", "").strip().lower()
@@ -174,19 +316,26 @@ def create_user(*, invited_by: User | None = None, send_invite: bool = True, **f
     user = User(email=email, name=fields.get("name", ""))
     _apply_profile(user, fields)
     _check_user(user)
+    _check_name(user)
+    _check_grant(actor, user)
     user.set_unusable_password()
     user.save()
     if send_invite and user.is_active:  # an inactive user is a record, not a colleague yet
-        invite_user(user)
+        invite_user(user, actor=actor)
     return user
 
 
-def invite_user(user: User) -> None:
+def invite_user(user: User, *, actor: Actor = None) -> None:
     """Email them a link to set their password, once the user row is committed."""
+    require_reach(actor, user)
     if not user.is_active:
         raise ValidationError({"active": "Reactivate the user before inviting them."})
     from .tasks import send_invitation
 
+    # A new attempt: an earlier failure no longer describes where things stand.
+    User.objects.filter(pk=user.pk, invitation_failed__isnull=False).update(
+        invitation_failed=None, invitation_error=""
+    )
     requested_at = timezone.now().isoformat()
     transaction.on_commit(lambda: send_invitation(user.pk, requested_at))
 
@@ -226,9 +375,10 @@ def _keep_an_administrator(before: bool, user: User, field_name: str | None) -> 
 
 
 @transaction.atomic
-def update_user(user: User, *, acting_user: User | None = None, **changes) -> User:
+def update_user(user: User, *, actor: Actor = None, **changes) -> User:
     changes = clean_values(changes)
-    if acting_user is not None and acting_user.pk == user.pk:
+    require_reach(actor, user)
+    if isinstance(actor, User) and actor.pk == user.pk:
         if changes.get("active") is False:
             raise ValidationError({"active": "You cannot deactivate your own user."})
         changed_access = [name for name in ACCESS_CHANGES if name in changes]
@@ -244,11 +394,17 @@ def update_user(user: User, *, acting_user: User | None = None, **changes) -> Us
                 {name: f"{name} can't be changed on your own user; ask another admin."}
             )
     had_full_access = has_full_access(user)
+    was_active = user.is_active
     _apply_profile(user, changes)
     _check_user(user)
+    if "name" in changes:
+        _check_name(user)
+    _check_grant(actor, user)
     changed = next((name for name in ("active", *ACCESS_CHANGES) if name in changes), "active")
     _keep_an_administrator(had_full_access, user, changed)
     user.save()
+    if was_active and not user.is_active:
+        revoke_credentials_of(user)
     return user
 
 
@@ -279,15 +435,19 @@ class UserRemoval:
 
 
 @transaction.atomic
-def remove_user(user: User, *, acting_user: User | None = None) -> UserRemoval:
+def remove_user(user: User, *, actor: Actor = None) -> UserRemoval:
     """Delete a user with nothing to their name; deactivate one with records, so
     their time and documents keep their author."""
-    if acting_user is not None and acting_user.pk == user.pk:
+    require_reach(actor, user)
+    if isinstance(actor, User) and actor.pk == user.pk:
         raise ValidationError("You cannot delete your own user.")
     had_full_access = has_full_access(user)
     user.is_active = False  # as it will be, deleted or deactivated
     _keep_an_administrator(had_full_access, user, None)
     user.is_active = True
+    # Deleting revokes their credentials too (ApiCredential.created_by's on_delete);
+    # revoked first either way, so a deactivation does the same.
+    revoke_credentials_of(user)
     if user_has_records(user):
         user.is_active = False
         user.save(update_fields=["is_active"])
@@ -299,6 +459,13 @@ def remove_user(user: User, *, acting_user: User | None = None) -> UserRemoval:
         user.save(update_fields=["is_active"])
         return UserRemoval(deleted=False)
     return UserRemoval(deleted=True)
+
+
+def revoke_credentials_of(user: User) -> None:
+    """A user who leaves takes their account credentials and bearer tokens with them."""
+    now = timezone.now()
+    ApiCredential.objects.filter(created_by=user, revoked__isnull=True).update(revoked=now)
+    AccessToken.objects.filter(user=user, revoked__isnull=True).update(revoked=now)
 
 
 # --- API credentials -------------------------------------------------------------
@@ -391,6 +558,12 @@ def create_access_token(user: User, name: str, *, expires=None) -> IssuedAccessT
     return IssuedAccessToken(access_token=access, token=token)
 
 
+def visible_access_tokens(user: User):
+    """A user sees (and may revoke) their own bearer tokens; an administrator, all."""
+    tokens = AccessToken.objects.select_related("user").order_by("-created", "-pk")
+    return tokens if has_full_access(user) else tokens.filter(user=user)
+
+
 def revoke_access_token(access: AccessToken) -> None:
     if access.revoked is None:
         access.revoked = timezone.now()
@@ -418,6 +591,9 @@ TEXT_FIELDS = (
     "vat_number",
     "bank_details",
 )
+
+
+ONE_LINE_SETTINGS = ("company_name",)
 
 
 @transaction.atomic
@@ -455,6 +631,12 @@ def update_account_settings(**changes) -> AccountSettings:
         elif field_name in DOCUMENT_TEXT_FIELDS and len(value or "") > DOCUMENT_TEXT_MAX_CHARS:
             errors[field_name] = (
                 f"{field_name} must be at most {DOCUMENT_TEXT_MAX_CHARS} characters."
+            )
+            continue
+        elif field_name in ONE_LINE_SETTINGS and not is_one_line(str(value)):
+            errors[field_name] = (
+                f"{field_name} must be one line of text without control characters "
+                "(it is used in email subjects)."
             )
             continue
         setattr(account, field_name, value)

@@ -15,6 +15,11 @@ urlpatterns = [
     path("logo/remove/", settings_views.logo_remove, name="logo-remove"),
     path("api/", settings_views.api_credentials, name="api"),
     path("api/<int:pk>/revoke/", settings_views.api_credential_revoke, name="api-revoke"),
+    path(
+        "api/tokens/<int:pk>/revoke/",
+        settings_views.access_token_revoke,
+        name="api-token-revoke",
+    ),
     *TAX_CODES.urls(),
     *LEDGERS.urls(),
     *CHARGE_RATES.urls(),

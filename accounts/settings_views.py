@@ -138,6 +138,8 @@ def api_credentials(request):
             form=form,
             issued=issued if issued and issued["credential"] else None,
             credentials=credentials,
+            access_tokens=services.visible_access_tokens(request.user),
+            sees_all_tokens=services.has_full_access(request.user),
             docs_url=request.build_absolute_uri(reverse("api:openapi-view")),
             api_base=request.build_absolute_uri("/api/v1/"),
         ),
@@ -153,6 +155,15 @@ def api_credential_revoke(request, pk: int):
     credential = get_object_or_404(ApiCredential, pk=pk)
     services.revoke_api_credential(credential)
     messages.success(request, f"“{credential.name}” was revoked; it no longer works.")
+    return redirect("settings:api")
+
+
+@require_POST
+def access_token_revoke(request, pk: int):
+    require_area(request, "settings")
+    access = get_object_or_404(services.visible_access_tokens(request.user), pk=pk)
+    services.revoke_access_token(access)
+    messages.success(request, f"“{access.name}” was revoked; it no longer works.")
     return redirect("settings:api")
 
 

@@ -1,5 +1,6 @@
 import django_tables2 as tables
 from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 from .models import User
@@ -32,6 +33,12 @@ class UserTable(tables.Table):
         if not value:
             return mark_safe('<span class="badge badge-grey">Inactive</span>')
         if not record.has_usable_password():
+            if record.invitation_failed:
+                # The worker couldn't send it; the edit page offers to resend.
+                return format_html(
+                    '<span class="badge badge-red" title="{}">Invitation failed</span>',
+                    record.invitation_error,
+                )
             # Invited but never signed in: they can't work yet.
             return mark_safe('<span class="badge badge-amber">Invitation pending</span>')
         return mark_safe('<span class="badge badge-green">Active</span>')

@@ -78,7 +78,7 @@ def user_create(request, kind: str):
     form = UserForm(request.POST or None, collaborator=collaborator)
     if request.method == "POST" and form.is_valid():
         try:
-            user = services.create_user(invited_by=request.user, **form.service_fields())
+            user = services.create_user(actor=request.user, **form.service_fields())
         except ValidationError as exc:
             add_service_errors(form, exc, SERVICE_ALIASES)
         else:
@@ -109,6 +109,14 @@ def user_create(request, kind: str):
 def user_edit(request, pk: int):
     require_area(request, "users")
     user = get_object_or_404(User, pk=pk)
+    try:
+        services.require_reach(request.user, user)
+    except PermissionDenied as exc:
+        # They may see a colleague with more access, not change them.
+        if request.method == "POST":
+            raise
+        context = {"subject": user, "refusal": str(exc), "nav_section": "users"}
+        return render(request, "accounts/user_edit.html", context)
     form = UserForm(
         request.POST or None,
         initial=UserForm.initial_for(user),
@@ -117,7 +125,7 @@ def user_edit(request, pk: int):
     )
     if request.method == "POST" and form.is_valid():
         try:
-            services.update_user(user, acting_user=request.user, **form.service_fields())
+            services.update_user(user, actor=request.user, **form.service_fields())
         except ValidationError as exc:
             add_service_errors(form, exc, SERVICE_ALIASES)
         else:
@@ -133,7 +141,7 @@ def user_set_active(request, pk: int):
     user = get_object_or_404(User, pk=pk)
     active = request.POST.get("active") == "1"
     try:
-        services.update_user(user, acting_user=request.user, active=active)
+        services.update_user(user, actor=request.user, active=active)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
@@ -147,7 +155,7 @@ def user_delete(request, pk: int):
     require_area(request, "users")
     user = get_object_or_404(User, pk=pk)
     try:
-        removal = services.remove_user(user, acting_user=request.user)
+        removal = services.remove_user(user, actor=request.user)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
         return redirect("accounts:user_edit", pk=user.pk)
@@ -167,7 +175,7 @@ def user_invite(request, pk: int):
     require_area(request, "users")
     user = get_object_or_404(User, pk=pk)
     try:
-        services.invite_user(user)
+        services.invite_user(user, actor=request.user)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:

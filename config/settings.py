@@ -127,6 +127,17 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+# Password guessing and reset emails are limited per account (email) and per client
+# address (REMOTE_ADDR), counted in the shared cache (accounts/throttle.py). The
+# backend enforces it for every authenticate() call, whichever form asks.
+AUTHENTICATION_BACKENDS = ["accounts.backends.ThrottledModelBackend"]
+DOCKET_SIGNIN_FAILURES_PER_ACCOUNT = int(os.environ.get("DOCKET_SIGNIN_FAILURES_PER_ACCOUNT", "5"))
+DOCKET_SIGNIN_FAILURES_PER_ADDRESS = int(os.environ.get("DOCKET_SIGNIN_FAILURES_PER_ADDRESS", "50"))
+DOCKET_SIGNIN_WINDOW_SECONDS = int(os.environ.get("DOCKET_SIGNIN_WINDOW_SECONDS", "900"))
+DOCKET_RESET_EMAILS_PER_ACCOUNT = int(os.environ.get("DOCKET_RESET_EMAILS_PER_ACCOUNT", "3"))
+DOCKET_RESET_EMAILS_PER_ADDRESS = int(os.environ.get("DOCKET_RESET_EMAILS_PER_ADDRESS", "20"))
+DOCKET_RESET_WINDOW_SECONDS = int(os.environ.get("DOCKET_RESET_WINDOW_SECONDS", "3600"))
+
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = os.environ.get("TIME_ZONE", "Europe/London")
 USE_I18N = True

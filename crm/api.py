@@ -1,12 +1,15 @@
 """Depot resources: companies, contacts and activity (the journal)."""
 
+import contextlib
 from datetime import UTC, datetime
 
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from ninja import Router
 
+from accounts import services as account_services
 from config.api.auth import principal
-from config.api.errors import ApiNotFound, ApiValidationError
+from config.api.errors import ApiNotAllowed, ApiNotFound, ApiValidationError
 from config.api.params import (
     list_params,
     order_queryset,
@@ -361,15 +364,19 @@ def _activity_types(raw: str) -> list[str]:
     return types
 
 
-def _user_by_email(field_name: str, value) -> object:
+def _author(request, value) -> object:
     try:
         email = parse_email(value)
     except ValueError:
-        raise ApiValidationError(f"{field_name} must be a valid email address.") from None
-    user = get_user_model().objects.filter(email__iexact=email).first()
-    if user is None:
-        raise ApiValidationError(f"{field_name} {email} is not a user of this account.")
-    return user
+        raise ApiValidationError("addedby must be a valid email address.") from None
+    return account_services.named_author(principal(request).actor, email)
+
+
+def _check_about_users(request, letter: str) -> None:
+    """Entries about a user (U…) carry the user's name: only for callers who may
+    learn who the users are, and the same answer whether the user exists or not."""
+    if letter == "U" and not account_services.sees_users(principal(request).actor):
+        raise ApiNotAllowed("for U… needs the users:read scope.")
 
 
 def _rows_with_names(request, entries) -> list[dict]:
@@ -400,6 +407,7 @@ def list_activity(request, type: str = "", by: str = ""):
             raise ApiValidationError(
                 f"for must be an item code such as C41 or I5, not '{shown}'."
             ) from None
+        _check_about_users(request, for_code[0])
     by_user = None
     if by:
         try:
@@ -414,6 +422,8 @@ def list_activity(request, type: str = "", by: str = ""):
     )
     if by and by_user is None:
         entries = entries.none()  # a filter that matches no one matches nothing
+    if not account_services.sees_users(principal(request).actor):
+        entries = entries.exclude(for_type="U")
     total = entries.count()
     page = params.page(
         queries.with_journal_details(order_queryset(entries, params, ACTIVITY_ORDERINGS))
@@ -421,26 +431,31 @@ def list_activity(request, type: str = "", by: str = ""):
     return list_response(request, _rows_with_names(request, page), total)
 
 
-def _get_entry(entry_id: int) -> Activity:
+def _get_entry(request, entry_id: int) -> Activity:
     entry = queries.with_journal_details(Activity.objects.filter(pk=entry_id)).first()
     if entry is None:
         raise ApiNotFound()
+    if entry.for_type == "U" and not account_services.sees_users(principal(request).actor):
+        raise ApiNotFound()  # as if it weren't there, like the list
     return entry
 
 
 @activity_router.get("/activity/{int:entry_id}", summary="Get a specific item of activity")
 def get_activity(request, entry_id: int):
     principal(request).require("contacts")
-    return item_response(request, _rows_with_names(request, [_get_entry(entry_id)])[0])
+    return item_response(request, _rows_with_names(request, [_get_entry(request, entry_id)])[0])
 
 
-def _activity_fields(fields: dict) -> dict:
+def _activity_fields(request, fields: dict) -> dict:
+    if fields.get("for"):
+        with contextlib.suppress(ValidationError):  # a malformed code: the service says so
+            _check_about_users(request, services.parse_item_code(fields["for"])[0])
     renamed = {}
     for key, value in fields.items():
         if key == "for":
             renamed["for_code"] = value
         elif key == "addedby":
-            renamed["added_by"] = _user_by_email("addedby", value)
+            renamed["added_by"] = _author(request, value)
         else:
             renamed[key] = value
     return renamed
@@ -451,7 +466,7 @@ def _activity_fields(fields: dict) -> dict:
 )
 def create_activity(request):
     principal(request).require("contacts")
-    fields = _activity_fields(_body(request, ACTIVITY_FIELDS, partial=False))
+    fields = _activity_fields(request, _body(request, ACTIVITY_FIELDS, partial=False))
     entry = services.create_activity(
         title=fields.get("title", ""),
         type=fields.get("type", ""),
@@ -472,8 +487,8 @@ def create_activity(request):
 )
 def update_activity(request, entry_id: int):
     principal(request).require("contacts")
-    entry = _get_entry(entry_id)
-    fields = _activity_fields(_body(request, ACTIVITY_FIELDS, partial=True))
+    entry = _get_entry(request, entry_id)
+    fields = _activity_fields(request, _body(request, ACTIVITY_FIELDS, partial=True))
     services.update_activity(entry, **fields)
     return id_response(request, entry.pk)
 
@@ -481,7 +496,7 @@ def update_activity(request, entry_id: int):
 @activity_router.delete("/activity/{int:entry_id}", summary="Delete an activity item")
 def delete_activity(request, entry_id: int):
     principal(request).require("contacts")
-    services.delete_activity(_get_entry(entry_id))
+    services.delete_activity(_get_entry(request, entry_id))
     return id_response(request, entry_id)
 
 
@@ -492,7 +507,7 @@ def delete_activity(request, entry_id: int):
 )
 def upload_activity_file(request, entry_id: int):
     principal(request).require("contacts")
-    entry = _get_entry(entry_id)
+    entry = _get_entry(request, entry_id)
     received = receive_upload(request, DOCUMENT_POLICY)
     if isinstance(received, UploadProgress):
         return depot_response(request, {"error": False, "id": received.file_id, "finish": False})

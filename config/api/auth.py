@@ -32,6 +32,12 @@ class ApiPrincipal:
     writes: bool = False  # the request changes something (needs an area's write scope)
 
     @property
+    def actor(self) -> ApiCredential | User:
+        """Who acts, for the services' rules: the credential (within its creator's
+        access), or the user of a bearer token or session."""
+        return self.credential if self.credential is not None else self.user
+
+    @property
     def rate_key(self) -> str:
         if self.credential is not None:
             return f"credential:{self.credential.pk}"
@@ -47,6 +53,11 @@ class ApiPrincipal:
         if self.can(area):
             return
         if self.credential is not None:
+            if self.credential.scope_allows(area, write=self.writes):
+                raise ApiNotAllowed(
+                    f"These credentials act within their creator's access, which no longer "
+                    f"includes the {area} area."
+                )
             needed = f"{area}:{'write' if self.writes else 'read'}"
             raise ApiNotAllowed(f"These credentials do not have the {needed} scope.")
         raise ApiNotAllowed()

@@ -4,6 +4,7 @@ import logging
 
 from django.core.exceptions import (
     BadRequest,
+    PermissionDenied,
     RequestDataTooBig,
     SuspiciousOperation,
 )
@@ -79,6 +80,13 @@ def on_http404(request, exc):
 @api.exception_handler(ApiNotAllowed)
 def on_not_allowed(request, exc: ApiNotAllowed):
     return error_response(request, 401, exc.msg)
+
+
+@api.exception_handler(PermissionDenied)
+def on_service_refusal(request, exc: PermissionDenied):
+    # A service's "not yours to do" (e.g. changing a user with more access than the
+    # caller): the spec's 401 for an authenticated caller that isn't allowed.
+    return error_response(request, 401, str(exc) or ApiNotAllowed().msg)
 
 
 @api.exception_handler(ApiThrottled)

@@ -195,8 +195,8 @@ def test_for_can_be_a_person_a_user_or_lower_case(depot, valid, admin_user):
 
 
 def test_a_bearer_user_can_write_the_journal(bearer_for, valid):
-    client = bearer_for(UserFactory(restricted=True, permissions=["contacts"]))
-    assert client.post("activity", valid).status_code == 201
+    user = UserFactory(restricted=True, permissions=["contacts"])
+    assert bearer_for(user).post("activity", {**valid, "addedby": user.email}).status_code == 201
 
 
 @pytest.mark.parametrize(
@@ -215,7 +215,7 @@ def test_a_bearer_user_can_write_the_journal(bearer_for, valid):
         ({"type": "B", "subtype": "callin"}, ["subtype is only for comments (type C)."]),
         (
             {"addedby": "ghost@studio.test"},
-            ["addedby ghost@studio.test is not a user of this account."],
+            ["addedby ghost@studio.test is not a user these credentials may act for."],
         ),
         ({"addedby": "not an email"}, ["addedby must be a valid email address."]),
         ({"addedby": ""}, ["addedby is required."]),

@@ -17,7 +17,7 @@ def test_a_user_with_journal_entries_is_deactivated_not_deleted(admin_user):
     services.create_activity(
         title="Note", type="C", added_by=author, for_code=CompanyFactory().code
     )
-    removal = remove_user(author, acting_user=admin_user)
+    removal = remove_user(author, actor=admin_user)
     assert removal.deleted is False
     author.refresh_from_db()
     assert author.is_active is False
