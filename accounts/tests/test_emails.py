@@ -20,7 +20,6 @@ BROKEN_NAMES = [
     "Evil\r\nBcc: all@victims.test",
     "Line\nbreak",
     "Tab\there",
-    "Bell\x07",
     "Line\u2028separator",
 ]
 
@@ -46,6 +45,12 @@ def test_the_company_name_must_be_one_line(name):
         ]
     }
     assert AccountSettings.load().company_name == "My Studio"
+
+
+def test_invisible_control_characters_are_dropped_from_the_company_name():
+    # The one input cleaning (config.text) drops them before the one-line rule looks.
+    services.update_account_settings(company_name="Bell\x07 & Co")
+    assert AccountSettings.load().company_name == "Bell & Co"
 
 
 def test_the_company_name_error_shows_on_its_field(staff_client):
