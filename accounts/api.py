@@ -54,7 +54,7 @@ def require_staff_reader(request, area: str) -> None:
 def _get_user(email: str) -> User:
     user = User.objects.filter(email__iexact=email.strip()).first()
     if user is None:
-        raise ApiNotFound()
+        raise ApiNotFound.no_such("user", email.strip(), by="email")
     return user
 
 

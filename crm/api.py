@@ -184,11 +184,14 @@ def _model_fields(fields: dict) -> dict:
     return renamed
 
 
+DEPOT_NOUNS = {Company: "company", Contact: "contact"}
+
+
 def _get(model_or_queryset, object_id: int):
     queryset = getattr(model_or_queryset, "objects", model_or_queryset)
     obj = queryset.filter(pk=object_id).first()
     if obj is None:
-        raise ApiNotFound()
+        raise ApiNotFound.no_such(DEPOT_NOUNS[queryset.model], object_id)
     return obj
 
 
@@ -424,7 +427,7 @@ def list_activity(request, type: str = "", by: str = ""):
 def _get_entry(entry_id: int) -> Activity:
     entry = queries.with_journal_details(Activity.objects.filter(pk=entry_id)).first()
     if entry is None:
-        raise ApiNotFound()
+        raise ApiNotFound.no_such("activity item", entry_id)
     return entry
 
 

@@ -527,7 +527,7 @@ def test_update_author(depot, admin_user, client_company):
     assert entry.added_by == admin_user
 
 
-def test_unknown_entry_is_404_with_an_empty_body(depot):
+def test_unknown_entry_is_404_saying_which_id(depot):
     for response in (
         depot.get("activity/999"),
         depot.patch("activity/999", {"title": "x"}),
@@ -535,7 +535,7 @@ def test_unknown_entry_is_404_with_an_empty_body(depot):
         depot.post("activity/999/upload", {}),
     ):
         assert response.status_code == 404
-        assert response.content == b""
+        assert response.json() == {"error": True, "msg": "No activity item with id 999."}
 
 
 # --- files ------------------------------------------------------------------------
