@@ -54,7 +54,7 @@ def require_staff_reader(request, area: str) -> None:
 def _get_user(email: str) -> User:
     user = User.objects.filter(email__iexact=email.strip()).first()
     if user is None:
-        raise ApiNotFound()
+        raise ApiNotFound.no_such("user", email.strip(), by="email")
     return user
 
 
@@ -214,22 +214,32 @@ def patch_logo(request):
     return ok_response(request)
 
 
+LOGO_UPLOAD_BODY = {
+    "requestBody": {
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "properties": {"_tbxFile1": {"type": "string", "format": "binary"}},
+                }
+            },
+            "application/octet-stream": {"schema": {"type": "string", "format": "binary"}},
+        }
+    }
+}
+
+
+# The spec's path, and the one the official PHP kit posts to: one handler for both.
+@settings_router.post(
+    "/logo/upload",
+    summary="Upload a logo: the same as POST settings/logo (the path the PHP kit uses)",
+    operation_id="upload_logo_kit_path",
+    openapi_extra=LOGO_UPLOAD_BODY,
+)
 @settings_router.post(
     "/logo",
     summary="Upload a logo (multipart _tbxFile1, or chunked with X-File-* headers)",
-    openapi_extra={
-        "requestBody": {
-            "content": {
-                "multipart/form-data": {
-                    "schema": {
-                        "type": "object",
-                        "properties": {"_tbxFile1": {"type": "string", "format": "binary"}},
-                    }
-                },
-                "application/octet-stream": {"schema": {"type": "string", "format": "binary"}},
-            }
-        }
-    },
+    openapi_extra=LOGO_UPLOAD_BODY,
 )
 def upload_logo(request):
     principal(request).require("settings")

@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "django_tables2",
     "ninja",
     "huey.contrib.djhuey",
+    "config.api",
     "accounts",
     "crm",
     "projects",
@@ -61,6 +62,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "config.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "config.api.middleware.DepotApiMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -159,8 +161,9 @@ STORAGES = {
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 
-# The rate-limit buckets must be shared by every web worker, so the default cache
-# is the database (created by `createcachetable`), Redis when CACHE_URL says so.
+# The default cache is the database (created by `createcachetable`), Redis when
+# CACHE_URL says so. The API rate-limit buckets follow it: in Redis when the cache
+# is there, otherwise in their own table (config.api.models, made by `migrate`).
 CACHE_URL = os.environ.get("CACHE_URL", "")
 if CACHE_URL.startswith("redis"):
     CACHES = {

@@ -16,6 +16,7 @@ from config.api.params import (
     parse_bool,
     parse_email,
     parse_int,
+    parse_json,
     request_data,
 )
 from config.api.rendering import depot_response, id_response, item_response, list_response
@@ -129,14 +130,57 @@ EMPTY_MEANS_ABSENT = ("date",)
 ADDRESS_KEYS = ("line1", "line2", "line3", "city", "district", "country", "postcode")
 
 
-def _accept_read_shapes(data: dict, spec) -> None:
-    """A client may send back what it read: the nested `address`, the contact's
-    `company` object (or id), `for` as {type, id} and `addedby` as {email}."""
+ADDRESS_SHAPE = (
+    f"address must be an object with {', '.join(ADDRESS_KEYS)} (or that object JSON-encoded)."
+)
+
+
+def _decode_object(data: dict, name: str, problems: list[str]) -> None:
+    """A form body can carry an object only as JSON text, which is how the PHP kit
+    sends one back: decode it so it reads like the object in a JSON body."""
+    value = data.get(name)
+    if isinstance(value, str) and value.lstrip().startswith("{"):
+        try:
+            data[name] = parse_json(value)
+        except ValueError as exc:
+            problems.append(f"{name} {exc}.")
+
+
+def _flatten_address(data: dict, problems: list[str]) -> None:
     address = data.pop("address", None)
-    if isinstance(address, dict):
-        for key in ADDRESS_KEYS:
-            if key in address and key not in data:
-                data[key] = address[key]
+    if address is None or (isinstance(address, str) and not address.strip()):
+        return  # a form client's way of not sending one
+    if isinstance(address, str):
+        try:
+            address = parse_json(address)
+        except ValueError:
+            address = None
+    if not isinstance(address, dict):
+        problems.append(ADDRESS_SHAPE)
+        return
+    # `id` is Depot's address id, read along with the lines and not itself writable.
+    unknown = sorted(set(address) - {*ADDRESS_KEYS, "id"})
+    if unknown:
+        problems.append(
+            f"address has keys Docket doesn't know: {', '.join(unknown)} "
+            f"(known: {', '.join(ADDRESS_KEYS)})."
+        )
+        return
+    for key in ADDRESS_KEYS:
+        if key in address and key not in data:
+            data[key] = address[key]
+
+
+def _accept_read_shapes(data: dict, spec) -> list[str]:
+    """A client may send back what it read: the nested `address`, the contact's
+    `company` object (or id), `for` as {type, id} and `addedby` as {email}, each
+    as the object or (in a form body) JSON-encoded. Returns the problems found: a
+    shape that can't be read is an error, never a field quietly left out."""
+    problems: list[str] = []
+    for name in ("company", "for", "addedby"):
+        _decode_object(data, name, problems)
+    if "line1" in spec.spec:
+        _flatten_address(data, problems)
     company = data.pop("company", None)
     if "companyid" in spec.spec and company is not None and "companyid" not in data:
         if isinstance(company, dict):
@@ -152,13 +196,14 @@ def _accept_read_shapes(data: dict, spec) -> None:
     added_by = data.get("addedby")
     if isinstance(added_by, dict) and "email" in added_by:
         data["addedby"] = added_by["email"]
+    return problems
 
 
 def _body(request, spec, *, partial: bool) -> dict:
     """The request's fields cleaned by `spec`. Tags may also come as a JSON list or
     as repeated `tags[]` form fields."""
     data = dict(request_data(request))
-    _accept_read_shapes(data, spec)
+    problems = _accept_read_shapes(data, spec)
     if isinstance(data.get("tags"), list | tuple):
         data["tags"] = ",".join(str(tag) for tag in data["tags"] if tag is not None)
     for name in EMPTY_MEANS_ABSENT:
@@ -172,7 +217,12 @@ def _body(request, spec, *, partial: bool) -> dict:
     ]
     for name in cleared:
         del data[name]
-    fields = spec.clean(data, partial=partial)
+    try:
+        fields = spec.clean(data, partial=partial)
+    except ApiValidationError as exc:
+        raise ApiValidationError(problems + exc.errors) from None
+    if problems:
+        raise ApiValidationError(problems)
     fields.update(dict.fromkeys(cleared))
     return fields
 
@@ -187,11 +237,14 @@ def _model_fields(fields: dict) -> dict:
     return renamed
 
 
+DEPOT_NOUNS = {Company: "company", Contact: "contact"}
+
+
 def _get(model_or_queryset, object_id: int):
     queryset = getattr(model_or_queryset, "objects", model_or_queryset)
     obj = queryset.filter(pk=object_id).first()
     if obj is None:
-        raise ApiNotFound()
+        raise ApiNotFound.no_such(DEPOT_NOUNS[queryset.model], object_id)
     return obj
 
 
@@ -434,9 +487,10 @@ def list_activity(request, type: str = "", by: str = ""):
 def _get_entry(request, entry_id: int) -> Activity:
     entry = queries.with_journal_details(Activity.objects.filter(pk=entry_id)).first()
     if entry is None:
-        raise ApiNotFound()
+        raise ApiNotFound.no_such("activity item", entry_id)
     if entry.for_type == "U" and not account_services.sees_users(principal(request).actor):
-        raise ApiNotFound()  # as if it weren't there, like the list
+        # As if it weren't there, like the list: the same answer as an unknown id.
+        raise ApiNotFound.no_such("activity item", entry_id)
     return entry
 
 

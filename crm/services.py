@@ -210,14 +210,28 @@ def _customfield_text(value) -> str:
     return str(value)
 
 
+# Each pass decodes one level of entities; past this many the text is only an attack.
+CONTENT_CLEANING_PASSES = 10
+
+
 def clean_content(text: str) -> str:
-    """Journal content is plain text: HTML is stripped, line breaks kept."""
+    """Journal content is plain text: HTML is stripped, line breaks kept.
+
+    Entities are decoded so the text reads as typed, and the decoded text is stripped
+    again, until nothing changes: otherwise "&lt;script&gt;" would decode into a live
+    <script> for any Depot client that shows content as HTML."""
     if not text:
         return ""
     text = re.sub(r"(?i)<br\s*/?>|</p>|</div>|</li>", "\n", str(text))
     # nh3 (a real HTML parser) rather than Django's strip_tags, which gives up with
     # SuspiciousOperation on long runs of unclosed tags.
-    text = html.unescape(nh3.clean(text, tags=set()))
+    for _ in range(CONTENT_CLEANING_PASSES):
+        cleaned = html.unescape(nh3.clean(text, tags=set()))
+        if cleaned == text:
+            break
+        text = cleaned
+    else:
+        text = text.replace("<", "").replace(">", "")
     text = re.sub(r"\n{3,}", "\n\n", text.replace("\r\n", "\n"))
     return text.strip()
 

@@ -43,7 +43,9 @@ def shot(page):
     SCREENSHOTS.mkdir(exist_ok=True)
 
     def take(name: str):
-        page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+        # caret="initial": hiding the caret makes Playwright inject a <style>, which
+        # the Content-Security-Policy blocks and reports as a console error.
+        page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True, caret="initial")
 
     return take
 

@@ -95,6 +95,65 @@ def test_logo_remove(depot):
     assert depot.get("settings/logo").json() == {"error": False, "value": None}
 
 
+def _png(width=12, height=8) -> bytes:
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (width, height), (20, 120, 200)).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("fmt", ["json", "xml"])
+def test_logo_upload_where_the_php_kit_sends_it(depot, fmt):
+    # The official kit posts to settings/logo/upload, the spec to settings/logo.
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    response = depot.client.post(
+        depot.url("settings/logo/upload", fmt),
+        {"_tbxFile1": SimpleUploadedFile("kit.png", _png())},
+        headers=depot.headers,
+    )
+    assert response.status_code == 200
+    if fmt == "json":
+        body = response.json()
+        assert body["error"] is False and body["finish"] is True
+        assert depot.get("settings/logo").json()["value"] == body["upload_name"]
+    else:
+        assert b"<finish>true</finish>" in response.content
+    assert "/media/logo/kit" in depot.get("settings/logo").json()["value"]
+
+
+def test_chunked_logo_upload_to_the_kit_path(depot):
+    content = _png(200, 100)
+    headers = {
+        **depot.headers,
+        "X-File-Id": "kit-1",
+        "X-File-Name": "chunked.png",
+        "X-File-Size": str(len(content)),
+        "X-File-Resume": "false",
+    }
+    answers = [
+        depot.client.post(
+            depot.url("settings/logo/upload"),
+            part,
+            content_type="application/octet-stream",
+            headers=headers,
+        ).json()
+        for part in (content[:60], content[60:])
+    ]
+    assert answers[0] == {"error": False, "id": "kit-1", "finish": False}
+    assert answers[1]["finish"] is True
+    assert depot.get("settings/logo").json()["value"] == answers[1]["upload_name"]
+
+
+def test_both_logo_upload_paths_are_documented(client):
+    paths = json.loads(client.get("/api/v1/openapi.json").content)["paths"]
+    assert "post" in paths["/api/v1/settings/logo"]
+    assert "post" in paths["/api/v1/settings/logo/upload"]
+
+
 # --- tax codes, charge rates, ledgers -------------------------------------------------
 
 

@@ -39,7 +39,8 @@ Bodies may be form data (urlencoded or multipart) or JSON. Lists take `rows`
 (default 10, max 1000), `start`, `order` and `orderasc`, and answer
 `{"error": false, "rows": [...], "total": N}`. Writes answer `{"error": false, "id": ID}`.
 Validation errors are 400 with `errors` (one sentence per problem) and `fields` (the
-same sentences keyed by field); an unknown id is 404 with an empty body; credentials
+same sentences keyed by field); an unknown id or route is 404 with `{"error": true,
+"msg": ...}` saying which ("No contact with id 99." or "No such resource: ..."); credentials
 that don't authenticate get 403, and a call outside the credential's scopes 401.
 Each credential may make 60 requests a minute on average (429 beyond that; see the
 `X-RateLimit-*` headers).
@@ -68,13 +69,13 @@ def on_service_validation_error(request, exc: DjangoValidationError):
 
 
 @api.exception_handler(ApiNotFound)
-def on_not_found(request, exc):
-    return not_found_response()
+def on_not_found(request, exc: ApiNotFound):
+    return not_found_response(request, exc.msg)
 
 
 @api.exception_handler(Http404)
 def on_http404(request, exc):
-    return not_found_response()
+    return not_found_response(request)
 
 
 @api.exception_handler(ApiNotAllowed)

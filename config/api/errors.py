@@ -40,9 +40,19 @@ class ApiValidationError(ApiError):
 
 
 class ApiNotFound(ApiError):
-    """404 with an empty body, as the spec says."""
+    """404 in Depot's error envelope, saying what is missing: an unknown id ("No
+    contact with id 99.") or, without a message, the route itself ("No such
+    resource: ..."). A bare 404 left clients unable to tell the two apart."""
 
     status = 404
+
+    def __init__(self, msg: str | None = None):
+        self.msg = msg
+        super().__init__(msg or "Not found")
+
+    @classmethod
+    def no_such(cls, noun: str, key, by: str = "id") -> "ApiNotFound":
+        return cls(f"No {noun} with {by} {key}.")
 
 
 class ApiNotAllowed(ApiError):

@@ -1,5 +1,4 @@
 from django.core.exceptions import SuspiciousOperation
-from django.http import HttpResponse
 
 API_PREFIX = "/api/v1/"
 SUFFIXES = {".json": "json", ".xml": "xml"}
@@ -15,8 +14,9 @@ class DepotApiMiddleware:
     `contacts/5.xml`). The suffix is taken off here, before URL resolution, so each
     route is declared once; views read `request.depot_format`.
 
-    It also keeps API failures in Depot's shapes: a 404 has an empty body whoever
-    raised it, and every authenticated response carries the rate-limit headers.
+    It also keeps API failures in Depot's shapes: a 404 for a route that doesn't
+    exist gets the error envelope naming the path, and every authenticated response
+    carries the rate-limit headers.
     """
 
     def __init__(self, get_response):
@@ -61,8 +61,10 @@ class DepotApiMiddleware:
             if not response.streaming:
                 response["Content-Length"] = str(len(response.content))
                 response.content = b""
-        if response.status_code == 404 and response.get("Content-Type", "").startswith("text/html"):
-            response = HttpResponse(status=404, content_type="application/json")
+        if response.status_code == 404 and not _is_depot_body(response):
+            from .rendering import not_found_response
+
+            response = not_found_response(request)
         elif response.status_code == 405 and not _is_depot_body(response):
             # ninja answers a method a route lacks with plain text; Depot clients
             # look for the error flag in every answer.

@@ -3,6 +3,7 @@ error sentences that name the field, and the list parameters every resource shar
 
 import json
 import math
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
@@ -117,13 +118,54 @@ def storage_problem(value) -> str | None:
     return None
 
 
+BRACKETED_KEY = re.compile(r"([^\[\]]+)((?:\[[^\[\]]*\])+)\Z")
+BRACKET_PART = re.compile(r"\[([^\[\]]*)\]")
+
+
 def _querydict_to_dict(qd: QueryDict) -> dict[str, Any]:
+    """Form fields as a dict. PHP's bracket names build the list or object they
+    spell, as PHP itself reads them: `tags[]=a&tags[]=b` and `tags[0]=a` a list,
+    `address[line1]=...` an object, `customfields[0][Twitter]=@x` a list of objects.
+    Left as flat keys they would never match a field and be silently dropped."""
     result: dict[str, Any] = {}
+    nested: dict[str, dict] = {}
     for key in qd:
         values = qd.getlist(key)
-        clean_key = key[:-2] if key.endswith("[]") else key
-        result[clean_key] = values if key.endswith("[]") or len(values) > 1 else values[0]
+        match = BRACKETED_KEY.match(key)
+        if match is None:
+            result[key] = values if len(values) > 1 else values[0]
+            continue
+        parts = BRACKET_PART.findall(match.group(2))
+        if len(parts) > MAX_NESTING:
+            raise ApiValidationError(f"{match.group(1)} is nested too deeply.")
+        node = nested.setdefault(match.group(1), {})
+        for part in parts[:-1]:
+            part = part or str(len(node))
+            child = node.setdefault(part, {})
+            if not isinstance(child, dict):
+                raise ApiValidationError(f"{key} is sent both as a value and as a list or object.")
+            node = child
+        last = parts[-1]
+        for value in values if last == "" or len(values) == 1 else [values]:
+            slot = last or str(len(node))
+            if isinstance(node.get(slot), dict):
+                raise ApiValidationError(f"{key} is sent both as a value and as a list or object.")
+            node[slot] = value
+    for name, node in nested.items():
+        if name in result:
+            raise ApiValidationError(f"{name} is sent both as a value and as {name}[...] fields.")
+        result[name] = _lists_where_numbered(node)
     return result
+
+
+def _lists_where_numbered(node):
+    """{"0": a, "1": b} → [a, b] (in index order), all the way down."""
+    if not isinstance(node, dict):
+        return node
+    items = {key: _lists_where_numbered(value) for key, value in node.items()}
+    if items and all(key.isdigit() for key in items):
+        return [items[key] for key in sorted(items, key=int)]
+    return items
 
 
 def parse_text(value) -> str:

@@ -143,5 +143,6 @@ def error_response(
     return depot_response(request, body, status=status)
 
 
-def not_found_response() -> HttpResponse:
-    return HttpResponse(status=404, content_type="application/json")
+def not_found_response(request, msg: str | None = None) -> HttpResponse:
+    """404 with Depot's error envelope; without `msg`, the path is what's unknown."""
+    return error_response(request, 404, msg or f"No such resource: {request.path}")

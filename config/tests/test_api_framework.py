@@ -219,16 +219,48 @@ def test_email_ids_work_with_and_without_suffix(depot, db):
         assert response.json()["rows"][0]["id"] == "hello@depothq.com"
 
 
-def test_unknown_ids_and_paths_are_404_with_empty_body(depot):
+def test_unknown_ids_are_404_saying_which_id(depot):
     for response in (
         depot.get("users/nobody@studio.test"),
         depot.patch("users/nobody@studio.test", {"name": "x"}),
         depot.delete("users/nobody@studio.test"),
-        depot.get("no-such-resource"),
-        depot.get("no-such-resource", fmt="xml"),
     ):
         assert response.status_code == 404
-        assert response.content == b""
+        assert response.json() == {
+            "error": True,
+            "msg": "No user with email nobody@studio.test.",
+        }
+
+
+def test_unknown_routes_are_404_naming_the_path(depot):
+    # A resource Docket doesn't have yet must be told apart from an unknown id.
+    for path, fmt in (("projects", "json"), ("projects/5", ""), ("companies/abc", "json")):
+        response = depot.get(path, fmt=fmt)
+        assert response.status_code == 404
+        assert response.json() == {
+            "error": True,
+            "msg": f"No such resource: {depot.url(path, fmt)}",
+        }
+    assert depot.post("projects", {"name": "x"}).json()["msg"] == (
+        "No such resource: /api/v1/projects.json"
+    )
+    # Routes are public in the OpenAPI schema: no credentials still learns only that.
+    anonymous = Client().get("/api/v1/projects.json")
+    assert anonymous.status_code == 404
+    assert anonymous.json()["error"] is True
+
+
+def test_404_answers_in_xml_for_xml_urls(depot):
+    for path, msg in (
+        ("projects", "No such resource: /api/v1/projects.xml"),
+        ("users/nobody@studio.test", "No user with email nobody@studio.test."),
+    ):
+        response = depot.get(path, fmt="xml")
+        assert response.status_code == 404
+        assert response["Content-Type"].startswith("application/xml")
+        doc = minidom.parseString(response.content)
+        assert doc.getElementsByTagName("error")[0].firstChild.data == "true"
+        assert doc.getElementsByTagName("msg")[0].firstChild.data == msg
 
 
 def test_unsupported_methods_are_405(depot):

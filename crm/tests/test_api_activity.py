@@ -1,6 +1,7 @@
 """The Depot `activity` resource: the journal."""
 
 from datetime import UTC, datetime, timedelta
+from xml.dom import minidom
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -144,6 +145,33 @@ def test_xml_shape(depot, admin_user, client_company):
 def test_content_is_stripped_of_html(depot, valid, content, expected):
     entry_id = depot.post("activity", {**valid, "content": content}).json()["id"]
     assert depot.get(f"activity/{entry_id}").json()["rows"][0]["content"] == expected
+
+
+@pytest.mark.parametrize(
+    "content,expected",
+    [
+        ("&lt;script&gt;alert(1)&lt;/script&gt;Hi", "Hi"),
+        ("&amp;lt;script&amp;gt;alert(1)&amp;lt;/script&amp;gt;Hi", "Hi"),
+        ("&amp;amp;lt;script&amp;amp;gt;alert(1)&amp;amp;lt;/script&amp;amp;gt;", ""),
+        ("&#60;script&#62;alert(1)&#x3C;/script&#x3E;Hi", "Hi"),
+        ("<<script>script>alert(1)<</script>/script>Hi", "Hi"),
+        ('<img src=x onerror="alert(1)">Photo', "Photo"),
+        ("&lt;img src=x onerror=alert(1)&gt;Photo", "Photo"),
+        ('<a href="javascript:alert(1)">Click</a>', "Click"),
+        ('&lt;a href="javascript:alert(1)"&gt;Click&lt;/a&gt;', "Click"),
+        ("&lt;svg/onload=alert(1)&gt;", ""),
+        ("1 &lt; 2 &amp;&amp; 3 &gt; 2 <3", "1 < 2 && 3 > 2 <3"),
+    ],
+)
+@pytest.mark.parametrize("fmt", ["json", "xml"])
+def test_content_never_comes_back_as_markup(depot, valid, content, expected, fmt):
+    entry_id = depot.post("activity", {**valid, "content": content}).json()["id"]
+    response = depot.get(f"activity/{entry_id}", fmt=fmt)
+    if fmt == "json":
+        assert response.json()["rows"][0]["content"] == expected
+    else:
+        text = minidom.parseString(response.content).getElementsByTagName("content")[0]
+        assert (text.firstChild.data if text.firstChild else "") == expected
 
 
 @pytest.mark.parametrize(
@@ -527,7 +555,7 @@ def test_update_author(depot, admin_user, client_company):
     assert entry.added_by == admin_user
 
 
-def test_unknown_entry_is_404_with_an_empty_body(depot):
+def test_unknown_entry_is_404_saying_which_id(depot):
     for response in (
         depot.get("activity/999"),
         depot.patch("activity/999", {"title": "x"}),
@@ -535,7 +563,7 @@ def test_unknown_entry_is_404_with_an_empty_body(depot):
         depot.post("activity/999/upload", {}),
     ):
         assert response.status_code == 404
-        assert response.content == b""
+        assert response.json() == {"error": True, "msg": "No activity item with id 999."}
 
 
 # --- files ------------------------------------------------------------------------

@@ -574,18 +574,22 @@ def test_delete(depot):
     assert depot.get(f"companies/{company.pk}").status_code == 404
 
 
-def test_unknown_company_is_404_with_an_empty_body(depot):
+def test_unknown_company_is_404_saying_which_id(depot):
     CompanyFactory()
     for response in (
         depot.get("companies/999"),
-        depot.get("companies/999", fmt="xml"),
         depot.patch("companies/999", {"name": "x"}),
         depot.delete("companies/999"),
         depot.post("companies/999/upload", {}),
-        depot.get("companies/99999999999999999999"),
     ):
         assert response.status_code == 404
-        assert response.content == b""
+        assert response.json() == {"error": True, "msg": "No company with id 999."}
+    response = depot.get("companies/999", fmt="xml")
+    assert response.status_code == 404
+    assert b"<msg>No company with id 999.</msg>" in response.content
+    response = depot.get("companies/99999999999999999999")
+    assert response.status_code == 404
+    assert response.json()["msg"] == "No company with id 99999999999999999999."
 
 
 def test_delete_refused_while_people_belong(depot):

@@ -539,7 +539,7 @@ def test_deleting_the_last_person_lets_the_company_go(depot, people):
     assert depot.delete(f"companies/{baker.pk}").status_code == 200
 
 
-def test_unknown_contact_is_404_with_an_empty_body(depot):
+def test_unknown_contact_is_404_saying_which_id(depot):
     for response in (
         depot.get("contacts/999"),
         depot.patch("contacts/999", {"name": "x"}),
@@ -547,7 +547,7 @@ def test_unknown_contact_is_404_with_an_empty_body(depot):
         depot.post("contacts/999/upload", {}),
     ):
         assert response.status_code == 404
-        assert response.content == b""
+        assert response.json() == {"error": True, "msg": "No contact with id 999."}
 
 
 # --- images -----------------------------------------------------------------------

@@ -111,13 +111,25 @@ def test_customfields_errors_and_values():
         ("<p>Hello <b>there</b></p>", "Hello there"),
         ("<p>a</p>\r\n<p>b</p>", "a\n\nb"),
         ("a<br>b<BR/>c", "a\nb\nc"),
-        ("&lt;tag&gt; &amp; more", "<tag> & more"),
+        ("a &lt; b &amp;&amp; c &gt; d", "a < b && c > d"),
+        # Markup spelled with entities is markup: decoded, then stripped too.
+        ("&lt;tag&gt; &amp; more", "& more"),
         ("<ul><li>one</li><li>two</li></ul>", "one\ntwo"),
         ("", ""),
     ],
 )
 def test_clean_content(html, text):
     assert services.clean_content(html) == text
+
+
+def test_clean_content_never_leaves_markup_however_deeply_it_is_encoded():
+    import html
+
+    encoded = "<script>alert(1)</script>"
+    for _ in range(services.CONTENT_CLEANING_PASSES + 2):
+        encoded = html.escape(encoded)
+    cleaned = services.clean_content(encoded)
+    assert "<" not in cleaned and ">" not in cleaned
 
 
 # --- companies and people ---------------------------------------------------------
@@ -248,3 +260,21 @@ def test_delete_activity_removes_reply_files(admin_user):
     storage, name = attachment.file.storage, attachment.file.name
     services.delete_activity(root)
     assert not Activity.objects.exists() and not storage.exists(name)
+
+
+def test_migration_cleans_content_stored_with_markup(db):
+    from importlib import import_module
+
+    from django.apps import apps
+
+    from crm.models import Activity
+    from crm.tests.factories import ActivityFactory
+
+    stored = ActivityFactory()
+    plain = ActivityFactory(content="1 < 2 & fine")
+    Activity.objects.filter(pk=stored.pk).update(content="<script>alert(1)</script>Hi")
+    migration = import_module("crm.migrations.0003_journal_content_without_markup")
+    migration.clean_stored_content(apps, None)
+    stored.refresh_from_db()
+    plain.refresh_from_db()
+    assert (stored.content, plain.content) == ("Hi", "1 < 2 & fine")
