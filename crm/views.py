@@ -17,6 +17,7 @@ from django_tables2 import RequestConfig
 
 from accounts.forms import add_service_errors
 from accounts.views import htmx_events, require_area
+from config.pages import query_int
 
 from . import importing, queries, services
 from .forms import CompanyForm, ContactForm, ImportForm, JournalEntryForm, ReplyForm
@@ -219,8 +220,9 @@ def _save_person(request, form, person=None):
 def person_create(request):
     require_area(request, "contacts")
     initial = {}
-    if request.GET.get("company"):
-        company = Company.objects.filter(pk=request.GET["company"]).first()
+    company_id = query_int(request, "company")
+    if company_id is not None:
+        company = Company.objects.filter(pk=company_id).first()
         initial["companyname"] = company.name if company else ""
     form = ContactForm(request.POST or None, request.FILES or None, initial=initial)
     if request.method == "POST" and form.is_valid():

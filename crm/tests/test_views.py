@@ -213,6 +213,20 @@ def test_company_journal_shows_its_people(staff_client, admin_user):
     assert "Met Irene" in html and "about" in html and "Irene Adler" in html
 
 
+@pytest.mark.parametrize("value", ["abc", "1.5", "-3", "0", "99999999999999999999999", "424242"])
+def test_add_person_ignores_a_company_that_is_no_id(staff_client, value):
+    CompanyFactory(name="Harbour Lights")
+    response = staff_client.get("/connections/people/add/", {"company": value})
+    assert response.status_code == 200
+    assert response.context["form"]["companyname"].value() in (None, "")
+
+
+def test_add_person_from_a_company_fills_it_in(staff_client):
+    company = CompanyFactory(name="Harbour Lights")
+    response = staff_client.get("/connections/people/add/", {"company": f" {company.pk} "})
+    assert response.context["form"]["companyname"].value() == "Harbour Lights"
+
+
 def test_delete_company_refused_while_people_belong(staff_client):
     company = CompanyFactory(name="Busy Ltd")
     ContactFactory(company=company)
