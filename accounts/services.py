@@ -11,6 +11,7 @@ from django.db import transaction
 from django.db.models import ProtectedError, Q
 from django.utils import timezone
 
+from config.files import delete_after_commit
 from config.money import to_cents
 from config.web_addresses import normalise_website
 
@@ -442,14 +443,20 @@ def update_account_settings(**changes) -> AccountSettings:
 def set_logo(upload: UploadedFile) -> AccountSettings:
     account = AccountSettings.load()
     old_name = account.logo.name
-    account.logo.save(upload.name, upload, save=True)
-    if old_name and old_name != account.logo.name:
-        account.logo.storage.delete(old_name)
+    # Only the logo column: a full save would write back the document counters as
+    # they were read, undoing a number issued meanwhile.
+    account.logo.save(upload.name, upload, save=False)
+    account.save(update_fields=["logo"])
+    if old_name != account.logo.name:
+        delete_after_commit(account.logo.storage, old_name)
     return account
 
 
 def remove_logo() -> AccountSettings:
     account = AccountSettings.load()
     if account.logo:
-        account.logo.delete(save=True)
+        storage, name = account.logo.storage, account.logo.name
+        account.logo = ""
+        account.save(update_fields=["logo"])
+        delete_after_commit(storage, name)
     return account

@@ -17,6 +17,7 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from config.files import delete_after_commit
 from config.limits import MAX_ID
 from config.money import to_cents
 from config.web_addresses import normalise_website as shared_normalise_website
@@ -279,10 +280,10 @@ def _delete_journal_of(code_type: str, object_id: int) -> None:
     attachments = ActivityFile.objects.filter(
         models.Q(activity__in=entries) | models.Q(activity__replyto__in=entries)
     )
-    files = [attachment.file for attachment in attachments]
+    files = [(attachment.file.storage, attachment.file.name) for attachment in attachments]
     entries.delete()
-    for stored in files:
-        transaction.on_commit(lambda stored=stored: stored.delete(save=False))
+    for storage, name in files:
+        delete_after_commit(storage, name)
 
 
 # --- companies --------------------------------------------------------------------
@@ -332,6 +333,7 @@ def delete_company(company: Company) -> None:
         )
     _delete_journal_of(Company.CODE, company.pk)
     company.delete()
+    delete_after_commit(company.image.storage, company.image.name)
 
 
 def find_or_create_company(name: str) -> Company:
@@ -431,19 +433,23 @@ def delete_contact(contact: Contact) -> None:
         )
     _delete_journal_of(Contact.CODE, contact.pk)
     contact.delete()
+    delete_after_commit(contact.image.storage, contact.image.name)
 
 
 def set_image(obj: Company | Contact, upload: UploadedFile):
     old_name = obj.image.name
     obj.image.save(upload.name, upload, save=True)
-    if old_name and old_name != obj.image.name:
-        obj.image.storage.delete(old_name)
+    if old_name != obj.image.name:
+        delete_after_commit(obj.image.storage, old_name)
     return obj
 
 
 def remove_image(obj: Company | Contact):
     if obj.image:
-        obj.image.delete(save=True)
+        storage, name = obj.image.storage, obj.image.name
+        obj.image = ""
+        obj.save()
+        delete_after_commit(storage, name)
     return obj
 
 
@@ -652,11 +658,15 @@ def _write_activity(entry: Activity, fields: dict, *, creating: bool) -> None:
 
 @transaction.atomic
 def delete_activity(entry: Activity) -> None:
-    for attachment in ActivityFile.objects.filter(
-        models.Q(activity=entry) | models.Q(activity__replyto=entry)
-    ):
-        attachment.file.delete(save=False)
+    files = [
+        (attachment.file.storage, attachment.file.name)
+        for attachment in ActivityFile.objects.filter(
+            models.Q(activity=entry) | models.Q(activity__replyto=entry)
+        )
+    ]
     entry.delete()
+    for storage, name in files:
+        delete_after_commit(storage, name)
 
 
 def attach_file(entry: Activity, upload: UploadedFile) -> ActivityFile:
