@@ -144,7 +144,8 @@ MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 
 # The rate-limit buckets must be shared by every web worker, so the default cache
-# is the database (created by `createcachetable`), Redis when CACHE_URL says so.
+# is the database (its table made by `migrate`, see config/deploy.py), Redis when
+# CACHE_URL says so.
 CACHE_URL = os.environ.get("CACHE_URL", "")
 if CACHE_URL.startswith("redis"):
     CACHES = {
