@@ -12,7 +12,7 @@ import nh3
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -23,7 +23,7 @@ from config.money import to_cents
 from config.web_addresses import normalise_website as shared_normalise_website
 
 from . import queries
-from .models import Activity, ActivityFile, Company, Contact, Tag
+from .models import Activity, ActivityFile, Company, Contact, Tag, company_search_key
 
 ADDRESS_KEYS = ("line1", "line2", "line3", "city", "district", "country", "postcode")
 TITLES = {
@@ -106,22 +106,27 @@ def tags_for(names: list[str]) -> list[Tag]:
     """The Tag rows for `names`, created when new; matched without regard to case."""
     if not names:
         return []
-    # The exact names too: SQLite's LOWER() only folds ASCII, so "Ärzte" is only
-    # found (and only clashes with the case-insensitive unique index) as itself.
-    existing = {
-        tag.name.lower(): tag
-        for tag in Tag.objects.annotate(lname=Lower("name")).filter(
-            Q(lname__in=[name.lower() for name in names]) | Q(name__in=names)
-        )
-    }
-    result = []
-    for name in names:
-        tag = existing.get(name.lower())
-        if tag is None:
-            tag = Tag.objects.create(name=name)
-            existing[name.lower()] = tag
-        result.append(tag)
-    return result
+
+    def existing() -> dict[str, Tag]:
+        # The exact names too: SQLite's LOWER() only folds ASCII, so "Ärzte" is only
+        # found (and only clashes with the case-insensitive unique index) as itself.
+        return {
+            tag.name.lower(): tag
+            for tag in Tag.objects.annotate(lname=Lower("name")).filter(
+                Q(lname__in=[name.lower() for name in names]) | Q(name__in=names)
+            )
+        }
+
+    found = existing()
+    new = sorted((name for name in names if name.lower() not in found), key=str.lower)
+    if new:
+        # Requests adding the same new tag at once all insert it; the unique index
+        # keeps one (INSERT … ON CONFLICT DO NOTHING waits for the other transaction)
+        # and each then reads that one. Sorted, so two requests with the same new
+        # tags insert them in the same order and never wait on each other in a circle.
+        Tag.objects.bulk_create([Tag(name=name) for name in new], ignore_conflicts=True)
+        found = existing()
+    return [found[name.lower()] for name in names]
 
 
 def customfields_from_text(text: str) -> list[dict[str, str]]:
@@ -326,6 +331,10 @@ def _write_company(company: Company, fields: dict, *, creating: bool) -> None:
 def delete_company(company: Company) -> None:
     """Refused while people, projects or documents still refer to the company; its
     own journal goes with it."""
+    # Whoever adds a person to the company locks its row too (_locked_company): they
+    # go first and this refusal counts them, or they wait and find it gone.
+    if _locked_company(company.pk) is None:
+        return
     references = blocking_references(company)
     if references:
         raise ValidationError(
@@ -336,8 +345,32 @@ def delete_company(company: Company) -> None:
     delete_after_commit(company.image.storage, company.image.name)
 
 
+# Namespace of the PostgreSQL advisory locks taken on company names ("CO").
+COMPANY_NAME_LOCK = 0x434F
+
+
+def _locked_company(pk) -> Company | None:
+    """The company row, locked until the transaction ends; None if it is gone. On
+    SQLite write transactions already run one at a time (IMMEDIATE)."""
+    return Company.objects.select_for_update().filter(pk=pk).first()
+
+
+@transaction.atomic
 def find_or_create_company(name: str) -> Company:
+    """The company called `name` (any case or spacing), locked so it can't be deleted
+    under the caller; created when there is none."""
+    if connection.vendor == "postgresql":
+        # Company names aren't unique (namesakes are allowed), so no index stops two
+        # requests naming the same new company from creating it twice: they take
+        # turns on the name instead, until the first one's company is committed.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_advisory_xact_lock(%s, hashtext(%s))",
+                [COMPANY_NAME_LOCK, company_search_key(name)],
+            )
     company = queries.company_named(name)
+    if company is not None:
+        company = _locked_company(company.pk)
     if company is None:
         company = create_company(name=" ".join(name.split()))
     return company
@@ -405,11 +438,7 @@ def _write_contact(contact: Contact, fields: dict, *, creating: bool) -> None:
         if company_id in (None, "", 0):
             contact.company = None
         else:
-            company = (
-                Company.objects.filter(pk=company_id).first()
-                if 0 < int(company_id) <= MAX_ID
-                else None
-            )
+            company = _locked_company(company_id) if 0 < int(company_id) <= MAX_ID else None
             if company is None:
                 errors["companyid"] = f"companyid {company_id} is not a company."
             contact.company = company
