@@ -43,7 +43,7 @@ ADDRESS_KEYS = ("line1", "line2", "line3", "city", "district", "country", "postc
 
 # Relations that belong to the user and go with them; anything else pointing at a
 # user is a record (time, documents, journal entries) that keeps them in place.
-OWNED_RELATIONS = {"access_tokens", "logentry", "groups", "user_permissions"}
+OWNED_RELATIONS = {"access_tokens", "logentry", "groups", "user_permissions", "import_jobs"}
 
 
 def normalise_permissions(value) -> list[str]:

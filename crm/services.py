@@ -307,7 +307,13 @@ def update_company(company: Company, **fields) -> Company:
     return company
 
 
-def _write_company(company: Company, fields: dict, *, creating: bool) -> None:
+def check_company(**fields) -> None:
+    """Raises the ValidationError create_company(**fields) would, writing nothing: the
+    CSV import checks a whole file this way, without holding the database."""
+    _write_company(Company(), fields, creating=True, save=False)
+
+
+def _write_company(company: Company, fields: dict, *, creating: bool, save: bool = True) -> None:
     errors: dict[str, str] = {}
     try:
         parse_tags(fields.get("tags"))
@@ -323,8 +329,9 @@ def _write_company(company: Company, fields: dict, *, creating: bool) -> None:
             setattr(company, flag, bool(fields[flag]))
     if errors:
         raise ValidationError(errors)
-    company.save()
-    _save_tags(company, fields)
+    if save:
+        company.save()
+        _save_tags(company, fields)
 
 
 @transaction.atomic
@@ -392,7 +399,13 @@ def update_contact(contact: Contact, **fields) -> Contact:
     return contact
 
 
-def _write_contact(contact: Contact, fields: dict, *, creating: bool) -> None:
+def check_contact(**fields) -> None:
+    """Raises the ValidationError create_contact(**fields) would, writing nothing
+    (a new companyname is left to be created when the contact is)."""
+    _write_contact(Contact(), fields, creating=True, save=False)
+
+
+def _write_contact(contact: Contact, fields: dict, *, creating: bool, save: bool = True) -> None:
     errors: dict[str, str] = {}
     try:
         parse_tags(fields.get("tags"))
@@ -438,19 +451,25 @@ def _write_contact(contact: Contact, fields: dict, *, creating: bool) -> None:
         if company_id in (None, "", 0):
             contact.company = None
         else:
-            company = _locked_company(company_id) if 0 < int(company_id) <= MAX_ID else None
+            if not 0 < int(company_id) <= MAX_ID:
+                company = None
+            elif save:
+                company = _locked_company(company_id)
+            else:
+                company = Company.objects.filter(pk=company_id).first()
             if company is None:
                 errors["companyid"] = f"companyid {company_id} is not a company."
             contact.company = company
     elif fields.get("companyname"):
         if len(str(fields["companyname"]).strip()) > 200:
             errors["companyname"] = "companyname must be at most 200 characters."
-        elif not errors:
+        elif not errors and save:
             contact.company = find_or_create_company(str(fields["companyname"]))
     if errors:
         raise ValidationError(errors)
-    contact.save()
-    _save_tags(contact, fields)
+    if save:
+        contact.save()
+        _save_tags(contact, fields)
 
 
 @transaction.atomic
