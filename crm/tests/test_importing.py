@@ -1,11 +1,17 @@
+import os
+import subprocess
+import sys
 import threading
 import time
 
 import pytest
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from huey.contrib.djhuey import HUEY
 
+from accounts.tests.test_worker import database_url_for_subprocess, queue_file  # noqa: F401
 from config.tests.test_database_errors import short_lock_wait
 from crm import importing, services
 from crm.models import Company, Contact, ImportJob
@@ -230,3 +236,35 @@ def test_other_writers_wait_at_most_a_batch_while_a_job_imports(
     assert job.status == "done" and Contact.objects.count() == 300
     assert len(statuses) >= 3 and set(statuses) == {201}
     assert max(waits) < 3, waits
+
+
+@pytest.mark.django_db(transaction=True)
+def test_run_huey_imports_the_file_the_page_queued(queue_file, tmp_path, admin_user):  # noqa: F811
+    job = importing.queue_import("people", people_file(40), admin_user)
+    assert HUEY.pending_count() == 1
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url_for_subprocess(),
+        "HUEY_URL": f"sqlite:///{queue_file}",
+        "DOCKET_VAR_DIR": str(tmp_path / "worker-var"),
+        "HUEY_WORKERS": "1",
+    }
+    worker = subprocess.Popen(
+        [sys.executable, "manage.py", "run_huey", "--no-periodic"],
+        cwd=settings.BASE_DIR,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            job.refresh_from_db()
+            if not job.is_running:
+                break
+            time.sleep(0.2)
+    finally:
+        worker.terminate()
+        output = worker.communicate(timeout=10)[0].decode(errors="replace")
+    assert (job.status, job.done_rows, job.new_companies) == ("done", 40, 10), output
+    assert Contact.objects.count() == 40
