@@ -25,7 +25,7 @@ from django.utils import timezone
 
 from config import database_errors
 
-from . import queries, services
+from . import services
 from .models import Company, Contact, ImportJob, company_search_key
 
 logger = logging.getLogger("docket.import")
@@ -284,8 +284,7 @@ def check_rows(kind: str, rows: list[ImportRow]) -> list[str]:
     """Checks every row with the services' rules, writing nothing; fills row.errors.
     Returns the names of the companies importing the rows would create."""
     check = services.check_contact if kind == "people" else services.check_company
-    new_companies: dict[str, str] = {}
-    exists: dict[str, bool] = {}
+    named: dict[str, str] = {}  # company key → the name a new company would get
     for row in rows:
         try:
             fields = _service_fields(kind, row.values)
@@ -295,12 +294,15 @@ def check_rows(kind: str, rows: list[ImportRow]) -> list[str]:
             continue
         name = fields.get("companyname") if kind == "people" else None
         if name:
-            key = company_search_key(name)
-            if key not in exists:
-                exists[key] = queries.company_named(name) is not None
-            if not exists[key]:
-                new_companies.setdefault(key, " ".join(name.split()))
-    return sorted(new_companies.values(), key=str.lower)
+            named.setdefault(company_search_key(name), " ".join(name.split()))
+    keys = list(named)
+    for start in range(0, len(keys), 500):
+        chunk = keys[start : start + 500]
+        for key in Company.objects.filter(search_name__in=chunk).values_list(
+            "search_name", flat=True
+        ):
+            named.pop(key, None)
+    return sorted(named.values(), key=str.lower)
 
 
 def _checked_rows(kind: str, text: str) -> tuple[list[ImportRow], list[str]]:
