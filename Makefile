@@ -35,7 +35,6 @@ $(VENV)/.installed: pyproject.toml
 
 migrate: install
 	$(BIN)/python manage.py migrate --noinput
-	$(BIN)/python manage.py createcachetable
 
 demo: migrate
 	$(BIN)/python manage.py seed_demo --if-empty

@@ -1,6 +1,14 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 
 
 class AccountsConfig(AppConfig):
     name = "accounts"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        # Registers the deploy checks, and has `migrate` create what the app needs
+        # besides its models (DESIGN §2: a deploy is migrate, collectstatic, start).
+        from config import deploy
+
+        post_migrate.connect(deploy.create_cache_tables, sender=self)

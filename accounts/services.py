@@ -12,6 +12,7 @@ from django.db import transaction
 from django.db.models import ProtectedError, Q
 from django.utils import timezone
 
+from config.files import delete_after_commit
 from config.limits import (
     DOCUMENT_TEXT_MAX_CHARS,
     USER_NOTE_CONTENT_MAX_CHARS,
@@ -51,7 +52,14 @@ ADDRESS_KEYS = ("line1", "line2", "line3", "city", "district", "country", "postc
 # Relations that belong to the user and go with them; anything else pointing at a
 # user is a record (time, documents, journal entries) that keeps them in place.
 # Their account credentials stay listed, revoked (ApiCredential.created_by).
-OWNED_RELATIONS = {"access_tokens", "apicredential", "logentry", "groups", "user_permissions"}
+OWNED_RELATIONS = {
+    "access_tokens",
+    "apicredential",
+    "logentry",
+    "groups",
+    "user_permissions",
+    "import_jobs",
+}
 
 
 def normalise_permissions(value) -> list[str]:
@@ -650,14 +658,20 @@ def update_account_settings(**changes) -> AccountSettings:
 def set_logo(upload: UploadedFile) -> AccountSettings:
     account = AccountSettings.load()
     old_name = account.logo.name
-    account.logo.save(upload.name, upload, save=True)
-    if old_name and old_name != account.logo.name:
-        account.logo.storage.delete(old_name)
+    # Only the logo column: a full save would write back the document counters as
+    # they were read, undoing a number issued meanwhile.
+    account.logo.save(upload.name, upload, save=False)
+    account.save(update_fields=["logo"])
+    if old_name != account.logo.name:
+        delete_after_commit(account.logo.storage, old_name)
     return account
 
 
 def remove_logo() -> AccountSettings:
     account = AccountSettings.load()
     if account.logo:
-        account.logo.delete(save=True)
+        storage, name = account.logo.storage, account.logo.name
+        account.logo = ""
+        account.save(update_fields=["logo"])
+        delete_after_commit(storage, name)
     return account

@@ -30,15 +30,16 @@ INLINE_TYPES = {"image/png", "image/jpeg", "image/gif", "image/webp"}
 
 
 def _resolve(path: str) -> tuple[Path, str]:
-    """The file on disk and its folder inside MEDIA_ROOT; Http404 for anything that
-    isn't a file below it."""
+    """The path on disk and its folder inside MEDIA_ROOT; Http404 for anything that
+    can't be a file in a folder below it. Whether the file exists is left to the
+    caller, to ask only once the caller may know."""
     root = Path(settings.MEDIA_ROOT).resolve()
     try:
         full_path = Path(safe_join(root, path)).resolve()
         relative = full_path.relative_to(root)
     except (SuspiciousFileOperation, ValueError):
         raise Http404 from None
-    if len(relative.parts) < 2 or not full_path.is_file():
+    if len(relative.parts) < 2:
         raise Http404
     return full_path, relative.parts[0]
 
@@ -87,9 +88,13 @@ def serve_media(request, path: str):
     full_path, folder = _resolve(path)
     public = folder in PUBLIC_FOLDERS
     if not public:
+        # Checked before the file's existence, so that someone who may not read the
+        # folder gets the same answer for a missing file as for an existing one.
         refusal = _refusal(request, folder)
         if refusal is not None:
             return refusal
+    if not full_path.is_file():
+        raise Http404
     content_type = mimetypes.guess_type(full_path.name)[0] or "application/octet-stream"
     inline = content_type in INLINE_TYPES
     response = FileResponse(

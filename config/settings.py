@@ -65,6 +65,7 @@ MIDDLEWARE = [
     "config.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "config.api.middleware.DepotApiMiddleware",
+    "config.database_errors.DatabaseErrorMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -161,9 +162,10 @@ STORAGES = {
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 
-# The default cache is the database (created by `createcachetable`), Redis when
-# CACHE_URL says so. The API rate-limit buckets follow it: in Redis when the cache
-# is there, otherwise in their own table (config.api.models, made by `migrate`).
+# The default cache is the database (its table made by `migrate`, see
+# config/deploy.py), Redis when CACHE_URL says so. The API rate-limit buckets follow
+# it: in Redis when the cache is there, otherwise in their own table
+# (config.api.models, made by `migrate`).
 CACHE_URL = os.environ.get("CACHE_URL", "")
 if CACHE_URL.startswith("redis"):
     CACHES = {

@@ -4,6 +4,7 @@ from django.urls import include, path
 
 from accounts.views import dashboard
 from config.api.core import api
+from config.database_errors import server_error
 from config.media import serve_media
 
 urlpatterns = [
@@ -15,3 +16,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path(settings.MEDIA_URL.strip("/") + "/<path:path>", serve_media, name="media"),
 ]
+
+handler500 = server_error

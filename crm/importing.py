@@ -1,24 +1,45 @@
 """CSV import and export of companies and people.
 
-An import is checked by running every row through the same services the pages and
-the API use, inside one transaction: the preview rolls it back, the real import
-keeps it only if every row went in. Nothing is ever half imported.
+Every row of a file is checked with the same rules the pages and the API use
+(services.check_company / check_contact), in memory: the preview writes nothing, so
+checking 20,000 rows holds no lock that other requests would wait for. An import
+checks the whole file again and imports nothing if any row is wrong; only then does
+it write, in batches of at most BATCH_ROWS rows and BATCH_SECONDS, each batch its
+own transaction, so other writers wait at most for one batch. A confirmed file is
+imported by the worker (crm.tasks) as an ImportJob, whose progress the import page
+shows. Should a batch still fail (the data changed since the check, or the
+database did), the batches before it stay imported and the job says how far it got.
 """
 
 import csv
 import io
+import logging
 import re
-from collections.abc import Iterable, Iterator
+import time
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import DatabaseError, connection, transaction
+from django.utils import timezone
+
+from config import database_errors
 
 from . import services
-from .models import Company, Contact
+from .models import Company, Contact, ImportJob, company_search_key
+
+logger = logging.getLogger("docket.import")
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 20_000
+MAX_CELL_CHARS = 128 * 1024
+BATCH_ROWS = 500
+BATCH_SECONDS = 1.0
+BATCH_PAUSE_SECONDS = 0.2
+# The csv module stops at a cell over 128 KB with an error that names neither the
+# line nor the column. The whole file is at most MAX_BYTES, so the reader may take
+# any cell of it, and parse() refuses cells over MAX_CELL_CHARS saying where.
+csv.field_size_limit(max(csv.field_size_limit(), MAX_BYTES))
 ADDRESS = ["line1", "line2", "line3", "city", "district", "postcode", "country"]
 # The columns of an export, which are also the columns an import reads.
 COLUMNS = {
@@ -125,10 +146,10 @@ NEUTRALISED = re.compile(r"^'+[=+\-@\t\r]")
 
 
 def count_of(kind: str, count: int) -> str:
-    """'1 person', '3 people', '1 company', '2 companies'."""
+    """'1 person', '3 people', '1 company', '20,000 companies'."""
     if kind == "people":
-        return f"{count} {'person' if count == 1 else 'people'}"
-    return f"{count} {'company' if count == 1 else 'companies'}"
+        return f"{count:,} {'person' if count == 1 else 'people'}"
+    return f"{count:,} {'company' if count == 1 else 'companies'}"
 
 
 @dataclass
@@ -213,6 +234,14 @@ def parse(kind: str, text: str) -> tuple[list[str], list[str], list[ImportRow]]:
             continue
         if len(rows) >= MAX_ROWS:
             raise ValidationError(f"The file has more than {MAX_ROWS:,} rows; split it.")
+        for column, cell in enumerate(cells):
+            if len(cell) > MAX_CELL_CHARS:
+                header = headers[column].strip() if column < len(headers) else ""
+                name = f"column “{header}”" if header else f"column {column + 1}"
+                raise ValidationError(
+                    f"Line {number}, {name}: a cell can hold at most {MAX_CELL_CHARS:,} "
+                    f"characters, and this one has {len(cell):,}."
+                )
         values: dict[str, str] = {}
         for key, cell in zip(keys, cells, strict=False):
             # Two columns for one thing (Phone and Mobile): the first filled one.
@@ -251,48 +280,159 @@ def _messages(exc: ValidationError) -> list[str]:
     return list(exc.messages)
 
 
-def _write_rows(kind: str, rows: list[ImportRow]) -> list[str]:
-    """Runs every row through the services; fills row.errors. Returns the names of
-    companies the rows created. The caller owns the transaction."""
-    companies_before = set(Company.objects.values_list("pk", flat=True))
-    create = services.create_contact if kind == "people" else services.create_company
+def check_rows(kind: str, rows: list[ImportRow]) -> list[str]:
+    """Checks every row with the services' rules, writing nothing; fills row.errors.
+    Returns the names of the companies importing the rows would create."""
+    check = services.check_contact if kind == "people" else services.check_company
+    named: dict[str, str] = {}  # company key → the name a new company would get
     for row in rows:
         try:
-            with transaction.atomic():
-                create(**_service_fields(kind, row.values))
+            fields = _service_fields(kind, row.values)
+            check(**fields)
         except ValidationError as exc:
             row.errors = _messages(exc)
-    if kind != "people":
-        return []
-    return list(
-        Company.objects.exclude(pk__in=companies_before)
-        .order_by("name")
-        .values_list("name", flat=True)
-    )
+            continue
+        name = fields.get("companyname") if kind == "people" else None
+        if name:
+            named.setdefault(company_search_key(name), " ".join(name.split()))
+    keys = list(named)
+    for start in range(0, len(keys), 500):
+        chunk = keys[start : start + 500]
+        for key in Company.objects.filter(search_name__in=chunk).values_list(
+            "search_name", flat=True
+        ):
+            named.pop(key, None)
+    return sorted(named.values(), key=str.lower)
+
+
+def _checked_rows(kind: str, text: str) -> tuple[list[ImportRow], list[str]]:
+    """The file's rows and the companies they would create; ValidationError naming
+    the lines to fix when any row is wrong."""
+    _, _, rows = parse(kind, text)
+    new_companies = check_rows(kind, rows)
+    failed = [row for row in rows if row.errors]
+    if failed:
+        raise ValidationError([f"Line {row.number}: {' '.join(row.errors)}" for row in failed[:20]])
+    return rows, new_companies
+
+
+class ImportStopped(Exception):
+    """A batch could not be written after the whole file was checked: the batches
+    before it stay imported, this one was rolled back."""
+
+    def __init__(
+        self, kind: str, imported: int, first_left: ImportRow, row: ImportRow, reason: str
+    ):
+        said = f"line {row.number} could not be saved ({reason.rstrip('.')})"
+        if imported:
+            message = (
+                f"Imported the first {count_of(kind, imported)}; then {said}, so nothing "
+                f"from line {first_left.number} on was imported. Put that right and "
+                f"import those lines again."
+            )
+        else:
+            message = f"Nothing was imported: {said}."
+        super().__init__(message)
+
+
+def write_rows(
+    kind: str, rows: list[ImportRow], progress: Callable[[int], None] | None = None
+) -> None:
+    """Creates the checked rows in batches, each its own transaction of at most
+    BATCH_ROWS rows or BATCH_SECONDS, so no other writer waits longer than that
+    however slow the machine. `progress(done)` runs inside each batch's
+    transaction, so what it records commits with the rows."""
+    create = services.create_contact if kind == "people" else services.create_company
+    done = 0
+    while done < len(rows):
+        if done and connection.vendor == "sqlite":
+            # SQLite's busy handler lets waiting writers retry only every so often;
+            # without a pause the next batch would take the lock before they do.
+            time.sleep(BATCH_PAUSE_SECONDS)
+        imported = done
+        with transaction.atomic():
+            deadline = time.monotonic() + BATCH_SECONDS
+            for row in rows[imported : imported + BATCH_ROWS]:
+                try:
+                    create(**_service_fields(kind, row.values))
+                except (ValidationError, DatabaseError) as exc:
+                    if isinstance(exc, ValidationError):
+                        reason = " ".join(_messages(exc))
+                    elif database_errors.is_busy(exc):
+                        reason = "the database was too busy with other changes"
+                    else:
+                        reason = "the database refused it"
+                    raise ImportStopped(kind, imported, rows[imported], row, reason) from exc
+                done += 1
+                if time.monotonic() >= deadline:
+                    break
+            if progress is not None:
+                progress(done)
 
 
 def preview_import(kind: str, content: bytes | str) -> ImportPreview:
     text = content if isinstance(content, str) else decode(content)
     columns, ignored, rows = parse(kind, text)
-    with transaction.atomic():
-        new_companies = _write_rows(kind, rows)
-        transaction.set_rollback(True)
+    new_companies = check_rows(kind, rows)
     return ImportPreview(kind, columns, ignored, rows, new_companies)
 
 
 def run_import(kind: str, content: bytes | str) -> int:
-    """Imports every row or none; returns how many were imported."""
+    """Imports every row, or none when any row is wrong (ValidationError naming the
+    lines); returns how many were imported."""
     text = content if isinstance(content, str) else decode(content)
-    _, _, rows = parse(kind, text)
-    with transaction.atomic():
-        _write_rows(kind, rows)
-        failed = [row for row in rows if row.errors]
-        if failed:
-            transaction.set_rollback(True)
-            raise ValidationError(
-                [f"Line {row.number}: {' '.join(row.errors)}" for row in failed[:20]]
-            )
+    rows, _ = _checked_rows(kind, text)
+    write_rows(kind, rows)
     return len(rows)
+
+
+def queue_import(kind: str, csv_text: str, user) -> ImportJob:
+    """An ImportJob for a previewed file, handed to the worker once it is saved."""
+    from .tasks import import_connections
+
+    _, _, rows = parse(kind, csv_text)
+    job = ImportJob.objects.create(
+        kind=kind, csv_text=csv_text, total_rows=len(rows), created_by=user
+    )
+    transaction.on_commit(lambda: import_connections(job.pk))
+    return job
+
+
+def run_import_job(job_id: int) -> None:
+    """The worker's side of queue_import: checks and imports the job's file, keeping
+    the job's progress and outcome up to date for the page."""
+    # Claimed by a conditional update, so a job handed out twice runs once.
+    if not ImportJob.objects.filter(pk=job_id, status=ImportJob.Status.QUEUED).update(
+        status=ImportJob.Status.RUNNING
+    ):
+        return
+    job = ImportJob.objects.get(pk=job_id)
+    jobs = ImportJob.objects.filter(pk=job_id)
+    try:
+        rows, new_companies = _checked_rows(job.kind, job.csv_text)
+        write_rows(job.kind, rows, progress=lambda done: jobs.update(done_rows=done))
+    except ValidationError as exc:
+        _finish(job_id, ImportJob.Status.FAILED, "Nothing was imported: " + " ".join(exc.messages))
+    except ImportStopped as exc:
+        _finish(job_id, ImportJob.Status.FAILED, str(exc))
+    except Exception:
+        logger.exception("Import job %s stopped", job_id)
+        done = jobs.values_list("done_rows", flat=True).get()
+        _finish(
+            job_id,
+            ImportJob.Status.FAILED,
+            f"The import stopped after {count_of(job.kind, done)} because of an error on "
+            "our side, which has been logged.",
+        )
+        raise
+    else:
+        _finish(job_id, ImportJob.Status.DONE, "", new_companies=len(new_companies))
+
+
+def _finish(job_id: int, status: str, message: str, **counts) -> None:
+    ImportJob.objects.filter(pk=job_id).update(
+        status=status, message=message, csv_text="", finished=timezone.now(), **counts
+    )
 
 
 def export_rows(kind: str, queryset) -> Iterator[str]:

@@ -223,3 +223,40 @@ class ActivityFile(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class ImportJob(models.Model):
+    """A CSV import the worker runs, and how far it has got: the import page polls it
+    to show a progress bar."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Waiting to start"
+        RUNNING = "running", "Importing"
+        DONE = "done", "Imported"
+        FAILED = "failed", "Failed"
+
+    kind = models.CharField(max_length=10)  # "people" or "companies"
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    # The file's text until the import ends, then cleared: the rows live on as
+    # companies and people.
+    csv_text = models.TextField(blank=True)
+    total_rows = models.PositiveIntegerField(default=0)
+    done_rows = models.PositiveIntegerField(default=0)
+    new_companies = models.PositiveIntegerField(default=0)
+    # Why it failed, and how far it got first.
+    message = models.TextField(blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="import_jobs"
+    )
+    created = models.DateTimeField(auto_now_add=True)
+    finished = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created", "-id"]
+
+    def __str__(self):
+        return f"Import of {self.kind} ({self.get_status_display()})"
+
+    @property
+    def is_running(self) -> bool:
+        return self.status in (self.Status.QUEUED, self.Status.RUNNING)

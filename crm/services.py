@@ -12,11 +12,12 @@ import nh3
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from config.files import delete_after_commit
 from config.limits import (
     ACCOUNTSDATA_MAX_BYTES,
     CUSTOMFIELD_TITLE_MAX_CHARS,
@@ -33,7 +34,7 @@ from config.upload_limits import human_size
 from config.web_addresses import normalise_website as shared_normalise_website
 
 from . import queries
-from .models import Activity, ActivityFile, Company, Contact, Tag
+from .models import Activity, ActivityFile, Company, Contact, Tag, company_search_key
 
 ADDRESS_KEYS = ("line1", "line2", "line3", "city", "district", "country", "postcode")
 TITLES = {
@@ -117,22 +118,27 @@ def tags_for(names: list[str]) -> list[Tag]:
     """The Tag rows for `names`, created when new; matched without regard to case."""
     if not names:
         return []
-    # The exact names too: SQLite's LOWER() only folds ASCII, so "Ärzte" is only
-    # found (and only clashes with the case-insensitive unique index) as itself.
-    existing = {
-        tag.name.lower(): tag
-        for tag in Tag.objects.annotate(lname=Lower("name")).filter(
-            Q(lname__in=[name.lower() for name in names]) | Q(name__in=names)
-        )
-    }
-    result = []
-    for name in names:
-        tag = existing.get(name.lower())
-        if tag is None:
-            tag = Tag.objects.create(name=name)
-            existing[name.lower()] = tag
-        result.append(tag)
-    return result
+
+    def existing() -> dict[str, Tag]:
+        # The exact names too: SQLite's LOWER() only folds ASCII, so "Ärzte" is only
+        # found (and only clashes with the case-insensitive unique index) as itself.
+        return {
+            tag.name.lower(): tag
+            for tag in Tag.objects.annotate(lname=Lower("name")).filter(
+                Q(lname__in=[name.lower() for name in names]) | Q(name__in=names)
+            )
+        }
+
+    found = existing()
+    new = sorted((name for name in names if name.lower() not in found), key=str.lower)
+    if new:
+        # Requests adding the same new tag at once all insert it; the unique index
+        # keeps one (INSERT … ON CONFLICT DO NOTHING waits for the other transaction)
+        # and each then reads that one. Sorted, so two requests with the same new
+        # tags insert them in the same order and never wait on each other in a circle.
+        Tag.objects.bulk_create([Tag(name=name) for name in new], ignore_conflicts=True)
+        found = existing()
+    return [found[name.lower()] for name in names]
 
 
 def customfields_from_text(text: str) -> list[dict[str, str]]:
@@ -328,10 +334,10 @@ def _delete_journal_of(code_type: str, object_id: int) -> None:
     attachments = ActivityFile.objects.filter(
         models.Q(activity__in=entries) | models.Q(activity__replyto__in=entries)
     )
-    files = [attachment.file for attachment in attachments]
+    files = [(attachment.file.storage, attachment.file.name) for attachment in attachments]
     entries.delete()
-    for stored in files:
-        transaction.on_commit(lambda stored=stored: stored.delete(save=False))
+    for storage, name in files:
+        delete_after_commit(storage, name)
 
 
 # --- companies --------------------------------------------------------------------
@@ -350,7 +356,13 @@ def update_company(company: Company, **fields) -> Company:
     return company
 
 
-def _write_company(company: Company, fields: dict, *, creating: bool) -> None:
+def check_company(**fields) -> None:
+    """Raises the ValidationError create_company(**fields) would, writing nothing: the
+    CSV import checks a whole file this way, without holding the database."""
+    _write_company(Company(), fields, creating=True, save=False)
+
+
+def _write_company(company: Company, fields: dict, *, creating: bool, save: bool = True) -> None:
     fields = clean_values(fields)
     errors: dict[str, str] = {}
     try:
@@ -367,14 +379,19 @@ def _write_company(company: Company, fields: dict, *, creating: bool) -> None:
             setattr(company, flag, bool(fields[flag]))
     if errors:
         raise ValidationError(errors)
-    company.save()
-    _save_tags(company, fields)
+    if save:
+        company.save()
+        _save_tags(company, fields)
 
 
 @transaction.atomic
 def delete_company(company: Company) -> None:
     """Refused while people, projects or documents still refer to the company; its
     own journal goes with it."""
+    # Whoever adds a person to the company locks its row too (_locked_company): they
+    # go first and this refusal counts them, or they wait and find it gone.
+    if _locked_company(company.pk) is None:
+        return
     references = blocking_references(company)
     if references:
         raise ValidationError(
@@ -382,10 +399,35 @@ def delete_company(company: Company) -> None:
         )
     _delete_journal_of(Company.CODE, company.pk)
     company.delete()
+    delete_after_commit(company.image.storage, company.image.name)
 
 
+# Namespace of the PostgreSQL advisory locks taken on company names ("CO").
+COMPANY_NAME_LOCK = 0x434F
+
+
+def _locked_company(pk) -> Company | None:
+    """The company row, locked until the transaction ends; None if it is gone. On
+    SQLite write transactions already run one at a time (IMMEDIATE)."""
+    return Company.objects.select_for_update().filter(pk=pk).first()
+
+
+@transaction.atomic
 def find_or_create_company(name: str) -> Company:
+    """The company called `name` (any case or spacing), locked so it can't be deleted
+    under the caller; created when there is none."""
+    if connection.vendor == "postgresql":
+        # Company names aren't unique (namesakes are allowed), so no index stops two
+        # requests naming the same new company from creating it twice: they take
+        # turns on the name instead, until the first one's company is committed.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_advisory_xact_lock(%s, hashtext(%s))",
+                [COMPANY_NAME_LOCK, company_search_key(name)],
+            )
     company = queries.company_named(name)
+    if company is not None:
+        company = _locked_company(company.pk)
     if company is None:
         company = create_company(name=" ".join(name.split()))
     return company
@@ -407,7 +449,13 @@ def update_contact(contact: Contact, **fields) -> Contact:
     return contact
 
 
-def _write_contact(contact: Contact, fields: dict, *, creating: bool) -> None:
+def check_contact(**fields) -> None:
+    """Raises the ValidationError create_contact(**fields) would, writing nothing
+    (a new companyname is left to be created when the contact is)."""
+    _write_contact(Contact(), fields, creating=True, save=False)
+
+
+def _write_contact(contact: Contact, fields: dict, *, creating: bool, save: bool = True) -> None:
     fields = clean_values(fields)
     errors: dict[str, str] = {}
     try:
@@ -454,23 +502,25 @@ def _write_contact(contact: Contact, fields: dict, *, creating: bool) -> None:
         if company_id in (None, "", 0):
             contact.company = None
         else:
-            company = (
-                Company.objects.filter(pk=company_id).first()
-                if 0 < int(company_id) <= MAX_ID
-                else None
-            )
+            if not 0 < int(company_id) <= MAX_ID:
+                company = None
+            elif save:
+                company = _locked_company(company_id)
+            else:
+                company = Company.objects.filter(pk=company_id).first()
             if company is None:
                 errors["companyid"] = f"companyid {company_id} is not a company."
             contact.company = company
     elif fields.get("companyname"):
         if len(str(fields["companyname"]).strip()) > TEXT_LIMITS["name"]:
             errors["companyname"] = f"companyname must be at most {TEXT_LIMITS['name']} characters."
-        elif not errors:
+        elif not errors and save:
             contact.company = find_or_create_company(str(fields["companyname"]))
     if errors:
         raise ValidationError(errors)
-    contact.save()
-    _save_tags(contact, fields)
+    if save:
+        contact.save()
+        _save_tags(contact, fields)
 
 
 @transaction.atomic
@@ -482,19 +532,23 @@ def delete_contact(contact: Contact) -> None:
         )
     _delete_journal_of(Contact.CODE, contact.pk)
     contact.delete()
+    delete_after_commit(contact.image.storage, contact.image.name)
 
 
 def set_image(obj: Company | Contact, upload: UploadedFile):
     old_name = obj.image.name
     obj.image.save(upload.name, upload, save=True)
-    if old_name and old_name != obj.image.name:
-        obj.image.storage.delete(old_name)
+    if old_name != obj.image.name:
+        delete_after_commit(obj.image.storage, old_name)
     return obj
 
 
 def remove_image(obj: Company | Contact):
     if obj.image:
-        obj.image.delete(save=True)
+        storage, name = obj.image.storage, obj.image.name
+        obj.image = ""
+        obj.save()
+        delete_after_commit(storage, name)
     return obj
 
 
@@ -709,11 +763,15 @@ def _write_activity(entry: Activity, fields: dict, *, creating: bool) -> None:
 
 @transaction.atomic
 def delete_activity(entry: Activity) -> None:
-    for attachment in ActivityFile.objects.filter(
-        models.Q(activity=entry) | models.Q(activity__replyto=entry)
-    ):
-        attachment.file.delete(save=False)
+    files = [
+        (attachment.file.storage, attachment.file.name)
+        for attachment in ActivityFile.objects.filter(
+            models.Q(activity=entry) | models.Q(activity__replyto=entry)
+        )
+    ]
     entry.delete()
+    for storage, name in files:
+        delete_after_commit(storage, name)
 
 
 def attach_file(entry: Activity, upload: UploadedFile) -> ActivityFile:

@@ -13,6 +13,7 @@ urlpatterns = [
         name="index",
     ),
     path("import/", views.connection_import, name="import"),
+    path("import/<int:pk>/", views.import_job, name="import_job"),
     path("companies/add/", views.company_create, name="company_add"),
     path("companies/suggestions/", views.company_suggestions, name="company_suggestions"),
     path("companies/<int:pk>/", views.company_detail, name="company"),

@@ -17,10 +17,11 @@ from django_tables2 import RequestConfig
 
 from accounts.forms import add_service_errors
 from accounts.views import htmx_events, require_area
+from config.pages import query_int
 
 from . import importing, queries, services
 from .forms import CompanyForm, ContactForm, ImportForm, JournalEntryForm, ReplyForm
-from .models import Activity, Company, Contact, Tag
+from .models import Activity, Company, Contact, ImportJob, Tag
 from .tables import CompanyTable, ContactTable
 
 KINDS = {
@@ -219,8 +220,9 @@ def _save_person(request, form, person=None):
 def person_create(request):
     require_area(request, "contacts")
     initial = {}
-    if request.GET.get("company"):
-        company = Company.objects.filter(pk=request.GET["company"]).first()
+    company_id = query_int(request, "company")
+    if company_id is not None:
+        company = Company.objects.filter(pk=company_id).first()
         initial["companyname"] = company.name if company else ""
     form = ContactForm(request.POST or None, request.FILES or None, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -390,12 +392,11 @@ def connection_import(request):
             )
             return redirect("crm:import")
         try:
-            count = importing.run_import(kind, csv_text)
+            job = importing.queue_import(kind, csv_text, request.user)
         except ValidationError as exc:
             messages.error(request, "Nothing was imported: " + " ".join(exc.messages))
             return redirect("crm:import")
-        messages.success(request, f"Imported {importing.count_of(kind, count)}.")
-        return redirect("crm:list", kind=kind)
+        return redirect("crm:import_job", pk=job.pk)
     if request.method == "POST" and form.is_valid():
         kind = form.cleaned_data["kind"]
         try:
@@ -407,6 +408,27 @@ def connection_import(request):
             ticket = _issue_import_ticket(request, text)
             context.update({"preview": preview, "csv_text": text, "kind": kind, "ticket": ticket})
     return render(request, "crm/import.html", context)
+
+
+def import_job(request, pk: int):
+    """How a confirmed import is getting on: the page, and (polled by htmx every
+    second until the import ends) its status part alone."""
+    require_area(request, "contacts")
+    job = get_object_or_404(ImportJob, pk=pk, created_by=request.user)
+    waited = timezone.now() - job.created
+    context = {
+        "job": job,
+        "total_text": importing.count_of(job.kind, job.total_rows),
+        "done_text": importing.count_of(job.kind, job.done_rows),
+        "worker_late": job.status == ImportJob.Status.QUEUED and waited.total_seconds() > 60,
+        "nav_section": "connections",
+    }
+    template = "crm/import_job.html"
+    if request.htmx and request.htmx.target == "import-status":
+        template += "#import-status"
+    response = render(request, template, context)
+    patch_vary_headers(response, ("HX-Request", "HX-Target"))
+    return response
 
 
 IMPORT_TICKETS = "import_tickets"

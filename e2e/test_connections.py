@@ -116,7 +116,10 @@ def test_company_person_call_search_and_import(
     expect(page.locator("#import-preview")).to_contain_text("1 new company will be created")
     shot("connections-import-preview")
     page.get_by_role("button", name="Import 2 people").click()
-    expect(page.locator(".flash-success")).to_contain_text("Imported 2 people.")
+    expect(page.locator("#import-status")).to_contain_text(
+        "Imported 2 people. 1 new company was created."
+    )
+    page.get_by_role("button", name="Show the people").click()
     expect(page.locator("#people-table")).to_contain_text("Charles Babbage")
 
     assert Contact.objects.count() == 3
@@ -181,6 +184,35 @@ def test_import_errors_company_note_and_phone_layout(
     assert details["y"] < journal["y"]
     expect(page.locator(".avatar")).to_have_css("object-fit", "contain")
     shot("connections-company-phone")
+    assert console_errors == []
+
+
+def test_an_import_shows_its_progress_until_it_is_done(
+    signed_in, live_server, shot, console_errors
+):
+    from accounts.models import User
+    from crm import importing
+    from crm.models import ImportJob
+
+    page = signed_in
+    text = "name,company\n" + "".join(f"Person {n},Company {n % 3}\n" for n in range(30))
+    job = ImportJob.objects.create(
+        kind="people", csv_text=text, total_rows=30, created_by=User.objects.get()
+    )
+    page.goto(f"{live_server.url}/connections/import/{job.pk}/")
+    status = page.locator("#import-status")
+    expect(status).to_contain_text("Waiting for the worker to start importing 30 people…")
+    # The page follows the job as the worker records its progress, without a reload.
+    ImportJob.objects.filter(pk=job.pk).update(status="running", done_rows=20)
+    expect(status).to_contain_text("Imported 20 of 30 people…")
+    expect(status.locator("progress")).to_have_attribute("value", "20")
+    shot("connections-import-progress")
+    ImportJob.objects.filter(pk=job.pk).update(status="queued", done_rows=0)
+    importing.run_import_job(job.pk)
+    expect(status).to_contain_text("Imported 30 people. 3 new companies were created.")
+    expect(status).not_to_have_attribute("hx-trigger", "every 1s")
+    shot("connections-import-done")
+    assert Contact.objects.count() == 30
     assert console_errors == []
 
 

@@ -9,11 +9,15 @@ from django.core.exceptions import (
     SuspiciousOperation,
 )
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import DatabaseError
+from django.db.models import ProtectedError, RestrictedError
 from django.http import Http404
 from django.http.multipartparser import MultiPartParserError
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
+
+from config import database_errors
 
 from .auth import API_AUTH
 from .errors import (
@@ -147,6 +151,19 @@ def on_bad_multipart(request, exc):
     return error_response(
         request, 400, "Validation errors", ["The multipart body could not be read."]
     )
+
+
+@api.exception_handler(DatabaseError)
+def on_database_error(request, exc: DatabaseError):
+    # A busy database (503, Retry-After) or changes that collided (409) say so; any
+    # other database error is ours.
+    return database_errors.response_for(request, exc) or on_unexpected_error(request, exc)
+
+
+@api.exception_handler(ProtectedError)
+@api.exception_handler(RestrictedError)
+def on_protected(request, exc: ProtectedError | RestrictedError):
+    return database_errors.response_for(request, exc)
 
 
 @api.exception_handler(Exception)

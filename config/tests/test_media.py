@@ -39,6 +39,43 @@ def test_private_files_send_a_signed_out_visitor_to_sign_in(client, company_imag
     assert response["Location"].startswith("/accounts/login/")
 
 
+def test_signed_out_visitors_cannot_tell_which_private_files_exist(client, company_image):
+    present = client.get(company_image)
+    missing = client.get("/media/companies/missing.png")
+    assert present.status_code == missing.status_code == 302
+    assert present["Location"] == "/accounts/login/?next=" + company_image
+    assert missing["Location"] == "/accounts/login/?next=/media/companies/missing.png"
+    issued = create_api_credential("Settings only", scopes=["settings:read"])
+    headers = {"X-DEPOT-TOKEN": issued.credential.token, "X-DEPOT-SECRET": issued.secret}
+    assert client.get(company_image, headers=headers).status_code == 403
+    assert client.get("/media/companies/missing.png", headers=headers).status_code == 403
+    client.force_login(UserFactory(restricted=True, permissions=["settings"]))
+    assert client.get(company_image).status_code == 403
+    assert client.get("/media/companies/missing.png").status_code == 403
+
+
+def test_the_logo_replaced_is_deleted_only_once_committed(django_capture_on_commit_callbacks):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.db import transaction
+
+    from accounts.services import remove_logo, set_logo
+
+    old = set_logo(SimpleUploadedFile("old.png", png_bytes())).logo.name
+    with pytest.raises(RuntimeError), transaction.atomic():
+        set_logo(SimpleUploadedFile("new.png", png_bytes()))
+        raise RuntimeError("the rest of the request failed")
+    with pytest.raises(RuntimeError), transaction.atomic():
+        remove_logo()
+        raise RuntimeError("the rest of the request failed")
+    assert AccountSettings.load().logo.name == old and default_storage.exists(old)
+    with django_capture_on_commit_callbacks(execute=True):
+        new = set_logo(SimpleUploadedFile("new.png", png_bytes())).logo.name
+    assert default_storage.exists(new) and not default_storage.exists(old)
+    with django_capture_on_commit_callbacks(execute=True):
+        remove_logo()
+    assert not AccountSettings.load().logo and not default_storage.exists(new)
+
+
 def test_staff_see_images_inline(staff_client, company_image):
     response = staff_client.get(company_image)
     assert response.status_code == 200

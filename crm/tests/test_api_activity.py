@@ -635,13 +635,14 @@ def test_dangerous_files_are_refused(depot, valid, name, content):
     assert not ActivityFile.objects.exists()
 
 
-def test_deleting_an_entry_removes_its_files(depot, valid):
+def test_deleting_an_entry_removes_its_files(depot, valid, django_capture_on_commit_callbacks):
     import os
 
     entry_id = depot.post("activity", valid).json()["id"]
     attach(depot, entry_id, "a.txt", b"hello")
     path = ActivityFile.objects.get().file.path
-    depot.delete(f"activity/{entry_id}")
+    with django_capture_on_commit_callbacks(execute=True):
+        depot.delete(f"activity/{entry_id}")
     assert not ActivityFile.objects.exists() and not os.path.exists(path)
 
 

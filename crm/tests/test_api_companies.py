@@ -657,12 +657,13 @@ def test_image_upload(depot):
     assert company.image.read() == png_bytes()
 
 
-def test_image_upload_replaces_the_old_file(depot):
+def test_image_upload_replaces_the_old_file(depot, django_capture_on_commit_callbacks):
     company = CompanyFactory()
     upload(depot, f"companies/{company.pk}/upload", "one.png", png_bytes())
     company.refresh_from_db()
     old_path = company.image.path
-    upload(depot, f"companies/{company.pk}/upload", "two.png", png_bytes(color="blue"))
+    with django_capture_on_commit_callbacks(execute=True):
+        upload(depot, f"companies/{company.pk}/upload", "two.png", png_bytes(color="blue"))
     company.refresh_from_db()
     import os
 

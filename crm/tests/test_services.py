@@ -1,6 +1,7 @@
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
 
 from accounts.models import User
 from accounts.services import remove_user
@@ -187,16 +188,63 @@ def test_delete_contact_takes_their_journal(admin_user):
     assert list(Activity.objects.all()) == [keep]
 
 
-def test_set_image_replaces_the_file():
+def test_set_image_replaces_the_file(django_capture_on_commit_callbacks):
     company = CompanyFactory()
     services.set_image(company, SimpleUploadedFile("a.png", png_bytes()))
     first = company.image.name
-    services.set_image(company, SimpleUploadedFile("b.png", png_bytes(color="blue")))
+    with django_capture_on_commit_callbacks(execute=True):
+        services.set_image(company, SimpleUploadedFile("b.png", png_bytes(color="blue")))
     assert company.image.name != first
     assert not company.image.storage.exists(first)
-    services.remove_image(company)
+    second = company.image.name
+    with django_capture_on_commit_callbacks(execute=True):
+        services.remove_image(company)
     company.refresh_from_db()
     assert not company.image
+    assert not company.image.storage.exists(second)
+
+
+def _rolled_back(change):
+    """Runs `change` in a transaction that is then rolled back, running whatever it
+    left to do on commit as a real commit would (nothing, for a rollback)."""
+    with pytest.raises(RuntimeError), transaction.atomic():
+        change()
+        raise RuntimeError("the rest of the request failed")
+
+
+def test_files_stay_when_the_change_is_rolled_back(admin_user, django_capture_on_commit_callbacks):
+    company = CompanyFactory()
+    services.set_image(company, SimpleUploadedFile("a.png", png_bytes()))
+    storage, image = company.image.storage, company.image.name
+    entry = services.create_activity(
+        title="Q", type="C", added_by=admin_user, for_code=company.code
+    )
+    attachment = services.attach_file(entry, SimpleUploadedFile("r.txt", b"reply")).file.name
+    with django_capture_on_commit_callbacks(execute=True):
+        _rolled_back(lambda: services.set_image(company, SimpleUploadedFile("b.png", png_bytes())))
+        company.refresh_from_db()
+        _rolled_back(lambda: services.remove_image(company))
+        company.refresh_from_db()
+        _rolled_back(lambda: services.delete_activity(entry))
+        _rolled_back(lambda: services.delete_company(Company.objects.get(pk=company.pk)))
+    company.refresh_from_db()
+    assert company.image.name == image and storage.exists(image)
+    assert Activity.objects.filter(title="Q").exists() and storage.exists(attachment)
+
+
+def test_deleting_a_company_or_person_removes_their_image(
+    staff_client, django_capture_on_commit_callbacks
+):
+    company, person = CompanyFactory(), ContactFactory()
+    services.set_image(company, SimpleUploadedFile("c.png", png_bytes()))
+    services.set_image(person, SimpleUploadedFile("p.png", png_bytes()))
+    names = [company.image.name, person.image.name]
+    with django_capture_on_commit_callbacks(execute=True):
+        services.delete_contact(person)
+        services.delete_company(company)
+    for name in names:
+        assert not company.image.storage.exists(name)
+        assert staff_client.get(f"/media/{name}").status_code == 404
 
 
 # --- the journal ------------------------------------------------------------------
@@ -251,14 +299,15 @@ def test_create_activity_requires_for_unless_replying(admin_user):
     assert caught.value.message_dict == {"replyto": ["replyto 999 is not a journal entry."]}
 
 
-def test_delete_activity_removes_reply_files(admin_user):
+def test_delete_activity_removes_reply_files(admin_user, django_capture_on_commit_callbacks):
     root = services.create_activity(
         title="Q", type="C", added_by=admin_user, for_code=CompanyFactory().code
     )
     reply = services.create_activity(title="A", type="C", added_by=admin_user, replyto=root)
     attachment = services.attach_file(reply, SimpleUploadedFile("r.txt", b"reply"))
     storage, name = attachment.file.storage, attachment.file.name
-    services.delete_activity(root)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.delete_activity(root)
     assert not Activity.objects.exists() and not storage.exists(name)
 
 
@@ -273,7 +322,7 @@ def test_migration_cleans_content_stored_with_markup(db):
     stored = ActivityFactory()
     plain = ActivityFactory(content="1 < 2 & fine")
     Activity.objects.filter(pk=stored.pk).update(content="<script>alert(1)</script>Hi")
-    migration = import_module("crm.migrations.0003_journal_content_without_markup")
+    migration = import_module("crm.migrations.0004_journal_content_without_markup")
     migration.clean_stored_content(apps, None)
     stored.refresh_from_db()
     plain.refresh_from_db()

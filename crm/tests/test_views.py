@@ -4,12 +4,12 @@ import io
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.test import Client
+from django.test import Client, TestCase
 from PIL import Image
 
 from accounts.tests.factories import CollaboratorFactory
 from crm import services
-from crm.models import Activity, ActivityFile, Company, Contact
+from crm.models import Activity, ActivityFile, Company, Contact, ImportJob
 from crm.tests.factories import CompanyFactory, ContactFactory, png_bytes
 
 
@@ -222,6 +222,20 @@ def test_company_journal_shows_its_people(staff_client, admin_user):
     assert "Met Irene" in html and "about" in html and "Irene Adler" in html
 
 
+@pytest.mark.parametrize("value", ["abc", "1.5", "-3", "0", "99999999999999999999999", "424242"])
+def test_add_person_ignores_a_company_that_is_no_id(staff_client, value):
+    CompanyFactory(name="Harbour Lights")
+    response = staff_client.get("/connections/people/add/", {"company": value})
+    assert response.status_code == 200
+    assert response.context["form"]["companyname"].value() in (None, "")
+
+
+def test_add_person_from_a_company_fills_it_in(staff_client):
+    company = CompanyFactory(name="Harbour Lights")
+    response = staff_client.get("/connections/people/add/", {"company": f" {company.pk} "})
+    assert response.context["form"]["companyname"].value() == "Harbour Lights"
+
+
 def test_delete_company_refused_while_people_belong(staff_client):
     company = CompanyFactory(name="Busy Ltd")
     ContactFactory(company=company)
@@ -234,17 +248,19 @@ def test_delete_company_refused_while_people_belong(staff_client):
 
 
 def confirm_import(client, preview):
-    """Press Import on a preview page, as the browser would."""
-    return client.post(
-        "/connections/import/",
-        {
-            "kind": "people",
-            "confirm": "1",
-            "csv_text": preview.context["csv_text"],
-            "ticket": preview.context["ticket"],
-        },
-        follow=True,
-    )
+    """Press Import on a preview page, as the browser would. The test's transaction
+    never commits, so the import is handed to the (immediate) worker by hand."""
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        response = client.post(
+            "/connections/import/",
+            {
+                "kind": "people",
+                "confirm": "1",
+                "csv_text": preview.context["csv_text"],
+                "ticket": preview.context["ticket"],
+            },
+        )
+    return client.get(response["Location"], follow=True)
 
 
 def test_import_preview_then_import(staff_client):
@@ -528,6 +544,65 @@ def test_import_preview_marks_bad_rows_and_disables_import(staff_client):
         '<button type="submit" name="confirm" value="1" disabled '
         'aria-describedby="import-blocked">Import 2 people</button>'
     ) in html
+
+
+def test_a_cell_over_128_kb_is_a_form_error_not_a_500(staff_client):
+    csv_file = SimpleUploadedFile("people.csv", b"name,notes\nAda," + b"x" * 200_000 + b"\n")
+    response = staff_client.post("/connections/import/", {"kind": "people", "file": csv_file})
+    assert response.status_code == 200
+    assert (
+        "Line 2, column “notes”: a cell can hold at most 131,072 characters, and this one "
+        "has 200,000." in response.content.decode()
+    )
+
+
+def test_an_import_job_shows_its_progress_and_is_polled_until_it_ends(staff_client, admin_user):
+    job = ImportJob.objects.create(
+        kind="people", status="running", total_rows=20_000, done_rows=12_500, created_by=admin_user
+    )
+    url = f"/connections/import/{job.pk}/"
+    html = staff_client.get(url).content.decode()
+    assert "<h1>Import of people</h1>" in html
+    assert "Imported 12,500 of 20,000 people…" in html
+    assert '<progress aria-label="Import progress" value="12500" max="20000">' in html
+    assert f'hx-get="{url}" hx-trigger="every 1s" hx-swap="outerHTML"' in html
+    poll = {"HX-Request": "true", "HX-Target": "import-status"}
+    part = staff_client.get(url, headers=poll).content.decode()
+    assert part.strip().startswith('<div id="import-status" data-status="running"')
+    assert "<h1>" not in part
+
+    ImportJob.objects.filter(pk=job.pk).update(status="done", done_rows=20_000, new_companies=3)
+    part = staff_client.get(url, headers=poll).content.decode()
+    assert "<strong>Imported 20,000 people.</strong> 3 new companies were created." in part
+    assert "hx-trigger" not in part  # the polling stops
+    assert '<a href="/connections/people/" role="button">Show the people</a>' in part
+
+    ImportJob.objects.filter(pk=job.pk).update(status="failed", message="Nothing was imported.")
+    part = staff_client.get(url, headers=poll).content.decode()
+    assert "The import did not finish.</strong> Nothing was imported." in part
+    assert "hx-trigger" not in part
+
+
+def test_a_queued_import_says_when_the_worker_is_late(staff_client, admin_user):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    job = ImportJob.objects.create(kind="companies", total_rows=1, created_by=admin_user)
+    html = staff_client.get(f"/connections/import/{job.pk}/").content.decode()
+    assert "Waiting for the worker to start importing 1 company…" in html
+    assert "run_huey" not in html
+    ImportJob.objects.filter(pk=job.pk).update(created=timezone.now() - timedelta(minutes=2))
+    html = staff_client.get(f"/connections/import/{job.pk}/").content.decode()
+    assert "check that the worker (<code>manage.py run_huey</code>) is running" in html
+
+
+def test_an_import_job_is_only_its_owners(client, admin_user):
+    from accounts.tests.factories import UserFactory
+
+    job = ImportJob.objects.create(kind="people", total_rows=1, created_by=admin_user)
+    client.force_login(UserFactory(email="colleague@studio.test"))
+    assert client.get(f"/connections/import/{job.pk}/").status_code == 404
 
 
 # --- forms: website, image, custom fields, company and email --------------------

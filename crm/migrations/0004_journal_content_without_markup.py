@@ -21,6 +21,6 @@ def clean_stored_content(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("crm", "0002_company_search_key")]
+    dependencies = [("crm", "0003_import_job")]
 
     operations = [migrations.RunPython(clean_stored_content, migrations.RunPython.noop)]
