@@ -2,8 +2,16 @@
 sends bodies the way the official PHP kit does (multipart for POST, PATCH, DELETE)."""
 
 import json
+import os
+import shutil
+import socket
+import subprocess
+import time
+import uuid
+from contextlib import contextmanager
 
 import pytest
+import redis
 from django.test import Client
 from django.test.client import encode_multipart
 from huey.contrib.djhuey import HUEY
@@ -15,6 +23,9 @@ from accounts.tests.factories import UserFactory
 HUEY.immediate = True
 
 BOUNDARY = "DocketTestBoundary"
+
+# A Redis already running on the usual port serves the tests from a database of its own.
+LOCAL_TEST_REDIS_URL = "redis://127.0.0.1:1/14"
 
 
 @pytest.fixture(autouse=True)
@@ -112,3 +123,110 @@ def bearer_for():
         return DepotClient({"Authorization": f"Bearer {issued.token}"})
 
     return make
+
+
+# --- Redis ---------------------------------------------------------------------------------
+
+
+def redis_answers(url: str) -> bool:
+    try:
+        with redis.Redis.from_url(url, socket_timeout=0.5) as client:
+            return bool(client.ping())
+    except (redis.RedisError, OSError):
+        return False
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@contextmanager
+def throwaway_redis_server(directory):
+    """A redis-server of our own on a free port, keeping nothing on disk; its URL.
+    Another process may take the port between the probe and the start, so a server
+    that exits at once is tried again on another port."""
+    executable = shutil.which("redis-server")
+    if executable is None:
+        pytest.fail(
+            "The Redis tests need redis-server: `make install` brings it "
+            "(or set DOCKET_TEST_REDIS_URL to a Redis of yours)."
+        )
+    for _ in range(5):
+        port = _free_port()
+        url = f"redis://127.0.0.1:{port}/0"
+        process = subprocess.Popen(
+            [
+                executable,
+                "--port",
+                str(port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(directory),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 10
+        while process.poll() is None and not redis_answers(url):
+            if time.monotonic() > deadline:
+                process.kill()
+                process.wait()
+                pytest.fail(f"redis-server on port {port} did not answer within 10 s.")
+            time.sleep(0.05)
+        if process.poll() is None:
+            break
+    else:
+        pytest.fail("redis-server would not start on a free port (tried five).")
+    try:
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory):
+    """A Redis for the tests that need one, so they run on any machine: the one
+    DOCKET_TEST_REDIS_URL names, else one already answering on 127.0.0.1:6379, else a
+    throwaway redis-server for this test session (each pytest-xdist worker has its
+    own session, so its own server)."""
+    configured = os.environ.get("DOCKET_TEST_REDIS_URL")
+    if configured:
+        yield configured
+    elif redis_answers(LOCAL_TEST_REDIS_URL):
+        yield LOCAL_TEST_REDIS_URL
+    else:
+        with throwaway_redis_server(tmp_path_factory.mktemp("redis")) as url:
+            yield url
+
+
+@pytest.fixture
+def redis_cache(settings, redis_url):
+    """Django's default cache on the test Redis, as CACHE_URL=redis://... makes it,
+    under a key prefix of this test's own; its keys are deleted afterwards, as
+    Redis, unlike the database, keeps them past the test's transaction."""
+    prefix = f"docket-test-{uuid.uuid4().hex}"
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": redis_url,
+            "KEY_PREFIX": prefix,
+        }
+    }
+    from django.core.cache import cache
+
+    yield cache
+    client = cache._cache.get_client(write=True)
+    for key in client.scan_iter(f"{prefix}:*"):
+        client.delete(key)

@@ -1,9 +1,7 @@
 """The API rate limit is a limit: a parallel burst gets exactly the bucket's size
 through, in the database (the default) and in Redis (CACHE_URL=redis://...)."""
 
-import os
 import threading
-import uuid
 
 import pytest
 from django.db import connection
@@ -13,30 +11,14 @@ from config.api.models import RateLimitBucket
 from config.api.throttle import DatabaseBuckets, RedisBuckets, bucket_store, take_request_token
 from conftest import DepotClient
 
-# Any Redis will do: every test uses its own key prefix and deletes its keys.
-TEST_REDIS_URL = os.environ.get("DOCKET_TEST_REDIS_URL", "redis://127.0.0.1:6379/14")
 NOW = 1_800_000_000.0
 
 
 @pytest.fixture(params=["database", "redis"])
-def store(request, settings):
+def store(request):
     if request.param == "redis":
-        prefix = f"docket-test-{uuid.uuid4().hex}"
-        settings.CACHES = {
-            "default": {
-                "BACKEND": "django.core.cache.backends.redis.RedisCache",
-                "LOCATION": TEST_REDIS_URL,
-                "KEY_PREFIX": prefix,
-            }
-        }
-        yield request.param
-        from django.core.cache import cache
-
-        client = cache._cache.get_client(write=True)
-        for key in client.scan_iter(f"{prefix}:*"):
-            client.delete(key)
-    else:
-        yield request.param
+        request.getfixturevalue("redis_cache")
+    return request.param
 
 
 @pytest.fixture
@@ -153,23 +135,11 @@ def test_database_buckets_come_with_migrate_and_stay_one_row_per_client(settings
 
 
 @pytest.mark.django_db
-def test_redis_bucket_expires_once_full_again(settings):
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": TEST_REDIS_URL,
-            "KEY_PREFIX": f"docket-test-{uuid.uuid4().hex}",
-        }
-    }
+def test_redis_bucket_expires_once_full_again(settings, redis_cache):
     settings.DOCKET_API_RATE_LIMIT = 6  # one every 10 s
-    from django.core.cache import cache
-
     take_request_token("k")
     take_request_token("k")
-    key = cache.make_and_validate_key("ratelimit:k")
-    client = cache._cache.get_client(key, write=True)
-    try:
-        # Full again 20 s from now; kept a second longer, then gone.
-        assert 20_000 < client.pttl(key) <= 21_000
-    finally:
-        client.delete(key)
+    key = redis_cache.make_and_validate_key("ratelimit:k")
+    client = redis_cache._cache.get_client(key, write=True)
+    # Full again 20 s from now; kept a second longer, then gone.
+    assert 20_000 < client.pttl(key) <= 21_000
