@@ -68,6 +68,15 @@ def test_a_full_burst_is_exactly_the_limit_whatever_it_divides_into(store, setti
 
 
 @pytest.mark.django_db
+def test_an_admitted_request_costs_one_statement(settings, django_assert_num_queries):
+    # On the path of every API call: the buckets' other uses must not add to it.
+    settings.DOCKET_API_RATE_LIMIT = 60
+    for _ in range(2):
+        with django_assert_num_queries(1):
+            assert take_request_token("k", now=NOW).allowed
+
+
+@pytest.mark.django_db
 def test_waiting_retry_after_seconds_is_enough(store, settings):
     settings.DOCKET_API_RATE_LIMIT = 7  # one every 8.57 s
     while take_request_token("k", now=NOW).allowed:
