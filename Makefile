@@ -7,9 +7,10 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 SUDO := $(shell [ "$$(id -u)" = "0" ] || echo sudo)
 # WeasyPrint needs Pango/HarfBuzz; the e2e tests drive Debian's Chromium; poppler
-# gives pdftotext/pdftoppm for checking PDFs.
+# gives pdftotext/pdftoppm for checking PDFs; the tests start a redis-server of their
+# own when no Redis answers (conftest.py).
 APT_PACKAGES := chromium poppler-utils libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 \
-	libjpeg62-turbo fonts-dejavu-core fonts-liberation
+	libjpeg62-turbo fonts-dejavu-core fonts-liberation redis-server
 
 .PHONY: install system-packages python-packages run test lint migrate demo clean
 

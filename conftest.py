@@ -6,12 +6,14 @@ import os
 import shutil
 import socket
 import subprocess
+import threading
 import time
 import uuid
 from contextlib import contextmanager
 
 import pytest
 import redis
+from django.db import connection
 from django.test import Client
 from django.test.client import encode_multipart
 from huey.contrib.djhuey import HUEY
@@ -230,3 +232,27 @@ def redis_cache(settings, redis_url):
     client = cache._cache.get_client(write=True)
     for key in client.scan_iter(f"{prefix}:*"):
         client.delete(key)
+
+
+# --- races -------------------------------------------------------------------------------
+
+
+def run_in_parallel(count: int, work) -> list:
+    """work(index) in COUNT threads let go at once; their results in order. Each thread
+    has its own database connection (needs django_db(transaction=True))."""
+    results = [None] * count
+    start = threading.Barrier(count)
+
+    def run(index):
+        try:
+            start.wait()
+            results[index] = work(index)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(index,)) for index in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results

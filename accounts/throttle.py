@@ -1,116 +1,43 @@
 """Limits on guessing passwords and on asking for password-reset emails.
 
-Each limit is a counter per account (the email, lower-cased) and per client address
-(REMOTE_ADDR), kept in the cache every web worker shares (the one the API rate limit
-uses). A counter starts with the first attempt and lasts one window: `cache.add`
-creates it with the window as its timeout and `cache.incr` counts. A sign-in attempt
-is counted before its password is checked, so a burst of parallel guesses can't all
-get in before the first failure is recorded; a successful sign-in gives its count
-back. The numbers are settings (DOCKET_SIGNIN_*, DOCKET_RESET_*); 0 turns one off.
+Each limit is a token bucket per account (the email, lower-cased) and per client
+address (REMOTE_ADDR): LIMIT attempts, given back one by one over the window, so 5
+sign-in failures per 15 minutes means 5 at once and then one more every 3 minutes.
+The buckets are the API rate limit's (config.api.throttle): a take is one atomic step
+in the database or in Redis, so a parallel burst of guesses gets exactly the limit
+checked against the password. A sign-in attempt takes its tokens before its password
+is checked; the right password fills the account's bucket again and gives the
+address its token back. The numbers are settings (DOCKET_SIGNIN_*, DOCKET_RESET_*);
+0 turns one off.
 """
 
-import contextlib
 import hashlib
 import math
-import time
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.cache import cache
+
+from config.api.throttle import clear_bucket, give_token_back, peek_token, take_token
 
 
 def client_address(request) -> str:
     """The address a request came from; behind a proxy, make it pass the client's
-    address as REMOTE_ADDR, or every visitor shares the proxy's counter."""
+    address as REMOTE_ADDR, or every visitor shares the proxy's limit."""
     if request is None:
         return ""
     return request.META.get("REMOTE_ADDR", "") or ""
 
 
 def _digest(value: str) -> str:
-    # Emails and IPv6 addresses hold characters some cache backends refuse in keys.
+    # Emails run to 254 characters, a bucket's key to 100; and the table or Redis
+    # need not hold who tried to sign in.
     return hashlib.sha256(value.encode()).hexdigest()[:32]
-
-
-@dataclass(frozen=True)
-class Counter:
-    key: str
-    limit: int
-    window: int
-
-    @property
-    def on(self) -> bool:
-        return self.limit > 0
-
-    @property
-    def _until_key(self) -> str:
-        return f"{self.key}:until"
-
-    def count(self) -> int:
-        return cache.get(self.key, 0)
-
-    def take(self) -> int:
-        """Count one more attempt and answer how many this window has seen."""
-        if cache.add(self.key, 0, self.window):
-            cache.set(self._until_key, time.time() + self.window, self.window)
-        try:
-            count = cache.incr(self.key)
-        except ValueError:  # the window ended between add and incr: a new one
-            cache.set(self.key, 1, self.window)
-            cache.set(self._until_key, time.time() + self.window, self.window)
-            return 1
-        self._keep_window()
-        return count
-
-    def give_back(self) -> None:
-        with contextlib.suppress(ValueError):  # the window has ended meanwhile
-            cache.decr(self.key)
-            self._keep_window()
-
-    def _keep_window(self) -> None:
-        # The database cache's incr/decr store the value again with the default
-        # timeout; the window still ends where it began plus its length.
-        cache.touch(self.key, self.seconds_left())
-
-    def clear(self) -> None:
-        cache.delete_many([self.key, self._until_key])
-
-    def seconds_left(self) -> int:
-        until = cache.get(self._until_key)
-        if until is None:
-            return self.window
-        return max(1, math.ceil(until - time.time()))
-
-
-def _counters(kind: str, email: str, address: str, limits: tuple[int, int], window: int):
-    account_limit, address_limit = limits
-    counters = [
-        (
-            "email",
-            Counter(f"{kind}:account:{_digest(email.strip().lower())}", account_limit, window),
-        )
-    ]
-    if address:
-        counters.append(
-            ("address", Counter(f"{kind}:address:{_digest(address)}", address_limit, window))
-        )
-    return [(about, counter) for about, counter in counters if counter.on]
-
-
-def _sign_in_counters(email: str, address: str):
-    return _counters(
-        "signin",
-        email,
-        address,
-        (settings.DOCKET_SIGNIN_FAILURES_PER_ACCOUNT, settings.DOCKET_SIGNIN_FAILURES_PER_ADDRESS),
-        settings.DOCKET_SIGNIN_WINDOW_SECONDS,
-    )
 
 
 @dataclass(frozen=True)
 class Refusal:
     about: str  # "email" or "address"
-    seconds: int
+    seconds: int  # until the next attempt is let through
 
     @property
     def message(self) -> str:
@@ -122,6 +49,61 @@ class Refusal:
         )
 
 
+@dataclass(frozen=True)
+class Limit:
+    about: str  # "email" or "address"
+    key: str
+    limit: int
+    window: int
+
+    def take(self) -> Refusal | None:
+        token = take_token(self.key, self.limit, self.window)
+        return None if token.allowed else Refusal(self.about, token.retry_after)
+
+    def refusal(self) -> Refusal | None:
+        token = peek_token(self.key, self.limit, self.window)
+        return None if token.allowed else Refusal(self.about, token.retry_after)
+
+    def give_back(self) -> None:
+        give_token_back(self.key, self.limit, self.window)
+
+    def clear(self) -> None:
+        clear_bucket(self.key)
+
+
+def _limits(kind: str, email: str, address: str, limits: tuple[int, int], window: int):
+    account_limit, address_limit = limits
+    found = [
+        Limit("email", f"{kind}:account:{_digest(email.strip().lower())}", account_limit, window)
+    ]
+    if address:
+        found.append(Limit("address", f"{kind}:address:{_digest(address)}", address_limit, window))
+    return [limit for limit in found if limit.limit > 0]
+
+
+def _sign_in_limits(email: str, address: str) -> list[Limit]:
+    return _limits(
+        "signin",
+        email,
+        address,
+        (settings.DOCKET_SIGNIN_FAILURES_PER_ACCOUNT, settings.DOCKET_SIGNIN_FAILURES_PER_ADDRESS),
+        settings.DOCKET_SIGNIN_WINDOW_SECONDS,
+    )
+
+
+def _take_all(limits: list[Limit]) -> Refusal | None:
+    """One token from each limit, or none: an attempt refused by one limit gives back
+    what it took from the others, as it is never made."""
+    taken = []
+    for limit in limits:
+        if refusal := limit.take():
+            for earlier in taken:
+                earlier.give_back()
+            return refusal
+        taken.append(limit)
+    return None
+
+
 class SignInLocked(Exception):
     def __init__(self, refusal: Refusal):
         self.refusal = refusal
@@ -130,42 +112,37 @@ class SignInLocked(Exception):
 
 def sign_in_refusal(email: str, address: str) -> Refusal | None:
     """Whether sign-ins for this email or from this address are locked out now."""
-    for about, counter in _sign_in_counters(email, address):
-        if counter.count() >= counter.limit:
-            return Refusal(about, counter.seconds_left())
+    for limit in _sign_in_limits(email, address):
+        if refusal := limit.refusal():
+            return refusal
     return None
 
 
 def begin_sign_in(email: str, address: str) -> None:
-    """Count a sign-in attempt before its password is checked; SignInLocked when
-    this one is over a limit."""
-    for about, counter in _sign_in_counters(email, address):
-        if counter.take() > counter.limit:
-            raise SignInLocked(Refusal(about, counter.seconds_left()))
+    """Take a sign-in attempt's tokens before its password is checked; SignInLocked
+    when a limit has none left."""
+    if refusal := _take_all(_sign_in_limits(email, address)):
+        raise SignInLocked(refusal)
 
 
 def sign_in_succeeded(email: str, address: str) -> None:
-    """The right password: the account starts afresh and the address gets its count
-    back (others behind the same address keep theirs)."""
-    for about, counter in _sign_in_counters(email, address):
-        if about == "email":
-            counter.clear()
+    """The right password: the account starts afresh and the address gets its token
+    back (others behind the same address keep their failures)."""
+    for limit in _sign_in_limits(email, address):
+        if limit.about == "email":
+            limit.clear()
         else:
-            counter.give_back()
+            limit.give_back()
 
 
 def allow_reset_email(email: str, address: str) -> bool:
-    """Count a request for a password-reset email, for known and unknown emails
-    alike (the answer must not tell them apart); False when over a limit."""
-    counters = _counters(
+    """Take a request for a password-reset email, for known and unknown emails alike
+    (the answer must not tell them apart); False when over a limit."""
+    limits = _limits(
         "reset",
         email,
         address,
         (settings.DOCKET_RESET_EMAILS_PER_ACCOUNT, settings.DOCKET_RESET_EMAILS_PER_ADDRESS),
         settings.DOCKET_RESET_WINDOW_SECONDS,
     )
-    allowed = True
-    for _, counter in counters:
-        if counter.take() > counter.limit:
-            allowed = False
-    return allowed
+    return _take_all(limits) is None

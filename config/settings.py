@@ -131,8 +131,9 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 # Password guessing and reset emails are limited per account (email) and per client
-# address (REMOTE_ADDR), counted in the shared cache (accounts/throttle.py). The
-# backend enforces it for every authenticate() call, whichever form asks.
+# address (REMOTE_ADDR): LIMIT tries at once, then one more every WINDOW / LIMIT, in
+# the API rate limit's buckets (accounts/throttle.py). The backend enforces it for
+# every authenticate() call, whichever form asks.
 AUTHENTICATION_BACKENDS = ["accounts.backends.ThrottledModelBackend"]
 DOCKET_SIGNIN_FAILURES_PER_ACCOUNT = int(os.environ.get("DOCKET_SIGNIN_FAILURES_PER_ACCOUNT", "5"))
 DOCKET_SIGNIN_FAILURES_PER_ADDRESS = int(os.environ.get("DOCKET_SIGNIN_FAILURES_PER_ADDRESS", "50"))
@@ -163,9 +164,10 @@ MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 
 # The default cache is the database (its table made by `migrate`, see
-# config/deploy.py), Redis when CACHE_URL says so. The API rate-limit buckets follow
-# it: in Redis when the cache is there, otherwise in their own table
-# (config.api.models, made by `migrate`).
+# config/deploy.py), Redis when CACHE_URL says so. The rate-limit buckets (API,
+# sign-in, reset emails) follow it: in Redis when the cache is there, otherwise in
+# their own table (config.api.models, made by `migrate`), not in the cache, whose
+# database backend can't count atomically.
 CACHE_URL = os.environ.get("CACHE_URL", "")
 if CACHE_URL.startswith("redis"):
     CACHES = {

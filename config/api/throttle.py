@@ -1,11 +1,12 @@
-"""Per-credential rate limiting: a token bucket (GCRA) that every web worker shares.
+"""Token buckets (GCRA) that every web worker shares: the API rate limit per
+credential here, and the sign-in and reset-email limits (accounts.throttle).
 
-A bucket is one number, the moment it would be full again ("full_at"). A request
-fits when pushing that moment one interval later leaves it no more than a whole
-window ahead; the bucket then holds LIMIT requests (the burst) and refills at LIMIT
-a minute. The read-check-write is a single atomic step in the store, so a burst of
-parallel requests gets exactly LIMIT through, not however many read the bucket
-before the first of them wrote it back:
+A bucket holds LIMIT tokens and gets them back one by one over WINDOW seconds. It is
+one number, the moment it would be full again ("full_at"). A take fits when pushing
+that moment one interval (WINDOW / LIMIT) later leaves it no more than a whole window
+ahead. The read-check-write is a single atomic step in the store, so a burst of
+parallel takes gets exactly LIMIT through, not however many read the bucket before
+the first of them wrote it back:
 
 * Redis (when CACHE_URL points the cache there): a Lua script, one round trip;
 * otherwise the database: one UPSERT on the `docket_ratelimit` table, which comes
@@ -13,7 +14,9 @@ before the first of them wrote it back:
   a set.)
 
 Times are whole microseconds so LIMIT requests fill the window exactly, with no
-float rounding letting one more in or keeping one out.
+float rounding letting one more in or keeping one out. Each limit names its buckets
+under a prefix of its own ("credential:", "user:", "signin:", "reset:"), up to 100
+characters.
 """
 
 import math
@@ -24,11 +27,22 @@ from django.conf import settings
 from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache
 from django.db import connections, router
+from django.db.models import F
 
 from .models import RateLimitBucket
 
 WINDOW_SECONDS = 60
 MICROSECONDS = 1_000_000
+
+
+@dataclass(frozen=True)
+class Token:
+    """The answer to a take (or, from peek_token, what a take would get now)."""
+
+    allowed: bool
+    remaining: int  # tokens left after it
+    full_in: int  # seconds until the bucket is full again
+    retry_after: int = 0  # when refused: seconds until a take fits
 
 
 @dataclass
@@ -60,24 +74,73 @@ def take_request_token(key: str, now: float | None = None) -> RateLimitState | N
     limit = settings.DOCKET_API_RATE_LIMIT
     if limit <= 0:
         return None
-    now_us = now_microseconds() if now is None else round(now * MICROSECONDS)
-    interval = WINDOW_SECONDS * MICROSECONDS // limit
-    capacity = interval * limit
-    allowed, full_at = bucket_store().take(key, now_us, interval, capacity)
-    ahead = full_at - now_us  # how far the bucket is from full, after this request
-    if not allowed:
-        return RateLimitState(
-            limit=limit,
-            remaining=0,
-            reset_seconds=_seconds(ahead),
-            allowed=False,
-            retry_after=max(1, _seconds(ahead + interval - capacity)),
-        )
+    token = take_token(key, limit, WINDOW_SECONDS, now)
     return RateLimitState(
         limit=limit,
-        remaining=max(0, (capacity - ahead) // interval),
-        reset_seconds=_seconds(ahead),
+        remaining=token.remaining,
+        reset_seconds=token.full_in,
+        allowed=token.allowed,
+        retry_after=token.retry_after,
+    )
+
+
+def take_token(key: str, limit: int, window: int, now: float | None = None) -> Token:
+    """Take one of LIMIT tokens from `key`'s bucket, which gets them back over WINDOW
+    seconds: one atomic round trip when the take fits."""
+    now_us, interval, capacity = _measures(limit, window, now)
+    allowed, full_at = bucket_store().take(key, now_us, interval, capacity)
+    return _token(allowed, full_at - now_us, interval, capacity)
+
+
+def peek_token(key: str, limit: int, window: int, now: float | None = None) -> Token:
+    """What take_token would answer now, taking nothing."""
+    now_us, interval, capacity = _measures(limit, window, now)
+    full_at = bucket_store().full_at(key)
+    ahead = 0 if full_at is None else max(0, full_at - now_us)
+    allowed = ahead + interval <= capacity
+    return _token(allowed, ahead + (interval if allowed else 0), interval, capacity)
+
+
+def give_token_back(key: str, limit: int, window: int) -> None:
+    """Undo one take, e.g. of an attempt that turned out not to count."""
+    bucket_store().give_back(key, _interval(limit, window))
+
+
+def clear_bucket(key: str) -> None:
+    """Fill `key`'s bucket again."""
+    bucket_store().clear(key)
+
+
+def delete_full_buckets() -> None:
+    """Forget the buckets that are full again: they hold nothing a fresh one doesn't.
+    The worker runs this hourly; Redis expires its buckets by itself."""
+    bucket_store().delete_full(now_microseconds())
+
+
+def _interval(limit: int, window: int) -> int:
+    return window * MICROSECONDS // limit
+
+
+def _measures(limit: int, window: int, now: float | None) -> tuple[int, int, int]:
+    """Now, the interval between tokens and the bucket's size, in microseconds."""
+    now_us = now_microseconds() if now is None else round(now * MICROSECONDS)
+    interval = _interval(limit, window)
+    return now_us, interval, interval * limit
+
+
+def _token(allowed: bool, ahead: int, interval: int, capacity: int) -> Token:
+    """`ahead`: how far the bucket is from full, after the take if it was allowed."""
+    if not allowed:
+        return Token(
+            allowed=False,
+            remaining=0,
+            full_in=_seconds(ahead),
+            retry_after=max(1, _seconds(ahead + interval - capacity)),
+        )
+    return Token(
         allowed=True,
+        remaining=max(0, (capacity - ahead) // interval),
+        full_in=_seconds(ahead),
     )
 
 
@@ -126,6 +189,19 @@ class DatabaseBuckets:
             cursor.execute(self.SELECT.format(**names), [key])
             return False, max(cursor.fetchone()[0], now)
 
+    def full_at(self, key: str) -> int | None:
+        return RateLimitBucket.objects.filter(key=key).values_list("full_at", flat=True).first()
+
+    def give_back(self, key: str, interval: int) -> None:
+        # Below now it means full, as a missing row does: take starts from now.
+        RateLimitBucket.objects.filter(key=key).update(full_at=F("full_at") - interval)
+
+    def clear(self, key: str) -> None:
+        RateLimitBucket.objects.filter(key=key).delete()
+
+    def delete_full(self, now: int) -> None:
+        RateLimitBucket.objects.filter(full_at__lte=now).delete()
+
 
 DATABASE_BUCKETS = DatabaseBuckets()
 
@@ -149,21 +225,52 @@ return {1, string.format('%.0f', next_full)}
 """
 
 
+# Only a bucket that is there: one created now would never expire.
+GIVE_BACK_SCRIPT = """
+if redis.call('EXISTS', KEYS[1]) == 1 then
+  redis.call('DECRBY', KEYS[1], ARGV[1])
+end
+return 0
+"""
+
+
 class RedisBuckets:
     """Buckets as Redis strings, moved by GCRA_SCRIPT: EVALSHA, one round trip,
     atomic because Redis runs a script alone. A key expires once its bucket is full."""
 
     script = None
+    give_back_script = None
 
     def __init__(self, cache: RedisCache):
         self.cache = cache
 
-    def take(self, key: str, now: int, interval: int, capacity: int) -> tuple[bool, int]:
+    def _client(self, key: str):
         cache_key = self.cache.make_and_validate_key(f"ratelimit:{key}")
-        client = self.cache._cache.get_client(cache_key, write=True)
+        return cache_key, self.cache._cache.get_client(cache_key, write=True)
+
+    def take(self, key: str, now: int, interval: int, capacity: int) -> tuple[bool, int]:
+        cache_key, client = self._client(key)
         if RedisBuckets.script is None:
             RedisBuckets.script = client.register_script(GCRA_SCRIPT)
         allowed, full_at = RedisBuckets.script(
             keys=[cache_key], args=[now, interval, capacity], client=client
         )
         return bool(allowed), int(full_at)
+
+    def full_at(self, key: str) -> int | None:
+        cache_key, client = self._client(key)
+        full_at = client.get(cache_key)
+        return None if full_at is None else int(full_at)
+
+    def give_back(self, key: str, interval: int) -> None:
+        cache_key, client = self._client(key)
+        if RedisBuckets.give_back_script is None:
+            RedisBuckets.give_back_script = client.register_script(GIVE_BACK_SCRIPT)
+        RedisBuckets.give_back_script(keys=[cache_key], args=[interval], client=client)
+
+    def clear(self, key: str) -> None:
+        cache_key, client = self._client(key)
+        client.delete(cache_key)
+
+    def delete_full(self, now: int) -> None:
+        """Nothing to do: each key expires when its bucket is full."""

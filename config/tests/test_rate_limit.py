@@ -1,42 +1,32 @@
 """The API rate limit is a limit: a parallel burst gets exactly the bucket's size
 through, in the database (the default) and in Redis (CACHE_URL=redis://...)."""
 
-import os
-import threading
-import uuid
+from datetime import datetime
 
 import pytest
-from django.db import connection
 
 from config.api import throttle
 from config.api.models import RateLimitBucket
-from config.api.throttle import DatabaseBuckets, RedisBuckets, bucket_store, take_request_token
-from conftest import DepotClient
+from config.api.throttle import (
+    DatabaseBuckets,
+    RedisBuckets,
+    bucket_store,
+    clear_bucket,
+    give_token_back,
+    peek_token,
+    take_request_token,
+    take_token,
+)
+from conftest import DepotClient, run_in_parallel
 
-# Any Redis will do: every test uses its own key prefix and deletes its keys.
-TEST_REDIS_URL = os.environ.get("DOCKET_TEST_REDIS_URL", "redis://127.0.0.1:6379/14")
 NOW = 1_800_000_000.0
 
 
 @pytest.fixture(params=["database", "redis"])
-def store(request, settings):
+def store(request):
     if request.param == "redis":
-        prefix = f"docket-test-{uuid.uuid4().hex}"
-        settings.CACHES = {
-            "default": {
-                "BACKEND": "django.core.cache.backends.redis.RedisCache",
-                "LOCATION": TEST_REDIS_URL,
-                "KEY_PREFIX": prefix,
-            }
-        }
-        yield request.param
-        from django.core.cache import cache
-
-        client = cache._cache.get_client(write=True)
-        for key in client.scan_iter(f"{prefix}:*"):
-            client.delete(key)
-    else:
-        yield request.param
+        request.getfixturevalue("redis_cache")
+    return request.param
 
 
 @pytest.fixture
@@ -44,25 +34,6 @@ def frozen_clock(monkeypatch):
     """Every request at the same microsecond: nothing refills during the burst, so
     exactly the bucket's size may pass whatever the machine's speed."""
     monkeypatch.setattr(throttle, "now_microseconds", lambda: int(NOW * 1_000_000))
-
-
-def run_in_parallel(count: int, work) -> list:
-    results = [None] * count
-    start = threading.Barrier(count)
-
-    def run(index):
-        try:
-            start.wait()
-            results[index] = work()
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(index,)) for index in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
 
 
 def test_the_store_follows_the_cache(store):
@@ -97,6 +68,15 @@ def test_a_full_burst_is_exactly_the_limit_whatever_it_divides_into(store, setti
 
 
 @pytest.mark.django_db
+def test_an_admitted_request_costs_one_statement(settings, django_assert_num_queries):
+    # On the path of every API call: the buckets' other uses must not add to it.
+    settings.DOCKET_API_RATE_LIMIT = 60
+    for _ in range(2):
+        with django_assert_num_queries(1):
+            assert take_request_token("k", now=NOW).allowed
+
+
+@pytest.mark.django_db
 def test_waiting_retry_after_seconds_is_enough(store, settings):
     settings.DOCKET_API_RATE_LIMIT = 7  # one every 8.57 s
     while take_request_token("k", now=NOW).allowed:
@@ -110,7 +90,7 @@ def test_waiting_retry_after_seconds_is_enough(store, settings):
 @pytest.mark.django_db(transaction=True)
 def test_parallel_takes_admit_exactly_the_limit(store, settings, frozen_clock):
     settings.DOCKET_API_RATE_LIMIT = 40
-    results = run_in_parallel(24, lambda: [take_request_token("race").allowed for _ in range(5)])
+    results = run_in_parallel(24, lambda _: [take_request_token("race").allowed for _ in range(5)])
     assert sum(sum(taken) for taken in results) == 40
 
 
@@ -122,7 +102,7 @@ def test_parallel_api_requests_get_exactly_the_limit_through(store, settings, fr
     headers = {"X-DEPOT-TOKEN": issued.credential.token, "X-DEPOT-SECRET": issued.secret}
     settings.DOCKET_API_RATE_LIMIT = 10
 
-    responses = run_in_parallel(30, lambda: DepotClient(headers).get("me"))
+    responses = run_in_parallel(30, lambda _: DepotClient(headers).get("me"))
 
     statuses = sorted(response.status_code for response in responses)
     assert statuses == [200] * 10 + [429] * 20
@@ -153,23 +133,85 @@ def test_database_buckets_come_with_migrate_and_stay_one_row_per_client(settings
 
 
 @pytest.mark.django_db
-def test_redis_bucket_expires_once_full_again(settings):
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": TEST_REDIS_URL,
-            "KEY_PREFIX": f"docket-test-{uuid.uuid4().hex}",
-        }
-    }
+def test_redis_bucket_expires_once_full_again(settings, redis_cache):
     settings.DOCKET_API_RATE_LIMIT = 6  # one every 10 s
-    from django.core.cache import cache
+    take_request_token("k")
+    take_request_token("k")
+    key = redis_cache.make_and_validate_key("ratelimit:k")
+    client = redis_cache._cache.get_client(key, write=True)
+    # Full again 20 s from now; kept a second longer, then gone.
+    assert 20_000 < client.pttl(key) <= 21_000
 
-    take_request_token("k")
-    take_request_token("k")
-    key = cache.make_and_validate_key("ratelimit:k")
-    client = cache._cache.get_client(key, write=True)
-    try:
-        # Full again 20 s from now; kept a second longer, then gone.
-        assert 20_000 < client.pttl(key) <= 21_000
-    finally:
-        client.delete(key)
+
+# --- buckets of any size, as the sign-in and reset-email limits use them ------------------
+
+
+@pytest.mark.django_db
+def test_a_bucket_of_any_size_and_window(store):
+    # 3 tokens over 90 s: one back every 30 s.
+    assert [take_token("b", 3, 90, now=NOW).remaining for _ in range(3)] == [2, 1, 0]
+    refused = take_token("b", 3, 90, now=NOW)
+    assert (refused.allowed, refused.retry_after, refused.full_in) == (False, 30, 90)
+    assert not take_token("b", 3, 90, now=NOW + 29).allowed
+    assert take_token("b", 3, 90, now=NOW + 30).allowed
+
+
+@pytest.mark.django_db
+def test_peek_answers_what_a_take_would_without_taking(store):
+    assert peek_token("b", 3, 90, now=NOW) == take_token("b", 3, 90, now=NOW)
+    take_token("b", 3, 90, now=NOW)
+    take_token("b", 3, 90, now=NOW)
+    for _ in range(2):
+        peeked = peek_token("b", 3, 90, now=NOW + 10)
+        assert (peeked.allowed, peeked.retry_after) == (False, 20)
+    assert peek_token("b", 3, 90, now=NOW + 30).allowed
+    assert take_token("b", 3, 90, now=NOW + 30).allowed
+
+
+@pytest.mark.django_db
+def test_a_token_given_back_can_be_taken_again(store):
+    for _ in range(3):
+        take_token("b", 3, 90, now=NOW)
+    give_token_back("b", 3, 90)
+    assert take_token("b", 3, 90, now=NOW).allowed
+    assert not take_token("b", 3, 90, now=NOW).allowed
+
+
+@pytest.mark.django_db
+def test_giving_back_to_a_full_bucket_does_not_overfill_it(store):
+    give_token_back("b", 3, 90)  # no bucket yet
+    take_token("b", 3, 90, now=NOW)
+    give_token_back("b", 3, 90)
+    give_token_back("b", 3, 90)
+    assert sum(take_token("b", 3, 90, now=NOW).allowed for _ in range(5)) == 3
+
+
+@pytest.mark.django_db
+def test_clearing_fills_the_bucket_again(store):
+    for _ in range(3):
+        take_token("b", 3, 90, now=NOW)
+    take_token("other", 3, 90, now=NOW)
+    clear_bucket("b")
+    assert take_token("b", 3, 90, now=NOW).remaining == 2
+    assert take_token("other", 3, 90, now=NOW).remaining == 1
+
+
+@pytest.mark.django_db
+def test_the_worker_forgets_full_buckets_hourly(settings, monkeypatch):
+    from huey.contrib.djhuey import HUEY
+
+    from config.api.tasks import delete_full_rate_limit_buckets
+
+    settings.DOCKET_API_RATE_LIMIT = 6  # one every 10 s
+    take_token("signin:account:old", 5, 900, now=NOW - 1000)
+    take_token("signin:account:recent", 5, 900, now=NOW - 10)
+    take_request_token("credential:1", now=NOW - 15)
+    take_request_token("credential:1", now=NOW - 15)  # full again in 5 s
+    monkeypatch.setattr(throttle, "now_microseconds", lambda: int(NOW * 1_000_000))
+    due = [task.name for task in HUEY.read_periodic(datetime(2030, 1, 1, 10, 47))]
+    assert "delete_full_rate_limit_buckets" in due
+    delete_full_rate_limit_buckets.call_local()
+    assert set(RateLimitBucket.objects.values_list("key", flat=True)) == {
+        "signin:account:recent",
+        "credential:1",
+    }
