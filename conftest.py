@@ -19,7 +19,7 @@ from django.test.client import encode_multipart
 from huey.contrib.djhuey import HUEY
 
 from accounts.services import create_access_token, create_api_credential
-from accounts.tests.factories import UserFactory
+from accounts.tests.factories import CollaboratorFactory, RestrictedUserFactory, UserFactory
 
 # Tasks run inline in unit tests; the real consumer is exercised by its own test.
 HUEY.immediate = True
@@ -43,16 +43,70 @@ def _isolated_files(settings, tmp_path):
     }
 
 
+# --- personas ------------------------------------------------------------------------------
+# Who uses Docket, as tests need them: each as a user and, where tests act as them,
+# a signed-in page client (`*_client`) or an API client acting as them (`*_api`).
+
+
+def signed_in_client(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
 @pytest.fixture
 def admin_user(db):
+    """An account administrator (superuser): every area, every user."""
     return UserFactory(email="admin@studio.test", name="Alex Admin", is_superuser=True)
 
 
 @pytest.fixture
 def staff_client(admin_user):
-    client = Client()
-    client.force_login(admin_user)
-    return client
+    return signed_in_client(admin_user)
+
+
+@pytest.fixture
+def member(db):
+    """A standard user with full access, not an administrator."""
+    return UserFactory(email="member@studio.test", name="Morgan Member")
+
+
+@pytest.fixture
+def member_client(member):
+    return signed_in_client(member)
+
+
+@pytest.fixture
+def restricted_to(db):
+    """restricted_to("users", "contacts", **fields) → a standard user restricted to
+    those areas."""
+
+    def make(*areas: str, **fields):
+        return RestrictedUserFactory(permissions=list(areas), **fields)
+
+    return make
+
+
+@pytest.fixture
+def restricted_user(restricted_to):
+    """A standard user restricted to contacts and companies."""
+    return restricted_to("contacts", email="rita@studio.test", name="Rita Restricted")
+
+
+@pytest.fixture
+def restricted_client(restricted_user):
+    return signed_in_client(restricted_user)
+
+
+@pytest.fixture
+def collaborator(db):
+    """A collaborator: no areas, only the jobs they are given."""
+    return CollaboratorFactory(email="cole@freelance.test", name="Cole Collaborator")
+
+
+@pytest.fixture
+def collaborator_client(collaborator):
+    return signed_in_client(collaborator)
 
 
 class DepotClient:
@@ -114,6 +168,32 @@ def depot(api_credential):
             "X-DEPOT-SECRET": api_credential.secret,
         }
     )
+
+
+def credential_client(scopes: list[str] | None = None, created_by=None) -> DepotClient:
+    """A DepotClient with a new integration credential limited to SCOPES
+    (every scope when None), made by CREATED_BY (nobody when None)."""
+    issued = create_api_credential("Integration", scopes=scopes, created_by=created_by)
+    return DepotClient({"X-DEPOT-TOKEN": issued.credential.token, "X-DEPOT-SECRET": issued.secret})
+
+
+@pytest.fixture
+def contacts_reader(db):
+    """An integration credential that may only read contacts and companies."""
+    return credential_client(["contacts:read"])
+
+
+@pytest.fixture
+def outsider():
+    """An API client with no credentials at all."""
+    return DepotClient({})
+
+
+@pytest.fixture
+def no_api_rate_limit(settings):
+    """For tests that send a credential's requests faster than its rate limit allows
+    and are not about the limit."""
+    settings.DOCKET_API_RATE_LIMIT = 0
 
 
 @pytest.fixture

@@ -146,8 +146,7 @@ def test_api_docs_open_in_a_new_tab(signed_in, live_server):
     docs.close()
 
 
-def test_error_pages_in_the_apps_look(signed_in, live_server, shot, settings):
-    from accounts.tests.factories import UserFactory
+def test_error_pages_in_the_apps_look(signed_in, live_server, shot, settings, restricted_to):
 
     settings.DEBUG = False
     page = signed_in
@@ -158,7 +157,7 @@ def test_error_pages_in_the_apps_look(signed_in, live_server, shot, settings):
     page.get_by_role("button", name="Back to the dashboard").click()
     expect(page).to_have_url(f"{live_server.url}/")
 
-    UserFactory(email="rita@studio.test", restricted=True, permissions=["contacts"])
+    restricted_to("contacts", email="rita@studio.test")
     page.get_by_role("button", name="Sign out").click()
     page.get_by_label("Email").fill("rita@studio.test")
     page.get_by_label("Password").fill("correct horse battery")

@@ -145,8 +145,7 @@ def test_a_double_click_adds_the_user_once(signed_in, live_server, shot, console
     assert console_errors == []
 
 
-def test_restricted_sits_right_above_its_areas(signed_in, live_server, shot):
-    from accounts.tests.factories import UserFactory
+def test_restricted_sits_right_above_its_areas(signed_in, live_server, shot, restricted_to):
 
     page = signed_in
     page.goto(f"{live_server.url}/accounts/users/")
@@ -156,7 +155,7 @@ def test_restricted_sits_right_above_its_areas(signed_in, live_server, shot):
     _assert_restricted_above_areas(dialog)
     shot("users-add-access")
 
-    colleague = UserFactory(name="Tom Becker", restricted=True, permissions=["contacts"])
+    colleague = restricted_to("contacts", name="Tom Becker")
     page.goto(f"{live_server.url}/accounts/users/{colleague.pk}/")
     _assert_restricted_above_areas(page.locator("main"))
     expect(page.get_by_label("Restricted")).to_be_enabled()

@@ -22,3 +22,10 @@ class UserFactory(factory.django.DjangoModelFactory):
 class CollaboratorFactory(UserFactory):
     type = User.Type.COLLABORATOR
     restricted = True
+
+
+class RestrictedUserFactory(UserFactory):
+    """A standard user limited to `permissions` (contacts unless given)."""
+
+    restricted = True
+    permissions = factory.LazyFunction(lambda: ["contacts"])

@@ -248,8 +248,8 @@ def test_restricting_the_only_unrestricted_user_is_refused(depot, db):
     assert not owner.restricted
 
 
-def test_users_cannot_change_their_own_access(bearer_for, admin_user):
-    manager = UserFactory(email="ru@studio.test", restricted=True, permissions=["users"])
+def test_users_cannot_change_their_own_access(bearer_for, admin_user, restricted_to):
+    manager = restricted_to("users", email="ru@studio.test")
     as_manager = bearer_for(manager)
     response = as_manager.patch(f"users/{manager.email}", {"restrictions": "[]"})
     assert response.status_code == 400
@@ -310,8 +310,10 @@ def test_a_collaborators_jobs_cannot_be_emptied(depot, admin_user):
     assert response.json()["errors"] == ["jobs is required for a collaborator."]
 
 
-def test_sending_back_your_own_areas_in_another_order_is_no_change(bearer_for, admin_user):
-    manager = UserFactory(email="m@studio.test", restricted=True, permissions=["users", "contacts"])
+def test_sending_back_your_own_areas_in_another_order_is_no_change(
+    bearer_for, admin_user, restricted_to
+):
+    manager = restricted_to("users", "contacts", email="m@studio.test")
     response = bearer_for(manager).patch(
         f"users/{manager.email}", {"name": "M", "restrictions": '["contacts", "users"]'}
     )

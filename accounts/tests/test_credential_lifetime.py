@@ -8,13 +8,12 @@ from io import StringIO
 import pytest
 from django.core import mail
 from django.core.management import CommandError, call_command
-from django.test import Client
 
 from accounts import services
 from accounts.models import AccessToken, ApiCredential, User
 from accounts.services import create_access_token, create_api_credential
 from accounts.tests.factories import UserFactory
-from conftest import DepotClient
+from conftest import DepotClient, signed_in_client
 
 pytestmark = pytest.mark.django_db
 
@@ -27,17 +26,9 @@ def bearer(issued) -> DepotClient:
     return DepotClient({"Authorization": f"Bearer {issued.token}"})
 
 
-def signed_in(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
-
-
 @pytest.fixture
-def creator(admin_user):
-    return UserFactory(
-        email="creator@studio.test", restricted=True, permissions=["contacts", "users"]
-    )
+def creator(admin_user, restricted_to):
+    return restricted_to("contacts", "users", email="creator@studio.test")
 
 
 # --- acting within the creator's access ---------------------------------------------------
@@ -158,11 +149,11 @@ def tokens_table(html: str) -> str:
     return html.split('id="bearer-tokens-table"')[1].split("</table>")[0]
 
 
-def test_a_user_sees_and_revokes_their_own_bearer_tokens(admin_user):
-    clerk = UserFactory(name="Cleo Clerk", restricted=True, permissions=["settings"])
+def test_a_user_sees_and_revokes_their_own_bearer_tokens(admin_user, restricted_to):
+    clerk = restricted_to("settings", name="Cleo Clerk")
     mine = create_access_token(clerk, "Cleo's phone").access_token
     theirs = create_access_token(admin_user, "Admin laptop").access_token
-    client = signed_in(clerk)
+    client = signed_in_client(clerk)
     table = tokens_table(client.get("/settings/api/").content.decode())
     assert "Cleo&#x27;s phone" in table and "Admin laptop" not in table
     response = client.post(f"/settings/api/tokens/{mine.pk}/revoke/", follow=True)

@@ -5,7 +5,7 @@ from django.test import Client, RequestFactory
 from django.urls import include, path
 from django.views.defaults import server_error
 
-from accounts.tests.factories import UserFactory
+from conftest import signed_in_client
 
 pytestmark = pytest.mark.django_db
 
@@ -15,14 +15,8 @@ def production(settings):
     settings.DEBUG = False
 
 
-def signed_in(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
-
-
 def test_missing_page_is_the_styled_404_inside_the_app(admin_user):
-    response = signed_in(admin_user).get("/connections/people/99999/")
+    response = signed_in_client(admin_user).get("/connections/people/99999/")
     assert response.status_code == 404
     html = response.content.decode()
     assert "We can't find that page" in html
@@ -42,9 +36,9 @@ def test_missing_public_page_signed_out_uses_the_sign_in_layout(client):
     assert 'href="/accounts/login/"' in html
 
 
-def test_restricted_user_gets_the_styled_403():
-    user = UserFactory(restricted=True, permissions=["contacts"])
-    response = signed_in(user).get("/settings/company/")
+def test_restricted_user_gets_the_styled_403(restricted_to):
+    user = restricted_to("contacts")
+    response = signed_in_client(user).get("/settings/company/")
     assert response.status_code == 403
     html = response.content.decode()
     assert "You don't have access to this page" in html
@@ -56,7 +50,7 @@ def test_restricted_user_gets_the_styled_403():
 def test_collaborators_get_the_styled_403_on_users():
     from accounts.tests.factories import CollaboratorFactory
 
-    response = signed_in(CollaboratorFactory()).get("/accounts/users/")
+    response = signed_in_client(CollaboratorFactory()).get("/accounts/users/")
     assert response.status_code == 403
     assert "You don't have access to this page" in response.content.decode()
 

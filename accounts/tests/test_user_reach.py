@@ -4,19 +4,12 @@ administrator touches an administrator. The same rule for the API and the pages.
 
 import pytest
 from django.core import mail
-from django.test import Client
 
 from accounts.models import User, all_api_scopes
-from accounts.services import create_api_credential
 from accounts.tests.factories import CollaboratorFactory, UserFactory
-from conftest import DepotClient
+from conftest import credential_client, signed_in_client
 
 pytestmark = pytest.mark.django_db
-
-
-def credential_client(scopes, created_by=None) -> DepotClient:
-    issued = create_api_credential("Narrow", scopes=scopes, created_by=created_by)
-    return DepotClient({"X-DEPOT-TOKEN": issued.credential.token, "X-DEPOT-SECRET": issued.secret})
 
 
 @pytest.fixture
@@ -26,15 +19,9 @@ def users_only():
 
 
 @pytest.fixture
-def user_manager(db):
+def user_manager(restricted_to):
     """A person restricted to the users area."""
-    return UserFactory(email="manager@studio.test", restricted=True, permissions=["users"])
-
-
-def signed_in(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
+    return restricted_to("users", email="manager@studio.test")
 
 
 # --- API: a credential with users:write only --------------------------------------------
@@ -84,8 +71,8 @@ def test_a_users_credential_cannot_create_an_unrestricted_user(users_only, admin
     assert mail.outbox == []
 
 
-def test_a_users_credential_cannot_widen_a_users_access(users_only, admin_user):
-    clerk = UserFactory(email="clerk@studio.test", restricted=True, permissions=["users"])
+def test_a_users_credential_cannot_widen_a_users_access(users_only, admin_user, restricted_to):
+    clerk = restricted_to("users", email="clerk@studio.test")
     response = users_only.patch(f"users/{clerk.email}", {"restrictions": '["users", "invoices"]'})
     assert response.status_code == 400
     assert response.json()["fields"]["restrictions"] == [
@@ -117,10 +104,8 @@ def test_a_users_credential_cannot_give_a_collaborator_jobs(users_only, admin_us
     ]
 
 
-def test_a_credential_reaches_no_further_than_its_creator(admin_user):
-    creator = UserFactory(
-        email="creator@studio.test", restricted=True, permissions=["users", "contacts"]
-    )
+def test_a_credential_reaches_no_further_than_its_creator(admin_user, restricted_to):
+    creator = restricted_to("users", "contacts", email="creator@studio.test")
     credential = credential_client(["users:write", "contacts:write"], created_by=creator)
     # Its creator loses the contacts area: the credential can't hand it out either.
     creator.permissions = ["users"]
@@ -160,11 +145,11 @@ def test_a_restricted_bearer_cannot_take_over_an_administrator(bearer_for, user_
     assert not User.objects.filter(email="boss@evil.test").exists()
 
 
-def test_a_restricted_bearer_cannot_change_someone_with_more_access(bearer_for, user_manager):
+def test_a_restricted_bearer_cannot_change_someone_with_more_access(
+    bearer_for, user_manager, restricted_to
+):
     UserFactory(email="admin@studio.test", is_superuser=True)
-    bookkeeper = UserFactory(
-        email="books@studio.test", restricted=True, permissions=["users", "invoices"]
-    )
+    bookkeeper = restricted_to("users", "invoices", email="books@studio.test")
     response = bearer_for(user_manager).patch(f"users/{bookkeeper.email}", {"name": "X"})
     assert response.status_code == 401
     assert "invoices" in response.json()["msg"]
@@ -175,7 +160,7 @@ def test_a_restricted_bearer_cannot_change_someone_with_more_access(bearer_for, 
 
 def test_a_restricted_user_cannot_take_over_an_administrator_on_the_page(user_manager):
     admin = UserFactory(email="admin@studio.test", name="Alex Admin", is_superuser=True)
-    client = signed_in(user_manager)
+    client = signed_in_client(user_manager)
     page = client.get(f"/accounts/users/{admin.pk}/")
     assert page.status_code == 200
     html = page.content.decode()
@@ -193,7 +178,7 @@ def test_a_restricted_user_cannot_take_over_an_administrator_on_the_page(user_ma
 
 
 def test_a_restricted_user_cannot_add_an_unrestricted_user_on_the_page(user_manager):
-    client = signed_in(user_manager)
+    client = signed_in_client(user_manager)
     response = client.post(
         "/accounts/users/add/standard/", {"name": "Boss", "email": "boss@evil.test"}
     )
@@ -205,7 +190,7 @@ def test_a_restricted_user_cannot_add_an_unrestricted_user_on_the_page(user_mana
 def test_a_restricted_user_adds_a_user_within_their_own_access(
     user_manager, django_capture_on_commit_callbacks
 ):
-    client = signed_in(user_manager)
+    client = signed_in_client(user_manager)
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
             "/accounts/users/add/standard/",
@@ -223,7 +208,7 @@ def test_a_restricted_user_adds_a_user_within_their_own_access(
 
 def test_a_restricted_user_cannot_give_a_collaborator_jobs_on_the_page(user_manager):
     collaborator = CollaboratorFactory(email="c@studio.test", collaborator_jobs=[4])
-    client = signed_in(user_manager)
+    client = signed_in_client(user_manager)
     response = client.post(
         f"/accounts/users/{collaborator.pk}/",
         {"name": "C", "email": collaborator.email, "jobs": "4, 5"},

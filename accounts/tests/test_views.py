@@ -13,16 +13,11 @@ from PIL import Image
 from accounts.models import PERMISSION_AREAS, AccountSettings, ApiCredential, User
 from accounts.tests.factories import CollaboratorFactory, UserFactory
 from billing.models import TaxCode
+from conftest import signed_in_client
 from projects.models import ActivityType
 
 pytestmark = pytest.mark.django_db
 HTMX = {"HX-Request": "true"}
-
-
-def signed_in(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 # --- access ---------------------------------------------------------------------------
@@ -44,20 +39,15 @@ def test_htmx_requests_signed_out_are_sent_to_login(client):
 @pytest.mark.parametrize(
     "url", ["/accounts/users/", "/settings/company/", "/settings/api/", "/settings/tax-codes/"]
 )
-def test_collaborators_and_restricted_users_get_403(url, db):
-    assert signed_in(CollaboratorFactory()).get(url).status_code == 403
-    assert (
-        signed_in(UserFactory(restricted=True, permissions=["contacts"])).get(url).status_code
-        == 403
-    )
+def test_collaborators_and_restricted_users_get_403(url, restricted_to):
+    assert signed_in_client(CollaboratorFactory()).get(url).status_code == 403
+    assert signed_in_client(restricted_to("contacts")).get(url).status_code == 403
 
 
-def test_navigation_shows_only_what_the_user_may_use(db):
-    html = (
-        signed_in(UserFactory(restricted=True, permissions=["contacts"])).get("/").content.decode()
-    )
+def test_navigation_shows_only_what_the_user_may_use(restricted_to):
+    html = signed_in_client(restricted_to("contacts")).get("/").content.decode()
     assert "/settings/" not in html and "/accounts/users/" not in html
-    html = signed_in(UserFactory()).get("/").content.decode()
+    html = signed_in_client(UserFactory()).get("/").content.decode()
     assert "/settings/" in html and "/accounts/users/" in html
 
 
@@ -489,8 +479,8 @@ def test_messages_come_with_a_close_button(staff_client):
     )
 
 
-def test_restricted_users_see_only_their_areas_offered_for_credentials(client):
-    creator = UserFactory(restricted=True, permissions=["settings", "contacts"])
+def test_restricted_users_see_only_their_areas_offered_for_credentials(client, restricted_to):
+    creator = restricted_to("settings", "contacts")
     client.force_login(creator)
     html = client.get("/settings/api/").content.decode()
     users_select = html.split('name="scope_users"')[1].split("</select>")[0]
@@ -555,9 +545,7 @@ def test_a_missing_token_on_sign_in_gets_the_apps_page(db):
     assert "Your session changed" in html and "data-csrf-failure" in html
 
 
-def test_no_access_is_not_mistaken_for_a_stale_token():
-    response = signed_in(UserFactory(restricted=True, permissions=["contacts"])).get(
-        "/settings/company/"
-    )
+def test_no_access_is_not_mistaken_for_a_stale_token(restricted_to):
+    response = signed_in_client(restricted_to("contacts")).get("/settings/company/")
     assert response.status_code == 403
     assert "data-csrf-failure" not in response.content.decode()

@@ -4,10 +4,10 @@ import re
 
 import pytest
 from django.core import mail
-from django.test import Client
 
 from accounts.models import AccountSettings, User
-from accounts.tests.factories import CollaboratorFactory, UserFactory
+from accounts.tests.factories import CollaboratorFactory, RestrictedUserFactory, UserFactory
+from conftest import signed_in_client
 from crm.tests.factories import ActivityFactory
 
 pytestmark = pytest.mark.django_db
@@ -18,12 +18,6 @@ ADD_COLLABORATOR = "/accounts/users/add/collaborator/"
 HTMX = {"HX-Request": "true"}
 # What the search box, filters, sort and page links send: they target the table.
 HTMX_TABLE = {**HTMX, "HX-Target": "users"}
-
-
-def signed_in(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def table_names(html: str) -> list[str]:
@@ -45,11 +39,11 @@ def edit_data(user: User, **changes) -> dict:
 # --- the list -------------------------------------------------------------------------
 
 
-def test_list_shows_a_row_per_active_user(staff_client, admin_user):
+def test_list_shows_a_row_per_active_user(staff_client, admin_user, restricted_to):
     priya = UserFactory(name="Priya Shah", email="priya@studio.test", jobtitle="Producer")
     CollaboratorFactory(name="Sam Okafor", email="sam@freelance.test", collaborator_jobs=[4, 7])
     UserFactory(name="Tom Becker", is_active=False)
-    UserFactory(name="Rita Reed", restricted=True, permissions=["reports"])
+    restricted_to("reports", name="Rita Reed")
 
     response = staff_client.get(LIST)
     assert response.status_code == 200
@@ -470,14 +464,14 @@ def every_users_request(target: User):
     [
         pytest.param(lambda: CollaboratorFactory(), id="collaborator"),
         pytest.param(
-            lambda: UserFactory(restricted=True, permissions=["contacts", "projects"]),
+            lambda: RestrictedUserFactory(permissions=["contacts", "projects"]),
             id="restricted-without-users",
         ),
     ],
 )
 def test_only_people_with_the_users_area_get_in(make_user):
     target = UserFactory(name="Target Person", email="target@studio.test")
-    client = signed_in(make_user())
+    client = signed_in_client(make_user())
     for method, url, data in every_users_request(target):
         response = getattr(client, method)(url, data, headers=HTMX)
         assert response.status_code == 403, (method, url)
@@ -486,8 +480,8 @@ def test_only_people_with_the_users_area_get_in(make_user):
     assert not User.objects.filter(email="sneaky@studio.test").exists()
 
 
-def test_a_restricted_user_with_the_users_area_gets_in():
-    client = signed_in(UserFactory(restricted=True, permissions=["users"]))
+def test_a_restricted_user_with_the_users_area_gets_in(restricted_to):
+    client = signed_in_client(restricted_to("users"))
     assert client.get(LIST).status_code == 200
     assert client.get(ADD_USER, headers=HTMX).status_code == 200
 
@@ -502,7 +496,7 @@ def test_signed_out_visitors_are_sent_to_login(client, url):
 # --- restricted users need at least one area ----------------------------------------------
 
 
-def test_restricted_with_no_areas_is_refused_inline(staff_client, admin_user):
+def test_restricted_with_no_areas_is_refused_inline(staff_client, admin_user, restricted_to):
     response = staff_client.post(
         ADD_USER,
         {"name": "Rita Reed", "email": "rita@studio.test", "restricted": "on"},
@@ -517,7 +511,7 @@ def test_restricted_with_no_areas_is_refused_inline(staff_client, admin_user):
     )
     assert not User.objects.filter(email="rita@studio.test").exists()
 
-    user = UserFactory(name="Lena Vogel", restricted=True, permissions=["reports"])
+    user = restricted_to("reports", name="Lena Vogel")
     response = staff_client.post(f"/accounts/users/{user.pk}/", edit_data(user, restricted="on"))
     assert "Tick at least one area" in response.content.decode()
     user.refresh_from_db()
@@ -577,9 +571,9 @@ def test_your_own_access_is_shown_but_cannot_be_changed(staff_client, admin_user
     assert admin_user.jobtitle == "Studio head" and admin_user.restricted is False
 
 
-def test_a_restricted_user_editing_themselves_keeps_their_areas():
-    me = UserFactory(name="Rita Reed", restricted=True, permissions=["reports", "users"])
-    client = signed_in(me)
+def test_a_restricted_user_editing_themselves_keeps_their_areas(restricted_to):
+    me = restricted_to("reports", "users", name="Rita Reed")
+    client = signed_in_client(me)
     html = client.get(f"/accounts/users/{me.pk}/").content.decode()
     access = html.split('id="own-access"')[1].split("</fieldset>")[0]
     # What they have, ticked and greyed out; the same values go back with the form.

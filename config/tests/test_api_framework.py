@@ -120,13 +120,13 @@ def test_collaborator_is_401_on_account_data(bearer_for, db):
     assert response.json()["error"] is True
 
 
-def test_restricted_user_needs_the_area(bearer_for, db):
-    restricted = UserFactory(restricted=True, permissions=["contacts"])
+def test_restricted_user_needs_the_area(bearer_for, restricted_to):
+    restricted = restricted_to("contacts")
     client = bearer_for(restricted)
     assert client.get("settings/timeround").status_code == 200  # reading is fine
     assert client.patch("settings/timeround", {"value": "15"}).status_code == 401
     assert client.post("users", {"email": "x@studio.test", "name": "X"}).status_code == 401
-    allowed = UserFactory(restricted=True, permissions=["settings"])
+    allowed = restricted_to("settings")
     assert bearer_for(allowed).patch("settings/timeround", {"value": "15"}).status_code == 200
 
 
@@ -751,8 +751,8 @@ def test_pieces_of_unfinished_uploads_are_cleaned_up(depot, settings):
     assert [p.exists() for p in parts] == [False, True]
 
 
-def test_restricted_creators_cannot_hand_out_more_than_they_have(db):
-    creator = UserFactory(restricted=True, permissions=["settings", "contacts"])
+def test_restricted_creators_cannot_hand_out_more_than_they_have(restricted_to):
+    creator = restricted_to("settings", "contacts")
     with pytest.raises(ValidationError, match="users:write"):
         create_api_credential("Escalate", created_by=creator)
     issued = create_api_credential(

@@ -6,7 +6,7 @@ from django.core.files.storage import default_storage
 
 from accounts.models import AccountSettings
 from accounts.services import create_api_credential
-from accounts.tests.factories import CollaboratorFactory, UserFactory
+from accounts.tests.factories import CollaboratorFactory
 from config.tests.test_api_framework import png_bytes
 
 pytestmark = pytest.mark.django_db
@@ -39,7 +39,9 @@ def test_private_files_send_a_signed_out_visitor_to_sign_in(client, company_imag
     assert response["Location"].startswith("/accounts/login/")
 
 
-def test_signed_out_visitors_cannot_tell_which_private_files_exist(client, company_image):
+def test_signed_out_visitors_cannot_tell_which_private_files_exist(
+    client, company_image, restricted_to
+):
     present = client.get(company_image)
     missing = client.get("/media/companies/missing.png")
     assert present.status_code == missing.status_code == 302
@@ -49,7 +51,7 @@ def test_signed_out_visitors_cannot_tell_which_private_files_exist(client, compa
     headers = {"X-DEPOT-TOKEN": issued.credential.token, "X-DEPOT-SECRET": issued.secret}
     assert client.get(company_image, headers=headers).status_code == 403
     assert client.get("/media/companies/missing.png", headers=headers).status_code == 403
-    client.force_login(UserFactory(restricted=True, permissions=["settings"]))
+    client.force_login(restricted_to("settings"))
     assert client.get(company_image).status_code == 403
     assert client.get("/media/companies/missing.png").status_code == 403
 
@@ -149,8 +151,8 @@ def test_credentials_need_the_folders_scope(client, company_image, attachment):
     assert client.get(company_image, headers=headers).status_code == 200
 
 
-def test_restricted_users_need_the_contacts_area(client, company_image):
-    client.force_login(UserFactory(restricted=True, permissions=["settings"]))
+def test_restricted_users_need_the_contacts_area(client, company_image, restricted_to):
+    client.force_login(restricted_to("settings"))
     assert client.get(company_image).status_code == 403
 
 

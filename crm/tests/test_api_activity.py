@@ -12,12 +12,9 @@ from crm import services
 from crm.models import Activity, ActivityFile
 from crm.tests.factories import ActivityFactory, CompanyFactory, ContactFactory
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _no_throttle(settings):
-    settings.DOCKET_API_RATE_LIMIT = 0
+# The rate limit has tests of its own; here it would only add a statement to
+# the query counts and refuse the longer request runs.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_api_rate_limit")]
 
 
 @pytest.fixture
@@ -222,8 +219,8 @@ def test_for_can_be_a_person_a_user_or_lower_case(depot, valid, admin_user):
     assert depot.get(f"activity/{entry_id}").json()["rows"][0]["for"]["name"] == "Alex Admin"
 
 
-def test_a_bearer_user_can_write_the_journal(bearer_for, valid):
-    user = UserFactory(restricted=True, permissions=["contacts"])
+def test_a_bearer_user_can_write_the_journal(bearer_for, valid, restricted_to):
+    user = restricted_to("contacts")
     assert bearer_for(user).post("activity", {**valid, "addedby": user.email}).status_code == 201
 
 
@@ -649,13 +646,13 @@ def test_deleting_an_entry_removes_its_files(depot, valid, django_capture_on_com
 # --- who may call -----------------------------------------------------------------
 
 
-def test_permissions(bearer_for, valid):
+def test_permissions(bearer_for, valid, restricted_to):
     from django.test import Client
 
     collaborator = bearer_for(CollaboratorFactory())
     assert collaborator.get("activity").status_code == 401
     assert collaborator.post("activity", valid).status_code == 401
-    restricted = bearer_for(UserFactory(restricted=True, permissions=["reports"]))
+    restricted = bearer_for(restricted_to("reports"))
     assert restricted.get("activity").status_code == 401
     assert Client().get("/api/v1/activity.json").status_code == 403
     assert not Activity.objects.exists()

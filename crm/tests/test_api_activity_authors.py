@@ -7,21 +7,13 @@ from django.test import Client
 
 from accounts.services import create_access_token, create_api_credential
 from accounts.tests.factories import UserFactory
-from conftest import DepotClient
+from conftest import DepotClient, credential_client
 from crm.models import Activity
 from crm.tests.factories import CompanyFactory
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _no_throttle(settings):
-    settings.DOCKET_API_RATE_LIMIT = 0
-
-
-def credential(scopes, created_by=None) -> DepotClient:
-    issued = create_api_credential("Integration", scopes=scopes, created_by=created_by)
-    return DepotClient({"X-DEPOT-TOKEN": issued.credential.token, "X-DEPOT-SECRET": issued.secret})
+# The rate limit has tests of its own; here it would only add a statement to
+# the query counts and refuse the longer request runs.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_api_rate_limit")]
 
 
 def bearer(user) -> DepotClient:
@@ -35,7 +27,7 @@ def company(db):
 
 @pytest.fixture
 def contacts_only(db):
-    return credential(["contacts:write"])
+    return credential_client(["contacts:write"])
 
 
 def entry(client, company, **fields):
@@ -65,7 +57,7 @@ def test_a_contacts_credential_cannot_read_entries_about_users(contacts_only, ad
     assert contacts_only.get(f"activity/{about_user}").status_code == 404
     assert "Alex Admin" not in contacts_only.get("activity").content.decode()
     # A credential that may read users sees them.
-    readers = credential(["contacts:read", "users:read"])
+    readers = credential_client(["contacts:read", "users:read"])
     assert readers.get("activity", {"for": f"U{admin_user.pk}"}).json()["total"] == 1
 
 
@@ -95,9 +87,9 @@ def test_a_contacts_credential_cannot_post_as_a_user_or_probe_emails(
     assert not Activity.objects.exists()
 
 
-def test_a_credential_may_post_as_its_creator(admin_user, company):
-    creator = UserFactory(email="sync@studio.test", restricted=True, permissions=["contacts"])
-    client = credential(["contacts:write"], created_by=creator)
+def test_a_credential_may_post_as_its_creator(admin_user, company, restricted_to):
+    creator = restricted_to("contacts", email="sync@studio.test")
+    client = credential_client(["contacts:write"], created_by=creator)
     assert entry(client, company, addedby=creator.email).status_code == 201
     assert Activity.objects.get().added_by == creator
     assert entry(client, company, addedby=admin_user.email).json()["errors"] == not_yours(
@@ -106,7 +98,7 @@ def test_a_credential_may_post_as_its_creator(admin_user, company):
 
 
 def test_a_credential_that_may_read_users_may_post_as_any(admin_user, company):
-    client = credential(["contacts:write", "users:read"])
+    client = credential_client(["contacts:write", "users:read"])
     colleague = UserFactory(email="colleague@studio.test")
     assert entry(client, company, addedby=colleague.email).status_code == 201
     assert entry(client, company, addedby="ghost@studio.test").json()["errors"] == not_yours(
@@ -114,8 +106,8 @@ def test_a_credential_that_may_read_users_may_post_as_any(admin_user, company):
     )
 
 
-def test_the_users_scope_counts_only_within_the_creators_access(admin_user, company):
-    creator = UserFactory(email="sync@studio.test", restricted=True, permissions=["contacts"])
+def test_the_users_scope_counts_only_within_the_creators_access(admin_user, company, restricted_to):
+    creator = restricted_to("contacts", email="sync@studio.test")
     issued = create_api_credential(
         "Old", scopes=["contacts:write", "users:read"], created_by=UserFactory()
     )
@@ -141,8 +133,8 @@ def test_changing_the_author_follows_the_same_rule(contacts_only, admin_user, co
 # --- a user posts as themselves ------------------------------------------------------------
 
 
-def test_a_bearer_token_posts_only_as_its_own_user(admin_user, company):
-    clerk = UserFactory(email="clerk@studio.test", restricted=True, permissions=["contacts"])
+def test_a_bearer_token_posts_only_as_its_own_user(admin_user, company, restricted_to):
+    clerk = restricted_to("contacts", email="clerk@studio.test")
     client = bearer(clerk)
     response = entry(client, company, addedby=admin_user.email)
     assert response.status_code == 400

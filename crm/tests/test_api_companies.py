@@ -8,18 +8,15 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from accounts.tests.factories import CollaboratorFactory, UserFactory
+from accounts.tests.factories import CollaboratorFactory
 from conftest import without_field_detail
 from crm import services
 from crm.models import Activity, ActivityFile, Company, Contact
 from crm.tests.factories import ActivityFactory, CompanyFactory, ContactFactory, png_bytes
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _no_throttle(settings):
-    settings.DOCKET_API_RATE_LIMIT = 0
+# The rate limit has tests of its own; here it would only add a statement to
+# the query counts and refuse the longer request runs.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_api_rate_limit")]
 
 
 def names(depot, **params):
@@ -767,11 +764,11 @@ def test_collaborators_get_401(bearer_for):
     assert Company.objects.get().name == company.name
 
 
-def test_restricted_users_need_the_contacts_area(bearer_for):
-    without = bearer_for(UserFactory(restricted=True, permissions=["projects"]))
+def test_restricted_users_need_the_contacts_area(bearer_for, restricted_to):
+    without = bearer_for(restricted_to("projects"))
     assert without.get("companies").status_code == 401
     assert without.post("companies", {"name": "x"}).status_code == 401
-    allowed = bearer_for(UserFactory(restricted=True, permissions=["contacts"]))
+    allowed = bearer_for(restricted_to("contacts"))
     assert allowed.get("companies").status_code == 200
     assert allowed.post("companies", {"name": "x"}).status_code == 201
 

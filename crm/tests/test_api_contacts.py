@@ -12,12 +12,9 @@ from crm import services
 from crm.models import Activity, Company, Contact
 from crm.tests.factories import ActivityFactory, CompanyFactory, ContactFactory, png_bytes
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _no_throttle(settings):
-    settings.DOCKET_API_RATE_LIMIT = 0
+# The rate limit has tests of its own; here it would only add a statement to
+# the query counts and refuse the longer request runs.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_api_rate_limit")]
 
 
 def names(depot, **params):
@@ -606,11 +603,11 @@ def test_non_image_refused(depot, people):
 # --- who may call -----------------------------------------------------------------
 
 
-def test_permissions(bearer_for, depot, people):
+def test_permissions(bearer_for, depot, people, restricted_to):
     from django.test import Client
 
     assert bearer_for(CollaboratorFactory()).get("contacts").status_code == 401
-    restricted = bearer_for(UserFactory(restricted=True, permissions=["invoices"]))
+    restricted = bearer_for(restricted_to("invoices"))
     assert restricted.get("contacts").status_code == 401
     assert restricted.post("contacts", {"name": "x"}).status_code == 401
     assert restricted.delete(f"contacts/{people['hudson'].pk}").status_code == 401

@@ -20,15 +20,11 @@ pytestmark = [
     pytest.mark.skipif(
         connection.vendor != "postgresql", reason="SQLite runs one write transaction at a time"
     ),
+    # The bursts here are about the data; the limiter has tests of its own.
+    pytest.mark.usefixtures("no_api_rate_limit"),
 ]
 
 PARALLEL = 20
-
-
-@pytest.fixture(autouse=True)
-def _no_rate_limit(settings):
-    # The bursts here are about the data; the limiter has tests of its own.
-    settings.DOCKET_API_RATE_LIMIT = 0
 
 
 def in_parallel(calls):
