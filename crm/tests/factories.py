@@ -1,8 +1,19 @@
+"""One factory per crm model. Factories write rows directly, as fixtures do;
+tests about the rules go through crm.services."""
+
 import factory
 from django.utils import timezone
 
 from accounts.tests.factories import UserFactory
-from crm.models import Activity, Company, Contact
+from crm.models import Activity, ActivityFile, Company, Contact, ImportJob, Tag
+
+
+class TagFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Tag
+        django_get_or_create = ("name",)
+
+    name = factory.Sequence(lambda n: f"tag-{n}")
 
 
 class CompanyFactory(factory.django.DjangoModelFactory):
@@ -56,6 +67,30 @@ class ActivityFactory(factory.django.DjangoModelFactory):
     for_id = factory.LazyAttribute(lambda o: o.about.pk)
     added_by = factory.SubFactory(UserFactory)
     date = factory.LazyFunction(timezone.now)
+
+
+class ActivityFileFactory(factory.django.DjangoModelFactory):
+    """A file attached to a journal entry (a new one unless given)."""
+
+    class Meta:
+        model = ActivityFile
+
+    activity = factory.SubFactory(ActivityFactory)
+    name = factory.Sequence(lambda n: f"brief-{n}.txt")
+    file = factory.django.FileField(filename=factory.SelfAttribute("..name"), data=b"A brief.")
+    size = factory.LazyAttribute(lambda o: o.file.size)
+
+
+class ImportJobFactory(factory.django.DjangoModelFactory):
+    """A queued import of people from a one-row CSV."""
+
+    class Meta:
+        model = ImportJob
+
+    kind = "people"
+    csv_text = "First name,Last name,Email\nAda,Lovelace,ada@client.test\n"
+    total_rows = 1
+    created_by = factory.SubFactory(UserFactory)
 
 
 def png_bytes(size=(20, 20), color="red") -> bytes:
