@@ -9,8 +9,6 @@ from config.money import to_cents
 
 from .models import ChargeRate, LedgerCategory, TaxCode
 
-CENT = Decimal("0.01")
-
 
 def _clean_text(value, label: str, max_length: int) -> str:
     if isinstance(value, dict | list | tuple):

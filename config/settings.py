@@ -223,8 +223,6 @@ Image.MAX_IMAGE_PIXELS = IMAGE_MAX_PIXELS
 DJANGO_TABLES2_TEMPLATE = "components/table.html"
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 
-NINJA_PAGINATION_PER_PAGE = 10
-
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the <body> hx-headers, not the cookie
 if not DEBUG:

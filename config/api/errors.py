@@ -66,14 +66,6 @@ class ApiNotAllowed(ApiError):
         super().__init__(msg)
 
 
-class ApiConflict(ApiError):
-    status = 409
-
-    def __init__(self, msg: str):
-        self.msg = msg
-        super().__init__(msg)
-
-
 class ApiThrottled(ApiError):
     status = 429
 

@@ -449,7 +449,6 @@ class ListParams:
     start: int
     order: str
     ascending: bool
-    query: QueryDict
 
     @property
     def order_prefix(self) -> str:
@@ -495,7 +494,7 @@ def list_params(request, orderings: dict[str, str | tuple], default_order: str) 
             errors.append("orderasc must be true or false.")
     if errors:
         raise ApiValidationError(errors)
-    return ListParams(rows=rows, start=start, order=order, ascending=ascending, query=query)
+    return ListParams(rows=rows, start=start, order=order, ascending=ascending)
 
 
 def order_queryset(queryset, params: ListParams, orderings: dict[str, str | tuple]):
