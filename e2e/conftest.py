@@ -2,9 +2,11 @@
 
 import os
 import shutil
+from importlib import import_module
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 
 # Playwright's sync API runs an event loop in this thread; Django's ORM calls made
 # by the test itself (fixtures, assertions) are still synchronous and safe.
@@ -59,15 +61,77 @@ def console_errors(page):
     return errors
 
 
-@pytest.fixture
-def signed_in(page, live_server, transactional_db):
-    """A page signed in as an account administrator."""
-    from accounts.tests.factories import UserFactory
+def session_store(session_key):
+    return import_module(settings.SESSION_ENGINE).SessionStore(session_key=session_key)
 
-    user = UserFactory(email="owner@studio.test", name="Olivia Owner", is_superuser=True)
+
+def sign_in_through_form(page, live_server, email: str):
     page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("Email").fill(user.email)
+    page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url(f"{live_server.url}/")
+
+
+OWNER = {"email": "owner@studio.test", "name": "Olivia Owner", "is_superuser": True}
+
+
+@pytest.fixture(scope="session")
+def signed_in_state(browser, live_server, django_db_setup, django_db_blocker):
+    """Signs in through the form once per test session (so once per xdist worker) and
+    keeps what it left behind: the browser's storage state (the session and CSRF
+    cookies) and the session's data.
+
+    The user and the session row can't outlive the first test: each e2e test's
+    database is flushed afterwards. So `signed_in` makes the user again, writes a
+    session for them with the saved data, and hands the browser the saved cookies
+    with that session's key."""
+    from django.core.management import call_command
+
+    from accounts.tests.factories import UserFactory
+
+    with django_db_blocker.unblock():
+        UserFactory(**OWNER)
+        context = browser.new_context()
+        try:
+            sign_in_through_form(context.new_page(), live_server, OWNER["email"])
+            state = context.storage_state()
+        finally:
+            context.close()
+        cookie = next(c for c in state["cookies"] if c["name"] == settings.SESSION_COOKIE_NAME)
+        session_data = session_store(session_key=cookie["value"]).load()
+        # Leave the database as a flushed test would: the tests that follow expect
+        # no user, session or sign-in bucket they didn't make.
+        call_command("flush", interactive=False, verbosity=0)
+    return {"storage_state": state, "data": session_data}
+
+
+@pytest.fixture
+def signed_in(page, live_server, transactional_db, signed_in_state):
+    """A page signed in as an account administrator, on the dashboard. Not through
+    the form: the saved cookies, with the session cookie naming a session written
+    for this test's user."""
+    from django.contrib.auth import HASH_SESSION_KEY, SESSION_KEY
+
+    from accounts.tests.factories import UserFactory
+
+    user = UserFactory(**OWNER)
+    session = session_store(None)
+    session.update(
+        {
+            **signed_in_state["data"],
+            SESSION_KEY: str(user.pk),
+            HASH_SESSION_KEY: user.get_session_auth_hash(),
+        }
+    )
+    session.create()
+    page.context.add_cookies(
+        [
+            {**cookie, "value": session.session_key}
+            if cookie["name"] == settings.SESSION_COOKIE_NAME
+            else cookie
+            for cookie in signed_in_state["storage_state"]["cookies"]
+        ]
+    )
+    page.goto(f"{live_server.url}/")
     return page

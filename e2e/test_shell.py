@@ -1,8 +1,13 @@
 from playwright.sync_api import expect
 
+from e2e.conftest import OWNER, sign_in_through_form
 
-def test_signing_in_lands_on_the_dashboard(signed_in, live_server, shot, console_errors):
-    page = signed_in
+
+def test_signing_in_lands_on_the_dashboard(page, live_server, shot, console_errors):
+    from accounts.tests.factories import UserFactory
+
+    UserFactory(**OWNER)
+    sign_in_through_form(page, live_server, OWNER["email"])
     expect(page.get_by_role("heading", level=1)).to_contain_text("Olivia")
     expect(page.get_by_role("navigation", name="Main")).to_be_visible()
     shot("dashboard")
