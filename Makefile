@@ -1,4 +1,5 @@
-# Docket: `make run` to use it, `make test` to check it. Both install what they need.
+# Docket: `make run` to use it, `make test` to check it. Both install what they need;
+# `make check` is the quick loop: ruff and the suite without the browser tests, no installing.
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
@@ -12,16 +13,20 @@ SUDO := $(shell [ "$$(id -u)" = "0" ] || echo sudo)
 APT_PACKAGES := chromium poppler-utils libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 \
 	libjpeg62-turbo fonts-dejavu-core fonts-liberation redis-server
 
-.PHONY: install system-packages python-packages run test lint migrate demo clean
+# pytest-xdist workers for `make test` and `make check` (`make test PYTEST_WORKERS=0` runs in
+# one process).
+PYTEST_WORKERS ?= auto
+
+.PHONY: install system-packages python-packages run test check lint migrate demo clean
 
 install: system-packages python-packages
 
+# One dpkg-query for every package; apt-get runs only when one is missing.
 system-packages:
-	@missing=""; for pkg in $(APT_PACKAGES); do \
-		dpkg-query -W -f='$${Status}' $$pkg 2>/dev/null | grep -q "ok installed" || missing="$$missing $$pkg"; \
-	done; \
+	@missing=$$(dpkg-query -W -f='$${db:Status-Abbrev} $${Package}\n' $(APT_PACKAGES) 2>&1 \
+		| awk '$$1 != "ii" { print $$NF }' | sort -u | tr '\n' ' '); \
 	if [ -n "$$missing" ]; then \
-		echo "Installing system packages:$$missing"; \
+		echo "Installing system packages: $$missing"; \
 		$(SUDO) apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
@@ -53,7 +58,11 @@ run: demo
 test: install
 	$(BIN)/python manage.py check
 	$(BIN)/python manage.py makemigrations --check --dry-run
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS)
+
+check:
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest --ignore=e2e -q -n $(PYTEST_WORKERS)
 
 lint: install
 	$(BIN)/ruff check .
