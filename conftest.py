@@ -44,8 +44,9 @@ def _isolated_files(settings, tmp_path):
 
 
 # --- personas ------------------------------------------------------------------------------
-# Who uses Docket, as tests need them: each as a user and, where tests act as them,
-# a signed-in page client (`*_client`) or an API client acting as them (`*_api`).
+# Who uses Docket, as tests need them: each as a user, a signed-in page client
+# (`*_client`) and an API client acting as them through a bearer token (`*_api`).
+# An integration is a scoped credential (`contacts_reader`); an outsider has nothing.
 
 
 def signed_in_client(user) -> Client:
@@ -205,6 +206,26 @@ def bearer_for():
         return DepotClient({"Authorization": f"Bearer {issued.token}"})
 
     return make
+
+
+@pytest.fixture
+def admin_api(admin_user, bearer_for):
+    return bearer_for(admin_user)
+
+
+@pytest.fixture
+def member_api(member, bearer_for):
+    return bearer_for(member)
+
+
+@pytest.fixture
+def restricted_api(restricted_user, bearer_for):
+    return bearer_for(restricted_user)
+
+
+@pytest.fixture
+def collaborator_api(collaborator, bearer_for):
+    return bearer_for(collaborator)
 
 
 # --- Redis ---------------------------------------------------------------------------------
