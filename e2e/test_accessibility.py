@@ -76,7 +76,13 @@ def example_data(transactional_db):
     job = ImportJob.objects.create(
         kind="people", csv_text="name\nAda\n", total_rows=1, created_by=owner
     )
-    return {"company": company, "person": person, "colleague": colleague, "job": job}
+    return {
+        "company": company,
+        "person": person,
+        "colleague": colleague,
+        "owner": owner,
+        "job": job,
+    }
 
 
 def audit_signed_in_pages(page, live_server, data) -> Audit:
@@ -96,6 +102,7 @@ def audit_signed_in_pages(page, live_server, data) -> Audit:
         f"/connections/import/{data['job'].pk}/",
         "/accounts/users/",
         f"/accounts/users/{data['colleague'].pk}/",
+        f"/accounts/users/{data['owner'].pk}/",  # one's own access, greyed
         "/settings/",
     ):
         audit.visit(path)
