@@ -15,9 +15,7 @@ from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_POST
 from django_tables2 import RequestConfig
 
-from accounts.forms import add_service_errors
-from accounts.views import htmx_events, require_area
-from config.pages import query_int
+from config.pages import add_service_errors, htmx_events, query_int, require_area
 
 from . import importing, queries, services
 from .forms import CompanyForm, ContactForm, ImportForm, JournalEntryForm, ReplyForm
