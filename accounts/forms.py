@@ -2,7 +2,7 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, SetPasswordForm
 from django.core.exceptions import ValidationError
 
-from config.api.params import parse_id_list
+from config.parsing import parse_id_list
 
 from . import throttle
 from .models import PERMISSION_AREAS, User
