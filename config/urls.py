@@ -3,11 +3,11 @@ from django.contrib import admin
 from django.urls import include, path
 
 from accounts import settings_urls as account_settings_urls
+from accounts.media import serve_media
 from accounts.views import dashboard
 from billing.views import CHARGE_RATES, LEDGERS, TAX_CODES
 from config.api.core import api
 from config.database_errors import server_error
-from config.media import serve_media
 from projects.views import ACTIVITY_TYPES
 
 # One "settings" namespace for every app's settings pages: the account's own, and the
