@@ -7,6 +7,7 @@ from django.db.models import Prefetch, Q
 
 from config.limits import MAX_ID
 
+from .journal import item_names
 from .models import Activity, ActivityFile, Company, Contact, company_search_key
 
 # Ids are bigints; a filter on a larger one matches nothing rather than overflowing.
@@ -223,8 +224,6 @@ def latest_journal(limit: int) -> list:
     """The newest journal entries about companies and people, each with `about_name`
     and `about_url` for linking to what it is about."""
     from django.urls import reverse
-
-    from .services import item_names
 
     entries = list(
         Activity.objects.filter(replyto__isnull=True, for_type__in=("C", "I"))

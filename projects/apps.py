@@ -7,5 +7,9 @@ class ProjectsConfig(AppConfig):
 
     def ready(self):
         from config.pages import register_settings_section
+        from crm.journal import register_item_type
+
+        from .models import ActivityType
 
         register_settings_section("activity-types", "Activity types", position=60)
+        register_item_type("N", ActivityType, "name")
