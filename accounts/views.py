@@ -8,7 +8,12 @@ from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_POST
 from django_tables2 import RequestConfig
 
-from config.pages import add_service_errors, htmx_events, require_area
+from config.pages import (
+    add_service_errors,
+    dashboard_panels_context,
+    htmx_events,
+    require_area,
+)
 
 from . import services
 from .forms import UserForm
@@ -27,11 +32,7 @@ def dashboard(request):
         "greeting": greeting,
         "team_count": User.objects.filter(is_active=True).count(),
     }
-    if request.user.can("contacts"):
-        from crm.queries import connection_counts, latest_journal
-
-        context.update(connection_counts())
-        context["journal"] = latest_journal(8)
+    context.update(dashboard_panels_context(request.user))
     return render(request, "dashboard.html", context)
 
 

@@ -3,6 +3,7 @@ form, query parameters, and the settings pages' sections (each app adds its own 
 its AppConfig.ready, so the settings layout names no app above it)."""
 
 import json
+from collections.abc import Callable
 
 from django import forms
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -98,3 +99,22 @@ def settings_context(section: str, **extra) -> dict:
         "section": section,
         **extra,
     }
+
+
+# The dashboard's panels: (area, context function). Each app adds its own from its
+# AppConfig.ready; a panel shows to those who can open its area.
+_DASHBOARD_PANELS: list[tuple[str, Callable[[], dict]]] = []
+
+
+def register_dashboard_panel(area: str, context: Callable[[], dict]) -> None:
+    """`context()` returns the template variables the dashboard's panel for `area`
+    reads."""
+    _DASHBOARD_PANELS.append((area, context))
+
+
+def dashboard_panels_context(user) -> dict:
+    context: dict = {}
+    for area, panel_context in _DASHBOARD_PANELS:
+        if user.can(area):
+            context.update(panel_context())
+    return context

@@ -9,8 +9,13 @@ class CrmConfig(AppConfig):
     def ready(self):
         from django.contrib.auth import get_user_model
 
+        from config.pages import register_dashboard_panel
+
         from .journal import register_item_type
         from .models import Company, Contact
+        from .queries import dashboard_panel
+
+        register_dashboard_panel("contacts", dashboard_panel)
 
         register_item_type("C", Company, "name")
         register_item_type("I", Contact, "fullname")

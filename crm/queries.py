@@ -236,3 +236,8 @@ def latest_journal(limit: int) -> list:
         route = "crm:company" if entry.for_type == "C" else "crm:person"
         entry.about_url = reverse(route, args=[entry.for_id])
     return entries
+
+
+def dashboard_panel() -> dict:
+    """The dashboard's connections panel: the counts and the newest journal entries."""
+    return {**connection_counts(), "journal": latest_journal(8)}
