@@ -17,9 +17,9 @@ from ninja import NinjaAPI, Swagger
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
+from accounts.api_auth import API_AUTH  # the one import of an app outside the router wiring
 from config import database_errors
 
-from .auth import API_AUTH
 from .errors import (
     ApiError,
     ApiNotAllowed,
