@@ -129,6 +129,15 @@ def _check_image(file) -> None:
                 width, height = image.size
                 if max(width, height) > IMAGE_MAX_SIDE or width * height > IMAGE_MAX_PIXELS:
                     raise too_many_pixels
+                # Each frame of an animated GIF, PNG or WebP is a whole picture to
+                # decode. n_frames reads the frames' headers, not their pixels.
+                if getattr(image, "is_animated", False):
+                    if width * height * image.n_frames > IMAGE_MAX_PIXELS:
+                        raise ValidationError(
+                            f"{UPLOAD_FIELD} has too many pixels: the frames of an animation "
+                            f"count together, and {IMAGE_LIMITS}."
+                        )
+                    image.seek(0)
                 image.verify()
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise too_many_pixels from None
