@@ -2,7 +2,7 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, SetPasswordForm
 from django.core.exceptions import ValidationError
 
-from config.api.params import parse_id_list
+from config.parsing import parse_id_list
 
 from . import throttle
 from .models import PERMISSION_AREAS, User
@@ -136,41 +136,3 @@ class UserForm(forms.Form):
             "jobs": ", ".join(str(job) for job in user.collaborator_jobs),
             **{name: getattr(user, name) for name in cls.ADDRESS_FIELDS},
         }
-
-
-def _with_label(message: str, api_names: tuple[str, ...], label: str) -> str:
-    """Services start their sentences with the API's field name ("email x is already
-    used…"); a form shows its own label instead ("Email x is already used…")."""
-    for api_name in api_names:
-        if message == api_name or message.startswith((f"{api_name} ", f"{api_name}:")):
-            return str(label) + message[len(api_name) :]
-    return message
-
-
-def add_service_errors(form: forms.Form, exc: ValidationError, aliases=None) -> None:
-    """Show a service's ValidationError on the form, each message on its field
-    (`aliases` maps a service's field name to the form's). A message that starts
-    with the field's API name starts with the field's label instead; the services
-    keep their sentences for the API."""
-    aliases = aliases or {}
-    if hasattr(exc, "error_dict"):
-        for api_name, messages in exc.message_dict.items():
-            field_name = aliases.get(api_name, api_name)
-            target = field_name if field_name in form.fields else None
-            for message in messages:
-                if target:
-                    message = _with_label(message, (api_name, field_name), form[target].label)
-                else:
-                    message = message[:1].upper() + message[1:]
-                form.add_error(target, message)
-    else:
-        for message in exc.messages:
-            # "name is required." from a service that names no field: put it on the
-            # field it starts with, if the form has one.
-            first = message.split(" ", 1)[0].rstrip(":.,")
-            field_name = aliases.get(first, first)
-            if field_name in form.fields:
-                label = form[field_name].label
-                form.add_error(field_name, _with_label(message, (first, field_name), label))
-            else:
-                form.add_error(None, message[:1].upper() + message[1:])

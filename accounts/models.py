@@ -42,7 +42,10 @@ class UserManager(BaseUserManager):
 
     def get_by_natural_key(self, email):
         # People type their email with whatever capitals; it is stored lower-cased.
-        return self.get(email__iexact=email)
+        # Matched exactly as the sign-in limits count it (accounts.throttle): a
+        # database's case-insensitive match is wider (PostgreSQL reads a dotless ı as
+        # an i), and each look-alike spelling would reach the account past its lock.
+        return self.get(email=email.strip().lower())
 
     def create_user(self, email, password=None, **extra):
         extra.setdefault("is_staff", False)

@@ -4,9 +4,9 @@ from django import forms
 from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.utils import timezone
 
-from config.api.uploads import IMAGE_POLICY, checked_upload
 from config.limits import DOCUMENT_TEXT_MAX_CHARS
 from config.upload_limits import human_size, upload_max_bytes
+from config.uploads import IMAGE_POLICY, checked_upload
 
 from .models import PERMISSION_AREAS, AccountSettings
 from .services import DOCUMENT_TEXT_FIELDS, NUMBER_LIMITS

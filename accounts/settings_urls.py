@@ -1,11 +1,8 @@
 from django.urls import path
 
-from billing.views import CHARGE_RATES, LEDGERS, TAX_CODES
-from projects.views import ACTIVITY_TYPES
-
 from . import settings_views
 
-app_name = "settings"
+# Mounted with the other apps' settings tables in the "settings" namespace by config/urls.py.
 
 urlpatterns = [
     path("", settings_views.settings_index, name="index"),
@@ -20,8 +17,4 @@ urlpatterns = [
         settings_views.access_token_revoke,
         name="api-token-revoke",
     ),
-    *TAX_CODES.urls(),
-    *LEDGERS.urls(),
-    *CHARGE_RATES.urls(),
-    *ACTIVITY_TYPES.urls(),
 ]

@@ -22,6 +22,7 @@ class UserTable(tables.Table):
         order_by = "name"
 
     container_id = "users"
+    result_nouns = "user,users"  # the count announced after a search (components/table.html)
     refresh_event = "usersChanged"  # fired after a user is added in the modal
 
     def render_type(self, record):

@@ -1,5 +1,3 @@
-import json
-
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -10,23 +8,20 @@ from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_POST
 from django_tables2 import RequestConfig
 
+from config.pages import (
+    add_service_errors,
+    dashboard_panels_context,
+    htmx_events,
+    require_area,
+)
+
 from . import services
-from .forms import UserForm, add_service_errors
+from .forms import UserForm
 from .models import User
 from .queries import users_for_list
 from .tables import UserTable
 
 SERVICE_ALIASES = {"restrictions": "permissions", "address": "address_line1"}
-
-
-def require_area(request, area: str) -> None:
-    if not request.user.can(area):
-        raise PermissionDenied
-
-
-def htmx_events(response: HttpResponse, **events) -> HttpResponse:
-    response["HX-Trigger"] = json.dumps(events)
-    return response
 
 
 def dashboard(request):
@@ -37,11 +32,7 @@ def dashboard(request):
         "greeting": greeting,
         "team_count": User.objects.filter(is_active=True).count(),
     }
-    if request.user.can("contacts"):
-        from crm.queries import connection_counts, latest_journal
-
-        context.update(connection_counts())
-        context["journal"] = latest_journal(8)
+    context.update(dashboard_panels_context(request.user))
     return render(request, "dashboard.html", context)
 
 

@@ -1,7 +1,7 @@
 """Settings tables for billing's reference data, edited in place on the settings pages."""
 
-from accounts.settings_views import Column, ReferenceTable
 from accounts.templatetags.docket import money
+from config.reference_tables import Column, ReferenceTable
 
 from . import services
 from .forms import ChargeRateForm, LedgerForm, TaxCodeForm

@@ -7,8 +7,9 @@ markup. htmx's own indicator <style> is switched off in base.html (htmx-config) 
 its rules live in static/css/app.css.
 
 Images may be data: URLs (Pico's icons) and blob: URLs (the preview of a chosen
-upload, static/js/settings.js). The 500 page has to work with no static files, so
-its one <style> block is allowed by its hash, read from the template at start-up.
+upload, static/js/settings.js). The 500 and 503/409 pages have to work with no
+static files, so their <style> blocks are allowed by their hashes, read from the
+templates at start-up.
 """
 
 import base64
@@ -17,17 +18,23 @@ import re
 
 from django.conf import settings
 
+# Pages rendered when the database or the static files may be what failed.
+STANDALONE_PAGES = ("500.html", "try_again.html")
+
 
 def _inline_style_hashes() -> list[str]:
-    try:
-        text = (settings.BASE_DIR / "templates" / "500.html").read_text(encoding="utf-8")
-    except OSError:
-        return []
-    digests = [
-        hashlib.sha256(css.encode()).digest()
-        for css in re.findall(r"<style>(.*?)</style>", text, flags=re.DOTALL)
-    ]
-    return [f"'sha256-{base64.b64encode(digest).decode()}'" for digest in digests]
+    hashes = []
+    for page in STANDALONE_PAGES:
+        try:
+            text = (settings.BASE_DIR / "templates" / page).read_text(encoding="utf-8")
+        except OSError:
+            continue
+        for css in re.findall(r"<style>(.*?)</style>", text, flags=re.DOTALL):
+            digest = hashlib.sha256(css.encode()).digest()
+            value = f"'sha256-{base64.b64encode(digest).decode()}'"
+            if value not in hashes:
+                hashes.append(value)
+    return hashes
 
 
 def build_policy() -> str:

@@ -1,6 +1,25 @@
-"""Helpers every app's pages share."""
+"""Helpers every app's pages share: area checks, htmx events, a service's errors on a
+form, query parameters, and the settings pages' sections (each app adds its own from
+its AppConfig.ready, so the settings layout names no app above it)."""
+
+import json
+from collections.abc import Callable
+
+from django import forms
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponse
 
 from config.limits import MAX_ID
+
+
+def require_area(request, area: str) -> None:
+    if not request.user.can(area):
+        raise PermissionDenied
+
+
+def htmx_events(response: HttpResponse, **events) -> HttpResponse:
+    response["HX-Trigger"] = json.dumps(events)
+    return response
 
 
 def query_int(request, name: str, *, low: int = 1, high: int = MAX_ID) -> int | None:
@@ -17,3 +36,85 @@ def query_int(request, name: str, *, low: int = 1, high: int = MAX_ID) -> int | 
     except ValueError:
         return None
     return value if low <= value <= high else None
+
+
+def _with_label(message: str, api_names: tuple[str, ...], label: str) -> str:
+    """Services start their sentences with the API's field name ("email x is already
+    used…"); a form shows its own label instead ("Email x is already used…")."""
+    for api_name in api_names:
+        if message == api_name or message.startswith((f"{api_name} ", f"{api_name}:")):
+            return str(label) + message[len(api_name) :]
+    return message
+
+
+def add_service_errors(form: forms.Form, exc: ValidationError, aliases=None) -> None:
+    """Show a service's ValidationError on the form, each message on its field
+    (`aliases` maps a service's field name to the form's). A message that starts
+    with the field's API name starts with the field's label instead; the services
+    keep their sentences for the API."""
+    aliases = aliases or {}
+    if hasattr(exc, "error_dict"):
+        for api_name, messages in exc.message_dict.items():
+            field_name = aliases.get(api_name, api_name)
+            target = field_name if field_name in form.fields else None
+            for message in messages:
+                if target:
+                    message = _with_label(message, (api_name, field_name), form[target].label)
+                else:
+                    message = message[:1].upper() + message[1:]
+                form.add_error(target, message)
+    else:
+        for message in exc.messages:
+            # "name is required." from a service that names no field: put it on the
+            # field it starts with, if the form has one.
+            first = message.split(" ", 1)[0].rstrip(":.,")
+            field_name = aliases.get(first, first)
+            if field_name in form.fields:
+                label = form[field_name].label
+                form.add_error(field_name, _with_label(message, (first, field_name), label))
+            else:
+                form.add_error(None, message[:1].upper() + message[1:])
+
+
+# (position, slug, title): the settings navigation, in the order people expect it
+# whichever app adds an entry first.
+_SETTINGS_SECTIONS: dict[str, tuple[int, str]] = {}
+
+
+def register_settings_section(slug: str, title: str, *, position: int) -> None:
+    """Add a page to the settings navigation; `slug` is its URL name in the
+    "settings" namespace."""
+    _SETTINGS_SECTIONS[slug] = (position, title)
+
+
+def settings_sections() -> list[tuple[str, str]]:
+    ordered = sorted(_SETTINGS_SECTIONS.items(), key=lambda item: item[1][0])
+    return [(slug, title) for slug, (_, title) in ordered]
+
+
+def settings_context(section: str, **extra) -> dict:
+    return {
+        "nav_section": "settings",
+        "sections": settings_sections(),
+        "section": section,
+        **extra,
+    }
+
+
+# The dashboard's panels: (area, context function). Each app adds its own from its
+# AppConfig.ready; a panel shows to those who can open its area.
+_DASHBOARD_PANELS: list[tuple[str, Callable[[], dict]]] = []
+
+
+def register_dashboard_panel(area: str, context: Callable[[], dict]) -> None:
+    """`context()` returns the template variables the dashboard's panel for `area`
+    reads."""
+    _DASHBOARD_PANELS.append((area, context))
+
+
+def dashboard_panels_context(user) -> dict:
+    context: dict = {}
+    for area, panel_context in _DASHBOARD_PANELS:
+        if user.can(area):
+            context.update(panel_context())
+    return context

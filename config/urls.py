@@ -2,15 +2,28 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
+from accounts import settings_urls as account_settings_urls
+from accounts.media import serve_media
 from accounts.views import dashboard
+from billing.views import CHARGE_RATES, LEDGERS, TAX_CODES
 from config.api.core import api
 from config.database_errors import server_error
-from config.media import serve_media
+from projects.views import ACTIVITY_TYPES
+
+# One "settings" namespace for every app's settings pages: the account's own, and the
+# reference tables of the apps above accounts, which accounts may not import.
+settings_patterns = [
+    *account_settings_urls.urlpatterns,
+    *TAX_CODES.urls(),
+    *LEDGERS.urls(),
+    *CHARGE_RATES.urls(),
+    *ACTIVITY_TYPES.urls(),
+]
 
 urlpatterns = [
     path("", dashboard, name="dashboard"),
     path("accounts/", include("accounts.urls")),
-    path("settings/", include("accounts.settings_urls")),
+    path("settings/", include((settings_patterns, "settings"))),
     path("connections/", include("crm.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),

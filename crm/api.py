@@ -22,7 +22,7 @@ from config.api.params import (
 from config.api.rendering import depot_response, id_response, item_response, list_response
 from config.api.uploads import DOCUMENT_POLICY, IMAGE_POLICY, UploadProgress, receive_upload
 
-from . import queries, services
+from . import journal, queries, services
 from .models import Activity, Company, Contact
 from .schemas import (
     ACTIVITY_FIELDS,
@@ -437,7 +437,7 @@ def _rows_with_names(request, entries) -> list[dict]:
     codes = {(e.for_type, e.for_id) for e in entries}
     for entry in entries:
         codes.update((r.for_type, r.for_id) for r in entry.replies.all())
-    names = services.item_names(codes)
+    names = journal.item_names(codes)
     return [activity_row(request, entry, names) for entry in entries]
 
 

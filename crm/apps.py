@@ -5,3 +5,18 @@ class CrmConfig(AppConfig):
     verbose_name = "Connections"
     name = "crm"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from django.contrib.auth import get_user_model
+
+        from config.pages import register_dashboard_panel
+
+        from .journal import register_item_type
+        from .models import Company, Contact
+        from .queries import dashboard_panel
+
+        register_dashboard_panel("contacts", dashboard_panel)
+
+        register_item_type("C", Company, "name")
+        register_item_type("I", Contact, "fullname")
+        register_item_type("U", get_user_model(), "name")

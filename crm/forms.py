@@ -5,7 +5,6 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse_lazy
 from django.utils import timezone
 
-from config.api.uploads import DOCUMENT_POLICY, IMAGE_POLICY, checked_upload
 from config.limits import (
     CUSTOMFIELD_TITLE_MAX_CHARS,
     CUSTOMFIELD_VALUE_MAX_CHARS,
@@ -14,6 +13,7 @@ from config.limits import (
     NOTES_MAX_CHARS,
 )
 from config.upload_limits import OversizedUpload, human_size, too_large_message, upload_max_bytes
+from config.uploads import DOCUMENT_POLICY, IMAGE_POLICY, checked_upload
 
 from . import importing, services
 from .models import Activity, Company, Contact

@@ -7,6 +7,7 @@ from django.db.models import Prefetch, Q
 
 from config.limits import MAX_ID
 
+from .journal import item_names
 from .models import Activity, ActivityFile, Company, Contact, company_search_key
 
 # Ids are bigints; a filter on a larger one matches nothing rather than overflowing.
@@ -224,8 +225,6 @@ def latest_journal(limit: int) -> list:
     and `about_url` for linking to what it is about."""
     from django.urls import reverse
 
-    from .services import item_names
-
     entries = list(
         Activity.objects.filter(replyto__isnull=True, for_type__in=("C", "I"))
         .select_related("added_by")
@@ -237,3 +236,8 @@ def latest_journal(limit: int) -> list:
         route = "crm:company" if entry.for_type == "C" else "crm:person"
         entry.about_url = reverse(route, args=[entry.for_id])
     return entries
+
+
+def dashboard_panel() -> dict:
+    """The dashboard's connections panel: the counts and the newest journal entries."""
+    return {**connection_counts(), "journal": latest_journal(8)}

@@ -9,7 +9,6 @@ from decimal import Decimal
 from typing import Any
 
 import nh3
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import connection, models, transaction
@@ -34,6 +33,7 @@ from config.upload_limits import human_size
 from config.web_addresses import normalise_website as shared_normalise_website
 
 from . import queries
+from .journal import parse_item_code, resolve_item
 from .models import Activity, ActivityFile, Company, Contact, Tag, company_search_key
 
 ADDRESS_KEYS = ("line1", "line2", "line3", "city", "district", "country", "postcode")
@@ -553,77 +553,6 @@ def remove_image(obj: Company | Contact):
 
 
 # --- the journal ------------------------------------------------------------------
-
-# Item codes the journal can point at (DESIGN.md §3). Each app registers its own
-# models as they land: register_item_type("P", Project, "name").
-ITEM_TYPES: dict[str, tuple[type[models.Model], str]] = {}
-_builtins_registered = False
-# Ids are bigints: anything larger names nothing (and would overflow the database).
-
-
-def register_item_type(letter: str, model: type[models.Model], name_attr: str) -> None:
-    ITEM_TYPES[letter] = (model, name_attr)
-
-
-def _register_builtin_item_types() -> None:
-    """C, I, U and N are crm's own; registered on first use (not at import, where
-    the user model and projects may not be ready), whatever other apps added first."""
-    global _builtins_registered
-    if _builtins_registered:
-        return
-    from projects.models import ActivityType
-
-    ITEM_TYPES.setdefault("C", (Company, "name"))
-    ITEM_TYPES.setdefault("I", (Contact, "fullname"))
-    ITEM_TYPES.setdefault("U", (get_user_model(), "name"))
-    ITEM_TYPES.setdefault("N", (ActivityType, "name"))
-    _builtins_registered = True
-
-
-def parse_item_code(code: str) -> tuple[str, int]:
-    text = str(code or "").strip().upper()
-    shown = str(code or "").strip()
-    shown = shown if len(shown) <= 40 else f"{shown[:40]}…"
-    match = re.fullmatch(r"([A-Z])(\d+)", text)
-    if not match:
-        raise ValidationError(
-            {"for": f"for must be an item code such as C41 or I5, not '{shown}'."}
-        )
-    if len(match.group(2)) > 18:  # past any id; int() of a huge digit run is slow
-        return match.group(1), 10**18
-    return match.group(1), int(match.group(2))
-
-
-def resolve_item(code: str):
-    """The object an item code names; ValidationError when there is none."""
-    _register_builtin_item_types()
-    letter, object_id = parse_item_code(code)
-    shown = str(code).strip().upper()
-    shown = shown if len(shown) <= 40 else f"{shown[:40]}…"
-    if letter not in ITEM_TYPES or object_id > MAX_ID:
-        raise ValidationError({"for": f"for {shown} does not exist."})
-    model, _ = ITEM_TYPES[letter]
-    obj = model._default_manager.filter(pk=object_id).first()
-    if obj is None:
-        raise ValidationError({"for": f"for {shown} does not exist."})
-    return obj
-
-
-def item_names(codes: set[tuple[str, int]]) -> dict[tuple[str, int], str]:
-    """Names for many item codes with one query per item type."""
-    _register_builtin_item_types()
-    names: dict[tuple[str, int], str] = {}
-    by_type: dict[str, list[int]] = {}
-    for letter, object_id in codes:
-        by_type.setdefault(letter, []).append(object_id)
-    for letter, ids in by_type.items():
-        if letter not in ITEM_TYPES:
-            continue
-        model, name_attr = ITEM_TYPES[letter]
-        ids = [pk for pk in ids if 0 < pk <= MAX_ID]
-        for pk, name in model._default_manager.filter(pk__in=ids).values_list("pk", name_attr):
-            names[(letter, pk)] = name
-    return names
 
 
 @transaction.atomic

@@ -41,6 +41,7 @@ class CompanyTable(tables.Table):
         order_by = ("name",)
 
     container_id = "connections"
+    result_nouns = "company,companies"  # the count announced after a search (components/table.html)
 
     def render_name(self, record, value):
         if record.is_supplier:
@@ -76,6 +77,7 @@ class ContactTable(tables.Table):
         order_by = ("fullname",)
 
     container_id = "connections"
+    result_nouns = "person,people"
 
     def render_company(self, record, value):
         if record.position:

@@ -15,11 +15,9 @@ from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_POST
 from django_tables2 import RequestConfig
 
-from accounts.forms import add_service_errors
-from accounts.views import htmx_events, require_area
-from config.pages import query_int
+from config.pages import add_service_errors, htmx_events, query_int, require_area
 
-from . import importing, queries, services
+from . import importing, journal, queries, services
 from .forms import CompanyForm, ContactForm, ImportForm, JournalEntryForm, ReplyForm
 from .models import Activity, Company, Contact, ImportJob, Tag
 from .tables import CompanyTable, ContactTable
@@ -251,7 +249,7 @@ def person_edit(request, pk: int):
 
 def _detail(request, obj, template: str, extra: dict, *, journal_only: bool = False):
     entries = list(queries.journal_for(obj))
-    names = services.item_names({(e.for_type, e.for_id) for e in entries})
+    names = journal.item_names({(e.for_type, e.for_id) for e in entries})
     for entry in entries:
         entry.about_name = names.get((entry.for_type, entry.for_id), "")
     context = {

@@ -4,3 +4,12 @@ from django.apps import AppConfig
 class ProjectsConfig(AppConfig):
     name = "projects"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from config.pages import register_settings_section
+        from crm.journal import register_item_type
+
+        from .models import ActivityType
+
+        register_settings_section("activity-types", "Activity types", position=60)
+        register_item_type("N", ActivityType, "name")

@@ -1,6 +1,6 @@
 """The activity types settings table."""
 
-from accounts.settings_views import Column, ReferenceTable
+from config.reference_tables import Column, ReferenceTable
 
 from . import services
 from .forms import ActivityTypeForm

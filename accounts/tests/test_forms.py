@@ -4,7 +4,8 @@ import pytest
 from django import forms
 from django.core.exceptions import ValidationError
 
-from accounts.forms import UserForm, add_service_errors
+from accounts.forms import UserForm
+from config.pages import add_service_errors
 
 
 class RateForm(forms.Form):

@@ -194,6 +194,19 @@ def test_emails_are_counted_whatever_their_capitals(pat):
 # --- password reset emails --------------------------------------------------------------
 
 
+def test_a_look_alike_letter_is_not_another_way_into_a_locked_account(db):
+    """PostgreSQL's case-insensitive match reads a dotless ı as an i, where the
+    counter (keyed by the lower-cased email) saw another account: each ı for an i
+    in the email gave five more guesses and a way past the lock."""
+    kim = UserFactory(email="kim@studio.test", name="Kim Tanaka")
+    for _ in range(5):
+        sign_in(from_address("203.0.113.7"), kim.email, "wrong guess")
+    client = from_address("198.51.100.4")
+    response = sign_in(client, "k\u0131m@studio.test", PASSWORD)
+    assert response.status_code == 200
+    assert not signed_in(client)
+
+
 def test_three_reset_emails_an_hour_per_account(pat):
     client = from_address("203.0.113.7")
     for _ in range(5):

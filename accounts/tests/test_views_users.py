@@ -192,7 +192,7 @@ def test_add_user_form_opens_in_the_modal(staff_client):
     response = staff_client.get(ADD_USER, headers=HTMX)
     html = response.content.decode()
     assert response.status_code == 200 and "<html" not in html
-    assert '<h3 id="modal-title">Add user</h3>' in html
+    assert '<h2 id="modal-title">Add user</h2>' in html
     assert 'hx-post="/accounts/users/add/standard/" hx-target="#modal-body"' in html
     for field, label in [("name", "Name"), ("email", "Email"), ("jobtitle", "Job title")]:
         assert f'<label for="id_{field}">{label}' in html
@@ -234,7 +234,7 @@ def test_add_user_creates_them_and_sends_the_invitation(
 
 def test_add_collaborator_with_job_numbers(staff_client, django_capture_on_commit_callbacks):
     form = staff_client.get(ADD_COLLABORATOR, headers=HTMX).content.decode()
-    assert '<h3 id="modal-title">Add collaborator</h3>' in form
+    assert '<h2 id="modal-title">Add collaborator</h2>' in form
     assert "Job numbers" in form and 'name="permissions"' not in form
     with django_capture_on_commit_callbacks(execute=True):
         response = staff_client.post(
@@ -261,7 +261,7 @@ def test_add_user_errors_show_inline_in_the_modal(staff_client, admin_user, data
     # 200 so htmx swaps the form back into the modal.
     assert response.status_code == 200 and "HX-Trigger" not in response
     html = response.content.decode()
-    assert '<h3 id="modal-title">Add user</h3>' in html
+    assert '<h2 id="modal-title">Add user</h2>' in html
     assert re.search(rf'<small class="field-error"[^>]*>[^<]*{re.escape(error)}', html)
     assert f'value="{data["name"]}"' in html or not data["name"]
     assert User.objects.count() == 1

@@ -41,15 +41,14 @@ class DepotApiMiddleware:
                 request, 400, "Validation errors", ["The query string has too many parameters."]
             )
         nul_params = sorted({key for key, value in query_items if "\x00" in key + value})
-        if nul_params:
+        # PostgreSQL refuses NUL in any query, and a route's text part (users/<email>)
+        # goes into one just as a query parameter does.
+        nul_errors = ["The address must not contain NUL characters."] if "\x00" in path else []
+        nul_errors += [f"{key} must not contain NUL characters." for key in nul_params]
+        if nul_errors:
             from .rendering import error_response
 
-            return error_response(
-                request,
-                400,
-                "Validation errors",
-                [f"{key} must not contain NUL characters." for key in nul_params],
-            )
+            return error_response(request, 400, "Validation errors", nul_errors)
         # HEAD answers wherever GET does (ninja routes only list GET): the same
         # status and headers, no body.
         is_head = request.method == "HEAD"

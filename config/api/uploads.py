@@ -7,11 +7,7 @@ finished file is size- and type-checked before the caller gets to store it.
 """
 
 import hashlib
-import io
-import os
-import re
 import time
-import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,67 +15,23 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile, UploadedFile
 
-from config.limits import (
-    CHUNKED_UPLOADS_MAX_OPEN,
-    CHUNKED_UPLOADS_PARKED_FACTOR,
-    IMAGE_MAX_PIXELS,
-    IMAGE_MAX_SIDE,
+from config.limits import CHUNKED_UPLOADS_MAX_OPEN, CHUNKED_UPLOADS_PARKED_FACTOR
+from config.upload_limits import human_size, upload_max_bytes
+from config.uploads import (
+    DOCUMENT_POLICY,
+    IMAGE_POLICY,
+    UPLOAD_FIELD,
+    UploadPolicy,
+    check_file,
+    check_upload,
+    file_extension,
+    safe_filename,
 )
-from config.upload_limits import OversizedUpload, human_size, too_large_message, upload_max_bytes
 
 from .errors import ApiValidationError
 from .params import parse_bool, parse_int
 
-UPLOAD_FIELD = "_tbxFile1"
-
-# The first bytes that identify each type we accept, so a renamed .exe is refused
-# whatever its name or declared content type says.
-SIGNATURES = {
-    "png": (b"\x89PNG\r\n\x1a\n",),
-    "jpg": (b"\xff\xd8\xff",),
-    "gif": (b"GIF87a", b"GIF89a"),
-    "webp": (b"RIFF",),
-    "pdf": (b"%PDF-",),
-    "zip": (b"PK\x03\x04",),
-}
-EXTENSION_KIND = {
-    "png": "png",
-    "jpg": "jpg",
-    "jpeg": "jpg",
-    "gif": "gif",
-    "webp": "webp",
-    "pdf": "pdf",
-    "docx": "zip",
-    "xlsx": "zip",
-    "pptx": "zip",
-    "odt": "zip",
-    "ods": "zip",
-    "zip": "zip",
-    "txt": None,
-    "csv": None,
-}
-
-
-@dataclass(frozen=True)
-class UploadPolicy:
-    """What one resource accepts."""
-
-    extensions: frozenset[str]
-    images_only: bool = False
-
-    @property
-    def max_bytes(self) -> int:
-        # Read when used: the setting may change after the policies are made.
-        return upload_max_bytes()
-
-    def describe(self) -> str:
-        return ", ".join(sorted(self.extensions))
-
-
-IMAGE_POLICY = UploadPolicy(
-    extensions=frozenset({"png", "jpg", "jpeg", "gif", "webp"}), images_only=True
-)
-DOCUMENT_POLICY = UploadPolicy(extensions=frozenset(EXTENSION_KIND))
+__all__ = ["DOCUMENT_POLICY", "IMAGE_POLICY", "UploadProgress", "receive_upload"]
 
 
 @dataclass
@@ -87,84 +39,13 @@ class UploadProgress:
     file_id: str
 
 
-def _extension(name: str) -> str:
-    return name.rsplit(".", 1)[-1].lower() if "." in name else ""
-
-
-def safe_filename(name: str) -> str:
-    base = os.path.basename(name.replace("\\", "/"))
-    base = re.sub(r"[^A-Za-z0-9._ -]", "_", base).strip(" .") or "upload"
-    return base[:120]
-
-
-def check_upload(name: str, content: bytes, policy: UploadPolicy) -> None:
-    check_file(name, io.BytesIO(content), len(content), policy)
-
-
-IMAGE_LIMITS = (
-    f"an image can be at most {IMAGE_MAX_SIDE} pixels wide or high and "
-    f"{IMAGE_MAX_PIXELS / 1e6:.1f} megapixels in all "
-    f"({int(IMAGE_MAX_PIXELS**0.5)}×{int(IMAGE_MAX_PIXELS**0.5)})"
-)
-
-
-def check_file(name: str, file, size: int, policy: UploadPolicy) -> None:
-    """Type, size and content checks that read no more of the file than they need:
-    its first bytes, and for an image the header that gives its size."""
-    ext = _extension(name)
-    if ext not in policy.extensions:
-        raise ApiValidationError(
-            f"{UPLOAD_FIELD} must be one of these file types: {policy.describe()}."
-        )
-    if isinstance(file, OversizedUpload) or size > policy.max_bytes:
-        raise ApiValidationError(too_large_message(UPLOAD_FIELD))
-    if not size:
-        raise ApiValidationError(f"{UPLOAD_FIELD} is empty.")
-    file.seek(0)
-    head = file.read(4096)
-    file.seek(0)
-    kind = EXTENSION_KIND.get(ext)
-    if kind and not head.startswith(SIGNATURES[kind]):
-        raise ApiValidationError(f"{UPLOAD_FIELD} is not a valid .{ext} file.")
-    if kind is None and b"\x00" in head:
-        raise ApiValidationError(f"{UPLOAD_FIELD} is not a text file.")
-    if policy.images_only:
-        _check_image(file)
-        file.seek(0)
-
-
-def _check_image(file) -> None:
-    """Readable, and not a decompression bomb: a few bytes can declare a picture
-    that takes gigabytes to decode in a browser or the PDF renderer, so the size in
-    the header is checked before anything is decoded."""
-    from PIL import Image, UnidentifiedImageError
-
-    too_many_pixels = ApiValidationError(f"{UPLOAD_FIELD} has too many pixels: {IMAGE_LIMITS}.")
+def _api_refusal(check, *args) -> None:
+    """The shared checks' refusal as the API's 400 (its sentences already name
+    `_tbxFile1`)."""
     try:
-        with warnings.catch_warnings():
-            # Pillow only warns between MAX_IMAGE_PIXELS and twice that.
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(file) as image:
-                width, height = image.size
-                if max(width, height) > IMAGE_MAX_SIDE or width * height > IMAGE_MAX_PIXELS:
-                    raise too_many_pixels
-                image.verify()
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise too_many_pixels from None
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
-        raise ApiValidationError(f"{UPLOAD_FIELD} is not a readable image.") from exc
-
-
-def checked_upload(upload: UploadedFile, policy: UploadPolicy, noun: str) -> UploadedFile:
-    """A page form's upload held to the same checks as the API's, with the API's
-    field name replaced by what the page calls it ("The image")."""
-    name = safe_filename(upload.name or "upload")
-    try:
-        check_file(name, upload, upload.size or 0, policy)
-    except ApiValidationError as exc:
-        raise ValidationError([error.replace(UPLOAD_FIELD, noun) for error in exc.errors]) from None
-    upload.name = name
-    return upload
+        check(*args)
+    except ValidationError as exc:
+        raise ApiValidationError(exc.messages) from None
 
 
 # An upload that has not moved for this long is abandoned: a new chunk without
@@ -226,7 +107,7 @@ def receive_upload(request, policy: UploadPolicy) -> UploadedFile | UploadProgre
             "or in chunks with the X-File-* headers."
         )
     name = safe_filename(upload.name or "upload")
-    check_file(name, upload, upload.size or 0, policy)
+    _api_refusal(check_file, name, upload, upload.size or 0, policy)
     upload.name = name
     return upload
 
@@ -268,7 +149,7 @@ def _receive_chunk(request, policy: UploadPolicy) -> SimpleUploadedFile | Upload
         raise ApiValidationError(
             f"X-File-Size is larger than the {human_size(policy.max_bytes)} limit."
         )
-    if _extension(name) not in policy.extensions:
+    if file_extension(name) not in policy.extensions:
         raise ApiValidationError(
             f"X-File-Name must be one of these file types: {policy.describe()}."
         )
@@ -301,7 +182,7 @@ def _receive_chunk(request, policy: UploadPolicy) -> SimpleUploadedFile | Upload
         return UploadProgress(file_id=file_id)
     content = path.read_bytes()
     path.unlink(missing_ok=True)
-    check_upload(name, content, policy)
+    _api_refusal(check_upload, name, content, policy)
     return SimpleUploadedFile(name, content)
 
 

@@ -176,3 +176,14 @@ def test_an_inactive_user_can_be_created_without_an_invitation(depot, admin_user
     response = depot.post("users", {"email": "a@studio.test", "name": "A", "active": "0"})
     assert response.status_code == 201
     assert mailoutbox == []
+
+
+@pytest.mark.parametrize("method", ["get", "patch", "delete"])
+def test_a_nul_in_the_address_is_400_not_a_database_error(depot, admin_user, method):
+    """PostgreSQL refuses NUL in a query: a user's email in the URL (users/<email>)
+    reached it, and every method on that route answered 500."""
+    response = getattr(depot.client, method)(
+        "/api/v1/users/a%00b@studio.test.json", headers=depot.headers
+    )
+    assert response.status_code == 400
+    assert response.json()["errors"] == ["The address must not contain NUL characters."]

@@ -294,6 +294,9 @@ BOMB_MESSAGE = (
 )
 
 
+ANIMATION_RULE = "the frames of an animation count together"
+
+
 def upload(depot, path, content: bytes, name="logo.png"):
     file = io.BytesIO(content)
     file.name = name
@@ -353,6 +356,28 @@ def test_the_pixel_limits_are_inclusive(depot, size, accepted):
     assert (response.status_code == 200) is accepted, response.content
     if not accepted:
         assert "8192 pixels wide or high and 16.8 megapixels" in response.json()["errors"][0]
+
+
+def animation(fmt: str, side: int, frames: int) -> bytes:
+    buffer = io.BytesIO()
+    # Frames that differ, so no encoder folds them into one.
+    pictures = [Image.new("L", (side, side), number * 40) for number in range(frames)]
+    pictures[0].save(buffer, fmt, save_all=True, append_images=pictures[1:], duration=100)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("fmt,ext", [("GIF", "gif"), ("PNG", "png"), ("WEBP", "webp")])
+def test_every_frame_of_an_animation_counts_towards_the_pixels(depot, fmt, ext):
+    """Five 2048×2048 frames are 21 megapixels for a browser or the PDF renderer to
+    decode, though each frame alone is within the limit."""
+    response = upload(depot, "settings/logo", animation(fmt, 2048, 5), f"logo.{ext}")
+    assert response.status_code == 400
+    assert response.json()["errors"] == [
+        f"_tbxFile1 has too many pixels: {ANIMATION_RULE}, and {BOMB_MESSAGE[21:]}"
+    ]
+    assert not AccountSettings.load().logo
+    response = upload(depot, "settings/logo", animation(fmt, 2048, 4), f"logo.{ext}")
+    assert response.status_code == 200, response.content
 
 
 # --- item 16: unfinished chunked uploads ------------------------------------------------

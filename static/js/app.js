@@ -398,6 +398,16 @@
     }
   });
 
+  // A form the server refused comes back as a whole new page with the focus on <body>:
+  // start the keyboard (and the screen reader) at what needs fixing instead.
+  (function focusFirstError() {
+    const main = document.getElementById("main");
+    const error = main && main.querySelector(".form-errors, [aria-invalid=true], .has-error :is(input, select, textarea)");
+    if (!error || !focusLost()) return;
+    if (error.matches(".form-errors")) error.tabIndex = -1;
+    error.focus();
+  })();
+
   function focusLost() {
     return !document.activeElement || document.activeElement === document.body;
   }

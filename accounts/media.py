@@ -20,8 +20,9 @@ from django.utils._os import safe_join
 from django.views.decorators.http import require_safe
 from ninja.errors import AuthenticationError
 
-from config.api.auth import DepotTokenAuth, UserBearerAuth
 from config.api.errors import ApiThrottled
+
+from .api_auth import DepotTokenAuth, UserBearerAuth
 
 PUBLIC_FOLDERS = ("logo",)
 # The area a folder's files belong to; users/ holds colleagues' photos.

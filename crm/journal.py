@@ -1,0 +1,63 @@
+"""The journal's item codes (C41, I5, U3, N2): which model each letter names, resolving
+a code to its object, and names for many codes at once. crm registers its own types
+and the user's; the apps above register theirs from AppConfig.ready, so crm imports
+none of them."""
+
+import re
+
+from django.core.exceptions import ValidationError
+from django.db import models
+
+from config.limits import MAX_ID
+
+# Item codes the journal can point at (DESIGN.md §3). Each app registers its own
+# models from its AppConfig.ready: register_item_type("P", Project, "name").
+ITEM_TYPES: dict[str, tuple[type[models.Model], str]] = {}
+
+
+def register_item_type(letter: str, model: type[models.Model], name_attr: str) -> None:
+    ITEM_TYPES[letter] = (model, name_attr)
+
+
+def parse_item_code(code: str) -> tuple[str, int]:
+    text = str(code or "").strip().upper()
+    shown = str(code or "").strip()
+    shown = shown if len(shown) <= 40 else f"{shown[:40]}…"
+    match = re.fullmatch(r"([A-Z])(\d+)", text)
+    if not match:
+        raise ValidationError(
+            {"for": f"for must be an item code such as C41 or I5, not '{shown}'."}
+        )
+    if len(match.group(2)) > 18:  # past any id; int() of a huge digit run is slow
+        return match.group(1), 10**18
+    return match.group(1), int(match.group(2))
+
+
+def resolve_item(code: str):
+    """The object an item code names; ValidationError when there is none."""
+    letter, object_id = parse_item_code(code)
+    shown = str(code).strip().upper()
+    shown = shown if len(shown) <= 40 else f"{shown[:40]}…"
+    if letter not in ITEM_TYPES or object_id > MAX_ID:
+        raise ValidationError({"for": f"for {shown} does not exist."})
+    model, _ = ITEM_TYPES[letter]
+    obj = model._default_manager.filter(pk=object_id).first()
+    if obj is None:
+        raise ValidationError({"for": f"for {shown} does not exist."})
+    return obj
+
+
+def item_names(codes: set[tuple[str, int]]) -> dict[tuple[str, int], str]:
+    """Names for many item codes with one query per item type."""
+    names: dict[tuple[str, int], str] = {}
+    by_type: dict[str, list[int]] = {}
+    for letter, object_id in codes:
+        by_type.setdefault(letter, []).append(object_id)
+    for letter, ids in by_type.items():
+        if letter not in ITEM_TYPES:
+            continue
+        model, name_attr = ITEM_TYPES[letter]
+        ids = [pk for pk in ids if 0 < pk <= MAX_ID]
+        for pk, name in model._default_manager.filter(pk__in=ids).values_list("pk", name_attr):
+            names[(letter, pk)] = name
+    return names
