@@ -544,7 +544,24 @@ def create_api_credential(name: str, *, created_by: User | None = None, expires=
     return IssuedCredential(credential=credential, secret=secret)
 
 
-def revoke_api_credential(credential: ApiCredential) -> None:
+def may_revoke_credential(actor: Actor, credential: ApiCredential) -> bool:
+    """Revoking cuts off whoever relies on a credential, so it follows the reach rule:
+    your own, or one whose creator you may manage; one made by the operator (no
+    creator) only with full access."""
+    creator = credential.created_by
+    if creator is None:
+        return actor_reach(actor).areas == ALL_AREAS
+    if isinstance(actor, User) and actor.pk == creator.pk:
+        return True
+    return may_manage(actor, creator)
+
+
+def revoke_api_credential(credential: ApiCredential, *, actor: Actor = None) -> None:
+    if not may_revoke_credential(actor, credential):
+        raise PermissionDenied(
+            f"“{credential.name}” was made by someone with more access than you; "
+            "only they or an administrator can revoke it."
+        )
     if credential.revoked is None:
         credential.revoked = timezone.now()
         credential.save(update_fields=["revoked"])

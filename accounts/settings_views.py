@@ -109,7 +109,9 @@ def api_credentials(request):
     issued = request.session.pop(NEW_CREDENTIAL_KEY, None) if request.method == "GET" else None
     if issued:
         issued["credential"] = ApiCredential.objects.filter(pk=issued["id"]).first()
-    credentials = ApiCredential.objects.select_related("created_by")
+    credentials = list(ApiCredential.objects.select_related("created_by"))
+    for credential in credentials:
+        credential.revocable = services.may_revoke_credential(request.user, credential)
     response = render(
         request,
         "settings/api.html",
@@ -132,8 +134,8 @@ def api_credentials(request):
 @require_POST
 def api_credential_revoke(request, pk: int):
     require_area(request, "settings")
-    credential = get_object_or_404(ApiCredential, pk=pk)
-    services.revoke_api_credential(credential)
+    credential = get_object_or_404(ApiCredential.objects.select_related("created_by"), pk=pk)
+    services.revoke_api_credential(credential, actor=request.user)
     messages.success(request, f"“{credential.name}” was revoked; it no longer works.")
     return redirect("settings:api")
 

@@ -225,3 +225,41 @@ def test_apikey_still_needs_a_name_to_create():
     with pytest.raises(CommandError, match="--name"):
         run()
     assert not AccessToken.objects.exists() and not ApiCredential.objects.exists()
+
+
+# --- revoking follows the reach rule ------------------------------------------------------
+
+
+def test_a_settings_user_cannot_revoke_an_administrators_credential(admin_user, restricted_to):
+    from conftest import signed_in_client
+
+    theirs = services.create_api_credential("Admin's sync", created_by=admin_user).credential
+    operators = services.create_api_credential("From the shell").credential
+    settings_user = restricted_to("settings")
+    own = services.create_api_credential(
+        "Mine", created_by=settings_user, scopes=["settings:read"]
+    ).credential
+    client = signed_in_client(settings_user)
+
+    page = client.get("/settings/api/").content.decode()
+    assert f"/settings/api/{own.pk}/revoke/" in page
+    assert f"/settings/api/{theirs.pk}/revoke/" not in page
+    assert f"/settings/api/{operators.pk}/revoke/" not in page
+
+    for credential in (theirs, operators):
+        assert client.post(f"/settings/api/{credential.pk}/revoke/").status_code == 403
+        credential.refresh_from_db()
+        assert credential.revoked is None
+    assert client.post(f"/settings/api/{own.pk}/revoke/").status_code == 302
+    own.refresh_from_db()
+    assert own.revoked is not None
+
+
+def test_an_administrator_revokes_anyones_credential(admin_user, staff_client, restricted_to):
+    someone = restricted_to("settings")
+    theirs = services.create_api_credential(
+        "Theirs", created_by=someone, scopes=["settings:read"]
+    ).credential
+    assert staff_client.post(f"/settings/api/{theirs.pk}/revoke/").status_code == 302
+    theirs.refresh_from_db()
+    assert theirs.revoked is not None
