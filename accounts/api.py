@@ -12,7 +12,7 @@ from config.api.rendering import (
     list_response,
     ok_response,
 )
-from config.api.uploads import IMAGE_POLICY, UploadProgress, receive_upload
+from config.api.uploads import IMAGE_POLICY, UPLOAD_DOC, UploadProgress, receive_upload
 
 from . import services
 from .models import AccountSettings, User
@@ -214,32 +214,17 @@ def patch_logo(request):
     return ok_response(request)
 
 
-LOGO_UPLOAD_BODY = {
-    "requestBody": {
-        "content": {
-            "multipart/form-data": {
-                "schema": {
-                    "type": "object",
-                    "properties": {"_tbxFile1": {"type": "string", "format": "binary"}},
-                }
-            },
-            "application/octet-stream": {"schema": {"type": "string", "format": "binary"}},
-        }
-    }
-}
-
-
 # The spec's path, and the one the official PHP kit posts to: one handler for both.
 @settings_router.post(
     "/logo/upload",
     summary="Upload a logo: the same as POST settings/logo (the path the PHP kit uses)",
     operation_id="upload_logo_kit_path",
-    openapi_extra=LOGO_UPLOAD_BODY,
+    openapi_extra=UPLOAD_DOC,
 )
 @settings_router.post(
     "/logo",
     summary="Upload a logo (multipart _tbxFile1, or chunked with X-File-* headers)",
-    openapi_extra=LOGO_UPLOAD_BODY,
+    openapi_extra=UPLOAD_DOC,
 )
 def upload_logo(request):
     principal(request).require("settings")

@@ -20,7 +20,13 @@ from config.api.params import (
     request_data,
 )
 from config.api.rendering import depot_response, id_response, item_response, list_response
-from config.api.uploads import DOCUMENT_POLICY, IMAGE_POLICY, UploadProgress, receive_upload
+from config.api.uploads import (
+    DOCUMENT_POLICY,
+    IMAGE_POLICY,
+    UPLOAD_DOC,
+    UploadProgress,
+    receive_upload,
+)
 
 from . import journal, queries, services
 from .models import Activity, Company, Contact
@@ -63,19 +69,6 @@ ACTIVITY_ORDERINGS = {
     "title": "title",
     "type": ("type", "date"),
     "id": "id",
-}
-UPLOAD_DOC = {
-    "requestBody": {
-        "content": {
-            "multipart/form-data": {
-                "schema": {
-                    "type": "object",
-                    "properties": {"_tbxFile1": {"type": "string", "format": "binary"}},
-                }
-            },
-            "application/octet-stream": {"schema": {"type": "string", "format": "binary"}},
-        }
-    }
 }
 
 

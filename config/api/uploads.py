@@ -34,6 +34,23 @@ from .params import parse_bool, parse_int
 __all__ = ["DOCUMENT_POLICY", "IMAGE_POLICY", "UploadProgress", "receive_upload"]
 
 
+# The OpenAPI request body of every upload endpoint: a standard upload in _tbxFile1,
+# or a chunk of a chunked upload as the raw body.
+UPLOAD_DOC = {
+    "requestBody": {
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "properties": {"_tbxFile1": {"type": "string", "format": "binary"}},
+                }
+            },
+            "application/octet-stream": {"schema": {"type": "string", "format": "binary"}},
+        }
+    }
+}
+
+
 @dataclass
 class UploadProgress:
     file_id: str
