@@ -127,7 +127,9 @@ class Contact(Connection):
         verbose_name_plural = "people"
         indexes = [
             models.Index(fields=["fullname", "id"], name="crm_contact_fullname_idx"),
-            models.Index(fields=["lastname", "firstname"], name="crm_contact_lastname_idx"),
+            # The people list's order whole (queries.PEOPLE_LIST_ORDER): a page, deep
+            # ones too, is read from the index with no sort.
+            models.Index(fields=["lastname", "firstname", "id"], name="crm_contact_last_first_idx"),
             models.Index(fields=["company", "fullname"], name="crm_contact_company_idx"),
         ]
 

@@ -1,9 +1,10 @@
 import django_tables2 as tables
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
+from django_tables2.rows import BoundRows
 
 from .models import Company, Contact
-from .queries import COMPANY_LIST_ORDER, PEOPLE_LIST_ORDER
+from .queries import COMPANY_LIST_ORDER, PEOPLE_LIST_ORDER, attach_people_counts
 
 
 def tag_badges(record) -> str:
@@ -42,6 +43,13 @@ class CompanyTable(tables.Table):
 
     container_id = "connections"
     result_nouns = "company,companies"  # the count announced after a search (components/table.html)
+
+    def paginate(self, *args, **kwargs):
+        # The people counts for the rows on this page only (see companies_for_list).
+        super().paginate(*args, **kwargs)
+        records = attach_people_counts(list(self.page.object_list.data))
+        self.page.object_list = BoundRows(data=records, table=self)
+        return self
 
     def render_name(self, record, value):
         if record.is_supplier:

@@ -55,14 +55,35 @@ def test_companies_list_counts_people(staff_client):
     assert '<td class="num">2</td>' in page
 
 
+def test_companies_sort_by_people_and_count_them_on_later_pages(staff_client):
+    """The counts are fetched for the shown page only; sorting still uses them all."""
+    import re
+
+    busiest = CompanyFactory(name="Zeta Works")
+    for _ in range(3):
+        ContactFactory(company=busiest)
+    for index in range(30):
+        ContactFactory(company=CompanyFactory(name=f"Alpha {index:02}"))
+
+    by_people = staff_client.get("/connections/companies/?sort=-people_count").content.decode()
+    rows = re.findall(r'<a href="/connections/companies/\d+/">([^<]+)</a>', by_people)
+    assert rows[0] == "Zeta Works"
+    assert '<td class="num">3</td>' in by_people
+
+    last_page = staff_client.get("/connections/companies/?page=2").content.decode()
+    assert "Zeta Works" in last_page
+    assert '<td class="num">3</td>' in last_page and '<td class="num">1</td>' in last_page
+
+
 @pytest.mark.parametrize("count", [1, 50])
 def test_list_pages_keep_queries_flat(staff_client, django_assert_max_num_queries, count):
     company = CompanyFactory()
     for index in range(count):
         services.create_contact(name=f"Person {index}", companyid=company.pk, tags="a,b")
-    with django_assert_max_num_queries(10):
+    # The rows, their count, the tags and companies (or people counts) of the page.
+    with django_assert_max_num_queries(11):
         assert staff_client.get("/connections/people/").status_code == 200
-    with django_assert_max_num_queries(10):
+    with django_assert_max_num_queries(11):
         assert staff_client.get("/connections/companies/").status_code == 200
 
 
