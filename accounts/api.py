@@ -2,9 +2,11 @@
 
 from ninja import Router
 
-from config.api.auth import principal
-from config.api.errors import ApiNotAllowed, ApiNotFound, ApiValidationError
-from config.api.params import list_params, order_queryset, request_data
+from config.api.auth import area_access, principal
+from config.api.body import body_fields
+from config.api.errors import ApiValidationError
+from config.api.listing import list_params, order_queryset
+from config.api.lookup import get_or_404
 from config.api.rendering import (
     depot_response,
     id_response,
@@ -27,8 +29,11 @@ from .schemas import (
     user_row,
 )
 
+me_router = Router(tags=["users"])
 router = Router(tags=["users"])
 settings_router = Router(tags=["settings"])
+router.add_decorator(area_access("users", staff_reads=True))
+settings_router.add_decorator(area_access("settings", staff_reads=True))
 
 USER_ORDERINGS = {
     "name": "name",
@@ -40,25 +45,13 @@ USER_ORDERINGS = {
 }
 
 
-def require_staff_reader(request, area: str) -> None:
-    """Any standard user may read users and settings (they need the emails and codes
-    to fill in other resources); collaborators only see their own jobs, and
-    credentials need the area's read scope."""
-    who = principal(request)
-    if who.user is not None and who.user.is_collaborator:
-        raise ApiNotAllowed()
-    if who.credential is not None:
-        who.require(area)
-
-
 def _get_user(email: str) -> User:
-    user = User.objects.filter(email__iexact=email.strip()).first()
-    if user is None:
-        raise ApiNotFound.no_such("user", email.strip(), by="email")
-    return user
+    email = email.strip()
+    return get_or_404(User, "user", email, by="email", email__iexact=email)
 
 
-@router.get("/me", summary="The credential making this call, and its user")
+# Any credential or user may ask who it is: the one resource outside every area.
+@me_router.get("/me", summary="The credential making this call, and its user")
 def me(request):
     who = principal(request)
     row = {
@@ -81,7 +74,6 @@ def me(request):
 
 @router.get("/users", summary="List or search users")
 def list_users(request, type: str | None = None):
-    require_staff_reader(request, "users")
     params = list_params(request, USER_ORDERINGS, default_order="name")
     if type not in (None, "", "standard", "collaborator"):
         raise ApiValidationError("type must be collaborator or standard.")
@@ -96,7 +88,6 @@ def list_users(request, type: str | None = None):
 
 @router.get("/users/{email}", summary="Get a specific user")
 def get_user(request, email: str):
-    require_staff_reader(request, "users")
     return item_response(request, user_row(request, _get_user(email), detail=True))
 
 
@@ -106,8 +97,7 @@ def get_user(request, email: str):
     openapi_extra=USER_FIELDS.openapi_body(),
 )
 def create_user(request):
-    principal(request).require("users")
-    fields = USER_FIELDS.clean(request_data(request), partial=False)
+    fields = body_fields(request, USER_FIELDS, partial=False)
     # The spec lists jobs among a collaborator's required parameters. (The demo and
     # the pages may add a collaborator before their jobs exist.)
     if fields.get("collaborator") and not fields.get("jobs"):
@@ -118,9 +108,8 @@ def create_user(request):
 
 @router.patch("/users/{email}", summary="Update a user", openapi_extra=USER_FIELDS.openapi_body())
 def update_user(request, email: str):
-    principal(request).require("users")
     user = _get_user(email)
-    fields = USER_FIELDS.clean(request_data(request), partial=True)
+    fields = body_fields(request, USER_FIELDS, partial=True)
     collaborator = fields.get("collaborator", user.is_collaborator)
     touches_jobs = "jobs" in fields or "collaborator" in fields
     if collaborator and touches_jobs and not fields.get("jobs", user.collaborator_jobs):
@@ -131,7 +120,6 @@ def update_user(request, email: str):
 
 @router.delete("/users/{email}", summary="Delete a user (deactivated if they have records)")
 def delete_user(request, email: str):
-    principal(request).require("users")
     user = _get_user(email)
     user_id = user.email
     services.remove_user(user, actor=principal(request).actor)
@@ -144,7 +132,6 @@ INTEGER_SETTINGS = ("timeround", "nextproposalid", "nextinvoiceid", "nextcrediti
 
 
 def _setting_value(request, key: str):
-    require_staff_reader(request, "settings")
     account = AccountSettings.load()
     value = getattr(account, key)
     if key in ("breakeven", "timeround"):
@@ -153,8 +140,7 @@ def _setting_value(request, key: str):
 
 
 def _update_setting(request, key: str, fields):
-    principal(request).require("settings")
-    value = fields.clean(request_data(request), partial=False)["value"]
+    value = body_fields(request, fields, partial=False)["value"]
     services.update_account_settings(**{key: value})
     return ok_response(request)
 
@@ -197,7 +183,6 @@ _register_integer_setting("nextcreditid", "the next credit note number")
 
 @settings_router.get("/logo", summary="The URL of the account's logo")
 def get_logo(request):
-    require_staff_reader(request, "settings")
     account = AccountSettings.load()
     return ok_response(request, value=absolute_media_url(request, account.logo) or None)
 
@@ -206,8 +191,7 @@ def get_logo(request):
     "/logo", summary="Remove the logo (removelogo=1)", openapi_extra=REMOVE_LOGO.openapi_body()
 )
 def patch_logo(request):
-    principal(request).require("settings")
-    fields = REMOVE_LOGO.clean(request_data(request), partial=False)
+    fields = body_fields(request, REMOVE_LOGO, partial=False)
     if not fields["removelogo"]:
         raise ApiValidationError("removelogo must be 1 to remove the logo.")
     services.remove_logo()
@@ -227,7 +211,6 @@ def patch_logo(request):
     openapi_extra=UPLOAD_DOC,
 )
 def upload_logo(request):
-    principal(request).require("settings")
     received = receive_upload(request, IMAGE_POLICY)
     if isinstance(received, UploadProgress):
         return depot_response(request, {"error": False, "id": received.file_id, "finish": False})

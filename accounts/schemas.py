@@ -1,6 +1,6 @@
 """Depot's field names for users and account settings, in and out."""
 
-from config.api.params import Field, Fields
+from config.api.fields import Field, Fields
 from config.limits import (
     USER_NOTE_CONTENT_MAX_CHARS,
     USER_NOTE_TITLE_MAX_CHARS,
@@ -9,7 +9,9 @@ from config.limits import (
 
 from .models import User
 
+# What a GET returns that a client may send back unchanged: accepted and ignored.
 USER_FIELDS = Fields(
+    read_only=("id", "restricted", "type", "image", "permissions"),
     email=Field("email", required=True, max_length=254, help="The user's email; also their id"),
     name=Field("str", required=True, max_length=150, help="Full name"),
     restrictions=Field(

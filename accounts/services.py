@@ -266,7 +266,7 @@ def require_reach(actor: Actor, user: User) -> None:
 def sees_users(actor: Actor) -> bool:
     """Whether the actor may learn who the account's users are (names, emails, ids):
     a credential needs users:read within its creator's access; a standard user may
-    read users anyway (accounts.api.require_staff_reader), a collaborator not."""
+    read users anyway (config.api.auth.area_access with staff_reads), a collaborator not."""
     if actor is None:
         return True
     if isinstance(actor, ApiCredential):

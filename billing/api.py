@@ -2,21 +2,20 @@
 
 from ninja import Router
 
-from accounts.api import require_staff_reader
 from accounts.schemas import VALUE_JSON
-from config.api.auth import principal
-from config.api.params import request_data
+from config.api.auth import area_access
+from config.api.body import body_fields
 from config.api.rendering import list_response, ok_response
 
 from . import services
 from .models import ChargeRate, LedgerCategory, TaxCode
 
 router = Router(tags=["settings"])
+router.add_decorator(area_access("settings", staff_reads=True))
 
 
 @router.get("/taxcodes", summary="View tax codes")
 def list_tax_codes(request):
-    require_staff_reader(request, "settings")
     rows = [{"code": t.code, "name": t.name, "rate": t.rate} for t in TaxCode.objects.all()]
     return list_response(request, rows, len(rows))
 
@@ -28,14 +27,12 @@ def list_tax_codes(request):
     openapi_extra=VALUE_JSON.openapi_body(),
 )
 def update_tax_codes(request):
-    principal(request).require("settings")
-    services.replace_tax_codes(VALUE_JSON.clean(request_data(request), partial=False)["value"])
+    services.replace_tax_codes(body_fields(request, VALUE_JSON, partial=False)["value"])
     return ok_response(request)
 
 
 @router.get("/chargerates", summary="View charge rates")
 def list_charge_rates(request):
-    require_staff_reader(request, "settings")
     rows = [{"name": c.name, "rate": c.rate} for c in ChargeRate.objects.all()]
     return list_response(request, rows, len(rows))
 
@@ -47,14 +44,12 @@ def list_charge_rates(request):
     openapi_extra=VALUE_JSON.openapi_body(),
 )
 def update_charge_rates(request):
-    principal(request).require("settings")
-    services.replace_charge_rates(VALUE_JSON.clean(request_data(request), partial=False)["value"])
+    services.replace_charge_rates(body_fields(request, VALUE_JSON, partial=False)["value"])
     return ok_response(request)
 
 
 @router.get("/ledgers", summary="View ledger categories")
 def list_ledgers(request):
-    require_staff_reader(request, "settings")
     rows = [{"code": ledger.code, "name": ledger.name} for ledger in LedgerCategory.objects.all()]
     return list_response(request, rows, len(rows))
 
@@ -66,6 +61,5 @@ def list_ledgers(request):
     openapi_extra=VALUE_JSON.openapi_body(),
 )
 def update_ledgers(request):
-    principal(request).require("settings")
-    services.replace_ledgers(VALUE_JSON.clean(request_data(request), partial=False)["value"])
+    services.replace_ledgers(body_fields(request, VALUE_JSON, partial=False)["value"])
     return ok_response(request)

@@ -1,24 +1,24 @@
 """Depot resources: companies, contacts and activity (the journal)."""
 
 import contextlib
-from datetime import UTC, datetime
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from ninja import Router
 
 from accounts import services as account_services
-from config.api.auth import principal
+from config.api.auth import area_access, principal
+from config.api.body import body_fields, decode_object, flatten_address
 from config.api.errors import ApiNotAllowed, ApiNotFound, ApiValidationError
-from config.api.params import (
+from config.api.listing import (
     list_params,
     order_queryset,
-    parse_bool,
-    parse_email,
-    parse_int,
-    parse_json,
-    request_data,
+    query_bool,
+    query_epoch,
+    query_flags,
+    query_int,
 )
+from config.api.lookup import get_or_404
 from config.api.rendering import depot_response, id_response, item_response, list_response
 from config.api.uploads import (
     DOCUMENT_POLICY,
@@ -27,6 +27,7 @@ from config.api.uploads import (
     UploadProgress,
     receive_upload,
 )
+from config.parsing import parse_email
 
 from . import journal, queries, services
 from .models import Activity, Company, Contact
@@ -42,6 +43,8 @@ from .schemas import (
 
 router = Router(tags=["connections"])
 activity_router = Router(tags=["activity"])
+router.add_decorator(area_access("contacts"))
+activity_router.add_decorator(area_access("contacts"))
 
 # Names sort on their lower-cased, indexed search copies: "aardvark" before "Zeta".
 COMPANY_ORDERINGS = {
@@ -72,98 +75,6 @@ ACTIVITY_ORDERINGS = {
 }
 
 
-def _query_flags(request, defaults: dict[str, bool]) -> dict[str, bool]:
-    flags, errors = {}, []
-    for name, default in defaults.items():
-        raw = request.GET.get(name)
-        if raw is None or raw == "":
-            flags[name] = default
-            continue
-        try:
-            flags[name] = parse_bool(raw)
-        except ValueError:
-            errors.append(f"{name} must be true or false.")
-    if errors:
-        raise ApiValidationError(errors)
-    return flags
-
-
-def _query_bool(request, name: str) -> bool | None:
-    """An optional true/false filter: None when absent."""
-    if request.GET.get(name) in (None, ""):
-        return None
-    return _query_flags(request, {name: False})[name]
-
-
-def _query_int(request, name: str) -> int | None:
-    raw = request.GET.get(name)
-    if raw in (None, ""):
-        return None
-    try:
-        return parse_int(raw)
-    except ValueError:
-        raise ApiValidationError(f"{name} must be a whole number.") from None
-
-
-def _query_epoch(request, name: str) -> datetime | None:
-    """An epoch timestamp filter (`lastupdated`) as an aware datetime."""
-    seconds = _query_int(request, name)
-    if seconds is None:
-        return None
-    try:
-        return datetime.fromtimestamp(seconds, tz=UTC)
-    except (OverflowError, OSError, ValueError):
-        raise ApiValidationError(f"{name} is out of range.") from None
-
-
-# Fields a form client clears by sending them empty (it can't send null).
-CLEARABLE = ("creditlimit", "companyid", "replyto", "customfields", "accountsdata")
-# Fields where empty means "not given": an activity's date then stays (or is now).
-EMPTY_MEANS_ABSENT = ("date",)
-ADDRESS_KEYS = ("line1", "line2", "line3", "city", "district", "country", "postcode")
-
-
-ADDRESS_SHAPE = (
-    f"address must be an object with {', '.join(ADDRESS_KEYS)} (or that object JSON-encoded)."
-)
-
-
-def _decode_object(data: dict, name: str, problems: list[str]) -> None:
-    """A form body can carry an object only as JSON text, which is how the PHP kit
-    sends one back: decode it so it reads like the object in a JSON body."""
-    value = data.get(name)
-    if isinstance(value, str) and value.lstrip().startswith("{"):
-        try:
-            data[name] = parse_json(value)
-        except ValueError as exc:
-            problems.append(f"{name} {exc}.")
-
-
-def _flatten_address(data: dict, problems: list[str]) -> None:
-    address = data.pop("address", None)
-    if address is None or (isinstance(address, str) and not address.strip()):
-        return  # a form client's way of not sending one
-    if isinstance(address, str):
-        try:
-            address = parse_json(address)
-        except ValueError:
-            address = None
-    if not isinstance(address, dict):
-        problems.append(ADDRESS_SHAPE)
-        return
-    # `id` is Depot's address id, read along with the lines and not itself writable.
-    unknown = sorted(set(address) - {*ADDRESS_KEYS, "id"})
-    if unknown:
-        problems.append(
-            f"address has keys Docket doesn't know: {', '.join(unknown)} "
-            f"(known: {', '.join(ADDRESS_KEYS)})."
-        )
-        return
-    for key in ADDRESS_KEYS:
-        if key in address and key not in data:
-            data[key] = address[key]
-
-
 def _accept_read_shapes(data: dict, spec) -> list[str]:
     """A client may send back what it read: the nested `address`, the contact's
     `company` object (or id), `for` as {type, id} and `addedby` as {email}, each
@@ -171,9 +82,9 @@ def _accept_read_shapes(data: dict, spec) -> list[str]:
     shape that can't be read is an error, never a field quietly left out."""
     problems: list[str] = []
     for name in ("company", "for", "addedby"):
-        _decode_object(data, name, problems)
+        decode_object(data, name, problems)
     if "line1" in spec.spec:
-        _flatten_address(data, problems)
+        flatten_address(data, problems)
     company = data.pop("company", None)
     if "companyid" in spec.spec and company is not None and "companyid" not in data:
         if isinstance(company, dict):
@@ -193,31 +104,7 @@ def _accept_read_shapes(data: dict, spec) -> list[str]:
 
 
 def _body(request, spec, *, partial: bool) -> dict:
-    """The request's fields cleaned by `spec`. Tags may also come as a JSON list or
-    as repeated `tags[]` form fields."""
-    data = dict(request_data(request))
-    problems = _accept_read_shapes(data, spec)
-    if isinstance(data.get("tags"), list | tuple):
-        data["tags"] = ",".join(str(tag) for tag in data["tags"] if tag is not None)
-    for name in EMPTY_MEANS_ABSENT:
-        if data.get(name, 0) in ("", None):
-            del data[name]
-    # An empty number or id clears it (form clients can't send null).
-    cleared = [
-        name
-        for name in CLEARABLE
-        if name in spec.spec and name in data and data[name] in ("", None)
-    ]
-    for name in cleared:
-        del data[name]
-    try:
-        fields = spec.clean(data, partial=partial)
-    except ApiValidationError as exc:
-        raise ApiValidationError(problems + exc.errors) from None
-    if problems:
-        raise ApiValidationError(problems)
-    fields.update(dict.fromkeys(cleared))
-    return fields
+    return body_fields(request, spec, partial=partial, reshape=_accept_read_shapes)
 
 
 def _model_fields(fields: dict) -> dict:
@@ -235,10 +122,7 @@ DEPOT_NOUNS = {Company: "company", Contact: "contact"}
 
 def _get(model_or_queryset, object_id: int):
     queryset = getattr(model_or_queryset, "objects", model_or_queryset)
-    obj = queryset.filter(pk=object_id).first()
-    if obj is None:
-        raise ApiNotFound.no_such(DEPOT_NOUNS[queryset.model], object_id)
-    return obj
+    return get_or_404(queryset, DEPOT_NOUNS[queryset.model], object_id)
 
 
 def _upload_image(request, obj):
@@ -258,14 +142,13 @@ COMPANY_FLAGS = {"hidenotes": True, "hidetags": True}
 
 @router.get("/companies", summary="List or search companies")
 def list_companies(request, search: str = "", tag: str = ""):
-    principal(request).require("contacts")
     params = list_params(request, COMPANY_ORDERINGS, default_order="name")
-    flags = _query_flags(request, COMPANY_FLAGS)
+    flags = query_flags(request, COMPANY_FLAGS)
     companies = queries.companies_matching(
-        search=request.GET.get("search", ""),
-        tag=request.GET.get("tag", ""),
-        lastupdated=_query_epoch(request, "lastupdated"),
-        supplier=_query_bool(request, "supplier"),
+        search=search,
+        tag=tag,
+        lastupdated=query_epoch(request, "lastupdated"),
+        supplier=query_bool(request, "supplier"),
     )
     total = companies.count()
     page = params.page(
@@ -279,15 +162,13 @@ def list_companies(request, search: str = "", tag: str = ""):
 
 @router.get("/companies/{int:company_id}", summary="Get a specific company")
 def get_company(request, company_id: int):
-    principal(request).require("contacts")
-    flags = _query_flags(request, COMPANY_FLAGS)
+    flags = query_flags(request, COMPANY_FLAGS)
     company = _get(Company, company_id)
     return item_response(request, company_row(request, company, **flags))
 
 
 @router.post("/companies", summary="Add a new company", openapi_extra=COMPANY_FIELDS.openapi_body())
 def create_company(request):
-    principal(request).require("contacts")
     fields = _body(request, COMPANY_FIELDS, partial=False)
     company = services.create_company(**_model_fields(fields))
     return id_response(request, company.pk, status=201)
@@ -299,7 +180,6 @@ def create_company(request):
     openapi_extra=COMPANY_FIELDS.openapi_body(),
 )
 def update_company(request, company_id: int):
-    principal(request).require("contacts")
     company = _get(Company, company_id)
     fields = _body(request, COMPANY_FIELDS, partial=True)
     services.update_company(company, **_model_fields(fields))
@@ -308,7 +188,6 @@ def update_company(request, company_id: int):
 
 @router.delete("/companies/{int:company_id}", summary="Delete a company")
 def delete_company(request, company_id: int):
-    principal(request).require("contacts")
     company = _get(Company, company_id)
     services.delete_company(company)
     return id_response(request, company_id)
@@ -318,7 +197,6 @@ def delete_company(request, company_id: int):
     "/companies/{int:company_id}/upload", summary="Upload a company image", openapi_extra=UPLOAD_DOC
 )
 def upload_company_image(request, company_id: int):
-    principal(request).require("contacts")
     return _upload_image(request, _get(Company, company_id))
 
 
@@ -329,16 +207,15 @@ CONTACT_FLAGS = {"hideaddress": False, "hidecompany": False, "hidenotes": True, 
 
 @router.get("/contacts", summary="List or search contacts")
 def list_contacts(request, search: str = "", tag: str = "", email: str = ""):
-    principal(request).require("contacts")
     params = list_params(request, CONTACT_ORDERINGS, default_order="fullname")
-    flags = _query_flags(request, CONTACT_FLAGS)
+    flags = query_flags(request, CONTACT_FLAGS)
     contacts = queries.contacts_matching(
-        search=request.GET.get("search", ""),
-        tag=request.GET.get("tag", ""),
-        company=_query_int(request, "company"),
-        isincompany=_query_bool(request, "isincompany"),
-        email=request.GET.get("email", ""),
-        lastupdated=_query_epoch(request, "lastupdated"),
+        search=search,
+        tag=tag,
+        company=query_int(request, "company"),
+        isincompany=query_bool(request, "isincompany"),
+        email=email,
+        lastupdated=query_epoch(request, "lastupdated"),
     )
     total = contacts.count()
     page = params.page(
@@ -354,15 +231,13 @@ def list_contacts(request, search: str = "", tag: str = "", email: str = ""):
 
 @router.get("/contacts/{int:contact_id}", summary="Get a specific contact")
 def get_contact(request, contact_id: int):
-    principal(request).require("contacts")
-    flags = _query_flags(request, CONTACT_FLAGS)
+    flags = query_flags(request, CONTACT_FLAGS)
     contact = _get(Contact.objects.select_related("company"), contact_id)
     return item_response(request, contact_row(request, contact, **flags))
 
 
 @router.post("/contacts", summary="Add a new contact", openapi_extra=CONTACT_FIELDS.openapi_body())
 def create_contact(request):
-    principal(request).require("contacts")
     fields = _body(request, CONTACT_FIELDS, partial=False)
     contact = services.create_contact(**fields)
     return id_response(request, contact.pk, status=201)
@@ -374,7 +249,6 @@ def create_contact(request):
     openapi_extra=CONTACT_FIELDS.openapi_body(),
 )
 def update_contact(request, contact_id: int):
-    principal(request).require("contacts")
     contact = _get(Contact, contact_id)
     fields = _body(request, CONTACT_FIELDS, partial=True)
     services.update_contact(contact, **fields)
@@ -383,7 +257,6 @@ def update_contact(request, contact_id: int):
 
 @router.delete("/contacts/{int:contact_id}", summary="Delete a contact")
 def delete_contact(request, contact_id: int):
-    principal(request).require("contacts")
     contact = _get(Contact, contact_id)
     services.delete_contact(contact)
     return id_response(request, contact_id)
@@ -393,7 +266,6 @@ def delete_contact(request, contact_id: int):
     "/contacts/{int:contact_id}/upload", summary="Upload a contact image", openapi_extra=UPLOAD_DOC
 )
 def upload_contact_image(request, contact_id: int):
-    principal(request).require("contacts")
     return _upload_image(request, _get(Contact, contact_id))
 
 
@@ -436,13 +308,10 @@ def _rows_with_names(request, entries) -> list[dict]:
 
 @activity_router.get("/activity", summary="List or search activity")
 def list_activity(request, type: str = "", by: str = ""):
-    principal(request).require("contacts")
     params = list_params(request, ACTIVITY_ORDERINGS, default_order="date")
     if "order" not in request.GET and "orderasc" not in request.GET:
         # A journal reads newest first, as in the spec's example.
         params.ascending = False
-    type = request.GET.get("type", "")
-    by = request.GET.get("by", "")
     for_code = None
     raw_for = request.GET.get("for", "")
     if raw_for:
@@ -489,7 +358,6 @@ def _get_entry(request, entry_id: int) -> Activity:
 
 @activity_router.get("/activity/{int:entry_id}", summary="Get a specific item of activity")
 def get_activity(request, entry_id: int):
-    principal(request).require("contacts")
     return item_response(request, _rows_with_names(request, [_get_entry(request, entry_id)])[0])
 
 
@@ -512,7 +380,6 @@ def _activity_fields(request, fields: dict) -> dict:
     "/activity", summary="Add a new activity item", openapi_extra=ACTIVITY_FIELDS.openapi_body()
 )
 def create_activity(request):
-    principal(request).require("contacts")
     fields = _activity_fields(request, _body(request, ACTIVITY_FIELDS, partial=False))
     entry = services.create_activity(
         title=fields.get("title", ""),
@@ -533,7 +400,6 @@ def create_activity(request):
     openapi_extra=ACTIVITY_FIELDS.openapi_body(),
 )
 def update_activity(request, entry_id: int):
-    principal(request).require("contacts")
     entry = _get_entry(request, entry_id)
     fields = _activity_fields(request, _body(request, ACTIVITY_FIELDS, partial=True))
     services.update_activity(entry, **fields)
@@ -542,7 +408,6 @@ def update_activity(request, entry_id: int):
 
 @activity_router.delete("/activity/{int:entry_id}", summary="Delete an activity item")
 def delete_activity(request, entry_id: int):
-    principal(request).require("contacts")
     services.delete_activity(_get_entry(request, entry_id))
     return id_response(request, entry_id)
 
@@ -553,7 +418,6 @@ def delete_activity(request, entry_id: int):
     openapi_extra=UPLOAD_DOC,
 )
 def upload_activity_file(request, entry_id: int):
-    principal(request).require("contacts")
     entry = _get_entry(request, entry_id)
     received = receive_upload(request, DOCUMENT_POLICY)
     if isinstance(received, UploadProgress):

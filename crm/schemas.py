@@ -1,6 +1,7 @@
 """Depot's field names for companies, contacts and the journal, in and out."""
 
-from config.api.params import Field, Fields
+from config.api.body import ADDRESS_KEYS
+from config.api.fields import Field, Fields
 from config.limits import (
     ACCOUNTSDATA_MAX_BYTES,
     CUSTOMFIELD_TITLE_MAX_CHARS,
@@ -20,30 +21,33 @@ def _text(model, field_name: str, **options) -> Field:
     return Field("str", max_length=model._meta.get_field(field_name).max_length, **options)
 
 
-ADDRESS_FIELDS = {
-    key: _text(Company, key)
-    for key in ("line1", "line2", "line3", "city", "district", "country", "postcode")
-}
+ADDRESS_FIELDS = {key: _text(Company, key) for key in ADDRESS_KEYS}
 SHARED_FIELDS = {
     "telephone": _text(Company, "telephone"),
     "notes": Field("str", max_length=NOTES_MAX_CHARS),
-    "tags": Field("str", help=f"Comma separated tags (at most {TAGS_MAX_ITEMS})"),
+    "tags": Field("str", comma_list=True, help=f"Comma separated tags (at most {TAGS_MAX_ITEMS})"),
     "customfields": Field(
         "json",
+        clearable=True,
         help=f'JSON array of {{"title": "value"}} pairs: at most {CUSTOMFIELDS_MAX_ITEMS}, '
         f"titles up to {CUSTOMFIELD_TITLE_MAX_CHARS} and values up to "
         f"{CUSTOMFIELD_VALUE_MAX_CHARS} characters",
     ),
-    "creditlimit": Field("decimal", min_value=0, help="Outstanding credit allowed"),
+    "creditlimit": Field("decimal", min_value=0, clearable=True, help="Outstanding credit allowed"),
     "accountsdata": Field(
         "json",
+        clearable=True,
         help="JSON object of ids in accounting systems, "
         f"up to {human_size(ACCOUNTSDATA_MAX_BYTES)} as JSON",
     ),
     **ADDRESS_FIELDS,
 }
 
+# What a GET returns and a client may send back as it read it: read-only keys are
+# ignored, the address (and a contact's company) written through their parts.
 COMPANY_FIELDS = Fields(
+    read_only=("id", "added", "image", "lastupdated"),
+    shapes=("address",),
     name=_text(Company, "name", required=True, help="The name of the company"),
     website=_text(Company, "website"),
     supplier=Field("bool", help="1 if the company supplies you"),
@@ -52,29 +56,34 @@ COMPANY_FIELDS = Fields(
 )
 
 CONTACT_FIELDS = Fields(
+    read_only=("id", "fullname", "added", "image", "lastupdated"),
+    shapes=("address", "company"),
     name=_text(Contact, "fullname", required=True, help="The full name of the contact"),
     title=_text(Contact, "title"),
     firstname=_text(Contact, "firstname"),
     lastname=_text(Contact, "lastname"),
     othernames=_text(Contact, "othernames"),
     email=_text(Contact, "email"),
-    companyid=Field("ref", min_value=0, help="The id of the company to add them to"),
+    companyid=Field(
+        "ref", min_value=0, clearable=True, help="The id of the company to add them to"
+    ),
     companyname=_text(Company, "name", help="Company to add them to, created if new"),
     position=_text(Contact, "position"),
     **SHARED_FIELDS,
 )
 
 ACTIVITY_FIELDS = Fields(
+    read_only=("id", "by", "added", "extra", "files", "replies"),
     title=_text(Activity, "title", required=True, help="The subject"),
     type=Field("str", required=True, help="A, B, C, K or Q"),
     addedby=Field("email", required=True, help="Email of the user adding it"),
     # Required unless replyto is given: a reply belongs to its entry's item.
     **{"for": Field("str", help="Item code, e.g. C41 or I5 (required unless replyto)")},
-    date=Field("datetime", help="Defaults to now"),
+    date=Field("datetime", empty_is_absent=True, help="Defaults to now"),
     content=Field(
         "str", max_length=JOURNAL_CONTENT_MAX_CHARS, help="Message body; HTML is stripped"
     ),
-    replyto=Field("ref", min_value=1, help="Id of the entry this replies to"),
+    replyto=Field("ref", min_value=1, clearable=True, help="Id of the entry this replies to"),
     subtype=Field("str", help="For comments: email, callin or callout"),
 )
 

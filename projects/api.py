@@ -2,22 +2,21 @@
 
 from ninja import Router
 
-from accounts.api import require_staff_reader
 from accounts.models import AccountSettings
 from accounts.schemas import VALUE_JSON
-from config.api.auth import principal
-from config.api.params import request_data
+from config.api.auth import area_access
+from config.api.body import body_fields
 from config.api.rendering import depot_response, ok_response
 
 from . import services
 from .models import ActivityType
 
 router = Router(tags=["settings"])
+router.add_decorator(area_access("settings", staff_reads=True))
 
 
 @router.get("/activitytypes", summary="View activity types")
 def list_activity_types(request):
-    require_staff_reader(request, "settings")
     rows = [{"id": str(t.id), "name": t.name} for t in ActivityType.objects.all()]
     account = AccountSettings.load()
     return depot_response(
@@ -33,7 +32,6 @@ def list_activity_types(request):
     openapi_extra=VALUE_JSON.openapi_body(),
 )
 def update_activity_types(request):
-    principal(request).require("settings")
-    value = VALUE_JSON.clean(request_data(request), partial=False)["value"]
+    value = body_fields(request, VALUE_JSON, partial=False)["value"]
     services.replace_activity_types(value)
     return ok_response(request)

@@ -39,8 +39,9 @@ Docket speaks the Depot API. Every resource answers at `/api/v1/<resource>.json`
 `manage.py apikey --name NAME`), or with `Authorization: Bearer <token>` to act as
 one user.
 
-Bodies may be form data (urlencoded or multipart) or JSON. Lists take `rows`
-(default 10, max 1000), `start`, `order` and `orderasc`, and answer
+Bodies may be form data (urlencoded or multipart) or JSON; a field the resource
+doesn't have is a 400 naming it, while what a GET returned may be sent back as read.
+Lists take `rows` (default 10, max 1000), `start`, `order` and `orderasc`, and answer
 `{"error": false, "rows": [...], "total": N}`. Writes answer `{"error": false, "id": ID}`.
 Validation errors are 400 with `errors` (one sentence per problem) and `fields` (the
 same sentences keyed by field); an unknown id or route is 404 with `{"error": true,
@@ -196,13 +197,14 @@ def validation_sentences(exc: DjangoValidationError) -> tuple[list[str], dict[st
 
 
 def _register_routers():
+    from accounts.api import me_router, settings_router
     from accounts.api import router as accounts_router
-    from accounts.api import settings_router
     from billing.api import router as billing_router
     from crm.api import activity_router
     from crm.api import router as crm_router
     from projects.api import router as projects_router
 
+    api.add_router("/", me_router)
     api.add_router("/", accounts_router)
     api.add_router("/settings", settings_router)
     api.add_router("/settings", billing_router)

@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile, UploadedFile
 
 from config.limits import CHUNKED_UPLOADS_MAX_OPEN, CHUNKED_UPLOADS_PARKED_FACTOR
+from config.parsing import parse_bool, parse_int
 from config.upload_limits import human_size, upload_max_bytes
 from config.uploads import (
     DOCUMENT_POLICY,
@@ -29,7 +30,6 @@ from config.uploads import (
 )
 
 from .errors import ApiValidationError
-from .params import parse_bool, parse_int
 
 __all__ = ["DOCUMENT_POLICY", "IMAGE_POLICY", "UploadProgress", "receive_upload"]
 
@@ -114,7 +114,7 @@ def receive_upload(request, policy: UploadPolicy) -> UploadedFile | UploadProgre
     upload = request.FILES.get(UPLOAD_FIELD)
     if upload is None:
         # request.FILES is only filled for POST; make sure the body was parsed.
-        from .params import request_data
+        from .body import request_data
 
         request_data(request)
         upload = request.FILES.get(UPLOAD_FIELD)
