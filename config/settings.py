@@ -78,7 +78,9 @@ MIDDLEWARE = [
     "config.upload_limits.RequestSizeLimitMiddleware",
 ]
 
-ROOT_URLCONF = "config.urls"
+# The benchmark's gunicorn (crm/management/commands/benchmark.py) adds its reference
+# views; no other run can reach them.
+ROOT_URLCONF = "crm.benchmark.urls" if env_bool("DOCKET_BENCHMARK", False) else "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
 
 TEMPLATES = [
