@@ -135,12 +135,14 @@ def get(host: str, port: int, target: Target, timeout: float = 60) -> tuple[int,
 
 def run_round(host: str, port: int, target: Target, *, seconds: float, concurrency: int) -> Round:
     """`concurrency` threads, each on its own kept-alive connection, sending GETs one
-    after another for `seconds`. Only answers that arrive in time count."""
+    after another for `seconds`. Each finishes the request it has in flight, and the
+    round lasts until the last answer, so a round shorter than a request still
+    measures one per thread."""
     start = threading.Barrier(concurrency + 1)
-    counts = [0] * concurrency
     failures = [0] * concurrency
     first_failures = [""] * concurrency
     latencies: list[list[float]] = [[] for _ in range(concurrency)]
+    finished = [0.0] * concurrency
     deadline = [0.0]
 
     def client(index: int) -> None:
@@ -149,8 +151,6 @@ def run_round(host: str, port: int, target: Target, *, seconds: float, concurren
         try:
             while True:
                 sent = time.perf_counter()
-                if sent >= deadline[0]:
-                    return
                 try:
                     connection.request("GET", target.path, headers=target.headers)
                     response = connection.getresponse()
@@ -159,14 +159,13 @@ def run_round(host: str, port: int, target: Target, *, seconds: float, concurren
                 except (http.client.HTTPException, OSError) as exc:
                     connection.close()  # the next request opens a new one
                     problem = type(exc).__name__
-                answered = time.perf_counter()
-                if answered > deadline[0]:
-                    return
-                latencies[index].append((answered - sent) * 1000)
-                counts[index] += 1
+                finished[index] = time.perf_counter()
+                latencies[index].append((finished[index] - sent) * 1000)
                 if problem:
                     failures[index] += 1
                     first_failures[index] = first_failures[index] or problem
+                if finished[index] >= deadline[0]:
+                    return
         finally:
             connection.close()
 
@@ -179,8 +178,8 @@ def run_round(host: str, port: int, target: Target, *, seconds: float, concurren
     for thread in threads:
         thread.join()
     return Round(
-        requests=sum(counts),
-        seconds=seconds,
+        requests=sum(len(per_thread) for per_thread in latencies),
+        seconds=max(finished) - began,
         latencies_ms=[ms for per_thread in latencies for ms in per_thread],
         failures=sum(failures),
         first_failure=next((status for status in first_failures if status), ""),

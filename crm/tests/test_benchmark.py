@@ -3,18 +3,21 @@ the pairing of rounds and the verdicts, and one tiny run through a real gunicorn
 
 import json
 import os
+import threading
+import time
 from decimal import Decimal
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import connection
 from django.test import Client
 from django.urls import Resolver404, resolve
 
+from accounts.tests.test_worker import database_url_for_subprocess
 from config.tests.test_deploy import _record_collected_static_files
 from crm.benchmark import urls as benchmark_urls
-from crm.benchmark.load import Case, Goal, Result, Round, Target, paired_rounds
+from crm.benchmark.load import Case, Goal, Result, Round, Target, paired_rounds, run_round
 from crm.tests.factories import CompanyFactory, ContactFactory
 
 
@@ -98,6 +101,50 @@ def test_rounds_alternate_which_side_goes_first():
     assert [(a.rate, b.rate) for a, b in pairs] == [(2, 1), (3, 4), (6, 5)]
 
 
+class SlowServer(BaseHTTPRequestHandler):
+    """Answers after 50 ms: 200 on /ok, 500 elsewhere, on kept-alive connections."""
+
+    protocol_version = "HTTP/1.1"
+
+    def do_GET(self):
+        time.sleep(0.05)
+        self.send_response(200 if self.path == "/ok" else 500)
+        self.send_header("Content-Length", "2")
+        self.end_headers()
+        self.wfile.write(b"{}")
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def slow_server():
+    server = ThreadingHTTPServer(("127.0.0.1", 0), SlowServer)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield server.server_address[1]
+    server.shutdown()
+    server.server_close()
+
+
+def test_a_round_shorter_than_a_request_still_counts_one_per_client(slow_server):
+    measured = run_round(
+        "127.0.0.1", slow_server, Target("ok", "/ok"), seconds=0.001, concurrency=3
+    )
+    assert measured.requests == 3 and measured.failures == 0
+    assert 0.05 <= measured.seconds < 1
+    assert 0 < measured.rate <= 3 / 0.05
+    assert all(ms >= 50 for ms in measured.latencies_ms)
+
+
+def test_a_round_counts_answers_other_than_200_as_failures(slow_server):
+    measured = run_round(
+        "127.0.0.1", slow_server, Target("broken", "/broken"), seconds=0.12, concurrency=2
+    )
+    assert measured.requests >= 4
+    assert measured.failures == measured.requests
+    assert measured.first_failure == "500"
+
+
 def _result(goal: Goal, pairs) -> Result:
     return Result(Case("what", Target("r", "/r"), Target("f", "/f"), goal), pairs)
 
@@ -139,22 +186,13 @@ def test_without_data_it_says_to_seed_first():
         call_command("benchmark", stdout=StringIO(), stderr=StringIO())
 
 
-def _database_url() -> str:
-    """The test database, for the benchmark's server in another process."""
-    db = connection.settings_dict
-    if connection.vendor == "sqlite":
-        return f"sqlite:///{db['NAME']}"
-    auth = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
-    return f"postgres://{auth}@{db['HOST'] or 'localhost'}:{db['PORT'] or 5432}/{db['NAME']}"
-
-
 @pytest.mark.django_db(transaction=True)
 def test_a_tiny_run_through_gunicorn(tmp_path, monkeypatch):
     call_command(
         "seed_scale", "--companies", "5", "--contacts", "60", "--activities", "0", stdout=StringIO()
     )
     _record_collected_static_files(tmp_path / "static")
-    monkeypatch.setitem(os.environ, "DATABASE_URL", _database_url())
+    monkeypatch.setitem(os.environ, "DATABASE_URL", database_url_for_subprocess())
     out = StringIO()
     call_command(
         "benchmark",
