@@ -17,7 +17,7 @@ APT_PACKAGES := chromium poppler-utils libpango-1.0-0 libpangoft2-1.0-0 libharfb
 # one process).
 PYTEST_WORKERS ?= auto
 
-.PHONY: install system-packages python-packages run test check lint migrate demo clean
+.PHONY: install system-packages python-packages run test check lint migrate demo bench clean
 
 install: system-packages python-packages
 
@@ -54,6 +54,16 @@ run: demo
 	@trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/python manage.py run_huey & worker=$$!; \
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+# The benchmark's own database (100,000 people, seeded the first time), not the one
+# `make run` uses: `make bench BENCH_DATABASE_URL=postgres://...` for PostgreSQL.
+BENCH_DATABASE_URL ?= sqlite:///$(CURDIR)/var/bench.sqlite3
+BENCH_ARGS ?=
+
+bench: install
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python manage.py migrate --noinput -v 0
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python manage.py seed_scale --if-empty
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python manage.py benchmark $(BENCH_ARGS)
 
 test: install
 	$(BIN)/python manage.py check

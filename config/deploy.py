@@ -27,7 +27,7 @@ def create_cache_tables(using: str = "default", verbosity: int = 1, **kwargs) ->
     call_command("createcachetable", database=using, verbosity=verbosity)
 
 
-def _collected_names() -> set[str]:
+def collected_names() -> set[str]:
     """The names collectstatic gives the static files the finders know of."""
     ignore_patterns = apps.get_app_config("staticfiles").ignore_patterns
     names = set()
@@ -49,7 +49,7 @@ def static_files_problem() -> str:
     run = "run `manage.py collectstatic --noinput` before starting the server"
     if not recorded:
         return f"The static files have not been collected into {settings.STATIC_ROOT}: {run}."
-    missing = sorted(_collected_names() - set(recorded))
+    missing = sorted(collected_names() - set(recorded))
     if missing:
         return (
             f"The static files in {settings.STATIC_ROOT} are out of date "

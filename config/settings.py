@@ -78,7 +78,9 @@ MIDDLEWARE = [
     "config.upload_limits.RequestSizeLimitMiddleware",
 ]
 
-ROOT_URLCONF = "config.urls"
+# The benchmark's gunicorn (crm/management/commands/benchmark.py) adds its reference
+# views; no other run can reach them.
+ROOT_URLCONF = "crm.benchmark.urls" if env_bool("DOCKET_BENCHMARK", False) else "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
 
 TEMPLATES = [
@@ -103,11 +105,18 @@ TEMPLATES = [
 # front so two issuers cannot both read the same document counter.
 DATABASES = {
     "default": dj_database_url.parse(
-        os.environ.get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'docket.sqlite3'}"),
-        conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "0")),
+        os.environ.get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'docket.sqlite3'}")
     )
 }
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+USING_SQLITE = DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3"
+# A PostgreSQL connection costs a few milliseconds to open, a good part of a small API
+# call, so each worker thread keeps its own for a minute, checked before reuse after a
+# request that failed. Opening a SQLite file costs next to nothing.
+DATABASES["default"]["CONN_MAX_AGE"] = int(
+    os.environ.get("DATABASE_CONN_MAX_AGE", "0" if USING_SQLITE else "60")
+)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if USING_SQLITE:
     DATABASES["default"]["OPTIONS"] = {
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,

@@ -42,10 +42,10 @@ def _run(env, *args) -> subprocess.CompletedProcess:
 def _record_collected_static_files(static_root: Path) -> None:
     """What `collectstatic` leaves for the manifest storage to read, without the
     40 s it spends copying and compressing: a manifest naming every static file."""
-    from config.deploy import _collected_names
+    from config.deploy import collected_names
 
     static_root.mkdir(parents=True, exist_ok=True)
-    paths = {name: name for name in _collected_names()}
+    paths = {name: name for name in collected_names()}
     (static_root / "staticfiles.json").write_text(json.dumps({"paths": paths, "version": "1.1"}))
 
 
@@ -156,3 +156,47 @@ def test_invitation_is_delivered_over_real_smtp(
     body = envelope.content.decode()
     assert "Subject:" in body
     assert "/accounts/invite/" in body
+
+
+SETTINGS = """
+import json
+from django.conf import settings
+db = settings.DATABASES["default"]
+print(json.dumps([db["CONN_MAX_AGE"], db["CONN_HEALTH_CHECKS"], settings.ROOT_URLCONF]))
+"""
+
+
+@pytest.mark.parametrize(
+    ("variables", "expected"),
+    [
+        ({"DATABASE_URL": "sqlite:///x.sqlite3"}, [0, True, "config.urls"]),
+        ({"DATABASE_URL": "postgres://docket@db.example.com/docket"}, [60, True, "config.urls"]),
+        (
+            {
+                "DATABASE_URL": "postgres://docket@db.example.com/docket",
+                "DATABASE_CONN_MAX_AGE": "0",
+            },
+            [0, True, "config.urls"],
+        ),
+        # Only the benchmark's own server adds its reference views.
+        (
+            {"DATABASE_URL": "sqlite:///x.sqlite3", "DOCKET_BENCHMARK": "1"},
+            [0, True, "crm.benchmark.urls"],
+        ),
+    ],
+)
+def test_database_connections_and_url_table_from_the_environment(tmp_path, variables, expected):
+    inherited = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("DATABASE_URL", "DATABASE_CONN_MAX_AGE", "DOCKET_BENCHMARK")
+    }
+    env = {
+        **inherited,
+        **variables,
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "DOCKET_VAR_DIR": str(tmp_path),
+    }
+    shown = _run(env, "-c", SETTINGS)
+    assert shown.returncode == 0, shown.stderr
+    assert json.loads(shown.stdout) == expected

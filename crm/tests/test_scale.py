@@ -31,22 +31,3 @@ def test_seed_scale_inserts_exact_counts_with_search_keys():
     assert person in by_first and person in by_last and person in by_email
     company = Company.objects.order_by("pk").first()
     assert company in queries.companies_matching(search=company.name[:6])
-
-
-def test_benchmark_writes_a_report(tmp_path):
-    call_command(
-        "seed_scale",
-        "--companies",
-        "20",
-        "--contacts",
-        "100",
-        "--activities",
-        "10",
-        stdout=StringIO(),
-    )
-    output = tmp_path / "BENCHMARKS.md"
-    call_command("benchmark_connections", "--runs", "1", "--output", str(output), stdout=StringIO())
-    report = output.read_text()
-    assert "| People list page |" in report
-    assert "100 people in 20 companies" in report
-    assert report.count("× faster") + report.count("× slower") == 3

@@ -89,8 +89,14 @@ class Command(BaseCommand):
         parser.add_argument("--contacts", type=int, default=100_000)
         parser.add_argument("--activities", type=int, default=50_000)
         parser.add_argument("--seed", type=int, default=42)
+        parser.add_argument(
+            "--if-empty", action="store_true", help="Do nothing if there are people already"
+        )
 
-    def handle(self, *args, companies, contacts, activities, seed, **options):
+    def handle(self, *args, companies, contacts, activities, seed, if_empty=False, **options):
+        if if_empty and Contact.objects.exists():
+            self.stdout.write("Skipped: the database has people already.")
+            return
         rng = random.Random(seed)
         started = time.perf_counter()
         with transaction.atomic():

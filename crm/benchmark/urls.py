@@ -1,0 +1,22 @@
+"""The site's URLs plus the benchmark's references (crm.benchmark.reference). Only
+the benchmark's gunicorn uses this URLconf (DOCKET_BENCHMARK in the settings)."""
+
+from django.urls import path
+
+from config.urls import handler500
+from config.urls import urlpatterns as site_urlpatterns
+
+from .reference import bare_json, contact_rows_sql, same_page_admin
+
+BARE_PATH = "/api/benchmark/bare.json"
+CONTACT_ROWS_PATH = "/api/benchmark/contacts-sql.json"
+ADMIN_PATH = "/benchmark-admin/"
+
+urlpatterns = [
+    path(BARE_PATH.lstrip("/"), bare_json),
+    path(CONTACT_ROWS_PATH.lstrip("/"), contact_rows_sql),
+    path(ADMIN_PATH.lstrip("/"), same_page_admin.urls),
+    *site_urlpatterns,
+]
+
+__all__ = ["handler500", "urlpatterns"]
