@@ -200,3 +200,14 @@ def test_database_connections_and_url_table_from_the_environment(tmp_path, varia
     shown = _run(env, "-c", SETTINGS)
     assert shown.returncode == 0, shown.stderr
     assert json.loads(shown.stdout) == expected
+
+
+def test_postgresql_sessions_run_without_jit(db):
+    """Web queries are short; JIT compiled a 10,000-row sort for longer than it ran."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL only")
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone()[0] == "off"
