@@ -82,9 +82,9 @@ def _query_flags(request, defaults: dict[str, bool]) -> dict[str, bool]:
         try:
             flags[name] = parse_bool(raw)
         except ValueError:
-            errors.append(f"{name} must be true or false.")
+            errors.append((name, f"{name} must be true or false."))
     if errors:
-        raise ApiValidationError(errors)
+        raise ApiValidationError.by_field(errors)
     return flags
 
 
@@ -102,7 +102,7 @@ def _query_int(request, name: str) -> int | None:
     try:
         return parse_int(raw)
     except ValueError:
-        raise ApiValidationError(f"{name} must be a whole number.") from None
+        raise ApiValidationError(f"{name} must be a whole number.", field=name) from None
 
 
 def _query_epoch(request, name: str) -> datetime | None:
@@ -113,7 +113,7 @@ def _query_epoch(request, name: str) -> datetime | None:
     try:
         return datetime.fromtimestamp(seconds, tz=UTC)
     except (OverflowError, OSError, ValueError):
-        raise ApiValidationError(f"{name} is out of range.") from None
+        raise ApiValidationError(f"{name} is out of range.", field=name) from None
 
 
 # Fields a form client clears by sending them empty (it can't send null).
@@ -128,7 +128,7 @@ ADDRESS_SHAPE = (
 )
 
 
-def _decode_object(data: dict, name: str, problems: list[str]) -> None:
+def _decode_object(data: dict, name: str, problems: list[tuple[str, str]]) -> None:
     """A form body can carry an object only as JSON text, which is how the PHP kit
     sends one back: decode it so it reads like the object in a JSON body."""
     value = data.get(name)
@@ -136,10 +136,10 @@ def _decode_object(data: dict, name: str, problems: list[str]) -> None:
         try:
             data[name] = parse_json(value)
         except ValueError as exc:
-            problems.append(f"{name} {exc}.")
+            problems.append((name, f"{name} {exc}."))
 
 
-def _flatten_address(data: dict, problems: list[str]) -> None:
+def _flatten_address(data: dict, problems: list[tuple[str, str]]) -> None:
     address = data.pop("address", None)
     if address is None or (isinstance(address, str) and not address.strip()):
         return  # a form client's way of not sending one
@@ -149,14 +149,17 @@ def _flatten_address(data: dict, problems: list[str]) -> None:
         except ValueError:
             address = None
     if not isinstance(address, dict):
-        problems.append(ADDRESS_SHAPE)
+        problems.append(("address", ADDRESS_SHAPE))
         return
     # `id` is Depot's address id, read along with the lines and not itself writable.
     unknown = sorted(set(address) - {*ADDRESS_KEYS, "id"})
     if unknown:
         problems.append(
-            f"address has keys Docket doesn't know: {', '.join(unknown)} "
-            f"(known: {', '.join(ADDRESS_KEYS)})."
+            (
+                "address",
+                f"address has keys Docket doesn't know: {', '.join(unknown)} "
+                f"(known: {', '.join(ADDRESS_KEYS)}).",
+            )
         )
         return
     for key in ADDRESS_KEYS:
@@ -164,12 +167,12 @@ def _flatten_address(data: dict, problems: list[str]) -> None:
             data[key] = address[key]
 
 
-def _accept_read_shapes(data: dict, spec) -> list[str]:
+def _accept_read_shapes(data: dict, spec) -> list[tuple[str, str]]:
     """A client may send back what it read: the nested `address`, the contact's
     `company` object (or id), `for` as {type, id} and `addedby` as {email}, each
     as the object or (in a form body) JSON-encoded. Returns the problems found: a
     shape that can't be read is an error, never a field quietly left out."""
-    problems: list[str] = []
+    problems: list[tuple[str, str]] = []
     for name in ("company", "for", "addedby"):
         _decode_object(data, name, problems)
     if "line1" in spec.spec:
@@ -213,9 +216,9 @@ def _body(request, spec, *, partial: bool) -> dict:
     try:
         fields = spec.clean(data, partial=partial)
     except ApiValidationError as exc:
-        raise ApiValidationError(problems + exc.errors) from None
+        raise ApiValidationError.by_field(problems + exc.problems) from None
     if problems:
-        raise ApiValidationError(problems)
+        raise ApiValidationError.by_field(problems)
     fields.update(dict.fromkeys(cleared))
     return fields
 
@@ -405,7 +408,8 @@ def _activity_types(raw: str) -> list[str]:
     unknown = sorted(set(types) - set(Activity.Type.values))
     if unknown:
         raise ApiValidationError(
-            f"type must be a comma separated list of: {', '.join(Activity.Type.values)}."
+            f"type must be a comma separated list of: {', '.join(Activity.Type.values)}.",
+            field="type",
         )
     return types
 
@@ -414,7 +418,9 @@ def _author(request, value) -> object:
     try:
         email = parse_email(value)
     except ValueError:
-        raise ApiValidationError("addedby must be a valid email address.") from None
+        raise ApiValidationError(
+            "addedby must be a valid email address.", field="addedby"
+        ) from None
     return account_services.named_author(principal(request).actor, email)
 
 
@@ -451,7 +457,7 @@ def list_activity(request, type: str = "", by: str = ""):
         except Exception:
             shown = raw_for if len(raw_for) <= 40 else f"{raw_for[:40]}…"
             raise ApiValidationError(
-                f"for must be an item code such as C41 or I5, not '{shown}'."
+                f"for must be an item code such as C41 or I5, not '{shown}'.", field="for"
             ) from None
         _check_about_users(request, for_code[0])
     by_user = None
@@ -459,7 +465,7 @@ def list_activity(request, type: str = "", by: str = ""):
         try:
             by_email = parse_email(by)
         except ValueError:
-            raise ApiValidationError("by must be a valid email address.") from None
+            raise ApiValidationError("by must be a valid email address.", field="by") from None
         by_user = get_user_model().objects.filter(email__iexact=by_email).first()
     entries = queries.journal(
         types=_activity_types(type) if type else None,

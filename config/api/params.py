@@ -67,12 +67,12 @@ def request_data(request) -> dict[str, Any]:
         # Some clients send urlencoded bodies without a content type header.
         data = _querydict_to_dict(QueryDict(request.body, encoding="utf-8"))
     problems = [
-        f"{key} {problem}."
+        (key, f"{key} {problem}.")
         for key, value in data.items()
         if (problem := storage_problem(key) or storage_problem(value))
     ]
     if problems:
-        raise ApiValidationError(sorted(problems))
+        raise ApiValidationError.by_field(sorted(problems, key=lambda problem: problem[1]))
     request._depot_data = data
     return data
 
@@ -121,23 +121,31 @@ def _querydict_to_dict(qd: QueryDict) -> dict[str, Any]:
             continue
         parts = BRACKET_PART.findall(match.group(2))
         if len(parts) > MAX_NESTING:
-            raise ApiValidationError(f"{match.group(1)} is nested too deeply.")
+            raise ApiValidationError(
+                f"{match.group(1)} is nested too deeply.", field=match.group(1)
+            )
         node = nested.setdefault(match.group(1), {})
         for part in parts[:-1]:
             part = part or str(len(node))
             child = node.setdefault(part, {})
             if not isinstance(child, dict):
-                raise ApiValidationError(f"{key} is sent both as a value and as a list or object.")
+                raise ApiValidationError(
+                    f"{key} is sent both as a value and as a list or object.", field=key
+                )
             node = child
         last = parts[-1]
         for value in values if last == "" or len(values) == 1 else [values]:
             slot = last or str(len(node))
             if isinstance(node.get(slot), dict):
-                raise ApiValidationError(f"{key} is sent both as a value and as a list or object.")
+                raise ApiValidationError(
+                    f"{key} is sent both as a value and as a list or object.", field=key
+                )
             node[slot] = value
     for name, node in nested.items():
         if name in result:
-            raise ApiValidationError(f"{name} is sent both as a value and as {name}[...] fields.")
+            raise ApiValidationError(
+                f"{name} is sent both as a value and as {name}[...] fields.", field=name
+            )
         result[name] = _lists_where_numbered(node)
     return result
 
@@ -203,42 +211,42 @@ class Fields:
         """Typed values for the fields present; raises ApiValidationError listing
         every problem at once. With `partial` (PATCH) required fields may be absent."""
         cleaned: dict[str, Any] = {}
-        errors: list[str] = []
+        errors: list[tuple[str, str]] = []
         for name, spec in self.spec.items():
             if name not in data:
                 if spec.required and not partial:
-                    errors.append(f"{name} is required.")
+                    errors.append((name, f"{name} is required."))
                 continue
             raw = data[name]
             if spec.required and (raw is None or (isinstance(raw, str) and not raw.strip())):
-                errors.append(f"{name} is required.")
+                errors.append((name, f"{name} is required."))
                 continue
             try:
                 value = PARSERS[spec.kind](raw)
             except ValueError as exc:
-                errors.append(f"{name} {exc}.")
+                errors.append((name, f"{name} {exc}."))
                 continue
             problem = storage_problem(value)  # e.g. "\u0000" inside a JSON-encoded field
             if problem:
-                errors.append(f"{name} {problem}.")
+                errors.append((name, f"{name} {problem}."))
                 continue
             too_long = spec.max_length is not None and isinstance(value, str)
             if too_long and len(value) > spec.max_length:
-                errors.append(f"{name} must be at most {spec.max_length} characters.")
+                errors.append((name, f"{name} must be at most {spec.max_length} characters."))
                 continue
             if spec.min_value is not None and value < spec.min_value:
-                errors.append(f"{name} must be at least {spec.min_value}.")
+                errors.append((name, f"{name} must be at least {spec.min_value}."))
                 continue
             if spec.max_value is not None and value > spec.max_value:
-                errors.append(f"{name} must be at most {spec.max_value}.")
+                errors.append((name, f"{name} must be at most {spec.max_value}."))
                 continue
             if spec.choices is not None and value not in spec.choices:
                 options = ", ".join(str(choice) for choice in spec.choices)
-                errors.append(f"{name} must be one of: {options}.")
+                errors.append((name, f"{name} must be one of: {options}."))
                 continue
             cleaned[name] = value
         if errors:
-            raise ApiValidationError(errors)
+            raise ApiValidationError.by_field(errors)
         return cleaned
 
     def openapi_body(self) -> dict:
@@ -302,7 +310,7 @@ def list_params(request, orderings: dict[str, str | tuple], default_order: str) 
             raise ValueError
         rows = min(rows, MAX_ROWS)
     except ValueError:
-        errors.append(f"rows must be a whole number between 1 and {MAX_ROWS}.")
+        errors.append(("rows", f"rows must be a whole number between 1 and {MAX_ROWS}."))
     try:
         start = parse_int(query.get("start", 0))
         if start < 0:
@@ -310,18 +318,18 @@ def list_params(request, orderings: dict[str, str | tuple], default_order: str) 
         # Past any real table, and within the database's 64-bit OFFSET.
         start = min(start, 2**62)
     except ValueError:
-        errors.append("start must be a whole number of at least 0.")
+        errors.append(("start", "start must be a whole number of at least 0."))
     order = query.get("order") or default_order
     if order not in orderings:
-        errors.append(f"order must be one of: {', '.join(sorted(orderings))}.")
+        errors.append(("order", f"order must be one of: {', '.join(sorted(orderings))}."))
     ascending = True
     if "orderasc" in query:
         try:
             ascending = parse_bool(query["orderasc"])
         except ValueError:
-            errors.append("orderasc must be true or false.")
+            errors.append(("orderasc", "orderasc must be true or false."))
     if errors:
-        raise ApiValidationError(errors)
+        raise ApiValidationError.by_field(errors)
     return ListParams(rows=rows, start=start, order=order, ascending=ascending)
 
 
