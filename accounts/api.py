@@ -76,7 +76,7 @@ def me(request):
 def list_users(request, type: str | None = None):
     params = list_params(request, USER_ORDERINGS, default_order="name")
     if type not in (None, "", "standard", "collaborator"):
-        raise ApiValidationError("type must be collaborator or standard.")
+        raise ApiValidationError("type must be collaborator or standard.", field="type")
     users = users_for_api(type or None)
     total = users.count()
     rows = [
@@ -101,7 +101,7 @@ def create_user(request):
     # The spec lists jobs among a collaborator's required parameters. (The demo and
     # the pages may add a collaborator before their jobs exist.)
     if fields.get("collaborator") and not fields.get("jobs"):
-        raise ApiValidationError("jobs is required for a collaborator.")
+        raise ApiValidationError("jobs is required for a collaborator.", field="jobs")
     user = services.create_user(actor=principal(request).actor, **fields)
     return id_response(request, user.email, status=201)
 
@@ -113,7 +113,7 @@ def update_user(request, email: str):
     collaborator = fields.get("collaborator", user.is_collaborator)
     touches_jobs = "jobs" in fields or "collaborator" in fields
     if collaborator and touches_jobs and not fields.get("jobs", user.collaborator_jobs):
-        raise ApiValidationError("jobs is required for a collaborator.")
+        raise ApiValidationError("jobs is required for a collaborator.", field="jobs")
     user = services.update_user(user, actor=principal(request).actor, **fields)
     return id_response(request, user.email)
 
@@ -193,7 +193,7 @@ def get_logo(request):
 def patch_logo(request):
     fields = body_fields(request, REMOVE_LOGO, partial=False)
     if not fields["removelogo"]:
-        raise ApiValidationError("removelogo must be 1 to remove the logo.")
+        raise ApiValidationError("removelogo must be 1 to remove the logo.", field="removelogo")
     services.remove_logo()
     return ok_response(request)
 

@@ -47,6 +47,9 @@ class StyledSetPasswordForm(SetPasswordForm):
 class UserForm(forms.Form):
     """Adds or edits a user; the rules live in accounts.services."""
 
+    # The service's fields this form shows under other names (add_service_errors).
+    service_field_names = {"restrictions": "permissions", "address": "address_line1"}
+
     name = forms.CharField(max_length=150)
     email = forms.EmailField(max_length=254)
     jobtitle = forms.CharField(label="Job title", max_length=150, required=False)

@@ -12,6 +12,7 @@ from django.db import transaction
 from django.db.models import ProtectedError, Q
 from django.utils import timezone
 
+from config.errors import field_error, field_message, request_error
 from config.files import delete_after_commit
 from config.limits import (
     DOCUMENT_TEXT_MAX_CHARS,
@@ -70,19 +71,24 @@ def normalise_permissions(value) -> list[str]:
         areas = [area for area, allowed in value.items() if allowed in (True, 1, "1", "true")]
     elif isinstance(value, list):
         if not all(isinstance(area, str) for area in value):
-            raise ValidationError({"restrictions": "restrictions must be a list of area names."})
+            raise field_error(
+                "restrictions", "%(field)s must be a list of area names.", "not_a_list"
+            )
         areas = list(value)
     else:
-        raise ValidationError(
-            {"restrictions": "restrictions must be a list of areas or an object of area: true."}
+        raise field_error(
+            "restrictions",
+            "%(field)s must be a list of areas or an object of area: true.",
+            "shape",
         )
     unknown = sorted(set(areas) - set(PERMISSION_AREAS))
     if unknown:
-        raise ValidationError(
-            {
-                "restrictions": f"restrictions has unknown areas: {', '.join(unknown)} "
-                f"(known: {', '.join(PERMISSION_AREAS)})."
-            }
+        raise field_error(
+            "restrictions",
+            "%(field)s has unknown areas: %(unknown)s (known: %(known)s).",
+            "unknown_area",
+            unknown=", ".join(unknown),
+            known=", ".join(PERMISSION_AREAS),
         )
     return sorted(set(areas))
 
@@ -93,9 +99,14 @@ def normalise_notes(value) -> list[dict]:
     if not isinstance(value, list) or not all(
         isinstance(note, dict) and set(note) <= {"title", "content"} for note in value
     ):
-        raise ValidationError({"notes": "notes must be a list of {title, content} objects."})
+        raise field_error("notes", "%(field)s must be a list of {title, content} objects.", "shape")
     if len(value) > USER_NOTES_MAX_ITEMS:
-        raise ValidationError({"notes": f"notes can have at most {USER_NOTES_MAX_ITEMS} notes."})
+        raise field_error(
+            "notes",
+            "%(field)s can have at most %(limit)s notes.",
+            "max_items",
+            limit=USER_NOTES_MAX_ITEMS,
+        )
     notes = []
     for note in value:
         title = _text(note.get("title"), "notes.title")
@@ -105,8 +116,12 @@ def normalise_notes(value) -> list[dict]:
             ("content", content, USER_NOTE_CONTENT_MAX_CHARS),
         ):
             if len(text) > limit:
-                raise ValidationError(
-                    {"notes": f"notes.{name} must be at most {limit} characters."}
+                raise field_error(
+                    "notes",
+                    "%(part)s must be at most %(limit)s characters.",
+                    "max_length",
+                    part=f"notes.{name}",
+                    limit=limit,
                 )
         notes.append({"title": title, "content": content})
     return notes
@@ -116,7 +131,9 @@ def _text(value, field_name: str) -> str:
     if value is None:
         return ""
     if isinstance(value, dict | list | tuple):
-        raise ValidationError({field_name: f"{field_name} must be text, not a list or an object."})
+        raise field_error(
+            field_name, "%(field)s must be text, not a list or an object.", "not_text"
+        )
     return str(value).strip()
 
 
@@ -124,15 +141,22 @@ def _apply_profile(user: User, changes: dict) -> None:
     if "address" in changes:
         address = changes.pop("address") or {}
         if not isinstance(address, dict) or not set(address) <= set(ADDRESS_KEYS):
-            raise ValidationError(
-                {"address": f"address must be an object with keys {', '.join(ADDRESS_KEYS)}."}
+            raise field_error(
+                "address",
+                "%(field)s must be an object with keys %(keys)s.",
+                "shape",
+                keys=", ".join(ADDRESS_KEYS),
             )
         for key, value in address.items():
             text = _text(value, f"address.{key}")
             limit = User._meta.get_field(f"address_{key}").max_length
             if len(text) > limit:
-                raise ValidationError(
-                    {"address": f"address.{key} must be at most {limit} characters."}
+                raise field_error(
+                    "address",
+                    "%(part)s must be at most %(limit)s characters.",
+                    "max_length",
+                    part=f"address.{key}",
+                    limit=limit,
                 )
             setattr(user, f"address_{key}", text)
     if "notes" in changes:
@@ -171,23 +195,32 @@ def _check_name(user: User) -> None:
     # Checked when a name is given, so a user saved before this check can still be
     # deactivated without first retyping their name.
     if not is_one_line(user.name):
-        raise ValidationError({"name": "name must be one line of text without control characters."})
+        raise field_error(
+            "name", "%(field)s must be one line of text without control characters.", "not_one_line"
+        )
 
 
 def _check_user(user: User) -> None:
     if not user.name.strip():
-        raise ValidationError({"name": "name is required."})
+        raise field_error("name", "%(field)s is required.", "required")
     clash = User.objects.filter(email__iexact=user.email).exclude(pk=user.pk)
     if clash.exists():
-        raise ValidationError({"email": f"email {user.email} is already used by another user."})
+        raise field_error(
+            "email",
+            "%(field)s %(email)s is already used by another user.",
+            "taken",
+            email=user.email,
+        )
     if user.is_collaborator:
         user.restricted = True
         user.permissions = []
     else:
         user.collaborator_jobs = []
         if user.restricted and not user.permissions and not user.is_superuser:
-            raise ValidationError(
-                {"restrictions": "restrictions must name at least one area for a restricted user."}
+            raise field_error(
+                "restrictions",
+                "%(field)s must name at least one area for a restricted user.",
+                "no_area",
             )
 
 
@@ -282,19 +315,22 @@ def named_author(actor: Actor, email: str) -> User:
     emails are users."""
     if isinstance(actor, User):
         if email.strip().lower() != actor.email.lower():
-            raise ValidationError(
-                {
-                    "addedby": f"addedby must be your own email ({actor.email}): "
-                    "you post as yourself."
-                }
+            raise field_error(
+                "addedby",
+                "%(field)s must be your own email (%(email)s): you post as yourself.",
+                "not_yourself",
+                email=actor.email,
             )
         return actor
     user = User.objects.filter(email__iexact=email.strip()).first()
     if user is not None and not sees_users(actor) and user.pk != actor.created_by_id:
         user = None
     if user is None:
-        raise ValidationError(
-            {"addedby": f"addedby {email} is not a user these credentials may act for."}
+        raise field_error(
+            "addedby",
+            "%(field)s %(email)s is not a user these credentials may act for.",
+            "not_yours",
+            email=email,
         )
     return user
 
@@ -305,12 +341,17 @@ def _check_grant(actor: Actor, user: User) -> None:
     if reach.covers(theirs):
         return
     if user.is_collaborator:
-        raise ValidationError(
-            {"jobs": "jobs can only be given by someone who can use the projects area."}
+        raise field_error(
+            "jobs",
+            "%(field)s can only be given by someone who can use the projects area.",
+            "beyond_reach",
         )
     beyond = ", ".join(area for area in PERMISSION_AREAS if area in theirs.areas - reach.areas)
-    raise ValidationError(
-        {"restrictions": f"restrictions must stay within your own access: you can't give {beyond}."}
+    raise field_error(
+        "restrictions",
+        "%(field)s must stay within your own access: you can't give %(areas)s.",
+        "beyond_reach",
+        areas=beyond,
     )
 
 
@@ -320,7 +361,7 @@ def create_user(*, actor: Actor = None, send_invite: bool = True, **fields) -> U
     fields = clean_values(fields)
     email = fields.get("email", "").strip().lower()
     if not email:
-        raise ValidationError({"email": "email is required."})
+        raise field_error("email", "%(field)s is required.", "required")
     user = User(email=email, name=fields.get("name", ""))
     _apply_profile(user, fields)
     _check_user(user)
@@ -337,7 +378,7 @@ def invite_user(user: User, *, actor: Actor = None) -> None:
     """Email them a link to set their password, once the user row is committed."""
     require_reach(actor, user)
     if not user.is_active:
-        raise ValidationError({"active": "Reactivate the user before inviting them."})
+        raise field_error("active", "Reactivate the user before inviting them.", "inactive")
     from .tasks import send_invitation
 
     # A new attempt: an earlier failure no longer describes where things stand.
@@ -376,10 +417,12 @@ def _keep_an_administrator(before: bool, user: User, field_name: str | None) -> 
     )
     if any(pk != user.pk for pk in holders):
         return
-    reason = f"{user.email} is the last user with full access; give someone else full access first."
+    reason = "%(email)s is the last user with full access; give someone else full access first."
     if field_name is None:
-        raise ValidationError(reason)
-    raise ValidationError({field_name: f"{field_name} can't be changed: {reason}"})
+        raise request_error(reason, "last_administrator", email=user.email)
+    raise field_error(
+        field_name, "%(field)s can't be changed: " + reason, "last_administrator", email=user.email
+    )
 
 
 @transaction.atomic
@@ -388,7 +431,7 @@ def update_user(user: User, *, actor: Actor = None, **changes) -> User:
     require_reach(actor, user)
     if isinstance(actor, User) and actor.pk == user.pk:
         if changes.get("active") is False:
-            raise ValidationError({"active": "You cannot deactivate your own user."})
+            raise field_error("active", "You cannot deactivate your own user.", "yourself")
         changed_access = [name for name in ACCESS_CHANGES if name in changes]
         current = {
             "restrictions": normalise_permissions(user.permissions) if user.restricted else [],
@@ -398,8 +441,8 @@ def update_user(user: User, *, actor: Actor = None, **changes) -> User:
         }
         if any(_access_value(name, changes[name]) != current[name] for name in changed_access):
             name = changed_access[0]
-            raise ValidationError(
-                {name: f"{name} can't be changed on your own user; ask another admin."}
+            raise field_error(
+                name, "%(field)s can't be changed on your own user; ask another admin.", "yourself"
             )
     had_full_access = has_full_access(user)
     was_active = user.is_active
@@ -448,7 +491,7 @@ def remove_user(user: User, *, actor: Actor = None) -> UserRemoval:
     their time and documents keep their author."""
     require_reach(actor, user)
     if isinstance(actor, User) and actor.pk == user.pk:
-        raise ValidationError("You cannot delete your own user.")
+        raise request_error("You cannot delete your own user.", "yourself")
     had_full_access = has_full_access(user)
     user.is_active = False  # as it will be, deleted or deactivated
     _keep_an_administrator(had_full_access, user, None)
@@ -493,11 +536,13 @@ def clean_api_scopes(scopes) -> list[str]:
     """Known scopes only, each area once at its strongest level, in a stable order."""
     unknown = sorted(str(scope) for scope in scopes if scope not in API_SCOPES)
     if unknown:
-        raise ValidationError(
-            {
-                "scopes": f"scopes has unknown values: {', '.join(unknown)}. "
-                f"Use <area>:read or <area>:write with an area of {', '.join(PERMISSION_AREAS)}."
-            }
+        raise field_error(
+            "scopes",
+            "%(field)s has unknown values: %(unknown)s. "
+            "Use <area>:read or <area>:write with an area of %(areas)s.",
+            "unknown_scope",
+            unknown=", ".join(unknown),
+            areas=", ".join(PERMISSION_AREAS),
         )
     chosen = set(scopes)
     cleaned = []
@@ -507,7 +552,7 @@ def clean_api_scopes(scopes) -> list[str]:
         elif f"{area}:read" in chosen:
             cleaned.append(f"{area}:read")
     if not cleaned:
-        raise ValidationError({"scopes": "scopes must grant at least one area."})
+        raise field_error("scopes", "%(field)s must grant at least one area.", "no_area")
     return cleaned
 
 
@@ -515,22 +560,24 @@ def clean_api_scopes(scopes) -> list[str]:
 def create_api_credential(name: str, *, created_by: User | None = None, expires=None, scopes=None):
     name = (name or "").strip()
     if not name:
-        raise ValidationError({"name": "name is required."})
+        raise field_error("name", "%(field)s is required.", "required")
     if len(name) > 100:
-        raise ValidationError({"name": "name must be at most 100 characters."})
+        raise field_error(
+            "name", "%(field)s must be at most %(limit)s characters.", "max_length", limit=100
+        )
     if expires is not None and expires <= timezone.now():
-        raise ValidationError({"expires": "expires must be in the future."})
+        raise field_error("expires", "%(field)s must be in the future.", "in_the_past")
     scopes = all_api_scopes() if scopes is None else clean_api_scopes(scopes)
     if created_by is not None and not has_full_access(created_by):
         # Credentials act with no user behind them, so they may reach only what
         # their creator can; otherwise they would be a way round restrictions.
         beyond = [scope for scope in scopes if not created_by.can(scope.split(":")[0])]
         if beyond:
-            raise ValidationError(
-                {
-                    "scopes": f"scopes can't include {', '.join(beyond)}: "
-                    "those areas aren't yours to give."
-                }
+            raise field_error(
+                "scopes",
+                "%(field)s can't include %(scopes)s: those areas aren't yours to give.",
+                "beyond_reach",
+                scopes=", ".join(beyond),
             )
     secret = new_secret()
     credential = ApiCredential.objects.create(
@@ -575,7 +622,7 @@ class IssuedAccessToken:
 
 def create_access_token(user: User, name: str, *, expires=None) -> IssuedAccessToken:
     if not user.is_active:
-        raise ValidationError({"user": "The user is not active."})
+        raise field_error("user", "The user is not active.", "inactive")
     token = new_secret()
     access = AccessToken.objects.create(
         user=user, name=name or "Access token", token_hash=hash_secret(token), expires=expires
@@ -626,42 +673,58 @@ def update_account_settings(**changes) -> AccountSettings:
     """Change any of the account's settings; each value is checked before any is saved."""
     changes = clean_values(changes)
     account = AccountSettings.objects.select_for_update().get(pk=AccountSettings.load().pk)
-    errors: dict[str, str] = {}
+    errors: dict[str, ValidationError] = {}
     for field_name, value in changes.items():
         if field_name in NUMBER_LIMITS:
             low, high = NUMBER_LIMITS[field_name]
             if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
-                errors[field_name] = f"{field_name} must be a whole number from {low} to {high}."
+                errors[field_name] = field_message(
+                    field_name,
+                    "%(field)s must be a whole number from %(low)s to %(high)s.",
+                    "out_of_range",
+                    low=low,
+                    high=high,
+                )
                 continue
         elif field_name == "breakeven":
             if not isinstance(value, Decimal) or value < 0 or value >= Decimal("1e12"):
-                errors[field_name] = "breakeven must be an amount of 0 or more."
+                errors[field_name] = field_message(
+                    field_name, "%(field)s must be an amount of 0 or more.", "out_of_range"
+                )
                 continue
             value = to_cents(value)
         elif field_name == "company_website":
             try:
                 value = normalise_website(value, field=field_name, max_length=200)
             except ValidationError as exc:
-                errors[field_name] = exc.message_dict[field_name][0]
+                errors[field_name] = exc.error_dict[field_name][0]
                 continue
         elif field_name == "currency":
             if value not in AccountSettings.CURRENCIES:
-                errors[field_name] = (
-                    f"currency must be one of: {', '.join(AccountSettings.CURRENCIES)}."
+                errors[field_name] = field_message(
+                    field_name,
+                    "%(field)s must be one of: %(choices)s.",
+                    "invalid_choice",
+                    choices=", ".join(AccountSettings.CURRENCIES),
                 )
                 continue
         elif field_name not in TEXT_FIELDS:
-            errors[field_name] = f"{field_name} is not a setting."
+            errors[field_name] = field_message(field_name, "%(field)s is not a setting.", "unknown")
             continue
         elif field_name in DOCUMENT_TEXT_FIELDS and len(value or "") > DOCUMENT_TEXT_MAX_CHARS:
-            errors[field_name] = (
-                f"{field_name} must be at most {DOCUMENT_TEXT_MAX_CHARS} characters."
+            errors[field_name] = field_message(
+                field_name,
+                "%(field)s must be at most %(limit)s characters.",
+                "max_length",
+                limit=DOCUMENT_TEXT_MAX_CHARS,
             )
             continue
         elif field_name in ONE_LINE_SETTINGS and not is_one_line(str(value)):
-            errors[field_name] = (
-                f"{field_name} must be one line of text without control characters "
-                "(it is used in email subjects)."
+            errors[field_name] = field_message(
+                field_name,
+                "%(field)s must be one line of text without control characters "
+                "(it is used in email subjects).",
+                "not_one_line",
             )
             continue
         setattr(account, field_name, value)

@@ -21,8 +21,6 @@ from .models import User
 from .queries import users_for_list
 from .tables import UserTable
 
-SERVICE_ALIASES = {"restrictions": "permissions", "address": "address_line1"}
-
 
 def dashboard(request):
     hour = timezone.localtime().hour
@@ -71,7 +69,7 @@ def user_create(request, kind: str):
         try:
             user = services.create_user(actor=request.user, **form.service_fields())
         except ValidationError as exc:
-            add_service_errors(form, exc, SERVICE_ALIASES)
+            add_service_errors(form, exc)
         else:
             text = f"{user.name} was added and an invitation sent to {user.email}."
             if not request.htmx:
@@ -118,7 +116,7 @@ def user_edit(request, pk: int):
         try:
             services.update_user(user, actor=request.user, **form.service_fields())
         except ValidationError as exc:
-            add_service_errors(form, exc, SERVICE_ALIASES)
+            add_service_errors(form, exc)
         else:
             messages.success(request, f"{user.name} was saved.")
             return redirect("accounts:user_edit", pk=user.pk)

@@ -5,38 +5,44 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
+from config.errors import field_error, field_message, request_error
 from config.money import to_cents
 
 from .models import ChargeRate, LedgerCategory, TaxCode
 
 
-def _clean_text(value, label: str, max_length: int) -> str:
+def _clean_text(value, field: str, max_length: int) -> str:
     if isinstance(value, dict | list | tuple):
-        raise ValidationError(f"{label} must be text, not a list or an object.")
+        raise field_error(field, "%(field)s must be text, not a list or an object.", "not_text")
     text = "" if value is None else str(value).strip()
     if not text:
-        raise ValidationError(f"{label} is required.")
+        raise field_error(field, "%(field)s is required.", "required")
     if len(text) > max_length:
-        raise ValidationError(f"{label} must be at most {max_length} characters.")
+        raise field_error(
+            field, "%(field)s must be at most %(limit)s characters.", "max_length", limit=max_length
+        )
     return text
 
 
-def _clean_decimal(value, label: str) -> Decimal:
+def _clean_decimal(value, field: str) -> Decimal:
+    not_a_number = field_error(field, "%(field)s must be a number.", "not_a_number")
     try:
         number = Decimal(str(value).strip())
     except Exception:
-        raise ValidationError(f"{label} must be a number.") from None
+        raise not_a_number from None
     if not number.is_finite():
-        raise ValidationError(f"{label} must be a number.")
+        raise not_a_number
     return number
 
 
 def clean_tax_code(code, name, rate) -> dict:
     rate = _clean_decimal(rate, "rate")
     if not Decimal(0) <= rate <= Decimal(1):
-        raise ValidationError("rate must be a fraction from 0 to 1 (0.2 means 20%).")
+        raise field_error(
+            "rate", "%(field)s must be a fraction from 0 to 1 (0.2 means 20%%).", "out_of_range"
+        )
     if rate != rate.quantize(Decimal("0.0001")):
-        raise ValidationError("rate can have at most 4 decimal places.")
+        raise field_error("rate", "%(field)s can have at most 4 decimal places.", "precision")
     return {
         "code": _clean_text(code, "code", 20),
         "name": _clean_text(name, "name", 100),
@@ -51,7 +57,7 @@ def clean_ledger(code, name) -> dict:
 def clean_charge_rate(name, rate) -> dict:
     rate = _clean_decimal(rate, "rate")
     if rate < 0 or rate >= Decimal("1e10"):
-        raise ValidationError("rate must be an amount of 0 or more.")
+        raise field_error("rate", "%(field)s must be an amount of 0 or more.", "out_of_range")
     return {"name": _clean_text(name, "name", 100), "rate": to_cents(rate)}
 
 
@@ -68,12 +74,15 @@ def _save_one(model, instance, values: dict, unique_field: str, unique_name: boo
     case) when `unique_name`: two tax codes both called "Standard VAT" can't be told
     apart on an invoice line."""
     others = _others(model, instance)
+    taken = field_error(
+        unique_field, "%(field)s %(value)s is already in use.", "taken", value=values[unique_field]
+    )
     if others.filter(**{unique_field: values[unique_field]}).exists():
-        raise ValidationError(
-            {unique_field: f"{unique_field} {values[unique_field]} is already in use."}
-        )
+        raise taken
     if unique_name and others.filter(name__iexact=values["name"]).exists():
-        raise ValidationError({"name": f"name “{values['name']}” is already in use."})
+        raise field_error(
+            "name", "%(field)s “%(value)s” is already in use.", "taken", value=values["name"]
+        )
     if instance is None:
         last = model.objects.order_by("-position").values_list("position", flat=True).first()
         instance = model(position=(last or 0) + 1)
@@ -83,9 +92,7 @@ def _save_one(model, instance, values: dict, unique_field: str, unique_name: boo
         with transaction.atomic():
             instance.save()
     except IntegrityError:  # another request took the same code a moment ago
-        raise ValidationError(
-            {unique_field: f"{unique_field} {values[unique_field]} is already in use."}
-        ) from None
+        raise taken from None
     return instance
 
 
@@ -109,8 +116,11 @@ def delete_reference_row(instance) -> None:
     try:
         instance.delete()
     except ProtectedError as exc:
-        raise ValidationError(
-            f"{instance} is used by {len(exc.protected_objects)} record(s) and can't be deleted."
+        raise request_error(
+            "%(row)s is used by %(count)s record(s) and can't be deleted.",
+            "in_use",
+            row=str(instance),
+            count=len(exc.protected_objects),
         ) from exc
 
 
@@ -119,28 +129,48 @@ def _replace_all(model, rows: list, cleaner, key_field: str, unique_name: bool =
     matches so anything that refers to them keeps pointing at the same row. With
     `unique_name`, two rows may not share a name either (ignoring case)."""
     if not isinstance(rows, list):
-        raise ValidationError("value must be a JSON list.")
+        raise field_error("value", "%(field)s must be a JSON list.", "not_a_list")
     errors, cleaned, seen, names = [], [], set(), set()
+
+    def row_error(index: int, problem: str) -> None:
+        errors.append(
+            field_message(
+                "value",
+                "%(field)s item %(index)s: %(problem)s",
+                "row",
+                index=index,
+                problem=problem,
+            )
+        )
+
     for index, row in enumerate(rows, start=1):
         if not isinstance(row, dict):
-            errors.append(f"value item {index} must be an object.")
+            errors.append(
+                field_message(
+                    "value",
+                    "%(field)s item %(index)s must be an object.",
+                    "not_an_object",
+                    index=index,
+                )
+            )
             continue
         try:
             values = cleaner(row)
         except ValidationError as exc:
-            errors.extend(f"value item {index}: {message}" for message in exc.messages)
+            for message in exc.messages:
+                row_error(index, message)
             continue
         if values[key_field] in seen:
-            errors.append(f"value item {index}: {key_field} {values[key_field]} is repeated.")
+            row_error(index, f"{key_field} {values[key_field]} is repeated.")
             continue
         if unique_name and values["name"].casefold() in names:
-            errors.append(f"value item {index}: name “{values['name']}” is repeated.")
+            row_error(index, f"name “{values['name']}” is repeated.")
             continue
         seen.add(values[key_field])
         names.add(values["name"].casefold())
         cleaned.append(values)
     if errors:
-        raise ValidationError(errors)
+        raise ValidationError({"value": errors})
     with transaction.atomic():
         existing = {getattr(obj, key_field): obj for obj in model.objects.select_for_update()}
         for position, values in enumerate(cleaned, start=1):

@@ -9,6 +9,7 @@ from django import forms
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
 
+from config.errors import render
 from config.limits import MAX_ID
 
 
@@ -38,41 +39,24 @@ def query_int(request, name: str, *, low: int = 1, high: int = MAX_ID) -> int | 
     return value if low <= value <= high else None
 
 
-def _with_label(message: str, api_names: tuple[str, ...], label: str) -> str:
-    """Services start their sentences with the API's field name ("email x is already
-    used…"); a form shows its own label instead ("Email x is already used…")."""
-    for api_name in api_names:
-        if message == api_name or message.startswith((f"{api_name} ", f"{api_name}:")):
-            return str(label) + message[len(api_name) :]
-    return message
-
-
-def add_service_errors(form: forms.Form, exc: ValidationError, aliases=None) -> None:
-    """Show a service's ValidationError on the form, each message on its field
-    (`aliases` maps a service's field name to the form's). A message that starts
-    with the field's API name starts with the field's label instead; the services
-    keep their sentences for the API."""
-    aliases = aliases or {}
-    if hasattr(exc, "error_dict"):
-        for api_name, messages in exc.message_dict.items():
-            field_name = aliases.get(api_name, api_name)
-            target = field_name if field_name in form.fields else None
-            for message in messages:
-                if target:
-                    message = _with_label(message, (api_name, field_name), form[target].label)
-                else:
-                    message = message[:1].upper() + message[1:]
-                form.add_error(target, message)
-    else:
+def add_service_errors(form: forms.Form, exc: ValidationError) -> None:
+    """Show a service's ValidationError on the form: each message on the field it is
+    keyed by, named by the field's label ("Email x is already used…" where the API
+    says "email x …"). A form whose fields are named differently from the service's
+    maps them in `service_field_names`. Messages for fields the form doesn't have,
+    or about the whole request, are the form's own."""
+    names = getattr(form, "service_field_names", {})
+    if not hasattr(exc, "error_dict"):
         for message in exc.messages:
-            # "name is required." from a service that names no field: put it on the
-            # field it starts with, if the form has one.
-            first = message.split(" ", 1)[0].rstrip(":.,")
-            field_name = aliases.get(first, first)
+            form.add_error(None, message[:1].upper() + message[1:])
+        return
+    for service_name, errors in exc.error_dict.items():
+        field_name = names.get(service_name, service_name)
+        for error in errors:
             if field_name in form.fields:
-                label = form[field_name].label
-                form.add_error(field_name, _with_label(message, (first, field_name), label))
+                form.add_error(field_name, render(error, str(form[field_name].label)))
             else:
+                message = render(error, service_name)
                 form.add_error(None, message[:1].upper() + message[1:])
 
 

@@ -6,6 +6,8 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 
+from config.errors import field_message
+
 # C0 control characters other than tab, line feed and carriage return. Nobody types
 # them; they come along with text pasted from other programs or exported by them,
 # are invisible on a page and are not allowed in XML, so they are dropped.
@@ -51,7 +53,9 @@ def clean_values(fields: dict[str, Any]) -> dict[str, Any]:
         try:
             cleaned[key] = _cleaned(value)
         except ValueError as exc:
-            errors[key] = f"{key} {exc}."
+            errors[key] = field_message(
+                key, "%(field)s %(problem)s.", "unstorable", problem=str(exc)
+            )
     if errors:
         raise ValidationError(errors)
     return cleaned

@@ -41,8 +41,11 @@ def human_size(size: int) -> str:
     return f"{size} bytes"
 
 
+TOO_LARGE = "%(field)s is larger than the %(limit)s limit."
+
+
 def too_large_message(noun: str) -> str:
-    return f"{noun} is larger than the {human_size(upload_max_bytes())} limit."
+    return TOO_LARGE % {"field": noun, "limit": human_size(upload_max_bytes())}
 
 
 class OversizedUpload(UploadedFile):

@@ -1,7 +1,7 @@
 """What an uploaded file may be, for the API's uploader and the pages' file fields
 alike: the accepted types by their first bytes, the size limit, and images that are
-readable and not decompression bombs. A refusal is a ValidationError whose sentence
-names Depot's upload field (`_tbxFile1`); each caller words it for its own audience.
+readable and not decompression bombs. A refusal is a ValidationError keyed by Depot's
+upload field (`_tbxFile1`); each caller names the field in its own words.
 """
 
 import io
@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 
+from config.errors import field_error, render
 from config.limits import IMAGE_MAX_PIXELS, IMAGE_MAX_SIDE
-from config.upload_limits import OversizedUpload, too_large_message, upload_max_bytes
+from config.upload_limits import TOO_LARGE, OversizedUpload, human_size, upload_max_bytes
 
 UPLOAD_FIELD = "_tbxFile1"
 
@@ -94,21 +95,28 @@ def check_file(name: str, file, size: int, policy: UploadPolicy) -> None:
     its first bytes, and for an image the header that gives its size."""
     ext = file_extension(name)
     if ext not in policy.extensions:
-        raise ValidationError(
-            f"{UPLOAD_FIELD} must be one of these file types: {policy.describe()}."
+        raise field_error(
+            UPLOAD_FIELD,
+            "%(field)s must be one of these file types: %(types)s.",
+            "file_type",
+            types=policy.describe(),
         )
     if isinstance(file, OversizedUpload) or size > policy.max_bytes:
-        raise ValidationError(too_large_message(UPLOAD_FIELD))
+        raise field_error(
+            UPLOAD_FIELD, TOO_LARGE, "too_large", limit=human_size(upload_max_bytes())
+        )
     if not size:
-        raise ValidationError(f"{UPLOAD_FIELD} is empty.")
+        raise field_error(UPLOAD_FIELD, "%(field)s is empty.", "empty")
     file.seek(0)
     head = file.read(4096)
     file.seek(0)
     kind = EXTENSION_KIND.get(ext)
     if kind and not head.startswith(SIGNATURES[kind]):
-        raise ValidationError(f"{UPLOAD_FIELD} is not a valid .{ext} file.")
+        raise field_error(
+            UPLOAD_FIELD, "%(field)s is not a valid .%(ext)s file.", "not_its_type", ext=ext
+        )
     if kind is None and b"\x00" in head:
-        raise ValidationError(f"{UPLOAD_FIELD} is not a text file.")
+        raise field_error(UPLOAD_FIELD, "%(field)s is not a text file.", "not_text")
     if policy.images_only:
         _check_image(file)
         file.seek(0)
@@ -120,7 +128,12 @@ def _check_image(file) -> None:
     the header is checked before anything is decoded."""
     from PIL import Image, UnidentifiedImageError
 
-    too_many_pixels = ValidationError(f"{UPLOAD_FIELD} has too many pixels: {IMAGE_LIMITS}.")
+    too_many_pixels = field_error(
+        UPLOAD_FIELD,
+        "%(field)s has too many pixels: %(limits)s.",
+        "too_many_pixels",
+        limits=IMAGE_LIMITS,
+    )
     try:
         with warnings.catch_warnings():
             # Pillow only warns between MAX_IMAGE_PIXELS and twice that.
@@ -133,26 +146,29 @@ def _check_image(file) -> None:
                 # decode. n_frames reads the frames' headers, not their pixels.
                 if getattr(image, "is_animated", False):
                     if width * height * image.n_frames > IMAGE_MAX_PIXELS:
-                        raise ValidationError(
-                            f"{UPLOAD_FIELD} has too many pixels: the frames of an animation "
-                            f"count together, and {IMAGE_LIMITS}."
+                        raise field_error(
+                            UPLOAD_FIELD,
+                            "%(field)s has too many pixels: the frames of an animation "
+                            "count together, and %(limits)s.",
+                            "too_many_pixels",
+                            limits=IMAGE_LIMITS,
                         )
                     image.seek(0)
                 image.verify()
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise too_many_pixels from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
-        raise ValidationError(f"{UPLOAD_FIELD} is not a readable image.") from exc
+        raise field_error(UPLOAD_FIELD, "%(field)s is not a readable image.", "unreadable") from exc
 
 
 def checked_upload(upload: UploadedFile, policy: UploadPolicy, noun: str) -> UploadedFile:
     """A page form's upload held to the same checks as the API's, with the API's
-    field name replaced by what the page calls it ("The image")."""
+    field called what the page calls it ("The image")."""
     name = safe_filename(upload.name or "upload")
     try:
         check_file(name, upload, upload.size or 0, policy)
     except ValidationError as exc:
-        sentences = [error.replace(UPLOAD_FIELD, noun) for error in exc.messages]
+        sentences = [render(error, noun) for error in exc.error_dict[UPLOAD_FIELD]]
         raise ValidationError(sentences) from None
     upload.name = name
     return upload

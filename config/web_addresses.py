@@ -3,7 +3,7 @@
 import re
 from urllib.parse import urlsplit
 
-from django.core.exceptions import ValidationError
+from config.errors import field_error
 
 WEBSITE_HOST = re.compile(r"[\w-]+(\.[\w-]+)+")
 
@@ -15,8 +15,11 @@ def normalise_website(value, *, field: str = "website", max_length: int = 200) -
     value = str(value or "").strip()
     if not value:
         return ""
-    invalid = ValidationError(
-        {field: f"{field} '{value}' is not a web address such as https://example.com."}
+    invalid = field_error(
+        field,
+        "%(field)s '%(value)s' is not a web address such as https://example.com.",
+        "invalid",
+        value=value,
     )
     if any(char.isspace() for char in value):
         raise invalid
@@ -35,5 +38,7 @@ def normalise_website(value, *, field: str = "website", max_length: int = 200) -
     ):
         raise invalid
     if len(value) > max_length:
-        raise ValidationError({field: f"{field} must be at most {max_length} characters."})
+        raise field_error(
+            field, "%(field)s must be at most %(limit)s characters.", "max_length", limit=max_length
+        )
     return value

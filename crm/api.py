@@ -75,12 +75,12 @@ ACTIVITY_ORDERINGS = {
 }
 
 
-def _accept_read_shapes(data: dict, spec) -> list[str]:
+def _accept_read_shapes(data: dict, spec) -> list[tuple[str, str]]:
     """A client may send back what it read: the nested `address`, the contact's
     `company` object (or id), `for` as {type, id} and `addedby` as {email}, each
     as the object or (in a form body) JSON-encoded. Returns the problems found: a
     shape that can't be read is an error, never a field quietly left out."""
-    problems: list[str] = []
+    problems: list[tuple[str, str]] = []
     for name in ("company", "for", "addedby"):
         decode_object(data, name, problems)
     if "line1" in spec.spec:
@@ -277,7 +277,8 @@ def _activity_types(raw: str) -> list[str]:
     unknown = sorted(set(types) - set(Activity.Type.values))
     if unknown:
         raise ApiValidationError(
-            f"type must be a comma separated list of: {', '.join(Activity.Type.values)}."
+            f"type must be a comma separated list of: {', '.join(Activity.Type.values)}.",
+            field="type",
         )
     return types
 
@@ -286,7 +287,9 @@ def _author(request, value) -> object:
     try:
         email = parse_email(value)
     except ValueError:
-        raise ApiValidationError("addedby must be a valid email address.") from None
+        raise ApiValidationError(
+            "addedby must be a valid email address.", field="addedby"
+        ) from None
     return account_services.named_author(principal(request).actor, email)
 
 
@@ -320,7 +323,7 @@ def list_activity(request, type: str = "", by: str = ""):
         except Exception:
             shown = raw_for if len(raw_for) <= 40 else f"{raw_for[:40]}…"
             raise ApiValidationError(
-                f"for must be an item code such as C41 or I5, not '{shown}'."
+                f"for must be an item code such as C41 or I5, not '{shown}'.", field="for"
             ) from None
         _check_about_users(request, for_code[0])
     by_user = None
@@ -328,7 +331,7 @@ def list_activity(request, type: str = "", by: str = ""):
         try:
             by_email = parse_email(by)
         except ValueError:
-            raise ApiValidationError("by must be a valid email address.") from None
+            raise ApiValidationError("by must be a valid email address.", field="by") from None
         by_user = get_user_model().objects.filter(email__iexact=by_email).first()
     entries = queries.journal(
         types=_activity_types(type) if type else None,

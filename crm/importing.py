@@ -24,6 +24,7 @@ from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from config import database_errors
+from config.errors import merge, request_error
 
 from . import services
 from .models import Company, Contact, ImportJob, company_search_key
@@ -182,9 +183,11 @@ class ImportPreview:
 
 def decode(content: bytes) -> str:
     if len(content) > MAX_BYTES:
-        raise ValidationError("The file is larger than 5 MB; split it into smaller files.")
+        raise request_error(
+            "The file is larger than 5 MB; split it into smaller files.", "too_large"
+        )
     if b"\x00" in content[:4096]:
-        raise ValidationError("That is not a CSV file (it looks like a binary file).")
+        raise request_error("That is not a CSV file (it looks like a binary file).", "binary")
     try:
         return content.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -205,10 +208,10 @@ def _cell(text: str) -> str:
 
 def parse(kind: str, text: str) -> tuple[list[str], list[str], list[ImportRow]]:
     if kind not in COLUMNS:
-        raise ValidationError("Choose people or companies.")
+        raise request_error("Choose people or companies.", "kind")
     text = text.lstrip("\ufeff")
     if not text.strip():
-        raise ValidationError("The file is empty.")
+        raise request_error("The file is empty.", "empty")
     # The header line decides the delimiter: spreadsheets in many locales save with
     # semicolons, and rows with stray extra cells confuse csv.Sniffer.
     first_line = text.splitlines()[0]
@@ -219,9 +222,12 @@ def parse(kind: str, text: str) -> tuple[list[str], list[str], list[ImportRow]]:
     split_names = {"firstname", "lastname"} & set(keys)
     if "name" not in keys and not split_names:
         also = " (or “first name” and “last name”)" if kind == "people" else ""
-        raise ValidationError(
-            f"The first line must name the columns, with one called “name”{also}. "
-            f"Columns we read: {', '.join(COLUMNS[kind])}."
+        raise request_error(
+            "The first line must name the columns, with one called “name”%(also)s. "
+            "Columns we read: %(columns)s.",
+            "no_name_column",
+            also=also,
+            columns=", ".join(COLUMNS[kind]),
         )
     # What the preview shows: each column once, a split name as one "name".
     used = ["name"] + [
@@ -233,14 +239,23 @@ def parse(kind: str, text: str) -> tuple[list[str], list[str], list[ImportRow]]:
         if not any(cell.strip() for cell in cells):
             continue
         if len(rows) >= MAX_ROWS:
-            raise ValidationError(f"The file has more than {MAX_ROWS:,} rows; split it.")
+            raise request_error(
+                "The file has more than %(limit)s rows; split it.",
+                "too_many_rows",
+                limit=f"{MAX_ROWS:,}",
+            )
         for column, cell in enumerate(cells):
             if len(cell) > MAX_CELL_CHARS:
                 header = headers[column].strip() if column < len(headers) else ""
                 name = f"column “{header}”" if header else f"column {column + 1}"
-                raise ValidationError(
-                    f"Line {number}, {name}: a cell can hold at most {MAX_CELL_CHARS:,} "
-                    f"characters, and this one has {len(cell):,}."
+                raise request_error(
+                    "Line %(line)s, %(column)s: a cell can hold at most %(limit)s "
+                    "characters, and this one has %(length)s.",
+                    "cell_too_long",
+                    line=number,
+                    column=name,
+                    limit=f"{MAX_CELL_CHARS:,}",
+                    length=f"{len(cell):,}",
                 )
         values: dict[str, str] = {}
         for key, cell in zip(keys, cells, strict=False):
@@ -253,7 +268,7 @@ def parse(kind: str, text: str) -> tuple[list[str], list[str], list[ImportRow]]:
             values["othernames"] = ""
         rows.append(ImportRow(number=number, values=values))
     if not rows:
-        raise ValidationError("The file has a header line but no rows.")
+        raise request_error("The file has a header line but no rows.", "no_rows")
     return used, ignored, rows
 
 
@@ -274,12 +289,6 @@ def _service_fields(kind: str, values: dict[str, str]) -> dict:
     return fields
 
 
-def _messages(exc: ValidationError) -> list[str]:
-    if hasattr(exc, "error_dict"):
-        return [message for messages in exc.message_dict.values() for message in messages]
-    return list(exc.messages)
-
-
 def check_rows(kind: str, rows: list[ImportRow]) -> list[str]:
     """Checks every row with the services' rules, writing nothing; fills row.errors.
     Returns the names of the companies importing the rows would create."""
@@ -290,7 +299,7 @@ def check_rows(kind: str, rows: list[ImportRow]) -> list[str]:
             fields = _service_fields(kind, row.values)
             check(**fields)
         except ValidationError as exc:
-            row.errors = _messages(exc)
+            row.errors = exc.messages
             continue
         name = fields.get("companyname") if kind == "people" else None
         if name:
@@ -312,7 +321,12 @@ def _checked_rows(kind: str, text: str) -> tuple[list[ImportRow], list[str]]:
     new_companies = check_rows(kind, rows)
     failed = [row for row in rows if row.errors]
     if failed:
-        raise ValidationError([f"Line {row.number}: {' '.join(row.errors)}" for row in failed[:20]])
+        raise merge(
+            request_error(
+                "Line %(line)s: %(problems)s", "row", line=row.number, problems=" ".join(row.errors)
+            )
+            for row in failed[:20]
+        )
     return rows, new_companies
 
 
@@ -357,7 +371,7 @@ def write_rows(
                     create(**_service_fields(kind, row.values))
                 except (ValidationError, DatabaseError) as exc:
                     if isinstance(exc, ValidationError):
-                        reason = " ".join(_messages(exc))
+                        reason = " ".join(exc.messages)
                     elif database_errors.is_busy(exc):
                         reason = "the database was too busy with other changes"
                     else:

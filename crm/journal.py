@@ -5,9 +5,9 @@ none of them."""
 
 import re
 
-from django.core.exceptions import ValidationError
 from django.db import models
 
+from config.errors import field_error
 from config.limits import MAX_ID
 
 # Item codes the journal can point at (DESIGN.md §3). Each app registers its own
@@ -25,8 +25,11 @@ def parse_item_code(code: str) -> tuple[str, int]:
     shown = shown if len(shown) <= 40 else f"{shown[:40]}…"
     match = re.fullmatch(r"([A-Z])(\d+)", text)
     if not match:
-        raise ValidationError(
-            {"for": f"for must be an item code such as C41 or I5, not '{shown}'."}
+        raise field_error(
+            "for",
+            "%(field)s must be an item code such as C41 or I5, not '%(code)s'.",
+            "invalid",
+            code=shown,
         )
     if len(match.group(2)) > 18:  # past any id; int() of a huge digit run is slow
         return match.group(1), 10**18
@@ -38,12 +41,13 @@ def resolve_item(code: str):
     letter, object_id = parse_item_code(code)
     shown = str(code).strip().upper()
     shown = shown if len(shown) <= 40 else f"{shown[:40]}…"
+    missing = field_error("for", "%(field)s %(code)s does not exist.", "not_found", code=shown)
     if letter not in ITEM_TYPES or object_id > MAX_ID:
-        raise ValidationError({"for": f"for {shown} does not exist."})
+        raise missing
     model, _ = ITEM_TYPES[letter]
     obj = model._default_manager.filter(pk=object_id).first()
     if obj is None:
-        raise ValidationError({"for": f"for {shown} does not exist."})
+        raise missing
     return obj
 
 

@@ -16,6 +16,7 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from config.errors import field_error, field_message, request_error
 from config.files import delete_after_commit
 from config.limits import (
     ACCOUNTSDATA_MAX_BYTES,
@@ -103,14 +104,20 @@ def parse_tags(value) -> list[str]:
         if not name:
             continue
         if len(name) > TAG_MAX_CHARS:
-            raise ValidationError(
-                {"tags": f"tags: '{name[:20]}…' is longer than {TAG_MAX_CHARS} characters."}
+            raise field_error(
+                "tags",
+                "%(field)s: '%(tag)s…' is longer than %(limit)s characters.",
+                "max_length",
+                tag=name[:20],
+                limit=TAG_MAX_CHARS,
             )
         if name.lower() not in seen:
             seen.add(name.lower())
             tags.append(name)
     if len(tags) > TAGS_MAX_ITEMS:
-        raise ValidationError({"tags": f"tags can list at most {TAGS_MAX_ITEMS} tags."})
+        raise field_error(
+            "tags", "%(field)s can list at most %(limit)s tags.", "max_items", limit=TAGS_MAX_ITEMS
+        )
     return tags
 
 
@@ -153,8 +160,11 @@ def customfields_from_text(text: str) -> list[dict[str, str]]:
     pairs = []
     for line in lines:
         if ":" not in line:
-            raise ValidationError(
-                {"customfields": f"customfields: “{line.strip()}” needs a colon, as Title: value."}
+            raise field_error(
+                "customfields",
+                "%(field)s: “%(line)s” needs a colon, as Title: value.",
+                "no_colon",
+                line=line.strip(),
             )
         title, value = line.split(":", 1)
         pairs.append({"title": title.strip(), "value": value.strip()})
@@ -169,40 +179,45 @@ def normalise_customfields(value) -> list[dict[str, str]]:
     if isinstance(value, dict):
         value = [{key: item} for key, item in value.items()]
     if not isinstance(value, list):
-        raise ValidationError({"customfields": "customfields must be a JSON array."})
+        raise field_error("customfields", "%(field)s must be a JSON array.", "not_a_list")
     if len(value) > CUSTOMFIELDS_MAX_ITEMS:
-        raise ValidationError(
-            {"customfields": f"customfields can have at most {CUSTOMFIELDS_MAX_ITEMS} fields."}
+        raise field_error(
+            "customfields",
+            "%(field)s can have at most %(limit)s fields.",
+            "max_items",
+            limit=CUSTOMFIELDS_MAX_ITEMS,
         )
     pairs = []
     for item in value:
         if not isinstance(item, dict):
-            raise ValidationError({"customfields": "customfields items must be objects."})
+            raise field_error("customfields", "%(field)s items must be objects.", "not_an_object")
         if set(item) == {"title", "value"}:
             title, field_value = item["title"], item["value"]
         elif len(item) == 1:
             ((title, field_value),) = item.items()
         else:
-            raise ValidationError(
-                {"customfields": 'customfields items must be {"title": "value"} pairs.'}
+            raise field_error(
+                "customfields", '%(field)s items must be {"title": "value"} pairs.', "shape"
             )
         title = str(title).strip()
         if not title:
-            raise ValidationError({"customfields": "customfields titles can't be blank."})
+            raise field_error("customfields", "%(field)s titles can't be blank.", "blank_title")
         if len(title) > CUSTOMFIELD_TITLE_MAX_CHARS:
-            raise ValidationError(
-                {
-                    "customfields": f"customfields title “{title[:30]}…” is longer "
-                    f"than {CUSTOMFIELD_TITLE_MAX_CHARS} characters."
-                }
+            raise field_error(
+                "customfields",
+                "%(field)s title “%(title)s…” is longer than %(limit)s characters.",
+                "max_length",
+                title=title[:30],
+                limit=CUSTOMFIELD_TITLE_MAX_CHARS,
             )
         text = _customfield_text(field_value)
         if len(text) > CUSTOMFIELD_VALUE_MAX_CHARS:
-            raise ValidationError(
-                {
-                    "customfields": f"customfields value of “{title[:30]}” is longer "
-                    f"than {CUSTOMFIELD_VALUE_MAX_CHARS} characters."
-                }
+            raise field_error(
+                "customfields",
+                "%(field)s value of “%(title)s” is longer than %(limit)s characters.",
+                "max_length",
+                title=title[:30],
+                limit=CUSTOMFIELD_VALUE_MAX_CHARS,
             )
         pairs.append({"title": title, "value": text})
     return pairs
@@ -246,25 +261,32 @@ def normalise_website(value: str) -> str:
     return shared_normalise_website(value, max_length=TEXT_LIMITS["website"])
 
 
-def _apply_common(obj, fields: dict[str, Any], errors: dict[str, str]) -> None:
+def _apply_common(obj, fields: dict[str, Any], errors: dict[str, ValidationError]) -> None:
     for key, limit in TEXT_LIMITS.items():
         # Contacts have no `name` column: their name is split in _write_contact.
         if key in fields and hasattr(obj, key):
             value = "" if fields[key] is None else str(fields[key]).strip()
             if len(value) > limit:
-                errors[key] = f"{key} must be at most {limit} characters."
+                errors[key] = field_message(
+                    key,
+                    "%(field)s must be at most %(limit)s characters.",
+                    "max_length",
+                    limit=limit,
+                )
                 continue
             if key == "website":
                 try:
                     value = normalise_website(value)
                 except ValidationError as exc:
-                    errors[key] = exc.message_dict[key][0]
+                    errors[key] = exc.error_dict[key][0]
                     continue
             setattr(obj, key, value)
     if "address" in fields:
         address = fields["address"] or {}
         if not isinstance(address, dict):
-            errors["address"] = "address must be an object with line1, city, postcode…"
+            errors["address"] = field_message(
+                "address", "%(field)s must be an object with line1, city, postcode…", "shape"
+            )
         else:
             for key in ADDRESS_KEYS:
                 if key in address:
@@ -272,14 +294,19 @@ def _apply_common(obj, fields: dict[str, Any], errors: dict[str, str]) -> None:
     if "notes" in fields:
         notes = str(fields["notes"] or "")
         if len(notes) > NOTES_MAX_CHARS:
-            errors["notes"] = f"notes must be at most {NOTES_MAX_CHARS} characters."
+            errors["notes"] = field_message(
+                "notes",
+                "%(field)s must be at most %(limit)s characters.",
+                "max_length",
+                limit=NOTES_MAX_CHARS,
+            )
         else:
             obj.notes = notes
     if "customfields" in fields:
         try:
             obj.customfields = normalise_customfields(fields["customfields"])
         except ValidationError as exc:
-            errors.update({k: v[0] for k, v in exc.message_dict.items()})
+            errors.update({k: v[0] for k, v in exc.error_dict.items()})
     if "creditlimit" in fields:
         limit = fields["creditlimit"]
         if limit in (None, ""):
@@ -290,16 +317,24 @@ def _apply_common(obj, fields: dict[str, Any], errors: dict[str, str]) -> None:
                 if not limit.is_finite() or limit < 0 or limit >= Decimal("1e12"):
                     raise ValueError
             except (ValueError, ArithmeticError):
-                errors["creditlimit"] = "creditlimit must be an amount of 0 or more."
+                errors["creditlimit"] = field_message(
+                    "creditlimit", "%(field)s must be an amount of 0 or more.", "out_of_range"
+                )
             else:
                 obj.creditlimit = to_cents(limit)
     if "accountsdata" in fields:
         data = fields["accountsdata"] or {}
         if not isinstance(data, dict):
-            errors["accountsdata"] = "accountsdata must be a JSON object."
+            errors["accountsdata"] = field_message(
+                "accountsdata", "%(field)s must be a JSON object.", "not_an_object"
+            )
         elif len(_stored_json(data)) > ACCOUNTSDATA_MAX_BYTES:
-            limit = human_size(ACCOUNTSDATA_MAX_BYTES)
-            errors["accountsdata"] = f"accountsdata must be at most {limit} written as JSON."
+            errors["accountsdata"] = field_message(
+                "accountsdata",
+                "%(field)s must be at most %(limit)s written as JSON.",
+                "max_size",
+                limit=human_size(ACCOUNTSDATA_MAX_BYTES),
+            )
         else:
             obj.accountsdata = data
 
@@ -364,15 +399,15 @@ def check_company(**fields) -> None:
 
 def _write_company(company: Company, fields: dict, *, creating: bool, save: bool = True) -> None:
     fields = clean_values(fields)
-    errors: dict[str, str] = {}
+    errors: dict[str, ValidationError] = {}
     try:
         parse_tags(fields.get("tags"))
     except ValidationError as exc:
-        errors.update({k: v[0] for k, v in exc.message_dict.items()})
+        errors.update({k: v[0] for k, v in exc.error_dict.items()})
     if creating or "name" in fields:
         name = str(fields.get("name") or "").strip()
         if not name:
-            errors["name"] = "name is required."
+            errors["name"] = field_message("name", "%(field)s is required.", "required")
     _apply_common(company, fields, errors)
     for flag in ("is_supplier", "is_customer"):
         if flag in fields:
@@ -394,8 +429,11 @@ def delete_company(company: Company) -> None:
         return
     references = blocking_references(company)
     if references:
-        raise ValidationError(
-            f"{company.name} can't be deleted while it has {', '.join(references)}."
+        raise request_error(
+            "%(name)s can't be deleted while it has %(references)s.",
+            "in_use",
+            name=company.name,
+            references=", ".join(references),
         )
     _delete_journal_of(Company.CODE, company.pk)
     company.delete()
@@ -457,18 +495,23 @@ def check_contact(**fields) -> None:
 
 def _write_contact(contact: Contact, fields: dict, *, creating: bool, save: bool = True) -> None:
     fields = clean_values(fields)
-    errors: dict[str, str] = {}
+    errors: dict[str, ValidationError] = {}
     try:
         parse_tags(fields.get("tags"))
     except ValidationError as exc:
-        errors.update({k: v[0] for k, v in exc.message_dict.items()})
+        errors.update({k: v[0] for k, v in exc.error_dict.items()})
     if "name" in fields or creating:
         name = " ".join(str(fields.get("name") or "").split())
         if not name and not any(fields.get(k) for k in ("firstname", "lastname")):
-            errors["name"] = "name is required."
+            errors["name"] = field_message("name", "%(field)s is required.", "required")
         elif name:
             if len(name) > NAME_MAX_CHARS:
-                errors["name"] = f"name must be at most {NAME_MAX_CHARS} characters."
+                errors["name"] = field_message(
+                    "name",
+                    "%(field)s must be at most %(limit)s characters.",
+                    "max_length",
+                    limit=NAME_MAX_CHARS,
+                )
             else:
                 contact.fullname = name
                 # Explicit parts win over the split of the full name.
@@ -483,7 +526,12 @@ def _write_contact(contact: Contact, fields: dict, *, creating: bool, save: bool
             try:
                 validate_email(email)
             except ValidationError:
-                errors["email"] = f"email {email} is not a valid email address."
+                errors["email"] = field_message(
+                    "email",
+                    "%(field)s %(email)s is not a valid email address.",
+                    "invalid",
+                    email=email,
+                )
         contact.email = email
     _apply_common(contact, fields, errors)
     if any(part in fields for part in ("title", "firstname", "othernames", "lastname")):
@@ -492,7 +540,7 @@ def _write_contact(contact: Contact, fields: dict, *, creating: bool, save: bool
                 contact.title, contact.firstname, contact.othernames, contact.lastname
             )
         if not contact.fullname:
-            errors["name"] = "name is required."
+            errors["name"] = field_message("name", "%(field)s is required.", "required")
     # An empty companyid beside a companyname (what a form sends) means "use the name".
     company_id_given = "companyid" in fields and (
         fields["companyid"] not in (None, "", 0) or not fields.get("companyname")
@@ -509,11 +557,18 @@ def _write_contact(contact: Contact, fields: dict, *, creating: bool, save: bool
             else:
                 company = Company.objects.filter(pk=company_id).first()
             if company is None:
-                errors["companyid"] = f"companyid {company_id} is not a company."
+                errors["companyid"] = field_message(
+                    "companyid", "%(field)s %(id)s is not a company.", "not_found", id=company_id
+                )
             contact.company = company
     elif fields.get("companyname"):
         if len(str(fields["companyname"]).strip()) > TEXT_LIMITS["name"]:
-            errors["companyname"] = f"companyname must be at most {TEXT_LIMITS['name']} characters."
+            errors["companyname"] = field_message(
+                "companyname",
+                "%(field)s must be at most %(limit)s characters.",
+                "max_length",
+                limit=TEXT_LIMITS["name"],
+            )
         elif not errors and save:
             contact.company = find_or_create_company(str(fields["companyname"]))
     if errors:
@@ -527,8 +582,11 @@ def _write_contact(contact: Contact, fields: dict, *, creating: bool, save: bool
 def delete_contact(contact: Contact) -> None:
     references = blocking_references(contact)
     if references:
-        raise ValidationError(
-            f"{contact.fullname} can't be deleted while they have {', '.join(references)}."
+        raise request_error(
+            "%(name)s can't be deleted while they have %(references)s.",
+            "in_use",
+            name=contact.fullname,
+            references=", ".join(references),
         )
     _delete_journal_of(Contact.CODE, contact.pk)
     contact.delete()
@@ -594,28 +652,40 @@ def update_activity(entry: Activity, **fields) -> Activity:
 
 def _write_activity(entry: Activity, fields: dict, *, creating: bool) -> None:
     fields = clean_values(fields)
-    errors: dict[str, str] = {}
+    errors: dict[str, ValidationError] = {}
     if creating or "title" in fields:
         title = str(fields.get("title") or "").strip()
         title_limit = Activity._meta.get_field("title").max_length
         if not title:
-            errors["title"] = "title is required."
+            errors["title"] = field_message("title", "%(field)s is required.", "required")
         elif len(title) > title_limit:
-            errors["title"] = f"title must be at most {title_limit} characters."
+            errors["title"] = field_message(
+                "title",
+                "%(field)s must be at most %(limit)s characters.",
+                "max_length",
+                limit=title_limit,
+            )
         else:
             entry.title = title
     if creating or "type" in fields:
         kind = str(fields.get("type") or "").strip().upper()
         if kind not in Activity.Type.values:
-            errors["type"] = f"type must be one of: {', '.join(Activity.Type.values)}."
+            errors["type"] = field_message(
+                "type",
+                "%(field)s must be one of: %(choices)s.",
+                "invalid_choice",
+                choices=", ".join(Activity.Type.values),
+            )
         else:
             entry.type = kind
     if "added_by" in fields or creating:
         user = fields.get("added_by")
         if user is None:
-            errors["addedby"] = "addedby is required."
+            errors["addedby"] = field_message("addedby", "%(field)s is required.", "required")
         elif not getattr(user, "pk", None):
-            errors["addedby"] = "addedby must be an existing user."
+            errors["addedby"] = field_message(
+                "addedby", "%(field)s must be an existing user.", "not_found"
+            )
         else:
             entry.added_by = user
     replyto = fields.get("replyto")
@@ -633,11 +703,19 @@ def _write_activity(entry: Activity, fields: dict, *, creating: bool) -> None:
         if parent is not None and parent.replyto_id:
             parent = Activity.objects.get(pk=parent.replyto_id)
         if parent is None:
-            errors["replyto"] = f"replyto {replyto} is not a journal entry."
+            errors["replyto"] = field_message(
+                "replyto", "%(field)s %(id)s is not a journal entry.", "not_found", id=replyto
+            )
         elif entry.pk and parent.pk == entry.pk:
-            errors["replyto"] = "replyto can't be the entry itself."
+            errors["replyto"] = field_message(
+                "replyto", "%(field)s can't be the entry itself.", "itself"
+            )
         elif entry.pk and entry.replies.exists():
-            errors["replyto"] = "replyto can't be set on an entry that has replies of its own."
+            errors["replyto"] = field_message(
+                "replyto",
+                "%(field)s can't be set on an entry that has replies of its own.",
+                "nested",
+            )
         else:
             entry.replyto = parent
             # A reply belongs to the same item as the entry it answers.
@@ -649,27 +727,40 @@ def _write_activity(entry: Activity, fields: dict, *, creating: bool) -> None:
         try:
             item = resolve_item(fields["for_code"])
         except ValidationError as exc:
-            errors.update({k: v[0] for k, v in exc.message_dict.items()})
+            errors.update({k: v[0] for k, v in exc.error_dict.items()})
         else:
             letter, _ = parse_item_code(fields["for_code"])
             if entry.replyto_id and (letter, item.pk) != (entry.for_type, entry.for_id):
-                errors["for"] = "for must be the same item as the entry being replied to."
+                errors["for"] = field_message(
+                    "for",
+                    "%(field)s must be the same item as the entry being replied to.",
+                    "not_the_parents",
+                )
             moved_item = (letter, item.pk) != (entry.for_type, entry.for_id)
             entry.for_type, entry.for_id = letter, item.pk
     elif creating and not entry.replyto_id and "replyto" not in errors:
-        errors["for"] = "for is required."
+        errors["for"] = field_message("for", "%(field)s is required.", "required")
     if "subtype" in fields:
         subtype = str(fields.get("subtype") or "").strip().lower()
         if subtype not in Activity.Subtype.values:
-            errors["subtype"] = "subtype must be email, callin or callout."
+            errors["subtype"] = field_message(
+                "subtype", "%(field)s must be email, callin or callout.", "invalid_choice"
+            )
         else:
             entry.subtype = subtype
     if entry.subtype and entry.type != Activity.Type.COMMENT:
-        errors["subtype"] = "subtype is only for comments (type C)."
+        errors["subtype"] = field_message(
+            "subtype", "%(field)s is only for comments (type C).", "comments_only"
+        )
     if "content" in fields:
         content = clean_content(fields.get("content") or "")
         if len(content) > JOURNAL_CONTENT_MAX_CHARS:
-            errors["content"] = f"content must be at most {JOURNAL_CONTENT_MAX_CHARS} characters."
+            errors["content"] = field_message(
+                "content",
+                "%(field)s must be at most %(limit)s characters.",
+                "max_length",
+                limit=JOURNAL_CONTENT_MAX_CHARS,
+            )
         else:
             entry.content = content
     if fields.get("date") is not None:
@@ -677,7 +768,7 @@ def _write_activity(entry: Activity, fields: dict, *, creating: bool) -> None:
             # Stored in UTC: a moment that can't be expressed there is out of range.
             fields["date"].astimezone(UTC)
         except (OverflowError, ValueError):
-            errors["date"] = "date is out of range."
+            errors["date"] = field_message("date", "%(field)s is out of range.", "out_of_range")
         else:
             entry.date = fields["date"]
     elif creating:

@@ -403,7 +403,8 @@ def connection_import(request):
             text = importing.decode(form.cleaned_data["file"].read())
             preview = importing.preview_import(kind, text)
         except ValidationError as exc:
-            form.add_error("file", exc)
+            # The import's refusals are about the file as a whole: the file field's.
+            form.add_error("file", exc.messages)
         else:
             ticket = _issue_import_ticket(request, text)
             context.update({"preview": preview, "csv_text": text, "kind": kind, "ticket": ticket})

@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from accounts.models import AccountSettings
+from config.errors import field_error, field_message, request_error
 
 from .models import ActivityType
 
@@ -13,12 +14,14 @@ MAX_ACTIVITY_TYPE_ID = 2_000_000_000
 
 def _clean_name(value) -> str:
     if isinstance(value, dict | list | tuple):
-        raise ValidationError("name must be text, not a list or an object.")
+        raise field_error("name", "%(field)s must be text, not a list or an object.", "not_text")
     name = "" if value is None else str(value).strip()
     if not name:
-        raise ValidationError("name is required.")
+        raise field_error("name", "%(field)s is required.", "required")
     if len(name) > 100:
-        raise ValidationError("name must be at most 100 characters.")
+        raise field_error(
+            "name", "%(field)s must be at most %(limit)s characters.", "max_length", limit=100
+        )
     return name
 
 
@@ -38,7 +41,7 @@ def save_activity_type(instance: ActivityType | None, *, name) -> ActivityType:
         clash = clash.exclude(pk=instance.pk)
     if clash.exists():
         # Time is logged against a type picked by name: two "Design"s can't be told apart.
-        raise ValidationError({"name": f"name “{name}” is already in use."})
+        raise field_error("name", "%(field)s “%(value)s” is already in use.", "taken", value=name)
     if instance is None:
         account = AccountSettings.objects.select_for_update().get(pk=AccountSettings.load().pk)
         instance = ActivityType(id=_take_next_id(account))
@@ -53,8 +56,11 @@ def delete_activity_type(instance: ActivityType) -> None:
     try:
         instance.delete()
     except ProtectedError as exc:
-        raise ValidationError(
-            f"{instance} is used by {len(exc.protected_objects)} record(s) and can't be deleted."
+        raise request_error(
+            "%(row)s is used by %(count)s record(s) and can't be deleted.",
+            "in_use",
+            row=str(instance),
+            count=len(exc.protected_objects),
         ) from exc
 
 
@@ -63,19 +69,42 @@ def replace_activity_types(value) -> None:
     """Depot's PATCH: `{"nextid": N, "tasks": [{"id", "name"}, ...]}`. Listed ids are
     kept or created, unlisted ones removed, rows without an id take the next id."""
     if not isinstance(value, dict) or not isinstance(value.get("tasks"), list):
-        raise ValidationError('value must be an object with a "tasks" list (and "nextid").')
-    errors, wanted, seen, names = [], [], set(), set()
+        raise field_error(
+            "value", '%(field)s must be an object with a "tasks" list (and "nextid").', "shape"
+        )
+    errors: dict[str, list[ValidationError]] = {}
+    wanted, seen, names = [], set(), set()
+
+    def task_error(index: int, problem: str) -> None:
+        errors.setdefault("tasks", []).append(
+            field_message(
+                "tasks",
+                "%(field)s item %(index)s: %(problem)s",
+                "task",
+                index=index,
+                problem=problem,
+            )
+        )
+
     for index, task in enumerate(value["tasks"], start=1):
         if not isinstance(task, dict):
-            errors.append(f"tasks item {index} must be an object.")
+            errors.setdefault("tasks", []).append(
+                field_message(
+                    "tasks",
+                    "%(field)s item %(index)s must be an object.",
+                    "not_an_object",
+                    index=index,
+                )
+            )
             continue
         try:
             name = _clean_name(task.get("name"))
         except ValidationError as exc:
-            errors.extend(f"tasks item {index}: {message}" for message in exc.messages)
+            for message in exc.messages:
+                task_error(index, message)
             continue
         if name.casefold() in names:
-            errors.append(f"tasks item {index}: name “{name}” is repeated.")
+            task_error(index, f"name “{name}” is repeated.")
             continue
         names.add(name.casefold())
         task_id = task.get("id")
@@ -85,13 +114,10 @@ def replace_activity_types(value) -> None:
                 if not 0 < task_id <= MAX_ACTIVITY_TYPE_ID:
                     raise ValueError
             except ValueError:
-                errors.append(
-                    f"tasks item {index}: id must be a whole number "
-                    f"from 1 to {MAX_ACTIVITY_TYPE_ID}."
-                )
+                task_error(index, f"id must be a whole number from 1 to {MAX_ACTIVITY_TYPE_ID}.")
                 continue
             if task_id in seen:
-                errors.append(f"tasks item {index}: id {task_id} is repeated.")
+                task_error(index, f"id {task_id} is repeated.")
                 continue
             seen.add(task_id)
         else:
@@ -104,14 +130,26 @@ def replace_activity_types(value) -> None:
             if not 0 < next_id <= MAX_ACTIVITY_TYPE_ID:
                 raise ValueError
         except ValueError:
-            errors.append(f"nextid must be a whole number from 1 to {MAX_ACTIVITY_TYPE_ID}.")
+            errors["nextid"] = [
+                field_message(
+                    "nextid",
+                    "%(field)s must be a whole number from 1 to %(high)s.",
+                    "out_of_range",
+                    high=MAX_ACTIVITY_TYPE_ID,
+                )
+            ]
     if errors:
         raise ValidationError(errors)
     account = AccountSettings.objects.select_for_update().get(pk=AccountSettings.load().pk)
     if next_id is not None:
         highest = max(seen, default=0)
         if next_id <= highest:
-            raise ValidationError(f"nextid must be greater than the highest id ({highest}).")
+            raise field_error(
+                "nextid",
+                "%(field)s must be greater than the highest id (%(highest)s).",
+                "too_low",
+                highest=highest,
+            )
         account.nextactivitytypeid = next_id
         account.save(update_fields=["nextactivitytypeid"])
     for obj in ActivityType.objects.exclude(id__in=seen):

@@ -1,10 +1,12 @@
-"""add_service_errors: a service's sentences on the form's fields, in the form's words."""
+"""add_service_errors: a service's keyed errors on the form's fields, in the form's words."""
 
 import pytest
 from django import forms
 from django.core.exceptions import ValidationError
 
+from accounts import services
 from accounts.forms import UserForm
+from config.errors import field_error, request_error
 from config.pages import add_service_errors
 
 
@@ -14,6 +16,8 @@ class RateForm(forms.Form):
     breakeven = forms.DecimalField(label="Monthly breakeven")
     permissions = forms.CharField(label="Areas", required=False)
 
+    service_field_names = {"restrictions": "permissions"}
+
 
 def bound_form():
     form = RateForm({"code": "001", "name": "Standard VAT", "breakeven": "1"})
@@ -22,59 +26,87 @@ def bound_form():
 
 
 @pytest.mark.parametrize(
-    "field,message,shown",
+    "error,field,shown",
     [
         (
+            field_error("code", "%(field)s %(value)s is already in use.", "taken", value="001"),
             "code",
-            "code 001 is already in use.",
             "Code 001 is already in use.",
         ),
         (
+            field_error("breakeven", "%(field)s must be an amount of 0 or more.", "out_of_range"),
             "breakeven",
-            "breakeven must be an amount of 0 or more.",
             "Monthly breakeven must be an amount of 0 or more.",
         ),
-        ("name", "name is required.", "Name is required."),
-        # A message that doesn't start with the field's name is left as it is.
-        ("code", "That code is reserved.", "That code is reserved."),
-        # "codes" is not "code".
-        ("code", "codes are short.", "codes are short."),
+        (field_error("name", "%(field)s is required.", "required"), "name", "Name is required."),
+        # A message that doesn't name its field is shown as it is.
+        (
+            field_error("code", "That code is reserved.", "reserved"),
+            "code",
+            "That code is reserved.",
+        ),
+        # A value that looks like a placeholder is a value, not a template.
+        (
+            field_error(
+                "code", "%(field)s %(value)s is already in use.", "taken", value="%(field)s"
+            ),
+            "code",
+            "Code %(field)s is already in use.",
+        ),
     ],
 )
-def test_messages_start_with_the_label_not_the_api_name(field, message, shown):
+def test_messages_name_the_field_by_its_label(error, field, shown):
     form = bound_form()
-    add_service_errors(form, ValidationError({field: message}))
+    add_service_errors(form, error)
     assert form.errors[field] == [shown]
 
 
-def test_aliased_fields_use_the_form_fields_label():
+def test_a_field_the_form_names_differently_uses_the_form_fields_label():
     form = bound_form()
-    error = ValidationError({"restrictions": "restrictions has unknown areas: x."})
-    add_service_errors(form, error, {"restrictions": "permissions"})
+    error = field_error("restrictions", "%(field)s has unknown areas: %(areas)s.", "x", areas="x")
+    add_service_errors(form, error)
     assert form.errors["permissions"] == ["Areas has unknown areas: x."]
+
+
+@pytest.mark.django_db
+def test_the_user_forms_areas_and_address_take_the_services_restrictions_and_address():
+    form = UserForm({"name": "Aoife", "email": "a@docket.test"}, collaborator=False)
+    assert form.is_valid()
+    with pytest.raises(ValidationError) as refused:
+        services.normalise_permissions(["nowhere"])
+    add_service_errors(form, refused.value)
+    assert form.errors["permissions"][0].startswith("Areas has unknown areas: nowhere (known: ")
+    form = UserForm(
+        {"name": "Aoife", "email": "a@docket.test"}, collaborator=False, with_address=True
+    )
+    assert form.is_valid()
+    add_service_errors(form, field_error("address", "%(field)s must be an object.", "shape"))
+    assert form.errors["address_line1"] == ["Address line 1 must be an object."]
 
 
 def test_email_clash_on_the_user_form_reads_naturally():
     form = UserForm({"name": "Aoife", "email": "aoife@docket.test"}, collaborator=False)
     assert form.is_valid()
-    error = ValidationError({"email": "email aoife@docket.test is already used by another user."})
+    error = field_error(
+        "email",
+        "%(field)s %(email)s is already used by another user.",
+        "taken",
+        email="aoife@docket.test",
+    )
     add_service_errors(form, error)
     assert form.errors["email"] == ["Email aoife@docket.test is already used by another user."]
 
 
-def test_a_message_without_a_field_goes_on_the_field_it_names():
+def test_messages_about_the_request_or_other_fields_are_the_forms_and_start_with_a_capital():
     form = bound_form()
-    add_service_errors(form, ValidationError("name must be at most 100 characters."))
-    assert form.errors["name"] == ["Name must be at most 100 characters."]
-
-
-def test_other_messages_without_a_field_are_the_forms_and_start_with_a_capital():
+    add_service_errors(form, request_error("You cannot delete your own user.", "yourself"))
+    assert form.non_field_errors() == ["You cannot delete your own user."]
+    form = bound_form()
+    add_service_errors(form, field_error("unknown", "%(field)s is wrong.", "wrong"))
+    assert form.non_field_errors() == ["Unknown is wrong."]
     form = bound_form()
     add_service_errors(form, ValidationError(["rate can have at most 4 decimal places."]))
     assert form.non_field_errors() == ["Rate can have at most 4 decimal places."]
-    form = bound_form()
-    add_service_errors(form, ValidationError({"unknown": "unknown is wrong."}))
-    assert form.non_field_errors() == ["Unknown is wrong."]
 
 
 @pytest.mark.django_db

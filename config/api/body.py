@@ -64,12 +64,12 @@ def request_data(request) -> dict[str, Any]:
         # Some clients send urlencoded bodies without a content type header.
         data = _querydict_to_dict(QueryDict(request.body, encoding="utf-8"))
     problems = [
-        f"{key} {problem}."
+        (key, f"{key} {problem}.")
         for key, value in data.items()
         if (problem := storage_problem(key) or storage_problem(value))
     ]
     if problems:
-        raise ApiValidationError(sorted(problems))
+        raise ApiValidationError.by_field(sorted(problems, key=lambda problem: problem[1]))
     request._depot_data = data
     return data
 
@@ -118,23 +118,31 @@ def _querydict_to_dict(qd: QueryDict) -> dict[str, Any]:
             continue
         parts = BRACKET_PART.findall(match.group(2))
         if len(parts) > MAX_NESTING:
-            raise ApiValidationError(f"{match.group(1)} is nested too deeply.")
+            raise ApiValidationError(
+                f"{match.group(1)} is nested too deeply.", field=match.group(1)
+            )
         node = nested.setdefault(match.group(1), {})
         for part in parts[:-1]:
             part = part or str(len(node))
             child = node.setdefault(part, {})
             if not isinstance(child, dict):
-                raise ApiValidationError(f"{key} is sent both as a value and as a list or object.")
+                raise ApiValidationError(
+                    f"{key} is sent both as a value and as a list or object.", field=key
+                )
             node = child
         last = parts[-1]
         for value in values if last == "" or len(values) == 1 else [values]:
             slot = last or str(len(node))
             if isinstance(node.get(slot), dict):
-                raise ApiValidationError(f"{key} is sent both as a value and as a list or object.")
+                raise ApiValidationError(
+                    f"{key} is sent both as a value and as a list or object.", field=key
+                )
             node[slot] = value
     for name, node in nested.items():
         if name in result:
-            raise ApiValidationError(f"{name} is sent both as a value and as {name}[...] fields.")
+            raise ApiValidationError(
+                f"{name} is sent both as a value and as {name}[...] fields.", field=name
+            )
         result[name] = _lists_where_numbered(node)
     return result
 
@@ -154,7 +162,7 @@ def body_fields(
     spec: Fields,
     *,
     partial: bool,
-    reshape: Callable[[dict, Fields], list[str]] | None = None,
+    reshape: Callable[[dict, Fields], list[tuple[str, str]]] | None = None,
 ) -> dict[str, Any]:
     """The request's fields cleaned by `spec`, a field the spec doesn't know refused
     before anything is read. `reshape` turns a resource's read shapes into its fields
@@ -180,9 +188,9 @@ def body_fields(
     try:
         fields = spec.clean(data, partial=partial)
     except ApiValidationError as exc:
-        raise ApiValidationError(problems + exc.errors) from None
+        raise ApiValidationError.by_field(problems + exc.problems) from None
     if problems:
-        raise ApiValidationError(problems)
+        raise ApiValidationError.by_field(problems)
     fields.update(dict.fromkeys(cleared))
     return fields
 
@@ -194,7 +202,7 @@ ADDRESS_SHAPE = (
 )
 
 
-def decode_object(data: dict, name: str, problems: list[str]) -> None:
+def decode_object(data: dict, name: str, problems: list[tuple[str, str]]) -> None:
     """A form body can carry an object only as JSON text, which is how the PHP kit
     sends one back: decode it so it reads like the object in a JSON body."""
     value = data.get(name)
@@ -202,10 +210,10 @@ def decode_object(data: dict, name: str, problems: list[str]) -> None:
         try:
             data[name] = parse_json(value)
         except ValueError as exc:
-            problems.append(f"{name} {exc}.")
+            problems.append((name, f"{name} {exc}."))
 
 
-def flatten_address(data: dict, problems: list[str]) -> None:
+def flatten_address(data: dict, problems: list[tuple[str, str]]) -> None:
     """The `address` object as read (or JSON-encoded) into the flat line1…postcode
     fields it carries; a field sent flat as well wins."""
     address = data.pop("address", None)
@@ -217,14 +225,17 @@ def flatten_address(data: dict, problems: list[str]) -> None:
         except ValueError:
             address = None
     if not isinstance(address, dict):
-        problems.append(ADDRESS_SHAPE)
+        problems.append(("address", ADDRESS_SHAPE))
         return
     # `id` is Depot's address id, read along with the lines and not itself writable.
     unknown = sorted(set(address) - {*ADDRESS_KEYS, "id"})
     if unknown:
         problems.append(
-            f"address has keys Docket doesn't know: {', '.join(unknown)} "
-            f"(known: {', '.join(ADDRESS_KEYS)})."
+            (
+                "address",
+                f"address has keys Docket doesn't know: {', '.join(unknown)} "
+                f"(known: {', '.join(ADDRESS_KEYS)}).",
+            )
         )
         return
     for key in ADDRESS_KEYS:

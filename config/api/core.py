@@ -26,7 +26,6 @@ from .errors import (
     ApiNotFound,
     ApiThrottled,
     ApiValidationError,
-    fields_of,
 )
 from .rendering import error_response, not_found_response
 
@@ -72,8 +71,8 @@ def on_validation_error(request, exc: ApiValidationError):
 
 @api.exception_handler(DjangoValidationError)
 def on_service_validation_error(request, exc: DjangoValidationError):
-    sentences, fields = validation_sentences(exc)
-    return error_response(request, 400, "Validation errors", sentences, fields)
+    refusal = ApiValidationError.from_service(exc)
+    return error_response(request, 400, refusal.msg, refusal.errors, refusal.fields)
 
 
 @api.exception_handler(ApiNotFound)
@@ -117,11 +116,12 @@ def on_authentication_error(request, exc):
 
 @api.exception_handler(NinjaValidationError)
 def on_ninja_validation_error(request, exc: NinjaValidationError):
-    errors = []
+    problems = []
     for error in exc.errors:
         location = ".".join(str(part) for part in error.get("loc", ())[1:]) or "request"
-        errors.append(f"{location}: {error.get('msg', 'is invalid')}.")
-    return error_response(request, 400, "Validation errors", errors, fields_of(errors))
+        problems.append((location, f"{location}: {error.get('msg', 'is invalid')}."))
+    refusal = ApiValidationError.by_field(problems)
+    return error_response(request, 400, refusal.msg, refusal.errors, refusal.fields)
 
 
 @api.exception_handler(HttpError)
@@ -174,26 +174,6 @@ def on_protected(request, exc: ProtectedError | RestrictedError):
 def on_unexpected_error(request, exc: Exception):
     logger.exception("Unhandled API error on %s %s", request.method, request.path)
     return error_response(request, 500, "System error")
-
-
-def validation_sentences(exc: DjangoValidationError) -> tuple[list[str], dict[str, list[str]]]:
-    """Django's ValidationError as sentences that each name their field, and the same
-    sentences grouped by field."""
-    if not hasattr(exc, "error_dict"):
-        sentences = list(exc.messages)
-        return sentences, fields_of(sentences)
-    sentences = []
-    fields: dict[str, list[str]] = {}
-    for field_name, errors in exc.message_dict.items():
-        for message in errors:
-            if field_name == "__all__" or field_name.lower() in message.lower():
-                sentence = message
-            else:
-                sentence = f"{field_name}: {message}"
-            sentences.append(sentence)
-            if field_name != "__all__":
-                fields.setdefault(field_name, []).append(sentence)
-    return sentences, fields
 
 
 def _register_routers():

@@ -1,21 +1,10 @@
 """Exceptions an API endpoint raises; `config.api.core` turns each into Depot's answer."""
 
-import re
+from collections.abc import Iterable
 
-# Every sentence leads with the field it is about ("name is required.", "X-File-Size
-# must be ..."); sentences about the request as a whole start with a capital ("The
-# request body ..."). Field names are Depot's lowercase keys, _tbxFile1 or X-File-*.
-LEADING_FIELD = re.compile(r"^(X-[A-Za-z-]+|[a-z_][A-Za-z0-9_.\[\]]*)(?=[ :])")
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 
-
-def fields_of(sentences: list[str]) -> dict[str, list[str]]:
-    """Field-level detail (Deep's convention): the sentences grouped by field."""
-    fields: dict[str, list[str]] = {}
-    for sentence in sentences:
-        match = LEADING_FIELD.match(sentence)
-        if match:
-            fields.setdefault(match.group(1), []).append(sentence)
-    return fields
+from config.errors import names_its_field, render
 
 
 class ApiError(Exception):
@@ -23,20 +12,57 @@ class ApiError(Exception):
 
 
 class ApiValidationError(ApiError):
-    """400 with `{"error": true, "msg": "Validation errors", "errors": [...]}`."""
+    """400 with `{"error": true, "msg": "Validation errors", "errors": [...], "fields":
+    {...}}`: each sentence leads with the field it is about, and `fields` groups the
+    sentences about a field by it (Deep's convention). A sentence about the request as
+    a whole ("The request body is not valid JSON.") is in `errors` only."""
 
     status = 400
+    msg = "Validation errors"
 
-    def __init__(
-        self,
-        errors: list[str] | str,
-        msg: str = "Validation errors",
-        fields: dict[str, list[str]] | None = None,
-    ):
-        self.errors = [errors] if isinstance(errors, str) else list(errors)
-        self.msg = msg
-        self.fields = fields_of(self.errors) if fields is None else fields
-        super().__init__("; ".join(self.errors))
+    def __init__(self, errors: list[str] | str, *, field: str | None = None):
+        sentences = [errors] if isinstance(errors, str) else list(errors)
+        # (field, sentence) in the order they are answered; None for the request's.
+        self.problems: list[tuple[str | None, str]] = [(field, s) for s in sentences]
+        super().__init__("; ".join(sentences))
+
+    @classmethod
+    def by_field(cls, problems: Iterable[tuple[str | None, str]]) -> "ApiValidationError":
+        problems = list(problems)
+        refusal = cls([sentence for _, sentence in problems])
+        refusal.problems = problems
+        return refusal
+
+    @classmethod
+    def from_service(cls, exc: ValidationError) -> "ApiValidationError":
+        """A service's ValidationError in Depot's sentences, each field called by its
+        API name. A message that doesn't name its field gets the field in front; one
+        not keyed by a field is about the request as a whole."""
+        if not hasattr(exc, "error_dict"):
+            return cls(exc.messages)
+        problems = []
+        for field, errors in exc.error_dict.items():
+            for error in errors:
+                sentence = render(error, field)
+                if field == NON_FIELD_ERRORS:
+                    problems.append((None, sentence))
+                elif names_its_field(error):
+                    problems.append((field, sentence))
+                else:
+                    problems.append((field, f"{field}: {sentence}"))
+        return cls.by_field(problems)
+
+    @property
+    def errors(self) -> list[str]:
+        return [sentence for _, sentence in self.problems]
+
+    @property
+    def fields(self) -> dict[str, list[str]]:
+        fields: dict[str, list[str]] = {}
+        for field, sentence in self.problems:
+            if field:
+                fields.setdefault(field, []).append(sentence)
+        return fields
 
 
 class ApiNotFound(ApiError):

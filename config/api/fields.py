@@ -101,53 +101,51 @@ class Fields:
         unknown = sorted(key for key in data if key not in accepted)
         if unknown:
             known = ", ".join(self.spec)
-            raise ApiValidationError(
-                [
-                    f"{_shown(key)} is not a field Docket knows here (known: {known})."
-                    for key in unknown
-                ]
+            raise ApiValidationError.by_field(
+                (key, f"{_shown(key)} is not a field Docket knows here (known: {known}).")
+                for key in unknown
             )
 
     def clean(self, data: dict, *, partial: bool) -> dict[str, Any]:
         """Typed values for the fields present; raises ApiValidationError listing
         every problem at once. With `partial` (PATCH) required fields may be absent."""
         cleaned: dict[str, Any] = {}
-        errors: list[str] = []
+        errors: list[tuple[str, str]] = []
         for name, spec in self.spec.items():
             if name not in data:
                 if spec.required and not partial:
-                    errors.append(f"{name} is required.")
+                    errors.append((name, f"{name} is required."))
                 continue
             raw = data[name]
             if spec.required and (raw is None or (isinstance(raw, str) and not raw.strip())):
-                errors.append(f"{name} is required.")
+                errors.append((name, f"{name} is required."))
                 continue
             try:
                 value = PARSERS[spec.kind](raw)
             except ValueError as exc:
-                errors.append(f"{name} {exc}.")
+                errors.append((name, f"{name} {exc}."))
                 continue
             problem = storage_problem(value)  # e.g. "\u0000" inside a JSON-encoded field
             if problem:
-                errors.append(f"{name} {problem}.")
+                errors.append((name, f"{name} {problem}."))
                 continue
             too_long = spec.max_length is not None and isinstance(value, str)
             if too_long and len(value) > spec.max_length:
-                errors.append(f"{name} must be at most {spec.max_length} characters.")
+                errors.append((name, f"{name} must be at most {spec.max_length} characters."))
                 continue
             if spec.min_value is not None and value < spec.min_value:
-                errors.append(f"{name} must be at least {spec.min_value}.")
+                errors.append((name, f"{name} must be at least {spec.min_value}."))
                 continue
             if spec.max_value is not None and value > spec.max_value:
-                errors.append(f"{name} must be at most {spec.max_value}.")
+                errors.append((name, f"{name} must be at most {spec.max_value}."))
                 continue
             if spec.choices is not None and value not in spec.choices:
                 options = ", ".join(str(choice) for choice in spec.choices)
-                errors.append(f"{name} must be one of: {options}.")
+                errors.append((name, f"{name} must be one of: {options}."))
                 continue
             cleaned[name] = value
         if errors:
-            raise ApiValidationError(errors)
+            raise ApiValidationError.by_field(errors)
         return cleaned
 
     def openapi_body(self) -> dict:

@@ -41,7 +41,7 @@ def list_params(request, orderings: dict[str, str | tuple], default_order: str) 
             raise ValueError
         rows = min(rows, MAX_ROWS)
     except ValueError:
-        errors.append(f"rows must be a whole number between 1 and {MAX_ROWS}.")
+        errors.append(("rows", f"rows must be a whole number between 1 and {MAX_ROWS}."))
     try:
         start = parse_int(query.get("start", 0))
         if start < 0:
@@ -49,18 +49,18 @@ def list_params(request, orderings: dict[str, str | tuple], default_order: str) 
         # Past any real table, and within the database's 64-bit OFFSET.
         start = min(start, 2**62)
     except ValueError:
-        errors.append("start must be a whole number of at least 0.")
+        errors.append(("start", "start must be a whole number of at least 0."))
     order = query.get("order") or default_order
     if order not in orderings:
-        errors.append(f"order must be one of: {', '.join(sorted(orderings))}.")
+        errors.append(("order", f"order must be one of: {', '.join(sorted(orderings))}."))
     ascending = True
     if "orderasc" in query:
         try:
             ascending = parse_bool(query["orderasc"])
         except ValueError:
-            errors.append("orderasc must be true or false.")
+            errors.append(("orderasc", "orderasc must be true or false."))
     if errors:
-        raise ApiValidationError(errors)
+        raise ApiValidationError.by_field(errors)
     return ListParams(rows=rows, start=start, order=order, ascending=ascending)
 
 
@@ -85,9 +85,9 @@ def query_flags(request, defaults: dict[str, bool]) -> dict[str, bool]:
         try:
             flags[name] = parse_bool(raw)
         except ValueError:
-            errors.append(f"{name} must be true or false.")
+            errors.append((name, f"{name} must be true or false."))
     if errors:
-        raise ApiValidationError(errors)
+        raise ApiValidationError.by_field(errors)
     return flags
 
 
@@ -105,7 +105,7 @@ def query_int(request, name: str) -> int | None:
     try:
         return parse_int(raw)
     except ValueError:
-        raise ApiValidationError(f"{name} must be a whole number.") from None
+        raise ApiValidationError(f"{name} must be a whole number.", field=name) from None
 
 
 def query_epoch(request, name: str) -> datetime | None:
@@ -116,4 +116,4 @@ def query_epoch(request, name: str) -> datetime | None:
     try:
         return datetime.fromtimestamp(seconds, tz=UTC)
     except (OverflowError, OSError, ValueError):
-        raise ApiValidationError(f"{name} is out of range.") from None
+        raise ApiValidationError(f"{name} is out of range.", field=name) from None

@@ -57,12 +57,11 @@ class UploadProgress:
 
 
 def _api_refusal(check, *args) -> None:
-    """The shared checks' refusal as the API's 400 (its sentences already name
-    `_tbxFile1`)."""
+    """The shared checks' refusal as the API's 400, about `_tbxFile1`."""
     try:
         check(*args)
     except ValidationError as exc:
-        raise ApiValidationError(exc.messages) from None
+        raise ApiValidationError.from_service(exc) from None
 
 
 # An upload that has not moved for this long is abandoned: a new chunk without
@@ -121,7 +120,8 @@ def receive_upload(request, policy: UploadPolicy) -> UploadedFile | UploadProgre
     if upload is None:
         raise ApiValidationError(
             f"{UPLOAD_FIELD} is required: send the file as multipart/form-data, "
-            "or in chunks with the X-File-* headers."
+            "or in chunks with the X-File-* headers.",
+            field=UPLOAD_FIELD,
         )
     name = safe_filename(upload.name or "upload")
     _api_refusal(check_file, name, upload, upload.size or 0, policy)
@@ -145,30 +145,32 @@ def _receive_chunk(request, policy: UploadPolicy) -> SimpleUploadedFile | Upload
     name = safe_filename(headers.get("X-File-Name", "").strip())
     errors = []
     if not file_id or len(file_id) > 200:
-        errors.append("X-File-Id is required (at most 200 characters).")
+        errors.append(("X-File-Id", "X-File-Id is required (at most 200 characters)."))
     if not headers.get("X-File-Name", "").strip():
-        errors.append("X-File-Name is required.")
+        errors.append(("X-File-Name", "X-File-Name is required."))
     try:
         total_size = parse_int(headers.get("X-File-Size", ""))
         if total_size <= 0:
             raise ValueError
     except ValueError:
-        errors.append("X-File-Size must be the final size of the file in bytes.")
+        errors.append(("X-File-Size", "X-File-Size must be the final size of the file in bytes."))
         total_size = 0
     try:
         resume = parse_bool(headers.get("X-File-Resume", "false"))
     except ValueError:
-        errors.append("X-File-Resume must be true or false.")
+        errors.append(("X-File-Resume", "X-File-Resume must be true or false."))
         resume = False
     if errors:
-        raise ApiValidationError(errors)
+        raise ApiValidationError.by_field(errors)
     if total_size > policy.max_bytes:
         raise ApiValidationError(
-            f"X-File-Size is larger than the {human_size(policy.max_bytes)} limit."
+            f"X-File-Size is larger than the {human_size(policy.max_bytes)} limit.",
+            field="X-File-Size",
         )
     if file_extension(name) not in policy.extensions:
         raise ApiValidationError(
-            f"X-File-Name must be one of these file types: {policy.describe()}."
+            f"X-File-Name must be one of these file types: {policy.describe()}.",
+            field="X-File-Name",
         )
     chunk_length = _declared_length(request)
     if not chunk_length:
@@ -236,7 +238,8 @@ def _make_room(owner: str, path: Path, total_size: int, *, parks: bool) -> None:
     if len(open_uploads) >= CHUNKED_UPLOADS_MAX_OPEN:
         raise ApiValidationError(
             "X-File-Id can't start another upload: these credentials already have "
-            f"{len(open_uploads)} unfinished, the most they may have. {make_way}"
+            f"{len(open_uploads)} unfinished, the most they may have. {make_way}",
+            field="X-File-Id",
         )
     reserved = sum(size for _, _, size in open_uploads)
     if reserved + total_size > most_bytes:
@@ -248,5 +251,6 @@ def _make_room(owner: str, path: Path, total_size: int, *, parks: bool) -> None:
         raise ApiValidationError(
             "X-File-Size can't be reserved: the unfinished uploads of these credentials "
             f"may add up to at most {human_size(most_bytes)} ({factor} the upload limit), "
-            f"and {human_size(reserved)} is taken. {make_way}"
+            f"and {human_size(reserved)} is taken. {make_way}",
+            field="X-File-Size",
         )
