@@ -49,6 +49,8 @@ class UserForm(forms.Form):
 
     # The service's fields this form shows under other names (add_service_errors).
     service_field_names = {"restrictions": "permissions", "address": "address_line1"}
+    # The service's rule that a restricted user needs an area, in the page's words.
+    service_messages = {"no_area": "Tick at least one area they may use, or untick Restricted."}
 
     name = forms.CharField(max_length=150)
     email = forms.EmailField(max_length=254)
@@ -105,15 +107,6 @@ class UserForm(forms.Form):
             raise forms.ValidationError(
                 "Enter job numbers separated by commas, e.g. 12, 15."
             ) from None
-
-    def clean(self):
-        cleaned = super().clean()
-        if cleaned.get("restricted") and not cleaned.get("permissions"):
-            # Restricted to nothing would lock them out of everything but the dashboard.
-            self.add_error(
-                "permissions", "Tick at least one area they may use, or untick Restricted."
-            )
-        return cleaned
 
     def service_fields(self) -> dict:
         data = dict(self.cleaned_data)

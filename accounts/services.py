@@ -5,6 +5,7 @@ import re
 import secrets
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import TypedDict, Unpack
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
@@ -12,8 +13,10 @@ from django.db import transaction
 from django.db.models import ProtectedError, Q
 from django.utils import timezone
 
+from config.addresses import ADDRESS_KEYS
 from config.errors import field_error, field_message, request_error
-from config.files import delete_after_commit
+from config.files import clear_file, replace_file
+from config.keywords import only_known
 from config.limits import (
     DOCUMENT_TEXT_MAX_CHARS,
     USER_NOTE_CONTENT_MAX_CHARS,
@@ -48,7 +51,31 @@ USER_PROFILE_FIELDS = (
     "address_country",
     "address_postcode",
 )
-ADDRESS_KEYS = ("line1", "line2", "line3", "city", "district", "country", "postcode")
+
+
+class UserFields(TypedDict, total=False):
+    """What create_user and update_user take; an update changes the fields given."""
+
+    name: str
+    email: str  # required when creating; kept lower-cased
+    jobtitle: str
+    telephone: str
+    notes: list[dict] | str | None
+    address: dict[str, str] | None  # Depot's object, ADDRESS_KEYS
+    address_line1: str
+    address_line2: str
+    address_line3: str
+    address_city: str
+    address_district: str
+    address_country: str
+    address_postcode: str
+    active: bool
+    type: str  # User.Type
+    collaborator: bool
+    restricted: bool
+    restrictions: list[str] | str | None  # the areas a restricted user may use
+    jobs: list[int] | None  # a collaborator's job numbers
+
 
 # Relations that belong to the user and go with them; anything else pointing at a
 # user is a record (time, documents, journal entries) that keeps them in place.
@@ -356,9 +383,11 @@ def _check_grant(actor: Actor, user: User) -> None:
 
 
 @transaction.atomic
-def create_user(*, actor: Actor = None, send_invite: bool = True, **fields) -> User:
+def create_user(
+    *, actor: Actor = None, send_invite: bool = True, **fields: Unpack[UserFields]
+) -> User:
     """A standard user or collaborator. They get an email to set their password."""
-    fields = clean_values(fields)
+    fields = clean_values(only_known(fields, UserFields))
     email = fields.get("email", "").strip().lower()
     if not email:
         raise field_error("email", "%(field)s is required.", "required")
@@ -426,8 +455,8 @@ def _keep_an_administrator(before: bool, user: User, field_name: str | None) -> 
 
 
 @transaction.atomic
-def update_user(user: User, *, actor: Actor = None, **changes) -> User:
-    changes = clean_values(changes)
+def update_user(user: User, *, actor: Actor = None, **changes: Unpack[UserFields]) -> User:
+    changes = clean_values(only_known(changes, UserFields))
     require_reach(actor, user)
     if isinstance(actor, User) and actor.pk == user.pk:
         if changes.get("active") is False:
@@ -736,22 +765,10 @@ def update_account_settings(**changes) -> AccountSettings:
 
 
 def set_logo(upload: UploadedFile) -> AccountSettings:
-    account = AccountSettings.load()
-    old_name = account.logo.name
     # Only the logo column: a full save would write back the document counters as
     # they were read, undoing a number issued meanwhile.
-    account.logo.save(upload.name, upload, save=False)
-    account.save(update_fields=["logo"])
-    if old_name != account.logo.name:
-        delete_after_commit(account.logo.storage, old_name)
-    return account
+    return replace_file(AccountSettings.load(), "logo", upload, update_fields=["logo"])
 
 
 def remove_logo() -> AccountSettings:
-    account = AccountSettings.load()
-    if account.logo:
-        storage, name = account.logo.storage, account.logo.name
-        account.logo = ""
-        account.save(update_fields=["logo"])
-        delete_after_commit(storage, name)
-    return account
+    return clear_file(AccountSettings.load(), "logo", update_fields=["logo"])

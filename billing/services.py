@@ -7,21 +7,13 @@ from django.db import IntegrityError, transaction
 
 from config.errors import field_error, field_message, request_error
 from config.money import to_cents
+from config.text import required_text
 
 from .models import ChargeRate, LedgerCategory, TaxCode
 
 
-def _clean_text(value, field: str, max_length: int) -> str:
-    if isinstance(value, dict | list | tuple):
-        raise field_error(field, "%(field)s must be text, not a list or an object.", "not_text")
-    text = "" if value is None else str(value).strip()
-    if not text:
-        raise field_error(field, "%(field)s is required.", "required")
-    if len(text) > max_length:
-        raise field_error(
-            field, "%(field)s must be at most %(limit)s characters.", "max_length", limit=max_length
-        )
-    return text
+def _clean_text(value, field: str, model) -> str:
+    return required_text(value, field, max_length=model._meta.get_field(field).max_length)
 
 
 def _clean_decimal(value, field: str) -> Decimal:
@@ -44,21 +36,24 @@ def clean_tax_code(code, name, rate) -> dict:
     if rate != rate.quantize(Decimal("0.0001")):
         raise field_error("rate", "%(field)s can have at most 4 decimal places.", "precision")
     return {
-        "code": _clean_text(code, "code", 20),
-        "name": _clean_text(name, "name", 100),
+        "code": _clean_text(code, "code", TaxCode),
+        "name": _clean_text(name, "name", TaxCode),
         "rate": rate,
     }
 
 
 def clean_ledger(code, name) -> dict:
-    return {"code": _clean_text(code, "code", 20), "name": _clean_text(name, "name", 100)}
+    return {
+        "code": _clean_text(code, "code", LedgerCategory),
+        "name": _clean_text(name, "name", LedgerCategory),
+    }
 
 
 def clean_charge_rate(name, rate) -> dict:
     rate = _clean_decimal(rate, "rate")
     if rate < 0 or rate >= Decimal("1e10"):
         raise field_error("rate", "%(field)s must be an amount of 0 or more.", "out_of_range")
-    return {"name": _clean_text(name, "name", 100), "rate": to_cents(rate)}
+    return {"name": _clean_text(name, "name", ChargeRate), "rate": to_cents(rate)}
 
 
 def _others(model, instance):

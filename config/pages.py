@@ -43,9 +43,12 @@ def add_service_errors(form: forms.Form, exc: ValidationError) -> None:
     """Show a service's ValidationError on the form: each message on the field it is
     keyed by, named by the field's label ("Email x is already used…" where the API
     says "email x …"). A form whose fields are named differently from the service's
-    maps them in `service_field_names`. Messages for fields the form doesn't have,
-    or about the whole request, are the form's own."""
+    maps them in `service_field_names`, and may word a rule its own way for the page
+    in `service_messages`, keyed by the error's code.
+    Messages for fields the form doesn't have, or about the whole request, are the
+    form's own."""
     names = getattr(form, "service_field_names", {})
+    wordings = getattr(form, "service_messages", {})
     if not hasattr(exc, "error_dict"):
         for message in exc.messages:
             form.add_error(None, message[:1].upper() + message[1:])
@@ -54,7 +57,8 @@ def add_service_errors(form: forms.Form, exc: ValidationError) -> None:
         field_name = names.get(service_name, service_name)
         for error in errors:
             if field_name in form.fields:
-                form.add_error(field_name, render(error, str(form[field_name].label)))
+                message = wordings.get(error.code) or render(error, str(form[field_name].label))
+                form.add_error(field_name, message)
             else:
                 message = render(error, service_name)
                 form.add_error(None, message[:1].upper() + message[1:])

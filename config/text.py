@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 
-from config.errors import field_message
+from config.errors import field_error, field_message
 
 # C0 control characters other than tab, line feed and carriage return. Nobody types
 # them; they come along with text pasted from other programs or exported by them,
@@ -59,3 +59,18 @@ def clean_values(fields: dict[str, Any]) -> dict[str, Any]:
     if errors:
         raise ValidationError(errors)
     return cleaned
+
+
+def required_text(value: Any, field: str, *, max_length: int) -> str:
+    """One line of text a reference row can't be without (a name, a code), stripped
+    and held to `max_length`; a list or an object is not text."""
+    if isinstance(value, dict | list | tuple):
+        raise field_error(field, "%(field)s must be text, not a list or an object.", "not_text")
+    text = "" if value is None else str(value).strip()
+    if not text:
+        raise field_error(field, "%(field)s is required.", "required")
+    if len(text) > max_length:
+        raise field_error(
+            field, "%(field)s must be at most %(limit)s characters.", "max_length", limit=max_length
+        )
+    return text

@@ -4,6 +4,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models.functions import Lower
 
+from config.addresses import ADDRESS_KEYS
+
 
 def new_address_id() -> str:
     # Depot gives each address a short opaque id ("4f0c0021c7405").
@@ -34,7 +36,7 @@ class AddressFields(models.Model):
     class Meta:
         abstract = True
 
-    ADDRESS_KEYS = ("line1", "line2", "line3", "city", "district", "country", "postcode")
+    ADDRESS_KEYS = ADDRESS_KEYS
 
     @property
     def address(self) -> dict:

@@ -1,6 +1,6 @@
 """Depot's field names for companies, contacts and the journal, in and out."""
 
-from config.api.body import ADDRESS_KEYS
+from config.addresses import ADDRESS_KEYS
 from config.api.fields import Field, Fields
 from config.limits import (
     ACCOUNTSDATA_MAX_BYTES,

@@ -6,7 +6,7 @@ import json
 import re
 from datetime import UTC
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 import nh3
 from django.core.exceptions import ValidationError
@@ -16,8 +16,10 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from config.addresses import ADDRESS_KEYS
 from config.errors import field_error, field_message, request_error
-from config.files import delete_after_commit
+from config.files import clear_file, delete_after_commit, replace_file
+from config.keywords import only_known
 from config.limits import (
     ACCOUNTSDATA_MAX_BYTES,
     CUSTOMFIELD_TITLE_MAX_CHARS,
@@ -37,7 +39,6 @@ from . import queries
 from .journal import parse_item_code, resolve_item
 from .models import Activity, ActivityFile, Company, Contact, Tag, company_search_key
 
-ADDRESS_KEYS = ("line1", "line2", "line3", "city", "district", "country", "postcode")
 TITLES = {
     "mr",
     "mrs",
@@ -66,6 +67,69 @@ TEXT_LIMITS = {
 }
 TAG_MAX_CHARS = Tag._meta.get_field("name").max_length
 NAME_MAX_CHARS = Contact._meta.get_field("fullname").max_length
+
+
+# --- what the writes take ---------------------------------------------------------
+
+
+class Address(TypedDict, total=False):
+    line1: str
+    line2: str
+    line3: str
+    city: str
+    district: str
+    country: str
+    postcode: str
+
+
+class ConnectionFields(TypedDict, total=False):
+    """What companies and people share. Every field is optional: an update changes
+    the fields given; text is stripped and held to its column."""
+
+    telephone: str
+    line1: str
+    line2: str
+    line3: str
+    city: str
+    district: str
+    country: str
+    postcode: str
+    address: Address | None
+    notes: str
+    customfields: list[dict[str, str]] | str | None
+    creditlimit: Decimal | str | None
+    accountsdata: dict | None
+    tags: str | list[str] | None
+
+
+class CompanyFields(ConnectionFields, total=False):
+    name: str  # required when creating
+    website: str
+    is_supplier: bool
+    is_customer: bool
+
+
+class ContactFields(ConnectionFields, total=False):
+    name: str  # the full name, split into its parts unless they are given
+    title: str
+    firstname: str
+    lastname: str
+    othernames: str
+    email: str
+    position: str
+    companyid: int | None  # wins over companyname
+    companyname: str  # found by name (any case), created when new
+
+
+class ActivityChanges(TypedDict, total=False):
+    title: str
+    type: str
+    added_by: Any  # a User
+    for_code: str | None
+    date: Any  # an aware datetime, or None for now
+    content: str
+    replyto: Activity | int | None
+    subtype: str
 
 
 # --- small rules shared by companies and people ----------------------------------
@@ -379,26 +443,26 @@ def _delete_journal_of(code_type: str, object_id: int) -> None:
 
 
 @transaction.atomic
-def create_company(**fields) -> Company:
+def create_company(**fields: Unpack[CompanyFields]) -> Company:
     company = Company()
     _write_company(company, fields, creating=True)
     return company
 
 
 @transaction.atomic
-def update_company(company: Company, **fields) -> Company:
+def update_company(company: Company, **fields: Unpack[CompanyFields]) -> Company:
     _write_company(company, fields, creating=False)
     return company
 
 
-def check_company(**fields) -> None:
+def check_company(**fields: Unpack[CompanyFields]) -> None:
     """Raises the ValidationError create_company(**fields) would, writing nothing: the
     CSV import checks a whole file this way, without holding the database."""
     _write_company(Company(), fields, creating=True, save=False)
 
 
 def _write_company(company: Company, fields: dict, *, creating: bool, save: bool = True) -> None:
-    fields = clean_values(fields)
+    fields = clean_values(only_known(fields, CompanyFields))
     errors: dict[str, ValidationError] = {}
     try:
         parse_tags(fields.get("tags"))
@@ -475,26 +539,26 @@ def find_or_create_company(name: str) -> Company:
 
 
 @transaction.atomic
-def create_contact(**fields) -> Contact:
+def create_contact(**fields: Unpack[ContactFields]) -> Contact:
     contact = Contact()
     _write_contact(contact, fields, creating=True)
     return contact
 
 
 @transaction.atomic
-def update_contact(contact: Contact, **fields) -> Contact:
+def update_contact(contact: Contact, **fields: Unpack[ContactFields]) -> Contact:
     _write_contact(contact, fields, creating=False)
     return contact
 
 
-def check_contact(**fields) -> None:
+def check_contact(**fields: Unpack[ContactFields]) -> None:
     """Raises the ValidationError create_contact(**fields) would, writing nothing
     (a new companyname is left to be created when the contact is)."""
     _write_contact(Contact(), fields, creating=True, save=False)
 
 
 def _write_contact(contact: Contact, fields: dict, *, creating: bool, save: bool = True) -> None:
-    fields = clean_values(fields)
+    fields = clean_values(only_known(fields, ContactFields))
     errors: dict[str, ValidationError] = {}
     try:
         parse_tags(fields.get("tags"))
@@ -594,20 +658,11 @@ def delete_contact(contact: Contact) -> None:
 
 
 def set_image(obj: Company | Contact, upload: UploadedFile):
-    old_name = obj.image.name
-    obj.image.save(upload.name, upload, save=True)
-    if old_name != obj.image.name:
-        delete_after_commit(obj.image.storage, old_name)
-    return obj
+    return replace_file(obj, "image", upload)
 
 
 def remove_image(obj: Company | Contact):
-    if obj.image:
-        storage, name = obj.image.storage, obj.image.name
-        obj.image = ""
-        obj.save()
-        delete_after_commit(storage, name)
-    return obj
+    return clear_file(obj, "image")
 
 
 # --- the journal ------------------------------------------------------------------
@@ -645,13 +700,13 @@ def create_activity(
 
 
 @transaction.atomic
-def update_activity(entry: Activity, **fields) -> Activity:
+def update_activity(entry: Activity, **fields: Unpack[ActivityChanges]) -> Activity:
     _write_activity(entry, fields, creating=False)
     return entry
 
 
 def _write_activity(entry: Activity, fields: dict, *, creating: bool) -> None:
-    fields = clean_values(fields)
+    fields = clean_values(only_known(fields, ActivityChanges))
     errors: dict[str, ValidationError] = {}
     if creating or "title" in fields:
         title = str(fields.get("title") or "").strip()

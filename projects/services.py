@@ -5,6 +5,7 @@ from django.db import transaction
 
 from accounts.models import AccountSettings
 from config.errors import field_error, field_message, request_error
+from config.text import required_text
 
 from .models import ActivityType
 
@@ -13,16 +14,7 @@ MAX_ACTIVITY_TYPE_ID = 2_000_000_000
 
 
 def _clean_name(value) -> str:
-    if isinstance(value, dict | list | tuple):
-        raise field_error("name", "%(field)s must be text, not a list or an object.", "not_text")
-    name = "" if value is None else str(value).strip()
-    if not name:
-        raise field_error("name", "%(field)s is required.", "required")
-    if len(name) > 100:
-        raise field_error(
-            "name", "%(field)s must be at most %(limit)s characters.", "max_length", limit=100
-        )
-    return name
+    return required_text(value, "name", max_length=ActivityType._meta.get_field("name").max_length)
 
 
 def _take_next_id(account: AccountSettings) -> int:

@@ -110,23 +110,26 @@ def test_messages_about_the_request_or_other_fields_are_the_forms_and_start_with
 
 
 @pytest.mark.django_db
-def test_restricted_needs_at_least_one_area():
+def test_a_form_words_a_service_rule_its_own_way_by_the_errors_code():
+    """The rule (a restricted user needs an area) lives in the service; the user form
+    shows it in the page's words, on its own field."""
+    from accounts import services
+
     form = UserForm(
         {"name": "Rita", "email": "rita@studio.test", "restricted": "on"}, collaborator=False
     )
-    assert not form.is_valid()
+    assert form.is_valid()
+    with pytest.raises(ValidationError) as refused:
+        services.create_user(**form.service_fields(), send_invite=False)
+    add_service_errors(form, refused.value)
     assert form.errors["permissions"] == [
         "Tick at least one area they may use, or untick Restricted."
     ]
-    form = UserForm(
-        {
-            "name": "Rita",
-            "email": "rita@studio.test",
-            "restricted": "on",
-            "permissions": ["reports"],
-        },
-        collaborator=False,
+    # Without its own wording, a field shows the service's sentence with its label.
+    form = bound_form()
+    add_service_errors(
+        form, field_error("restrictions", "%(field)s must name an area.", "other_code")
     )
-    assert form.is_valid()
+    assert form.errors["permissions"] == ["Areas must name an area."]
     # Off, the areas don't matter.
     assert UserForm({"name": "Rita", "email": "r@studio.test"}, collaborator=False).is_valid()

