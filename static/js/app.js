@@ -237,7 +237,10 @@
   // comes back from the back/forward cache, or no answer came after a while.
   const SUBMITS = "button:not([type]), button[type=submit], input[type=submit]";
   function setBusy(buttons, busy) {
-    buttons.forEach((button) => { button.disabled = busy; button.toggleAttribute("data-busy", busy); });
+    buttons.forEach((button) => {
+      button.disabled = busy;
+      if (busy) button.setAttribute("aria-busy", "true"); else button.removeAttribute("aria-busy");
+    });
   }
   document.addEventListener("submit", (event) => {
     const form = event.target;
@@ -247,7 +250,7 @@
     setTimeout(() => setBusy(buttons, false), 15000);
   });
   window.addEventListener("pageshow", (event) => {
-    if (event.persisted) setBusy(document.querySelectorAll("[data-busy]"), false);
+    if (event.persisted) setBusy(document.querySelectorAll("button[aria-busy=true], input[aria-busy=true]"), false);
   });
 
   // --- the focus after a swap ----------------------------------------------------------
