@@ -1,5 +1,6 @@
 // What htmx and plain HTML don't do for Docket: the confirm dialog, the shared modal,
-// the phone menu, message toasts, copy buttons and the settings rows' keyboard.
+// the phone menu, message toasts and the settings rows' keyboard (a script for one page
+// is its own file: connection_form.js, copy_buttons.js, csrf_failure.js).
 // htmx does the rest from attributes in the templates: hx-disabled-elt (one request at
 // a time), hx-sync and hx-trigger "delay" (search as you type), hx-push-url and
 // hx-replace-url (filters in the URL; htmx-config in base.html reloads a page from
