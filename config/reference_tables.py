@@ -34,6 +34,15 @@ def _label_key(text) -> str:
     return re.sub(r"\(.*?\)|[^a-z0-9 ]", "", str(text).lower()).strip()
 
 
+def _autofocus(form, cells) -> None:
+    """The row htmx swaps in starts the keyboard at its first wrong input, else its
+    first input (htmx focuses [autofocus] in what it swaps in)."""
+    shown = [bound for _, bound, _ in cells if bound is not None]
+    first = next((bound for bound in shown if bound.errors), shown[0] if shown else None)
+    if first is not None:
+        first.field.widget.attrs["autofocus"] = True
+
+
 @dataclass
 class ReferenceTable:
     """One settings table whose rows are edited in place with htmx."""
@@ -95,11 +104,17 @@ class ReferenceTable:
             for column, bound in zip(self.columns, placed, strict=True)
         ]
 
-    def _add_context(self, form) -> dict:
-        return {"add_form": form, "add_cells": self.form_cells(form)}
+    def _add_context(self, form, focus=False) -> dict:
+        cells = self.form_cells(form)
+        if focus:
+            _autofocus(form, cells)
+        return {"add_form": form, "add_cells": cells}
 
-    def _edit_context(self, obj, form) -> dict:
-        return {"obj": obj, "form": form, "form_cells": self.form_cells(form, obj)}
+    def _edit_context(self, obj, form, focus=False) -> dict:
+        cells = self.form_cells(form, obj)
+        if focus:
+            _autofocus(form, cells)
+        return {"obj": obj, "form": form, "form_cells": cells}
 
     def _render(self, request, partial: str | None, **extra):
         template = "settings/reference_table.html"
@@ -124,13 +139,13 @@ class ReferenceTable:
 
     def _row(self, request, pk: int):
         require_area(request, "settings")
-        return self._render(request, "row", row=self._row_context(self._get(pk)))
+        return self._render(request, "row", row=self._row_context(self._get(pk)), focus_edit=True)
 
     def _edit(self, request, pk: int):
         require_area(request, "settings")
         obj = self._get(pk)
         form = self.form_class(initial=self.initial(obj), prefix=f"row{pk}")
-        return self._render(request, "row-form", **self._edit_context(obj, form))
+        return self._render(request, "row-form", **self._edit_context(obj, form, focus=True))
 
     def _save(self, request, pk: int):
         require_area(request, "settings")
@@ -144,11 +159,11 @@ class ReferenceTable:
             except ValidationError as exc:
                 add_service_errors(form, exc)
             else:
-                response = self._render(request, "row", row=self._row_context(obj))
+                response = self._render(request, "row", row=self._row_context(obj), focus_edit=True)
                 return htmx_events(
                     response, showMessage={"level": "success", "text": f"{self.noun} saved."}
                 )
-        return self._render(request, "row-form", **self._edit_context(obj, form))
+        return self._render(request, "row-form", **self._edit_context(obj, form, focus=True))
 
     def _add(self, request):
         require_area(request, "settings")
@@ -165,12 +180,12 @@ class ReferenceTable:
                     request,
                     "added",
                     row=self._row_context(obj),
-                    **self._add_context(self.new_form()),
+                    **self._add_context(self.new_form(), focus=True),
                 )
                 return htmx_events(
                     response, showMessage={"level": "success", "text": f"{self.noun} added."}
                 )
-        return self._render(request, "add-row", **self._add_context(form))
+        return self._render(request, "add-row", **self._add_context(form, focus=True))
 
     def _delete(self, request, pk: int):
         require_area(request, "settings")
@@ -181,7 +196,11 @@ class ReferenceTable:
             self.delete(obj)
         except ValidationError as exc:
             response = self._render(
-                request, "row", row=self._row_context(obj), row_error=" ".join(exc.messages)
+                request,
+                "row",
+                row=self._row_context(obj),
+                row_error=" ".join(exc.messages),
+                focus_edit=True,
             )
             return response
         response = render(request, "settings/reference_table.html#deleted", {})

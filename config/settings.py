@@ -99,6 +99,8 @@ TEMPLATES = [
         },
     }
 ]
+# The first wrong field of a refused form gets the focus (config/forms.py).
+FORM_RENDERER = "config.forms.FormRenderer"
 
 # SQLite is the zero-setup default; WAL lets the web server and the huey worker
 # read while the other writes, and IMMEDIATE transactions take the write lock up

@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
+from e2e.conftest import SCREENSHOTS
+
 AXE = (Path(__file__).parent / "vendor" / "axe.min.js").read_text(encoding="utf-8")
 WCAG_21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 PHONE = {"width": 390, "height": 844}
@@ -209,3 +211,42 @@ def test_a_refused_page_starts_the_keyboard_at_its_first_error(signed_in, live_s
     ring = sign_out.evaluate("(el) => getComputedStyle(el).outlineColor")
     assert ring == "rgb(147, 197, 253)"
     shot("a11y-menu-button-focus")
+
+
+def test_a_refused_sign_in_starts_the_keyboard_at_its_error(
+    page, live_server, transactional_db, shot, console_errors
+):
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.get_by_label("Email").fill("nobody@studio.test")
+    page.get_by_label("Password").fill("wrong")
+    page.get_by_role("button", name="Sign in").click()
+    # An error about the whole form: its summary, read out first.
+    summary = page.locator(".form-errors")
+    expect(summary).to_contain_text("correct email")
+    expect(summary).to_be_focused()
+    shot("a11y-sign-in-refused-focus")
+
+    # An error on a field: that field.
+    page.goto(f"{live_server.url}/accounts/password-reset/")
+    page.get_by_label("Email").fill("not-an-email")
+    page.get_by_role("button", name="Send reset link").click()
+    email = page.get_by_label("Email")
+    expect(email).to_have_attribute("aria-invalid", "true")
+    expect(email).to_be_focused()
+    shot("a11y-password-reset-refused-focus")
+    assert console_errors == []
+
+
+def test_a_refused_page_focuses_its_error_without_javascript(
+    browser, live_server, transactional_db, shot
+):
+    context = browser.new_context(java_script_enabled=False)
+    try:
+        page = context.new_page()
+        page.goto(f"{live_server.url}/accounts/login/")
+        page.get_by_role("button", name="Sign in").click()  # nothing filled in
+        expect(page.locator(".field-error")).to_have_count(2)
+        expect(page.get_by_label("Email")).to_be_focused()
+        page.screenshot(path=str(SCREENSHOTS / "a11y-sign-in-no-js-focus.png"), caret="initial")
+    finally:
+        context.close()

@@ -15,7 +15,7 @@ def test_pages_work_under_the_policy(signed_in, live_server, shot, console_error
         response = page.goto(f"{live_server.url}{path}")
         assert "script-src 'self'" in response.headers["content-security-policy"]
 
-    # The company form's script, moved from the template to app.js: custom field rows
+    # The company form's script, a static file rather than inline: custom field rows
     # and tag suggestions still work.
     page.goto(f"{live_server.url}/connections/companies/{company.pk}/edit/")
     rows = page.locator(".customfield-row")

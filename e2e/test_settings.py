@@ -339,3 +339,27 @@ def test_a_double_click_creates_credentials_once(signed_in, live_server):
     page.get_by_role("button", name="Create credentials").dblclick()
     expect(page.locator("#new-credential")).to_be_visible()
     assert ApiCredential.objects.filter(name="Zapier").count() == 1
+
+
+def test_a_row_button_is_off_while_it_saves(signed_in, live_server, shot, console_errors):
+    page = signed_in
+    page.goto(f"{live_server.url}/settings/tax-codes/")
+    # A slow answer, so the moment in between can be seen.
+    page.route(
+        "**/settings/tax-codes/add/",
+        lambda route: (page.wait_for_timeout(500), route.continue_()),
+    )
+    page.get_by_label("Tax code code").fill("002")
+    page.get_by_label("Tax code name").fill("Reduced VAT")
+    page.get_by_label("Tax code rate (%)").fill("5")
+    add = page.get_by_role("button", name="Add tax code")
+    add.dblclick()
+    expect(add).to_be_disabled()
+    shot("settings-row-saving")
+    expect(page.locator("#tax-codes-rows")).to_contain_text("Reduced VAT")
+    # One row added, and no second try refused as a duplicate name.
+    page.wait_for_timeout(700)
+    expect(page.locator("#tax-codes-add-row .field-error")).to_have_count(0)
+    expect(page.get_by_role("button", name="Add tax code")).to_be_enabled()
+    assert TaxCode.objects.filter(name="Reduced VAT").count() == 1
+    assert console_errors == []

@@ -98,7 +98,7 @@ def test_messages_float_over_the_page_and_can_be_closed(signed_in, live_server, 
 
     # Several stack; success messages go by themselves (not while the pointer is on them).
     page.mouse.move(5, 700)
-    page.evaluate("document.getElementById('messages').dataset.flashSeconds = '0.3'")
+    page.evaluate("document.getElementById('messages').style.setProperty('--flash-seconds', '0.3')")
     for text in ("One", "Two"):
         page.evaluate(
             "text => document.body.dispatchEvent(new CustomEvent('showMessage', "
@@ -297,7 +297,7 @@ def test_warnings_fade_too_and_errors_stay(signed_in, live_server):
     page = signed_in
     page.goto(f"{live_server.url}/settings/")
     page.mouse.move(5, 5)
-    page.evaluate("document.getElementById('messages').dataset.flashSeconds = '0.2'")
+    page.evaluate("document.getElementById('messages').style.setProperty('--flash-seconds', '0.2')")
     _show(page, "warning", "Kept instead of deleted.")
     _show(page, "error", "Broken")
     expect(page.locator("#messages .flash-warning")).to_have_count(1)

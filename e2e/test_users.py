@@ -78,6 +78,8 @@ def test_back_and_forward_restore_the_user_filters(signed_in, live_server, shot,
     expect(page).to_have_url(users)
     expect(kind).to_have_value("")
     page.go_forward()
+    expect(page).to_have_url(f"{users}?search=&type=standard")
+    expect(kind).to_have_value("standard")
     page.go_forward()
     expect(page).to_have_url(f"{users}?search=&type=standard&inactive=1")
     expect(rows).to_have_count(2)

@@ -549,3 +549,26 @@ def test_no_access_is_not_mistaken_for_a_stale_token(restricted_to):
     response = signed_in_client(restricted_to("contacts")).get("/settings/company/")
     assert response.status_code == 403
     assert "data-csrf-failure" not in response.content.decode()
+
+
+def test_a_row_swapped_in_says_where_the_keyboard_goes_next(staff_client):
+    # htmx focuses [autofocus] in what it swaps in.
+    tax = TaxCode.objects.create(code="001", name="Standard VAT", rate="0.2")
+
+    def focused(html):
+        return re.findall(r"<(?:input|button)[^>]*\bautofocus\b[^>]*>", html)
+
+    page = staff_client.get("/settings/tax-codes/").content.decode()
+    assert focused(page) == []  # a page load leaves the focus alone
+    # Edit: its first input. Cancelled (or saved): the row's Edit button.
+    edit = staff_client.get(f"/settings/tax-codes/{tax.pk}/edit/", headers=HTMX).content.decode()
+    assert [f'name="row{tax.pk}-code"' in tag for tag in focused(edit)] == [True]
+    row = staff_client.get(f"/settings/tax-codes/{tax.pk}/", headers=HTMX).content.decode()
+    assert [">Edit<" in tag or "Edit Standard VAT" in tag for tag in focused(row)] == [True]
+    # Refused: the wrong input. Added: the fresh add row's first input.
+    data = {"new-code": "002", "new-name": "standard vat", "new-rate_percent": "20"}
+    refused = staff_client.post("/settings/tax-codes/add/", data, headers=HTMX).content.decode()
+    assert ['name="new-name"' in tag for tag in focused(refused)] == [True]
+    data["new-name"] = "Reduced VAT"
+    added = staff_client.post("/settings/tax-codes/add/", data, headers=HTMX).content.decode()
+    assert ['name="new-code"' in tag for tag in focused(added)] == [True]

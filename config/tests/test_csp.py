@@ -68,7 +68,8 @@ def test_the_csrf_failure_page_runs_its_script_from_static(admin_user):
     assert response.status_code == 403
     html = response.content.decode()
     assert "data-csrf-failure" in html
-    assert '<script src="/static/js/app.js" defer></script>' in html
+    assert '<script src="/static/js/csrf_failure.js" defer></script>' in html
+    assert "<script>" not in html
     assert "Content-Security-Policy" in response
 
 

@@ -1,0 +1,61 @@
+"""A refused form starts the keyboard at what needs fixing: its first wrong field, or
+its error summary, carries `autofocus` (config/forms.py)."""
+
+import re
+
+import pytest
+from django import forms
+
+from config.forms import first_wrong_field
+
+pytestmark = pytest.mark.django_db
+
+
+class ContactForm(forms.Form):
+    secret = forms.CharField(widget=forms.HiddenInput)
+    name = forms.CharField()
+    email = forms.EmailField()
+    notes = forms.CharField(required=False)
+
+    def clean(self):
+        if self.cleaned_data.get("notes") == "clash":
+            raise forms.ValidationError("These two can't go together.")
+        return self.cleaned_data
+
+
+def autofocused(html: str) -> list[str]:
+    return re.findall(r'<input[^>]*name="(\w+)"[^>]*autofocus', html)
+
+
+def test_only_the_first_wrong_field_is_autofocused():
+    form = ContactForm({"secret": "", "name": "Ada", "email": "nope", "notes": ""})
+    assert not form.is_valid()
+    # The hidden field is wrong too, but the keyboard can't go there.
+    assert first_wrong_field(form) == "email"
+    assert autofocused(str(form)) == ["email"]
+
+
+def test_a_form_that_is_not_refused_takes_no_focus():
+    assert autofocused(str(ContactForm())) == []
+    form = ContactForm({"secret": "x", "name": "Ada", "email": "ada@engine.test"})
+    assert form.is_valid()
+    assert autofocused(str(form)) == []
+
+
+def test_an_error_about_the_whole_form_leaves_the_focus_to_its_summary():
+    form = ContactForm({"secret": "x", "name": "", "email": "ada@engine.test", "notes": "clash"})
+    assert not form.is_valid()
+    assert autofocused(str(form)) == []
+
+
+def test_the_sign_in_page_focuses_its_error_without_script(client):
+    html = client.post("/accounts/login/", {"username": "", "password": ""}).content.decode()
+    assert autofocused(html) == ["username"]
+    html = client.post(
+        "/accounts/login/", {"username": "nobody@studio.test", "password": "wrong"}
+    ).content.decode()
+    # The first autofocus on the page wins: the summary, before the email field (which
+    # Django's sign-in form autofocuses anyway).
+    first = re.search(r"<[^>]* autofocus[ >]", html).group(0)
+    assert first == '<div class="form-errors" role="alert" tabindex="-1" autofocus>'
+    assert "<script" not in html  # the signed-out pages load none
