@@ -2,7 +2,7 @@
 
 from config.api.body import ADDRESS_KEYS
 from config.api.fields import Field, Fields
-from config.api.rows import OMIT, Batched, RowSpec, key
+from config.api.rows import OMIT, Batched, EpochSeconds, RowSpec, from_json, json_text, key
 from config.limits import (
     ACCOUNTSDATA_MAX_BYTES,
     CUSTOMFIELD_TITLE_MAX_CHARS,
@@ -102,8 +102,8 @@ def customfields_out(pairs: list[dict]) -> list[dict]:
     return [{pair["title"]: pair["value"]} for pair in pairs]
 
 
-def lastupdated_out(moment) -> str:
-    return str(epoch(moment))
+def customfields_from_json(text) -> list[dict]:
+    return customfields_out(from_json(text))
 
 
 def address_out(address_id, *lines) -> dict:
@@ -150,11 +150,11 @@ COMPANY_ROW = RowSpec(
     key("name"),
     key("website"),
     key("telephone"),
-    key("added", read=epoch),
+    key("added", EpochSeconds("added")),
     key("image", request=True, read=lambda request, name: COMPANY_IMAGE_URL(request, name) or None),
-    key("lastupdated", read=lastupdated_out),
-    key("accountsdata"),
-    key("customfields", read=customfields_out),
+    key("lastupdated", EpochSeconds("lastupdated"), read=str),
+    key("accountsdata", json_text("accountsdata"), read=from_json),
+    key("customfields", json_text("customfields"), read=customfields_from_json),
     key("creditlimit"),
     key("supplier", "is_supplier", read=int),
     key("customer", "is_customer", read=int),
@@ -172,11 +172,11 @@ CONTACT_ROW = RowSpec(
     key("fullname"),
     key("email"),
     key("telephone"),
-    key("added", read=epoch),
+    key("added", EpochSeconds("added")),
     key("image", request=True, read=CONTACT_IMAGE_URL),
-    key("lastupdated", read=lastupdated_out),
-    key("accountsdata"),
-    key("customfields", read=customfields_out),
+    key("lastupdated", EpochSeconds("lastupdated"), read=str),
+    key("accountsdata", json_text("accountsdata"), read=from_json),
+    key("customfields", json_text("customfields"), read=customfields_from_json),
     key("creditlimit"),
     Batched("tags", "id", fetch=tags_of(Contact), hidden_by="hidetags"),
     key(

@@ -4,14 +4,60 @@ instances (at 1,000 rows, instances and their joined company were most of a list
 time). The keys come out in the order declared, which is the order JSON shows them.
 """
 
+import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from operator import itemgetter
 from typing import Any
 
+from django.db.models import BigIntegerField, Func, TextField
+from django.db.models.functions import Cast
+
 # A key whose reader returns OMIT is left out of that row (a contact without a company
 # has no `company` key at all).
 OMIT = object()
+
+
+class EpochSeconds(Func):
+    """A timestamp column as whole seconds since 1970, truncated as Python's
+    `int(moment.timestamp())` is: the database does it, so a list of 1,000 rows
+    parses no timestamps (two per row were a tenth of its time)."""
+
+    output_field = BigIntegerField()
+
+    def as_postgresql(self, compiler, connection, **extra):
+        return self.as_sql(
+            compiler, connection, template="TRUNC(EXTRACT(EPOCH FROM %(expressions)s))::bigint"
+        )
+
+    def as_sqlite(self, compiler, connection, **extra):
+        # Stored as UTC text, with ".ffffff" only when there are microseconds. Only
+        # the whole seconds go to strftime, which would round a fraction to
+        # milliseconds (.9999995 into the next second); that floors, so a moment
+        # before 1970 with a fraction gets the 1 truncating adds back. The format's
+        # % is doubled twice: once for this template, once for the cursor.
+        return self.as_sql(
+            compiler,
+            connection,
+            template="(CAST(strftime('%%%%s', substr(%(expressions)s, 1, 19)) AS INTEGER) + "
+            "(CASE WHEN %(expressions)s < '1970-01-01' AND instr(%(expressions)s, '.') > 0 "
+            "THEN 1 ELSE 0 END))",
+        )
+
+
+def json_text(field: str) -> Cast:
+    """A JSON column as the text the database holds, for `from_json`: Django's own
+    decoding of each value cost a list of 1,000 rows a tenth of its time."""
+    return Cast(field, TextField())
+
+
+def from_json(text):
+    # Most rows hold no custom fields or accounts ids: no parse for those.
+    if text == "[]":
+        return []
+    if text == "{}":
+        return {}
+    return None if text is None else json.loads(text)
 
 
 @dataclass(frozen=True)
@@ -21,13 +67,13 @@ class Key:
     set). `hidden_by` names the flag (`hidetags`, ...) that leaves it out."""
 
     name: str
-    columns: tuple[str, ...]
+    columns: tuple  # field names, or expressions (EpochSeconds("added"))
     read: Callable[..., Any] | None = None
     hidden_by: str | None = None
     request: bool = False
 
 
-def key(name: str, *columns: str, read=None, hidden_by=None, request=False) -> Key:
+def key(name: str, *columns, read=None, hidden_by=None, request=False) -> Key:
     return Key(name, columns or (name,), read, hidden_by, request)
 
 
@@ -54,7 +100,7 @@ class RowSpec:
         """The rows of `queryset` (already filtered, ordered and sliced), with the keys
         `flags` doesn't hide."""
         shown = self._shown(flags or {})
-        columns: list[str] = []
+        columns: list = []
         for k in shown:
             for column in (k.column,) if isinstance(k, Batched) else k.columns:
                 if column not in columns:

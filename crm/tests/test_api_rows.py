@@ -10,6 +10,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from config.api.rows import EpochSeconds
 from crm import services
 from crm.models import Company, Contact
 
@@ -30,7 +31,7 @@ def filled():
         tags="zeta,Alpha,beta",
         customfields=[{"title": "Account manager", "value": "Zoë"}, {"title": "2nd", "value": "x"}],
         creditlimit=Decimal("1234.50"),
-        accountsdata={"xero": "abc-123", "n": 5},
+        accountsdata={"n": 5, "xero": "abc-123"},
         line1="1 Main St",
         city="Belfast",
         country="UK",
@@ -147,7 +148,7 @@ def test_a_company_with_every_key(depot, filled):
         "added": 1392076878,
         "image": "http://testserver/media/companies/logo%20%C3%A9.png",
         "lastupdated": "1392076878",
-        "accountsdata": {"xero": "abc-123", "n": 5},
+        "accountsdata": {"n": 5, "xero": "abc-123"},
         "customfields": [{"Account manager": "Zoë"}, {"2nd": "x"}],
         "creditlimit": 1234.5,
         "supplier": 1,
@@ -240,3 +241,21 @@ def test_total_is_counted_only_when_the_page_cannot_tell(depot, filled, params, 
         body = depot.get("contacts", params).json()
     assert body["total"] == total
     assert _counted(captured) is counts
+
+
+@pytest.mark.parametrize(
+    "moment",
+    [
+        datetime(2014, 2, 11, 0, 1, 18, tzinfo=UTC),
+        datetime(2026, 11, 30, 23, 59, 59, 999999, tzinfo=UTC),
+        datetime(1970, 1, 1, tzinfo=UTC),
+        datetime(1969, 12, 31, 23, 59, 59, 500000, tzinfo=UTC),
+        datetime(1969, 12, 31, 23, 59, 58, tzinfo=UTC),
+        datetime(1901, 6, 1, 12, 0, 0, 1, tzinfo=UTC),
+    ],
+)
+def test_epoch_seconds_truncate_as_python_does(moment):
+    company = services.create_company(name="Then")
+    Company.objects.filter(pk=company.pk).update(added=moment)
+    seconds = Company.objects.filter(pk=company.pk).values_list(EpochSeconds("added"), flat=True)
+    assert seconds.get() == int(moment.timestamp())
