@@ -78,12 +78,11 @@ def list_users(request, type: str | None = None):
     if type not in (None, "", "standard", "collaborator"):
         raise ApiValidationError("type must be collaborator or standard.", field="type")
     users = users_for_api(type or None)
-    total = users.count()
     rows = [
         user_row(request, user)
         for user in params.page(order_queryset(users, params, USER_ORDERINGS))
     ]
-    return list_response(request, rows, total)
+    return list_response(request, rows, params.total(users, len(rows)))
 
 
 @router.get("/users/{email}", summary="Get a specific user")

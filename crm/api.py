@@ -34,10 +34,10 @@ from .models import Activity, Company, Contact
 from .schemas import (
     ACTIVITY_FIELDS,
     COMPANY_FIELDS,
+    COMPANY_ROW,
     CONTACT_FIELDS,
+    CONTACT_ROW,
     activity_row,
-    company_row,
-    contact_row,
     media_url,
 )
 
@@ -125,6 +125,14 @@ def _get(model_or_queryset, object_id: int):
     return get_or_404(queryset, DEPOT_NOUNS[queryset.model], object_id)
 
 
+def _row(spec, request, model, object_id: int, flags: dict) -> dict:
+    """One object's row, or the same 404 as `_get`."""
+    rows = spec.rows(request, model.objects.filter(pk=object_id), flags)
+    if not rows:
+        raise ApiNotFound.no_such(DEPOT_NOUNS[model], object_id)
+    return rows[0]
+
+
 def _upload_image(request, obj):
     received = receive_upload(request, IMAGE_POLICY)
     if isinstance(received, UploadProgress):
@@ -150,21 +158,15 @@ def list_companies(request, search: str = "", tag: str = ""):
         lastupdated=query_epoch(request, "lastupdated"),
         supplier=query_bool(request, "supplier"),
     )
-    total = companies.count()
-    page = params.page(
-        queries.with_company_details(
-            order_queryset(companies, params, COMPANY_ORDERINGS), tags=not flags["hidetags"]
-        )
-    )
-    rows = [company_row(request, company, **flags) for company in page]
-    return list_response(request, rows, total)
+    page = params.page(order_queryset(companies, params, COMPANY_ORDERINGS))
+    rows = COMPANY_ROW.rows(request, page, flags)
+    return list_response(request, rows, params.total(companies, len(rows)))
 
 
 @router.get("/companies/{int:company_id}", summary="Get a specific company")
 def get_company(request, company_id: int):
     flags = query_flags(request, COMPANY_FLAGS)
-    company = _get(Company, company_id)
-    return item_response(request, company_row(request, company, **flags))
+    return item_response(request, _row(COMPANY_ROW, request, Company, company_id, flags))
 
 
 @router.post("/companies", summary="Add a new company", openapi_extra=COMPANY_FIELDS.openapi_body())
@@ -217,23 +219,15 @@ def list_contacts(request, search: str = "", tag: str = "", email: str = ""):
         email=email,
         lastupdated=query_epoch(request, "lastupdated"),
     )
-    total = contacts.count()
-    page = params.page(
-        queries.with_contact_details(
-            order_queryset(contacts, params, CONTACT_ORDERINGS),
-            tags=not flags["hidetags"],
-            company=not flags["hidecompany"],
-        )
-    )
-    rows = [contact_row(request, contact, **flags) for contact in page]
-    return list_response(request, rows, total)
+    page = params.page(order_queryset(contacts, params, CONTACT_ORDERINGS))
+    rows = CONTACT_ROW.rows(request, page, flags)
+    return list_response(request, rows, params.total(contacts, len(rows)))
 
 
 @router.get("/contacts/{int:contact_id}", summary="Get a specific contact")
 def get_contact(request, contact_id: int):
     flags = query_flags(request, CONTACT_FLAGS)
-    contact = _get(Contact.objects.select_related("company"), contact_id)
-    return item_response(request, contact_row(request, contact, **flags))
+    return item_response(request, _row(CONTACT_ROW, request, Contact, contact_id, flags))
 
 
 @router.post("/contacts", summary="Add a new contact", openapi_extra=CONTACT_FIELDS.openapi_body())
@@ -342,11 +336,11 @@ def list_activity(request, type: str = "", by: str = ""):
         entries = entries.none()  # a filter that matches no one matches nothing
     if not account_services.sees_users(principal(request).actor):
         entries = entries.exclude(for_type="U")
-    total = entries.count()
     page = params.page(
         queries.with_journal_details(order_queryset(entries, params, ACTIVITY_ORDERINGS))
     )
-    return list_response(request, _rows_with_names(request, page), total)
+    rows = _rows_with_names(request, page)
+    return list_response(request, rows, params.total(entries, len(rows)))
 
 
 def _get_entry(request, entry_id: int) -> Activity:

@@ -82,14 +82,16 @@ def contacts_matching(
     return contacts
 
 
-def with_company_details(companies, *, tags: bool):
-    return companies.prefetch_related("tags") if tags else companies
-
-
-def with_contact_details(contacts, *, tags: bool, company: bool):
-    if company:
-        contacts = contacts.select_related("company")
-    return contacts.prefetch_related("tags") if tags else contacts
+def tag_names_by_owner(model, ids) -> dict:
+    """{id: [tag name, ...]} for the companies or people `ids`, in one query; those
+    without tags are left out."""
+    through = model.tags.through
+    owner = f"{model._meta.model_name}_id"
+    names: dict = {}
+    pairs = through.objects.filter(**{f"{owner}__in": ids}).values_list(owner, "tag__name")
+    for owner_id, name in pairs:
+        names.setdefault(owner_id, []).append(name)
+    return names
 
 
 def journal(*, types=None, for_code=None, by_user=None, roots_only=True):

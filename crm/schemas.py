@@ -2,6 +2,7 @@
 
 from config.addresses import ADDRESS_KEYS
 from config.api.fields import Field, Fields
+from config.api.rows import OMIT, Batched, EpochSeconds, RowSpec, from_json, json_text, key
 from config.limits import (
     ACCOUNTSDATA_MAX_BYTES,
     CUSTOMFIELD_TITLE_MAX_CHARS,
@@ -13,6 +14,7 @@ from config.limits import (
 )
 from config.upload_limits import human_size
 
+from . import queries
 from .models import Activity, Company, Contact
 
 
@@ -96,77 +98,98 @@ def media_url(request, file_field) -> str:
     return request.build_absolute_uri(file_field.url) if file_field else ""
 
 
-def tag_names(obj) -> list[str]:
-    """Tag names alphabetically whatever their case, the same on every database
-    (collations differ); from the prefetched tags when there are any."""
-    return sorted((tag.name for tag in obj.tags.all()), key=lambda name: (name.lower(), name))
-
-
 def customfields_out(pairs: list[dict]) -> list[dict]:
     return [{pair["title"]: pair["value"]} for pair in pairs]
 
 
-def company_row(request, company: Company, *, hidenotes=True, hidetags=True) -> dict:
-    row = {
-        "id": company.pk,
-        "name": company.name,
-        "website": company.website,
-        "telephone": company.telephone,
-        "added": epoch(company.added),
-        "image": media_url(request, company.image) or None,
-        "lastupdated": str(epoch(company.lastupdated)),
-        "accountsdata": company.accountsdata,
-        "customfields": customfields_out(company.customfields),
-        "creditlimit": company.creditlimit,
-        "supplier": int(company.is_supplier),
-        "customer": int(company.is_customer),
-        "address": company.address,
-    }
-    if not hidetags:
-        row["tags"] = tag_names(company)
-    if not hidenotes:
-        row["notes"] = company.notes
-    return row
+def customfields_from_json(text) -> list[dict]:
+    return customfields_out(from_json(text))
 
 
-def contact_row(
-    request,
-    contact: Contact,
-    *,
-    hideaddress=False,
-    hidecompany=False,
-    hidenotes=True,
-    hidetags=True,
-) -> dict:
-    row = {
-        "id": contact.pk,
-        "title": contact.title,
-        "firstname": contact.firstname,
-        "lastname": contact.lastname,
-        "othernames": contact.othernames,
-        "fullname": contact.fullname,
-        "email": contact.email,
-        "telephone": contact.telephone,
-        "added": epoch(contact.added),
-        "image": media_url(request, contact.image),
-        "lastupdated": str(epoch(contact.lastupdated)),
-        "accountsdata": contact.accountsdata,
-        "customfields": customfields_out(contact.customfields),
-        "creditlimit": contact.creditlimit,
-    }
-    if not hidetags:
-        row["tags"] = tag_names(contact)
-    if not hidecompany and contact.company_id:
-        row["company"] = {
-            "id": contact.company_id,
-            "name": contact.company.name,
-            "position": contact.position,
+def address_out(address_id, *lines) -> dict:
+    return {"id": address_id, **dict(zip(ADDRESS_KEYS, lines, strict=True))}
+
+
+def stored_file_url(storage):
+    """A stored file's absolute URL from the name its column holds ("" for none)."""
+
+    def url(request, name) -> str:
+        return request.build_absolute_uri(storage.url(name)) if name else ""
+
+    return url
+
+
+def sorted_tag_names(names) -> list[str]:
+    """Tag names alphabetically whatever their case, the same on every database
+    (collations differ)."""
+    return sorted(names, key=lambda name: (name.lower(), name))
+
+
+def tags_of(model):
+    def fetch(ids) -> dict:
+        return {
+            owner: sorted_tag_names(names)
+            for owner, names in queries.tag_names_by_owner(model, ids).items()
         }
-    if not hideaddress:
-        row["address"] = contact.address
-    if not hidenotes:
-        row["notes"] = contact.notes
-    return row
+
+    return fetch
+
+
+def company_of_contact(company_id, company_name, position):
+    if not company_id:
+        return OMIT
+    return {"id": company_id, "name": company_name, "position": position}
+
+
+ADDRESS_COLUMNS = ("address_id", *ADDRESS_KEYS)
+COMPANY_IMAGE_URL = stored_file_url(Company._meta.get_field("image").storage)
+CONTACT_IMAGE_URL = stored_file_url(Contact._meta.get_field("image").storage)
+
+COMPANY_ROW = RowSpec(
+    key("id"),
+    key("name"),
+    key("website"),
+    key("telephone"),
+    key("added", EpochSeconds("added")),
+    key("image", request=True, read=lambda request, name: COMPANY_IMAGE_URL(request, name) or None),
+    key("lastupdated", EpochSeconds("lastupdated"), read=str),
+    key("accountsdata", json_text("accountsdata"), read=from_json),
+    key("customfields", json_text("customfields"), read=customfields_from_json),
+    key("creditlimit"),
+    key("supplier", "is_supplier", read=int),
+    key("customer", "is_customer", read=int),
+    key("address", *ADDRESS_COLUMNS, read=address_out),
+    Batched("tags", "id", fetch=tags_of(Company), hidden_by="hidetags"),
+    key("notes", hidden_by="hidenotes"),
+)
+
+CONTACT_ROW = RowSpec(
+    key("id"),
+    key("title"),
+    key("firstname"),
+    key("lastname"),
+    key("othernames"),
+    key("fullname"),
+    key("email"),
+    key("telephone"),
+    key("added", EpochSeconds("added")),
+    key("image", request=True, read=CONTACT_IMAGE_URL),
+    key("lastupdated", EpochSeconds("lastupdated"), read=str),
+    key("accountsdata", json_text("accountsdata"), read=from_json),
+    key("customfields", json_text("customfields"), read=customfields_from_json),
+    key("creditlimit"),
+    Batched("tags", "id", fetch=tags_of(Contact), hidden_by="hidetags"),
+    key(
+        "company",
+        "company_id",
+        "company__name",
+        "position",
+        read=company_of_contact,
+        hidden_by="hidecompany",
+    ),
+    key("address", *ADDRESS_COLUMNS, read=address_out, hidden_by="hideaddress"),
+    key("notes", hidden_by="hidenotes"),
+)
 
 
 def activity_row(request, entry: Activity, names: dict, *, with_replies=True) -> dict:

@@ -24,6 +24,14 @@ class ListParams:
     def page(self, queryset):
         return queryset[self.start : self.start + self.rows]
 
+    def total(self, matching, shown: int) -> int:
+        """The envelope's `total`: every row `matching` holds, not just the page. A page
+        that came back short already says it, unless it is empty past the first page
+        (the rows may end anywhere before `start`); otherwise the database counts."""
+        if shown < self.rows and (shown or not self.start):
+            return self.start + shown
+        return matching.count()
+
 
 MAX_ROWS = 1000
 
