@@ -122,6 +122,10 @@ def with_journal_details(entries):
     return entries.select_related("added_by").prefetch_related(files, replies)
 
 
+# A list's tags as a plain list on each row (`tag_list`): a related manager made for
+# each row's `tags.all()` cost a 25-row page more than its queries.
+TAGS_AS_LIST = Prefetch("tags", to_attr="tag_list")
+
 # The lists' default order, with the primary key last so pages never overlap.
 COMPANY_LIST_ORDER = ("name", "pk")
 PEOPLE_LIST_ORDER = ("lastname", "firstname", "pk")
@@ -145,7 +149,7 @@ def companies_for_list(*, search="", tag=""):
     return (
         companies_matching(search=search, tag=tag)
         .alias(people_count=_people_count_of_company())
-        .prefetch_related("tags")
+        .prefetch_related(TAGS_AS_LIST)
         .order_by(*COMPANY_LIST_ORDER)
     )
 
@@ -169,7 +173,7 @@ def people_for_list(*, search="", tag=""):
     # (OFFSET 5,000) looked up the company of every row it skipped.
     return (
         contacts_matching(search=search, tag=tag)
-        .prefetch_related("company", "tags")
+        .prefetch_related("company", TAGS_AS_LIST)
         .order_by(*PEOPLE_LIST_ORDER)
     )
 

@@ -1,27 +1,15 @@
 import django_tables2 as tables
-from django.urls import reverse
-from django.utils.html import format_html, format_html_join
 from django_tables2.rows import BoundRows
 
 from .models import Company, Contact
 from .queries import COMPANY_LIST_ORDER, PEOPLE_LIST_ORDER, attach_people_counts
-
-
-def tag_badges(record) -> str:
-    return format_html_join(
-        " ", '<span class="badge">{}</span>', ((t.name,) for t in record.tags.all())
-    )
-
 
 # Every sortable column ends its order with the list's default order, so rows that
 # tie keep one order from page to page (and in the CSV export).
 
 
 class CompanyTable(tables.Table):
-    name = tables.Column(
-        linkify=lambda record: reverse("crm:company", args=[record.pk]),
-        order_by=COMPANY_LIST_ORDER,
-    )
+    name = tables.Column(order_by=COMPANY_LIST_ORDER)
     telephone = tables.Column(orderable=False)
     city = tables.Column(verbose_name="Town / city", order_by=("city", *COMPANY_LIST_ORDER))
     people_count = tables.Column(
@@ -42,6 +30,9 @@ class CompanyTable(tables.Table):
         order_by = ("name",)
 
     container_id = "connections"
+    # The columns give the headers and the sorting; the rows are written out in this
+    # template (components/table.html), in the same order.
+    cells_template = "crm/rows/company_cells.html"
     result_nouns = "company,companies"  # the count announced after a search (components/table.html)
 
     def paginate(self, *args, **kwargs):
@@ -51,28 +42,11 @@ class CompanyTable(tables.Table):
         self.page.object_list = BoundRows(data=records, table=self)
         return self
 
-    def render_name(self, record, value):
-        if record.is_supplier:
-            return format_html('{} <span class="badge badge-amber">Supplier</span>', value)
-        return value
-
-    def render_tags(self, record):
-        return tag_badges(record)
-
 
 class ContactTable(tables.Table):
     # People sort by last name, then first name, as an address book does.
-    fullname = tables.Column(
-        verbose_name="Name",
-        linkify=lambda record: reverse("crm:person", args=[record.pk]),
-        order_by=PEOPLE_LIST_ORDER,
-    )
-    company = tables.Column(
-        order_by=("company__name", *PEOPLE_LIST_ORDER),
-        linkify=lambda record: (
-            reverse("crm:company", args=[record.company_id]) if record.company_id else None
-        ),
-    )
+    fullname = tables.Column(verbose_name="Name", order_by=PEOPLE_LIST_ORDER)
+    company = tables.Column(order_by=("company__name", *PEOPLE_LIST_ORDER))
     email = tables.EmailColumn(order_by=("email", "pk"))
     telephone = tables.Column(orderable=False)
     tags = tables.Column(empty_values=(), orderable=False)
@@ -85,12 +59,5 @@ class ContactTable(tables.Table):
         order_by = ("fullname",)
 
     container_id = "connections"
+    cells_template = "crm/rows/person_cells.html"
     result_nouns = "person,people"
-
-    def render_company(self, record, value):
-        if record.position:
-            return format_html('{}<br><small class="muted">{}</small>', value, record.position)
-        return value
-
-    def render_tags(self, record):
-        return tag_badges(record)
