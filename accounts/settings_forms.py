@@ -9,7 +9,7 @@ from config.upload_limits import human_size, upload_max_bytes
 from config.uploads import IMAGE_POLICY, checked_upload
 
 from .models import PERMISSION_AREAS, AccountSettings
-from .services import DOCUMENT_TEXT_FIELDS, NUMBER_LIMITS
+from .services import DOCUMENT_TEXT_FIELDS, NUMBER_LIMITS, TEXT_FIELDS
 
 TIMEROUND_CHOICES = [
     (0, "Off: keep exact times"),
@@ -26,18 +26,8 @@ TIMEROUND_CHOICES = [
 class CompanyDetailsForm(forms.ModelForm):
     class Meta:
         model = AccountSettings
-        fields = [
-            "company_name",
-            "company_email",
-            "company_telephone",
-            "company_website",
-            "company_address",
-            "company_number",
-            "vat_number",
-            "bank_details",
-            "currency",
-            "default_payment_terms",
-        ]
+        # The service's text settings, then the two it checks by their own rules.
+        fields = [*TEXT_FIELDS, "currency", "default_payment_terms"]
         labels = {
             "company_name": "Company name",
             "company_email": "Email",

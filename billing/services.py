@@ -5,8 +5,9 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from config.errors import field_error, field_message, request_error
+from config.errors import field_error, field_message
 from config.money import to_cents
+from config.records import delete_unless_used
 from config.text import required_text
 
 from .models import ChargeRate, LedgerCategory, TaxCode
@@ -104,19 +105,7 @@ def save_charge_rate(instance: ChargeRate | None, *, name, rate) -> ChargeRate:
 
 
 def delete_reference_row(instance) -> None:
-    """Tax codes, ledgers and rates that documents use are protected by their foreign
-    keys; the ProtectedError surfaces as a validation error naming what uses it."""
-    from django.db.models import ProtectedError
-
-    try:
-        instance.delete()
-    except ProtectedError as exc:
-        raise request_error(
-            "%(row)s is used by %(count)s record(s) and can't be deleted.",
-            "in_use",
-            row=str(instance),
-            count=len(exc.protected_objects),
-        ) from exc
+    delete_unless_used(instance)
 
 
 def _replace_all(model, rows: list, cleaner, key_field: str, unique_name: bool = False) -> None:

