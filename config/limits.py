@@ -30,6 +30,14 @@ USER_NOTES_MAX_ITEMS = 50
 USER_NOTE_TITLE_MAX_CHARS = 200
 USER_NOTE_CONTENT_MAX_CHARS = NOTES_MAX_CHARS
 
+# A project's brief, and its expanded and conclusion sections ({title, content} pairs).
+PROJECT_BRIEF_MAX_CHARS = NOTES_MAX_CHARS
+PROJECT_SECTIONS_MAX_ITEMS = 50
+PROJECT_SECTION_TITLE_MAX_CHARS = 200
+PROJECT_SECTION_CONTENT_MAX_CHARS = NOTES_MAX_CHARS
+# People on a project's team, and people it is associated with.
+PROJECT_PEOPLE_MAX_ITEMS = 200
+
 # Any list or object in an API request (ids, restrictions, JSON-encoded values).
 REQUEST_LIST_MAX_ITEMS = 1_000
 

@@ -427,7 +427,7 @@ def _save_tags(obj, fields: dict) -> None:
         obj.tags.set(tags_for(parse_tags(fields["tags"])))
 
 
-def _delete_journal_of(code_type: str, object_id: int) -> None:
+def delete_journal_of(code_type: str, object_id: int) -> None:
     """The journal about an item, with its replies and the files attached to both."""
     entries = Activity.objects.filter(for_type=code_type, for_id=object_id)
     attachments = ActivityFile.objects.filter(
@@ -499,7 +499,7 @@ def delete_company(company: Company) -> None:
             name=company.name,
             references=", ".join(references),
         )
-    _delete_journal_of(Company.CODE, company.pk)
+    delete_journal_of(Company.CODE, company.pk)
     company.delete()
     delete_after_commit(company.image.storage, company.image.name)
 
@@ -652,7 +652,7 @@ def delete_contact(contact: Contact) -> None:
             name=contact.fullname,
             references=", ".join(references),
         )
-    _delete_journal_of(Contact.CODE, contact.pk)
+    delete_journal_of(Contact.CODE, contact.pk)
     contact.delete()
     delete_after_commit(contact.image.storage, contact.image.name)
 

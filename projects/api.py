@@ -1,15 +1,30 @@
-"""Depot's settings resource for activity types."""
+"""Depot resources: projects, and the settings resource for activity types."""
 
+from django.core.exceptions import ValidationError
 from ninja import Router
 
+from accounts import services as account_services
 from accounts.models import AccountSettings
 from accounts.schemas import VALUE_JSON
-from config.api.auth import area_access
-from config.api.body import body_fields
-from config.api.rendering import depot_response, ok_response
+from config.api.auth import area_access, principal
+from config.api.body import body_fields, decode_object
+from config.api.errors import ApiNotFound, ApiValidationError
+from config.api.listing import list_params, order_queryset, query_flags, query_int
+from config.api.lookup import get_or_404
+from config.api.rendering import (
+    depot_response,
+    id_response,
+    item_response,
+    list_response,
+    ok_response,
+)
+from config.parsing import parse_email
+from crm.journal import parse_item_code
 
-from . import services
-from .models import ActivityType
+from . import queries, services
+from .models import ActivityType, Project
+from .schemas import PROJECT_FIELDS, PROJECT_ROW
+from .services import CLIENT_LETTERS
 
 router = Router(tags=["settings"])
 router.add_decorator(area_access("settings", staff_reads=True))
@@ -35,3 +50,153 @@ def update_activity_types(request):
     value = body_fields(request, VALUE_JSON, partial=False)["value"]
     services.replace_activity_types(value)
     return ok_response(request)
+
+
+# --- projects ---------------------------------------------------------------------
+
+projects_router = Router(tags=["projects"])
+projects_router.add_decorator(area_access("projects"))
+
+PROJECT_ORDERINGS = {
+    "name": "title",
+    "title": "title",
+    "id": "id",
+    "status": ("status", "title"),
+    "added": "added",
+    "deadline": "deadline",
+    "discount": "discount",
+}
+# The brief and its sections are long text: shown only when asked for (`brief=true`).
+PROJECT_FLAGS = {"brief": False}
+
+
+def _row_flags(request) -> dict[str, bool]:
+    return {"hidebrief": not query_flags(request, PROJECT_FLAGS)["brief"]}
+
+
+def _client_code(request) -> tuple[str, int] | None:
+    raw = request.GET.get("for", "")
+    if not raw:
+        return None
+    try:
+        letter, client_id = parse_item_code(raw)
+    except ValidationError:
+        letter = ""
+    if letter not in CLIENT_LETTERS:
+        shown = raw if len(raw) <= 40 else f"{raw[:40]}…"
+        raise ApiValidationError(
+            f"for must be a company or person code such as C41 or I5, not '{shown}'.",
+            field="for",
+        )
+    return letter, client_id
+
+
+def _statuses(raw: str) -> list[str]:
+    statuses = [part.strip().upper() for part in raw.split(",") if part.strip()]
+    if set(statuses) - set(Project.Status.values):
+        raise ApiValidationError(
+            f"status must be one of (or a comma separated list of): "
+            f"{', '.join(Project.Status.values)}.",
+            field="status",
+        )
+    return statuses
+
+
+def _team_email(raw: str) -> str:
+    if not raw:
+        return ""
+    try:
+        return parse_email(raw)
+    except ValueError:
+        raise ApiValidationError("team must be a valid email address.", field="team") from None
+
+
+def _accept_read_shapes(data: dict, spec) -> list[tuple[str, str]]:
+    """What a GET returns, sent back: `name` as the title, `client` ({type, id}) as
+    `for`, `addedby` ({email}) and the team ({email} each) as their emails, each as
+    the object or (in a form body) JSON-encoded."""
+    problems: list[tuple[str, str]] = []
+    for name in ("client", "addedby"):
+        decode_object(data, name, problems)
+    name = data.pop("name", None)
+    if name is not None and "title" not in data:
+        data["title"] = name
+    client = data.pop("client", None)
+    if client not in (None, "") and "for" not in data:
+        if isinstance(client, dict) and "type" in client and "id" in client:
+            data["for"] = f"{client['type']}{client['id']}"
+        else:
+            problems.append(("client", "client must be an object with a type and an id."))
+    added_by = data.get("addedby")
+    if isinstance(added_by, dict) and "email" in added_by:
+        data["addedby"] = added_by["email"]
+    team = data.get("team")
+    if isinstance(team, list):
+        data["team"] = [
+            member.get("id", member.get("email")) if isinstance(member, dict) else member
+            for member in team
+        ]
+    return problems
+
+
+def _project_fields(request, *, partial: bool) -> dict:
+    fields = body_fields(request, PROJECT_FIELDS, partial=partial, reshape=_accept_read_shapes)
+    renamed = {}
+    for name, value in fields.items():
+        if name == "for":
+            renamed["for_code"] = value
+        elif name == "addedby":
+            renamed["added_by"] = account_services.named_author(principal(request).actor, value)
+        else:
+            renamed[name] = value
+    return renamed
+
+
+@projects_router.get("/projects", summary="List or search projects")
+def list_projects(request, search: str = "", status: str = "", team: str = ""):
+    params = list_params(request, PROJECT_ORDERINGS, default_order="name")
+    flags = _row_flags(request)
+    projects = queries.projects_matching(
+        search=search,
+        client=_client_code(request),
+        statuses=_statuses(status),
+        team_email=_team_email(team),
+        contact_id=query_int(request, "contacts"),
+    )
+    page = params.page(order_queryset(projects, params, PROJECT_ORDERINGS))
+    rows = PROJECT_ROW.rows(request, page, flags)
+    return list_response(request, rows, params.total(projects, len(rows)))
+
+
+@projects_router.get("/projects/{int:project_id}", summary="Get a specific project")
+def get_project(request, project_id: int):
+    flags = _row_flags(request)
+    rows = PROJECT_ROW.rows(request, Project.objects.filter(pk=project_id), flags)
+    if not rows:
+        raise ApiNotFound.no_such("project", project_id)
+    return item_response(request, rows[0])
+
+
+@projects_router.post(
+    "/projects", summary="Add a new project", openapi_extra=PROJECT_FIELDS.openapi_body()
+)
+def create_project(request):
+    project = services.create_project(**_project_fields(request, partial=False))
+    return id_response(request, project.pk, status=201)
+
+
+@projects_router.patch(
+    "/projects/{int:project_id}",
+    summary="Update a project",
+    openapi_extra=PROJECT_FIELDS.openapi_body(),
+)
+def update_project(request, project_id: int):
+    project = get_or_404(Project, "project", project_id)
+    services.update_project(project, **_project_fields(request, partial=True))
+    return id_response(request, project.pk)
+
+
+@projects_router.delete("/projects/{int:project_id}", summary="Delete a project")
+def delete_project(request, project_id: int):
+    services.delete_project(get_or_404(Project, "project", project_id))
+    return id_response(request, project_id)

@@ -1,14 +1,33 @@
-"""Writes for projects' reference data: activity types."""
+"""Every write to projects and their reference data (activity types), for the pages
+and the API alike."""
 
+import json
+from datetime import date
+from decimal import Decimal
+from typing import Any, TypedDict, Unpack
+
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from accounts.models import AccountSettings
 from config.errors import field_error, field_message
+from config.keywords import only_known
+from config.limits import (
+    PROJECT_BRIEF_MAX_CHARS,
+    PROJECT_PEOPLE_MAX_ITEMS,
+    PROJECT_SECTION_CONTENT_MAX_CHARS,
+    PROJECT_SECTION_TITLE_MAX_CHARS,
+    PROJECT_SECTIONS_MAX_ITEMS,
+)
+from config.money import to_cents
 from config.records import delete_unless_used
-from config.text import required_text
+from config.text import clean_values, required_text
+from crm import services as crm_services
+from crm.journal import parse_item_code, resolve_item
+from crm.models import Company, Contact
 
-from .models import ActivityType
+from .models import ActivityType, Project
 
 # Activity type ids share the account's 32-bit counters' range.
 MAX_ACTIVITY_TYPE_ID = 2_000_000_000
@@ -145,3 +164,306 @@ def replace_activity_types(value) -> None:
     if seen and account.nextactivitytypeid <= max(seen):
         account.nextactivitytypeid = max(seen) + 1
         account.save(update_fields=["nextactivitytypeid"])
+
+
+# --- projects ---------------------------------------------------------------------
+
+
+class ProjectFields(TypedDict, total=False):
+    """A project's writable fields. Every one is optional on update; `title`,
+    `status`, `for_code` and `added_by` are required on create."""
+
+    title: str
+    status: str  # O, H, P, C or F
+    for_code: str  # the client: C41 (a company) or I5 (a person)
+    brief: str
+    expanded: list | str | None  # [{"title", "content"}] or [{title: content}], or as JSON
+    conclusion: list | str | None
+    deadline: date | None  # None: a week from today
+    discount: Decimal | str | int | None  # a percentage
+    team: list[int | str] | str | None  # users by id or email
+    contacts: list[int] | None  # people's ids
+    added_by: Any  # a User
+
+
+CLIENT_LETTERS = (Company.CODE, Contact.CODE)
+TITLE_MAX_CHARS = Project._meta.get_field("title").max_length
+
+
+def _sections(field: str, value) -> list[dict[str, str]]:
+    """The expanded or conclusion sections as [{"title", "content"}]. Each section
+    may come as that object or as Depot's one-pair object {title: content}."""
+    if value in (None, ""):
+        return []
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            raise field_error(
+                field, "%(field)s must be a JSON array of title and content pairs.", "invalid"
+            ) from None
+    if not isinstance(value, list):
+        raise field_error(field, "%(field)s must be a list of title and content pairs.", "invalid")
+    if len(value) > PROJECT_SECTIONS_MAX_ITEMS:
+        raise field_error(
+            field,
+            "%(field)s must have at most %(limit)s sections.",
+            "too_many",
+            limit=PROJECT_SECTIONS_MAX_ITEMS,
+        )
+    sections = []
+    for index, item in enumerate(value, start=1):
+        # {"content": ...} alone is a section without its title, not one called "content".
+        if isinstance(item, dict) and "title" in item and set(item) <= {"title", "content"}:
+            title, content = item["title"], item.get("content", "")
+        elif isinstance(item, dict) and len(item) == 1 and "content" not in item:
+            ((title, content),) = item.items()
+        else:
+            raise field_error(
+                field,
+                '%(field)s section %(index)s must be {"title": ..., "content": ...}.',
+                "invalid_section",
+                index=index,
+            )
+        if not isinstance(title, str) or not isinstance(content, str | int | float):
+            raise field_error(
+                field, "%(field)s section %(index)s must hold text.", "not_text", index=index
+            )
+        title, content = title.strip(), str(content).strip()
+        if not title:
+            raise field_error(
+                field, "%(field)s section %(index)s needs a title.", "required", index=index
+            )
+        if len(title) > PROJECT_SECTION_TITLE_MAX_CHARS or (
+            len(content) > PROJECT_SECTION_CONTENT_MAX_CHARS
+        ):
+            raise field_error(
+                field,
+                "%(field)s section %(index)s: a title may have %(title_limit)s characters "
+                "and its content %(content_limit)s.",
+                "max_length",
+                index=index,
+                title_limit=PROJECT_SECTION_TITLE_MAX_CHARS,
+                content_limit=PROJECT_SECTION_CONTENT_MAX_CHARS,
+            )
+        sections.append({"title": title, "content": content})
+    return sections
+
+
+def _client(value) -> Company | Contact:
+    code = str(value or "").strip()
+    if not code:
+        raise field_error("for", "%(field)s is required.", "required")
+    letter, _ = parse_item_code(code)
+    if letter not in CLIENT_LETTERS:
+        raise field_error(
+            "for",
+            "%(field)s must be a company (C…) or a person (I…), not '%(code)s'.",
+            "not_a_client",
+            code=code[:40],
+        )
+    return resolve_item(code)
+
+
+def _listed(field: str, value) -> list:
+    if value in (None, ""):
+        return []
+    items = value.split(",") if isinstance(value, str) else list(value)
+    items = [item.strip() if isinstance(item, str) else item for item in items]
+    items = [item for item in items if item not in ("", None)]
+    if len(items) > PROJECT_PEOPLE_MAX_ITEMS:
+        raise field_error(
+            field,
+            "%(field)s must list at most %(limit)s people.",
+            "too_many",
+            limit=PROJECT_PEOPLE_MAX_ITEMS,
+        )
+    return items
+
+
+def _as_id(item) -> int | None:
+    if isinstance(item, bool):
+        return None
+    if isinstance(item, int):
+        return item
+    text = str(item)
+    return int(text) if text.isdigit() and len(text) <= 18 else None
+
+
+def _team(value) -> list:
+    """Active users, each named by id or by email."""
+    items = _listed("team", value)
+    ids = {number for item in items if (number := _as_id(item)) is not None}
+    emails = {str(item).lower() for item in items if _as_id(item) is None}
+    users = get_user_model().objects.filter(is_active=True)
+    by_id = {user.pk: user for user in users.filter(pk__in=ids)} if ids else {}
+    by_email = (
+        {user.email.lower(): user for user in users.filter(email__in=emails)} if emails else {}
+    )
+    team, unknown = {}, []
+    for item in items:
+        number = _as_id(item)
+        user = by_id.get(number) if number is not None else by_email.get(str(item).lower())
+        if user is None:
+            unknown.append(str(item))
+        else:
+            team[user.pk] = user
+    if unknown:
+        raise field_error(
+            "team",
+            "%(field)s: no active user with the id or email %(unknown)s.",
+            "not_found",
+            unknown=", ".join(unknown[:10]),
+        )
+    return list(team.values())
+
+
+def _contacts(value) -> list[Contact]:
+    items = _listed("contacts", value)
+    ids = [_as_id(item) for item in items]
+    if any(number is None for number in ids):
+        raise field_error("contacts", "%(field)s must be a list of people's ids.", "invalid")
+    found = Contact.objects.in_bulk(ids)
+    unknown = [str(number) for number in dict.fromkeys(ids) if number not in found]
+    if unknown:
+        raise field_error(
+            "contacts",
+            "%(field)s: no person with the id %(unknown)s.",
+            "not_found",
+            unknown=", ".join(unknown[:10]),
+        )
+    return list(found.values())
+
+
+def _discount(value) -> Decimal:
+    if value in (None, ""):
+        return Decimal("0.00")
+    try:
+        number = Decimal(str(value).strip())
+    except ArithmeticError:
+        number = None
+    if number is None or not number.is_finite() or isinstance(value, bool):
+        raise field_error("discount", "%(field)s must be a number.", "invalid")
+    number = to_cents(number)
+    if not Decimal(0) <= number <= Decimal(100):
+        raise field_error(
+            "discount", "%(field)s must be a percentage from 0 to 100.", "out_of_range"
+        )
+    return number
+
+
+def _take_next_project_id() -> int:
+    """The next number from the account's proposal/project counter, under a lock on
+    the settings row so two projects added at once never get the same one."""
+    account = AccountSettings.objects.select_for_update().get(pk=AccountSettings.load().pk)
+    highest = Project.objects.order_by("-id").values_list("id", flat=True).first() or 0
+    # The counter may have been set back below numbers already used.
+    new_id = max(account.nextproposalid, highest + 1)
+    account.nextproposalid = new_id + 1
+    account.save(update_fields=["nextproposalid"])
+    return new_id
+
+
+@transaction.atomic
+def create_project(**fields: Unpack[ProjectFields]) -> Project:
+    project = Project()
+    _write_project(project, fields, creating=True)
+    return project
+
+
+@transaction.atomic
+def update_project(project: Project, **fields: Unpack[ProjectFields]) -> Project:
+    _write_project(project, fields, creating=False)
+    return project
+
+
+def _write_project(project: Project, fields: dict, *, creating: bool) -> None:
+    fields = clean_values(only_known(fields, ProjectFields))
+    errors: dict[str, ValidationError] = {}
+    people: dict[str, list] = {}
+
+    def check(rule, *args, **options):
+        try:
+            return rule(*args, **options)
+        except ValidationError as exc:
+            errors.update({key: messages[0] for key, messages in exc.error_dict.items()})
+            return None
+
+    if creating or "title" in fields:
+        title = check(required_text, fields.get("title"), "title", max_length=TITLE_MAX_CHARS)
+        if title is not None:
+            project.title = title
+    if creating or "status" in fields:
+        status = str(fields.get("status") or "").strip().upper()
+        if status not in Project.Status.values:
+            errors["status"] = field_message(
+                "status",
+                "%(field)s must be one of: %(choices)s.",
+                "invalid_choice",
+                choices=", ".join(Project.Status.values),
+            )
+        else:
+            project.status = status
+    if creating or "for_code" in fields:
+        client = check(_client, fields.get("for_code"))
+        if isinstance(client, Company):
+            project.client_company, project.client_contact = client, None
+        elif isinstance(client, Contact):
+            project.client_company, project.client_contact = None, client
+    if "brief" in fields:
+        brief = str(fields["brief"] or "").strip()
+        if len(brief) > PROJECT_BRIEF_MAX_CHARS:
+            errors["brief"] = field_message(
+                "brief",
+                "%(field)s must be at most %(limit)s characters.",
+                "max_length",
+                limit=PROJECT_BRIEF_MAX_CHARS,
+            )
+        else:
+            project.brief = brief
+    for name in ("expanded", "conclusion"):
+        if name in fields:
+            sections = check(_sections, name, fields[name])
+            if sections is not None:
+                setattr(project, name, sections)
+    if "deadline" in fields and fields["deadline"] is not None:
+        if not isinstance(fields["deadline"], date):
+            errors["deadline"] = field_message("deadline", "%(field)s must be a date.", "invalid")
+        else:
+            project.deadline = fields["deadline"]
+    if "discount" in fields:
+        discount = check(_discount, fields["discount"])
+        if discount is not None:
+            project.discount = discount
+    if "team" in fields:
+        team = check(_team, fields["team"])
+        if team is not None:
+            people["team"] = team
+    if "contacts" in fields:
+        contacts = check(_contacts, fields["contacts"])
+        if contacts is not None:
+            people["contacts"] = contacts
+    if creating or "added_by" in fields:
+        user = fields.get("added_by")
+        if user is None:
+            errors["addedby"] = field_message("addedby", "%(field)s is required.", "required")
+        elif not getattr(user, "pk", None):
+            errors["addedby"] = field_message(
+                "addedby", "%(field)s must be an existing user.", "not_found"
+            )
+        else:
+            project.added_by = user
+    if errors:
+        raise ValidationError(errors)
+    if creating:
+        project.id = _take_next_project_id()
+    project.save()
+    for name, related in people.items():
+        getattr(project, name).set(related)
+
+
+@transaction.atomic
+def delete_project(project: Project) -> None:
+    """The project, its team and contacts links, and its journal."""
+    crm_services.delete_journal_of(Project.CODE, project.pk)
+    project.delete()

@@ -9,7 +9,7 @@ from django.utils import timezone
 from accounts.models import AccessToken, AccountSettings, ApiCredential, User, hash_secret
 from billing.models import ChargeRate, LedgerCategory, TaxCode
 from crm.models import Activity, Company, Contact
-from projects.models import ActivityType
+from projects.models import ActivityType, Project
 
 pytestmark = pytest.mark.django_db
 
@@ -97,6 +97,9 @@ def test_seed_demo_loads_an_account_once():
     assert Contact.objects.count() == 80
     assert Contact.objects.filter(company__isnull=True).count() == 8
     assert Activity.objects.filter(replyto__isnull=True).count() == 60
+    assert sorted(Project.objects.values_list("id", flat=True)) == list(range(1001, 1007))
+    assert set(Project.objects.values_list("status", flat=True)) == set("OHPCF")
+    assert Project.objects.filter(client_contact__isnull=False).count() == 1
 
     users_before = User.objects.count()
     assert "skipped" in run("seed_demo", "--if-empty")

@@ -182,15 +182,17 @@ def _register_routers():
     from billing.api import router as billing_router
     from crm.api import activity_router
     from crm.api import router as crm_router
-    from projects.api import router as projects_router
+    from projects.api import projects_router
+    from projects.api import router as project_settings_router
 
     api.add_router("/", me_router)
     api.add_router("/", accounts_router)
     api.add_router("/settings", settings_router)
     api.add_router("/settings", billing_router)
-    api.add_router("/settings", projects_router)
+    api.add_router("/settings", project_settings_router)
     api.add_router("/", crm_router)
     api.add_router("/", activity_router)
+    api.add_router("/", projects_router)
 
 
 _register_routers()

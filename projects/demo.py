@@ -1,0 +1,46 @@
+"""Demo projects for `manage.py seed_demo`, for the demo's clients and team."""
+
+import random
+from datetime import timedelta
+
+from django.utils import timezone
+
+from crm.models import Company, Contact
+
+from . import services
+
+PROJECTS = [
+    ("Website redesign", "O", "A new site on the new brand, five templates.", 0),
+    ("Spring campaign", "O", "Posters, social and a landing page for the spring range.", 5),
+    ("Annual report 2026", "P", "Design and print of the annual report.", 0),
+    ("Brand guidelines", "H", "Waiting for the client's board to sign the logo off.", 0),
+    ("Product photography", "F", "Forty products on white, twelve in use.", 10),
+    ("Intranet prototype", "C", "Cancelled after the merger.", 0),
+]
+
+
+def load_demo_projects(users) -> None:
+    """A handful of projects in every status, for companies and one person, the same
+    every time."""
+    rng = random.Random(11)
+    today = timezone.localdate()
+    companies = list(Company.objects.filter(is_customer=True).order_by("pk")[:5])
+    person = Contact.objects.filter(company__isnull=True).order_by("pk").first()
+    clients = [company.code for company in companies] + ([person.code] if person else [])
+    for index, (title, status, brief, discount) in enumerate(PROJECTS):
+        client = clients[index % len(clients)]
+        services.create_project(
+            title=title,
+            status=status,
+            for_code=client,
+            brief=brief,
+            expanded=[{"title": "Deliverables", "content": brief}],
+            deadline=today + timedelta(days=rng.randint(-30, 60)),
+            discount=discount,
+            team=[user.pk for user in rng.sample(users, k=min(2, len(users)))],
+            contacts=[
+                contact.pk
+                for contact in Contact.objects.filter(company__in=companies[index : index + 1])[:2]
+            ],
+            added_by=users[0],
+        )

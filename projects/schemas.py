@@ -1,0 +1,102 @@
+"""Depot's field names for projects, in and out."""
+
+from config.api.fields import Field, Fields
+from config.api.rows import Batched, EpochSeconds, RowSpec, from_json, json_text, key
+from config.limits import (
+    PROJECT_BRIEF_MAX_CHARS,
+    PROJECT_PEOPLE_MAX_ITEMS,
+    PROJECT_SECTIONS_MAX_ITEMS,
+)
+
+from . import queries
+from .models import Project
+
+STATUS_HELP = "O for open, H for held, P for pending, C for cancelled, F for finished"
+SECTIONS_HELP = (
+    f'JSON array of up to {PROJECT_SECTIONS_MAX_ITEMS} sections, {{"title": ..., "content": ...}}'
+)
+
+# What a GET returns and a client may send back as it read it: `name` is the title,
+# `client`, `addedby` and `team` the objects naming what `for`, `addedby` and `team`
+# write; the rest is read-only.
+PROJECT_FIELDS = Fields(
+    read_only=("id", "added", "hours", "hasactions", "hasitems"),
+    shapes=("name", "client"),
+    title=Field(
+        "str",
+        required=True,
+        max_length=Project._meta.get_field("title").max_length,
+        help="The title of the project",
+    ),
+    status=Field("str", required=True, help=STATUS_HELP),
+    addedby=Field("email", required=True, help="The email address of the user adding it"),
+    brief=Field("str", max_length=PROJECT_BRIEF_MAX_CHARS, help="The brief"),
+    expanded=Field("json", clearable=True, help=f"Expanded sections: {SECTIONS_HELP}"),
+    conclusion=Field("json", clearable=True, help=f"Conclusion sections: {SECTIONS_HELP}"),
+    deadline=Field("date", empty_is_absent=True, help="Defaults to a week from today"),
+    discount=Field("decimal", min_value=0, max_value=100, help="A percentage of the total"),
+    team=Field(
+        "str",
+        comma_list=True,
+        clearable=True,
+        help=f"Users on the team by id or email, comma separated (at most "
+        f"{PROJECT_PEOPLE_MAX_ITEMS})",
+    ),
+    contacts=Field("idlist", clearable=True, help="Ids of people the project is associated with"),
+    **{"for": Field("str", required=True, help="The client: C41 for a company, I5 for a person")},
+)
+
+
+def client_of(company_id, company_name, contact_id, contact_name) -> dict:
+    if company_id is not None:
+        return {"type": "C", "id": str(company_id), "name": company_name}
+    return {"type": "I", "id": str(contact_id), "name": contact_name}
+
+
+def user_of(email, name) -> dict:
+    return {"email": email, "name": name}
+
+
+def no_hours(_project_id) -> dict:
+    # Hours are logged against jobs, and a project's hours are the sum of its jobs'.
+    return {"allocated": 0, "logged": 0, "remaining": 0}
+
+
+def no_count(_project_id) -> int:
+    return 0
+
+
+def percentage(value) -> str:
+    # The spec shows a discount as text with two places ("0.00").
+    return f"{value:.2f}"
+
+
+def sections_from_json(text) -> list[dict]:
+    return from_json(text) or []
+
+
+PROJECT_ROW = RowSpec(
+    key("id"),
+    key("name", "title"),
+    key("status"),
+    key(
+        "client",
+        "client_company_id",
+        "client_company__name",
+        "client_contact_id",
+        "client_contact__fullname",
+        read=client_of,
+    ),
+    key("hours", "id", read=no_hours),
+    key("added", EpochSeconds("added"), read=str),
+    key("deadline", EpochSeconds("deadline"), read=str),
+    key("hasactions", "id", read=no_count),
+    key("hasitems", "id", read=no_count),
+    key("discount", read=percentage),
+    key("addedby", "added_by__email", "added_by__name", read=user_of),
+    Batched("team", "id", fetch=queries.team_by_project),
+    Batched("contacts", "id", fetch=queries.contacts_by_project),
+    key("brief", hidden_by="hidebrief"),
+    key("expanded", json_text("expanded"), read=sections_from_json, hidden_by="hidebrief"),
+    key("conclusion", json_text("conclusion"), read=sections_from_json, hidden_by="hidebrief"),
+)
