@@ -58,11 +58,14 @@ def user_of(email, name) -> dict:
 
 
 def no_hours(_project_id) -> dict:
-    # Hours are logged against jobs, and a project's hours are the sum of its jobs'.
+    # A project's hours are the sum of its jobs' items, and jobs are not modelled yet
+    # (the next slice of the projects work): nothing can be allocated or logged, so
+    # the truthful answer is zero. The roll-up in SQL replaces this with jobs.
     return {"allocated": 0, "logged": 0, "remaining": 0}
 
 
 def no_count(_project_id) -> int:
+    # Items and actions belong to jobs (see no_hours): a project has none yet.
     return 0
 
 
