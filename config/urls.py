@@ -25,6 +25,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("settings/", include((settings_patterns, "settings"))),
     path("connections/", include("crm.urls")),
+    path("projects/", include("projects.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
     path(settings.MEDIA_URL.strip("/") + "/<path:path>", serve_media, name="media"),

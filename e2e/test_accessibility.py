@@ -68,6 +68,7 @@ def example_data(transactional_db):
     from accounts.tests.factories import UserFactory
     from crm.models import ImportJob
     from crm.tests.factories import ActivityFactory, CompanyFactory, ContactFactory
+    from projects.tests.factories import ProjectFactory
 
     company = CompanyFactory(name="Acme Studio", tags=["client"])
     person = ContactFactory(firstname="Ada", lastname="Lovelace", company=company)
@@ -75,6 +76,14 @@ def example_data(transactional_db):
     ActivityFactory(about=person, title="Sent the quote")
     colleague = UserFactory(email="bea@studio.test", name="Bea Byrne", jobtitle="Designer")
     owner = User.objects.get(email="owner@studio.test")
+    project = ProjectFactory(
+        title="Rebrand",
+        client_company=company,
+        team=[colleague],
+        contacts=[person],
+        brief="A new logo.",
+        expanded=[{"title": "Scope", "content": "Logo and labels"}],
+    )
     job = ImportJob.objects.create(
         kind="people", csv_text="name\nAda\n", total_rows=1, created_by=owner
     )
@@ -84,6 +93,7 @@ def example_data(transactional_db):
         "colleague": colleague,
         "owner": owner,
         "job": job,
+        "project": project,
     }
 
 
@@ -102,6 +112,10 @@ def audit_signed_in_pages(page, live_server, data) -> Audit:
         f"/connections/people/{person}/edit/",
         "/connections/import/",
         f"/connections/import/{data['job'].pk}/",
+        "/projects/",
+        f"/projects/{data['project'].pk}/",
+        "/projects/add/",
+        f"/projects/{data['project'].pk}/edit/",
         "/accounts/users/",
         f"/accounts/users/{data['colleague'].pk}/",
         f"/accounts/users/{data['owner'].pk}/",  # one's own access, greyed
@@ -129,6 +143,10 @@ def audit_signed_in_pages(page, live_server, data) -> Audit:
     page.get_by_role("button", name="Add company").click()
     expect(page.locator(".has-error").first).to_be_visible()
     audit.check("/connections/companies/add/ (refused)")
+    page.goto(f"{live_server.url}/projects/add/")
+    page.get_by_role("button", name="Add project").click()
+    expect(page.locator(".has-error").first).to_be_visible()
+    audit.check("/projects/add/ (refused)")
     return audit
 
 

@@ -1,6 +1,12 @@
-"""Reads of projects that the API and (later) the pages share."""
+"""Reads of projects that the API and the pages share."""
+
+from django.contrib.auth import get_user_model
+from django.db.models import F
+from django.db.models.functions import Coalesce
 
 from config.limits import MAX_ID
+from crm.models import Company, Contact
+from crm.queries import PEOPLE_LIST_ORDER
 
 from .models import Project
 
@@ -11,10 +17,11 @@ def projects_matching(
     client: tuple[str, int] | None = None,
     statuses: list[str] | None = None,
     team_email: str = "",
+    team_user_id: int | None = None,
     contact_id: int | None = None,
 ):
     """Projects whose title contains `search`, for one client (("C", 41) or ("I", 5)),
-    in any of `statuses`, with a team member by email, or linked to a person."""
+    in any of `statuses`, with a team member by email or by id, or linked to a person."""
     projects = Project.objects.all()
     if search:
         projects = projects.filter(title__icontains=search)
@@ -32,6 +39,10 @@ def projects_matching(
                 "project_id"
             )
         )
+    if team_user_id is not None:
+        projects = projects.filter(
+            pk__in=Project.team.through.objects.filter(user_id=team_user_id).values("project_id")
+        )
     if contact_id is not None:
         if not 0 < contact_id <= MAX_ID:
             return projects.none()
@@ -40,6 +51,36 @@ def projects_matching(
                 "project_id"
             )
         )
+    return projects
+
+
+# The list page's default order, and the tie-break every sortable column ends with.
+PROJECT_LIST_ORDER = ("-id",)
+
+
+def projects_for_list(**filters):
+    """The projects page's rows: `projects_matching`'s filters, each row with its
+    client and the client's name to sort by (the team comes per page, `attach_teams`)."""
+    return (
+        projects_matching(**filters)
+        .select_related("client_company", "client_contact")
+        .annotate(client_name=Coalesce(F("client_company__name"), F("client_contact__fullname")))
+    )
+
+
+def attach_teams(projects: list[Project]) -> list[Project]:
+    """Sets `team_members` (users, by name) on each project, in one query."""
+    members: dict[int, list] = {project.pk: [] for project in projects}
+    links = (
+        Project.team.through.objects.filter(project_id__in=members)
+        .select_related("user")
+        .only("project_id", "user__name", "user__email")
+        .order_by("user__name", "user__email")
+    )
+    for link in links:
+        members[link.project_id].append(link.user)
+    for project in projects:
+        project.team_members = members[project.pk]
     return projects
 
 
@@ -67,3 +108,28 @@ def contacts_by_project(project_ids: list[int]) -> dict[int, list[dict]]:
     for project_id, contact_id, name in links:
         contacts.setdefault(project_id, []).append({"id": contact_id, "name": name})
     return contacts
+
+
+def team_choices() -> list[tuple[int, str]]:
+    """The users a project's team may have (the active ones), by name."""
+    users = get_user_model().objects.filter(is_active=True).order_by("name", "email")
+    return [(pk, name or email) for pk, name, email in users.values_list("pk", "name", "email")]
+
+
+def client_choices() -> list[tuple[str, list[tuple[str, str]]]]:
+    """Every company and person a project may be for, as item codes (C41, I5) grouped
+    for a select."""
+    companies = Company.objects.order_by("name", "pk").values_list("pk", "name")
+    people = Contact.objects.order_by(*PEOPLE_LIST_ORDER).values_list(
+        "pk", "fullname", "company__name"
+    )
+    return [
+        ("Companies", [(f"{Company.CODE}{pk}", name) for pk, name in companies]),
+        (
+            "People",
+            [
+                (f"{Contact.CODE}{pk}", f"{name} ({company})" if company else name)
+                for pk, name, company in people
+            ],
+        ),
+    ]
