@@ -106,3 +106,22 @@ def dashboard_panels_context(user) -> dict:
         if user.can(area):
             context.update(panel_context())
     return context
+
+
+# Panels an app above adds to a page of an app below (a client's projects on a company
+# page): (area, template, context function) per page name, registered from the
+# higher app's AppConfig.ready so the lower page's template names no app above it.
+_DETAIL_PANELS: dict[str, list[tuple[str, str, Callable]]] = {}
+
+
+def register_detail_panel(page: str, area: str, template: str, context: Callable) -> None:
+    """`context(obj)` returns what `template` reads as `panel` beside the page's `obj`."""
+    _DETAIL_PANELS.setdefault(page, []).append((area, template, context))
+
+
+def detail_panels(user, page: str, obj) -> list[dict]:
+    return [
+        {"template": template, "context": context(obj)}
+        for area, template, context in _DETAIL_PANELS.get(page, [])
+        if user.can(area)
+    ]

@@ -15,7 +15,13 @@ from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_POST
 from django_tables2 import RequestConfig
 
-from config.pages import add_service_errors, htmx_events, query_int, require_area
+from config.pages import (
+    add_service_errors,
+    detail_panels,
+    htmx_events,
+    query_int,
+    require_area,
+)
 
 from . import importing, journal, queries, services
 from .forms import CompanyForm, ContactForm, ImportForm, JournalEntryForm, ReplyForm
@@ -256,6 +262,7 @@ def _detail(request, obj, template: str, extra: dict, *, journal_only: bool = Fa
         entry.about_name = names.get((entry.for_type, entry.for_id), "")
     context = {
         "obj": obj,
+        "panels": detail_panels(request.user, type(obj).__name__.lower(), obj),
         "entries": entries,
         "journal_form": JournalEntryForm(),
         "nav_section": "connections",

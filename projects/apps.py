@@ -6,7 +6,7 @@ class ProjectsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from config.pages import register_settings_section
+        from config.pages import register_detail_panel, register_settings_section
         from crm.journal import register_item_type
 
         from .models import ActivityType, Project
@@ -14,3 +14,12 @@ class ProjectsConfig(AppConfig):
         register_settings_section("activity-types", "Activity types", position=60)
         register_item_type("N", ActivityType, "name")
         register_item_type(Project.CODE, Project, "title")
+
+        def client_projects(client) -> dict:
+            return {"projects": list(client.projects.all())}
+
+        # A client's projects on its company and person pages.
+        for page in ("company", "contact"):
+            register_detail_panel(
+                page, "projects", "projects/_client_projects.html", client_projects
+            )

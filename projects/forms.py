@@ -1,4 +1,7 @@
+import re
+
 from django import forms
+from django.urls import reverse_lazy
 
 from .models import Project
 
@@ -10,13 +13,36 @@ class ActivityTypeForm(forms.Form):
         return dict(self.cleaned_data)
 
 
+CLIENT_CODE = re.compile(r"\s*([CcIi]\d{1,18})\b")
+
+
+def client_label(client) -> str:
+    """How a client reads in the client field and its suggestions: code first."""
+    name = getattr(client, "fullname", None) or client.name
+    return f"{client.CODE}{client.pk} · {name}"
+
+
 class ProjectForm(forms.Form):
     """A project's title, client, status, deadline, discount, team and brief; the
     rules are the service's (projects.services), shown by add_service_errors."""
 
     title = forms.CharField(max_length=Project._meta.get_field("title").max_length)
-    client = forms.ChoiceField(
-        help_text="The company or person the work is for.",
+    # A company's or person's code (C41, I5), picked from suggestions that follow what
+    # is typed: a select of every client would be 110,000 options at scale.
+    client = forms.CharField(
+        max_length=200,
+        help_text="Type a company's or person's name and pick them, or their code (C41, I5).",
+        widget=forms.TextInput(
+            attrs={
+                "list": "client-suggestions",
+                "autocomplete": "off",
+                "hx-get": reverse_lazy("projects:client_suggestions"),
+                "hx-trigger": "input changed delay:200ms",
+                "hx-target": "#client-suggestions",
+                "hx-swap": "innerHTML",
+                "hx-sync": "this:replace",
+            }
+        ),
     )
     status = forms.ChoiceField(choices=Project.Status.choices, initial=Project.Status.OPEN)
     deadline = forms.DateField(
@@ -37,9 +63,8 @@ class ProjectForm(forms.Form):
     # The service names the client `for`, as Depot does.
     service_field_names = {"for": "client"}
 
-    def __init__(self, *args, client_choices, team_choices, creating: bool, **kwargs):
+    def __init__(self, *args, team_choices, creating: bool, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["client"].choices = [("", "Choose a company or person"), *client_choices]
         self.fields["team"].choices = team_choices
         if creating:
             # The model's default (a week from today), shown so it can be changed.
@@ -48,6 +73,15 @@ class ProjectForm(forms.Form):
         else:
             # Emptied on an existing project it would keep the old date without a word.
             self.fields["deadline"].required = True
+
+    def clean_client(self) -> str:
+        # A suggestion reads "C41 · Acme Ltd"; the code leads, whatever follows it.
+        match = CLIENT_CODE.match(self.cleaned_data["client"])
+        if not match:
+            raise forms.ValidationError(
+                "Pick a company or person from the suggestions, or type their code (C41, I5)."
+            )
+        return match.group(1).upper()
 
     def service_values(self) -> dict:
         values = dict(self.cleaned_data)
@@ -59,7 +93,7 @@ class ProjectForm(forms.Form):
         client = project.client
         return {
             "title": project.title,
-            "client": f"{client.CODE}{client.pk}",
+            "client": client_label(client),
             "status": project.status,
             "deadline": project.deadline,
             "discount": f"{project.discount.normalize():f}",

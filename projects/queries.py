@@ -6,7 +6,12 @@ from django.db.models.functions import Coalesce
 
 from config.limits import MAX_ID
 from crm.models import Company, Contact
-from crm.queries import PEOPLE_LIST_ORDER
+from crm.queries import (
+    COMPANY_LIST_ORDER,
+    PEOPLE_LIST_ORDER,
+    companies_matching,
+    contacts_matching,
+)
 
 from .models import Project
 
@@ -116,20 +121,26 @@ def team_choices() -> list[tuple[int, str]]:
     return [(pk, name or email) for pk, name, email in users.values_list("pk", "name", "email")]
 
 
-def client_choices() -> list[tuple[str, list[tuple[str, str]]]]:
-    """Every company and person a project may be for, as item codes (C41, I5) grouped
-    for a select."""
-    companies = Company.objects.order_by("name", "pk").values_list("pk", "name")
-    people = Contact.objects.order_by(*PEOPLE_LIST_ORDER).values_list(
-        "pk", "fullname", "company__name"
+def client_suggestions(typed: str, *, limit: int = 10) -> list:
+    """Companies, then people, whose names start with `typed` (as the connections
+    search matches them): the clients a project's client field suggests."""
+    typed = typed.strip()
+    if not typed:
+        return []
+    companies = companies_matching(search=typed).order_by(*COMPANY_LIST_ORDER)[:limit]
+    people = (
+        contacts_matching(search=typed)
+        .select_related("company")
+        .order_by(*PEOPLE_LIST_ORDER)[:limit]
     )
-    return [
-        ("Companies", [(f"{Company.CODE}{pk}", name) for pk, name in companies]),
-        (
-            "People",
-            [
-                (f"{Contact.CODE}{pk}", f"{name} ({company})" if company else name)
-                for pk, name, company in people
-            ],
-        ),
-    ]
+    return [*companies, *people]
+
+
+def client_named_by(code: str):
+    """The company or person a code (C41, I5) names, or None."""
+    code = code.strip().upper()
+    model = {Company.CODE: Company, Contact.CODE: Contact}.get(code[:1])
+    number = code[1:]
+    if model is None or not number.isdigit() or len(number) > 18 or int(number) > MAX_ID:
+        return None
+    return model.objects.filter(pk=int(number)).first()

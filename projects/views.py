@@ -12,7 +12,7 @@ from config.pages import add_service_errors, query_int, require_area
 from config.reference_tables import Column, ReferenceTable
 
 from . import queries, services
-from .forms import ActivityTypeForm, ProjectForm
+from .forms import ActivityTypeForm, ProjectForm, client_label
 from .models import ActivityType, Project
 from .tables import ProjectTable
 
@@ -94,14 +94,22 @@ def _project_form(request, project: Project | None) -> ProjectForm:
         initial = ProjectForm.initial_for(project)
     else:
         # "New project" on a company's or person's page brings its code (C41, I5).
-        initial = {"client": request.GET.get("client", "")[:20]}
+        client = queries.client_named_by(request.GET.get("client", "")[:20])
+        initial = {"client": client_label(client)} if client else {}
     return ProjectForm(
         request.POST or None,
         initial=initial,
-        client_choices=queries.client_choices(),
         team_choices=queries.team_choices(),
         creating=project is None,
     )
+
+
+def client_suggestions(request):
+    """The options under the client field for what has been typed so far."""
+    require_area(request, "projects")
+    typed = " ".join(request.GET.get("client", "").replace("\x00", "").split())[:100]
+    context = {"clients": queries.client_suggestions(typed)}
+    return render(request, "projects/project_form.html#client-options", context)
 
 
 def _form_page(request, *, form, project: Project | None, title: str):

@@ -17,7 +17,7 @@ def titles(page: str) -> list[str]:
     return re.findall(r'<a href="/projects/\d+/">([^<]+)</a>', page)
 
 
-@pytest.mark.parametrize("path", ["/projects/", "/projects/add/"])
+@pytest.mark.parametrize("path", ["/projects/", "/projects/add/", "/projects/clients/?client=a"])
 def test_users_without_the_projects_area_get_403(restricted_client, collaborator_client, path):
     assert restricted_client.get(path).status_code == 403
     assert collaborator_client.get(path).status_code == 403
@@ -128,7 +128,7 @@ def test_create_through_the_service(staff_client, admin_user):
     company = CompanyFactory(name="Acme")
     ada = UserFactory(name="Ada Lovelace")
     form = staff_client.get(f"/projects/add/?client=C{company.pk}").content.decode()
-    assert f'<option value="C{company.pk}" selected>Acme</option>' in form
+    assert f'value="C{company.pk} · Acme"' in form
     response = staff_client.post(
         "/projects/add/",
         {
@@ -147,6 +147,33 @@ def test_create_through_the_service(staff_client, admin_user):
     assert project.deadline == date(2027, 1, 31) and project.discount == 5
     assert list(project.team.all()) == [ada] and project.added_by == admin_user
     assert project.brief == "A new logo."
+
+
+def test_the_client_field_suggests_companies_and_people_by_name(staff_client):
+    acme = CompanyFactory(name="Acme Anvils")
+    from crm import services as crm_services
+
+    ada = crm_services.create_contact(name="Ada Acheson", companyid=acme.pk)
+    CompanyFactory(name="Zeta")
+    options = staff_client.get("/projects/clients/?client=ac").content.decode()
+    assert f'<option value="C{acme.pk} · Acme Anvils">' in options
+    assert f'<option value="I{ada.pk} · Ada Acheson">Acme Anvils</option>' in options
+    assert "Zeta" not in options
+    assert staff_client.get("/projects/clients/?client=").content.decode().strip() == ""
+
+
+def test_a_client_that_is_not_a_code_is_refused_inline(staff_client):
+    page = staff_client.post(
+        "/projects/add/", {"title": "Rebrand", "client": "Acme", "status": "O"}
+    ).content.decode()
+    assert "Pick a company or person from the suggestions" in page
+    # A suggestion picked reads code first; the code is what counts.
+    company = CompanyFactory(name="Acme")
+    staff_client.post(
+        "/projects/add/",
+        {"title": "Rebrand", "client": f"c{company.pk} · Acme", "status": "O"},
+    )
+    assert Project.objects.get().client == company
 
 
 def test_create_shows_the_services_refusals_inline(staff_client):
