@@ -91,15 +91,32 @@ def _client_code(request) -> tuple[str, int] | None:
     return letter, client_id
 
 
-def _statuses(raw: str) -> list[str]:
+def _statuses(raw: str, field: str = "status") -> list[str]:
     statuses = [part.strip().upper() for part in raw.split(",") if part.strip()]
     if set(statuses) - set(Project.Status.values):
         raise ApiValidationError(
-            f"status must be one of (or a comma separated list of): "
+            f"{field} must be one of (or a comma separated list of): "
             f"{', '.join(Project.Status.values)}.",
-            field="status",
+            field=field,
         )
     return statuses
+
+
+def _with_jobs(request, rows: list[dict], flags: dict, statuses: list[str]) -> list[dict]:
+    """With `jobs=true`, each project row gets its jobs (in `statuses`, if any) as the
+    jobs resource shows them, in the project's order: three queries for the page
+    (the jobs, their teams, their contacts), however many projects it holds."""
+    if not query_flags(request, {"jobs": False})["jobs"] or not rows:
+        return rows
+    jobs = Job.objects.filter(project_id__in=[row["id"] for row in rows])
+    if statuses:
+        jobs = jobs.filter(status__in=statuses)
+    by_project: dict[int, list[dict]] = {row["id"]: [] for row in rows}
+    for job in JOB_ROW.rows(request, jobs.order_by("project_id", "order", "pk"), flags):
+        by_project[int(job["project"])].append(job)
+    for row in rows:
+        row["jobs"] = by_project[row["id"]]
+    return rows
 
 
 def _team_email(raw: str) -> str:
@@ -163,10 +180,17 @@ def _project_fields(request, *, partial: bool) -> dict:
     return _renamed(request, fields)
 
 
-@projects_router.get("/projects", summary="List or search projects")
-def list_projects(request, search: str = "", status: str = "", team: str = ""):
+@projects_router.get(
+    "/projects",
+    summary="List or search projects",
+    description="`jobs=true` adds each project's jobs, `jobstatus` picks which. "
+    "`items`, `itemstatus`, `hasitems`, `hasactions` and `actionassignedto` wait for "
+    "job items, which are not modelled yet.",
+)
+def list_projects(request, search: str = "", status: str = "", team: str = "", jobstatus: str = ""):
     params = list_params(request, PROJECT_ORDERINGS, default_order="name")
     flags = _row_flags(request)
+    job_statuses = _statuses(jobstatus, "jobstatus")
     projects = queries.projects_matching(
         search=search,
         client=_client_code(request),
@@ -175,17 +199,21 @@ def list_projects(request, search: str = "", status: str = "", team: str = ""):
         contact_id=query_int(request, "contacts"),
     )
     page = params.page(order_queryset(projects, params, PROJECT_ORDERINGS))
-    rows = PROJECT_ROW.rows(request, page, flags)
+    rows = _with_jobs(request, PROJECT_ROW.rows(request, page, flags), flags, job_statuses)
     return list_response(request, rows, params.total(projects, len(rows)))
 
 
-@projects_router.get("/projects/{int:project_id}", summary="Get a specific project")
+@projects_router.get(
+    "/projects/{int:project_id}",
+    summary="Get a specific project",
+    description="`jobs=true` adds the project's jobs.",
+)
 def get_project(request, project_id: int):
     flags = _row_flags(request)
     rows = PROJECT_ROW.rows(request, Project.objects.filter(pk=project_id), flags)
     if not rows:
         raise ApiNotFound.no_such("project", project_id)
-    return item_response(request, rows[0])
+    return item_response(request, _with_jobs(request, rows, flags, [])[0])
 
 
 @projects_router.post(

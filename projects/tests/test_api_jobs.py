@@ -393,3 +393,50 @@ def test_list_queries_stay_flat(admin_api, django_assert_max_num_queries, count)
         body = admin_api.get("jobs", {"rows": 100, "brief": "true"}).json()
     assert len(body["rows"]) == count and body["total"] == count
     assert all(len(row["team"]) == 2 and len(row["contacts"]) == 1 for row in body["rows"])
+
+
+# --- a project's jobs -------------------------------------------------------------
+
+
+def test_projects_embed_their_jobs_on_request(admin_api, project):
+    JobFactory(title="Second", project=project, order=2, brief="Hidden")
+    JobFactory(title="First", project=project, order=1, status="F")
+    empty = ProjectFactory(title="Empty")
+    assert "jobs" not in admin_api.get(f"projects/{project.pk}").json()["rows"][0]
+    row = admin_api.get(f"projects/{project.pk}", {"jobs": "true"}).json()["rows"][0]
+    assert [job["name"] for job in row["jobs"]] == ["First", "Second"]
+    assert row["jobs"][0] == admin_api.get(f"jobs/{row['jobs'][0]['id']}").json()["rows"][0]
+    assert "brief" not in row["jobs"][1]
+    rows = admin_api.get("projects", {"jobs": "true", "brief": "true", "order": "id"}).json()
+    by_id = {row["id"]: row["jobs"] for row in rows["rows"]}
+    assert [job["brief"] for job in by_id[project.pk]] == ["", "Hidden"]
+    assert by_id[empty.pk] == []
+    rows = admin_api.get("projects", {"jobs": "true", "jobstatus": "o"}).json()["rows"]
+    assert {row["id"]: [job["name"] for job in row["jobs"]] for row in rows} == {
+        project.pk: ["Second"],
+        empty.pk: [],
+    }
+
+
+@pytest.mark.parametrize(
+    "params, field", [({"jobs": "maybe"}, "jobs"), ({"jobstatus": "X"}, "jobstatus")]
+)
+def test_a_bad_jobs_switch_is_a_400_naming_it(admin_api, params, field):
+    response = admin_api.get("projects", params)
+    assert response.status_code == 400
+    assert list(response.json()["fields"]) == [field]
+
+
+@pytest.mark.parametrize("count", [1, 50])
+def test_projects_with_their_jobs_stay_flat(admin_api, django_assert_max_num_queries, count):
+    team = [UserFactory()]
+    for _ in range(count):
+        project = ProjectFactory(team=team)
+        JobFactory(project=project, team=team)
+        JobFactory(project=project, contacts=[ContactFactory()])
+    # token, its last use, the page, its team, its contacts, the count, and the
+    # jobs, their teams, their contacts
+    with django_assert_max_num_queries(9):
+        body = admin_api.get("projects", {"rows": 100, "jobs": "true"}).json()
+    assert len(body["rows"]) == count
+    assert all(len(row["jobs"]) == 2 for row in body["rows"])
