@@ -9,11 +9,12 @@ class ProjectsConfig(AppConfig):
         from config.pages import register_detail_panel, register_settings_section
         from crm.journal import register_item_type
 
-        from .models import ActivityType, Project
+        from .models import ActivityType, Job, Project
 
         register_settings_section("activity-types", "Activity types", position=60)
         register_item_type("N", ActivityType, "name")
         register_item_type(Project.CODE, Project, "title")
+        register_item_type(Job.CODE, Job, "title")
 
         def client_projects(client) -> dict:
             return {"projects": list(client.projects.all())}

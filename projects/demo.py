@@ -9,6 +9,9 @@ from crm.models import Company, Contact
 
 from . import services
 
+# Each project's work, in the order it is done.
+JOBS = ["Discovery", "Design", "Production", "Delivery"]
+
 PROJECTS = [
     ("Website redesign", "O", "A new site on the new brand, five templates.", 0),
     ("Spring campaign", "O", "Posters, social and a landing page for the spring range.", 5),
@@ -20,8 +23,8 @@ PROJECTS = [
 
 
 def load_demo_projects(users) -> None:
-    """A handful of projects in every status, for companies and one person, the same
-    every time."""
+    """A handful of projects in every status, for companies and one person, each
+    with a few jobs, the same every time."""
     rng = random.Random(11)
     today = timezone.localdate()
     companies = list(Company.objects.filter(is_customer=True).order_by("pk")[:5])
@@ -29,7 +32,7 @@ def load_demo_projects(users) -> None:
     clients = [company.code for company in companies] + ([person.code] if person else [])
     for index, (title, status, brief, discount) in enumerate(PROJECTS):
         client = clients[index % len(clients)]
-        services.create_project(
+        project = services.create_project(
             title=title,
             status=status,
             for_code=client,
@@ -44,3 +47,16 @@ def load_demo_projects(users) -> None:
             ],
             added_by=users[0],
         )
+        # A finished or cancelled project's jobs are all done with; the others'
+        # are under way: the earlier ones finished, the later ones still open.
+        settled = status in ("F", "C")
+        for step, job_title in enumerate(JOBS[: rng.randint(2, len(JOBS))]):
+            services.create_job(
+                title=job_title,
+                status=status if settled else ("F" if step == 0 else "O"),
+                project=project,
+                brief=f"{job_title} for {title.lower()}.",
+                deadline=project.deadline - timedelta(days=7 * (len(JOBS) - step)),
+                team=[user.pk for user in project.team.all()],
+                added_by=users[0],
+            )

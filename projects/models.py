@@ -91,3 +91,52 @@ class Project(models.Model):
     @property
     def client(self):
         return self.client_company or self.client_contact
+
+
+class Job(models.Model):
+    """A piece of a project's work, with its own team, deadline and place in the
+    project's list (`order`).
+
+    Its id is the database's (Depot's "auto-assigned ID"); `number` is its place in
+    the project's own count (Depot's `idinproject`), handed out under a lock on the
+    project row so two jobs added at once never share one.
+    """
+
+    CODE = "J"
+
+    # A job moves through the same states as its project.
+    Status = Project.Status
+
+    title = models.CharField(max_length=200)
+    status = models.CharField(max_length=1, choices=Status.choices, default=Status.OPEN)
+    project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="jobs")
+    number = models.PositiveIntegerField()
+    brief = models.TextField(blank=True)
+    deadline = models.DateField(default=_deadline_default)
+    order = models.PositiveIntegerField(default=0)
+    discount = models.DecimalField(max_digits=5, decimal_places=2, default=0)
+    team = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="job_teams")
+    contacts = models.ManyToManyField("crm.Contact", blank=True, related_name="associated_jobs")
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="added_jobs"
+    )
+    added = models.DateTimeField(default=timezone.now)
+    lastupdated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["project_id", "order", "id"]
+        indexes = [
+            models.Index(fields=["project", "order"]),
+            models.Index(fields=["status", "id"]),
+            models.Index(fields=["title"]),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "number"], name="job_number_in_project"),
+            models.CheckConstraint(
+                condition=models.Q(discount__gte=0, discount__lte=100),
+                name="job_discount_is_a_percentage",
+            ),
+        ]
+
+    def __str__(self):
+        return self.title

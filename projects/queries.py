@@ -13,7 +13,7 @@ from crm.queries import (
     contacts_matching,
 )
 
-from .models import Project
+from .models import Job, Project
 
 
 def projects_matching(
@@ -89,30 +89,75 @@ def attach_teams(projects: list[Project]) -> list[Project]:
     return projects
 
 
-def team_by_project(project_ids: list[int]) -> dict[int, list[dict]]:
-    """Each project's team as Depot shows it ({email, name}), in one query."""
+def _team_by(through, owner: str, owner_ids: list[int]) -> dict[int, list[dict]]:
     team: dict[int, list[dict]] = {}
     links = (
-        Project.team.through.objects.filter(project_id__in=project_ids)
+        through.objects.filter(**{f"{owner}__in": owner_ids})
         .order_by("user__name", "user__email")
-        .values_list("project_id", "user__email", "user__name")
+        .values_list(owner, "user__email", "user__name")
     )
-    for project_id, email, name in links:
-        team.setdefault(project_id, []).append({"email": email, "name": name})
+    for owner_id, email, name in links:
+        team.setdefault(owner_id, []).append({"email": email, "name": name})
     return team
+
+
+def _contacts_by(through, owner: str, owner_ids: list[int]) -> dict[int, list[dict]]:
+    contacts: dict[int, list[dict]] = {}
+    links = (
+        through.objects.filter(**{f"{owner}__in": owner_ids})
+        .order_by("contact__fullname", "contact_id")
+        .values_list(owner, "contact_id", "contact__fullname")
+    )
+    for owner_id, contact_id, name in links:
+        contacts.setdefault(owner_id, []).append({"id": contact_id, "name": name})
+    return contacts
+
+
+def team_by_project(project_ids: list[int]) -> dict[int, list[dict]]:
+    """Each project's team as Depot shows it ({email, name}), in one query."""
+    return _team_by(Project.team.through, "project_id", project_ids)
 
 
 def contacts_by_project(project_ids: list[int]) -> dict[int, list[dict]]:
     """Each project's linked people ({id, name}), in one query."""
-    contacts: dict[int, list[dict]] = {}
-    links = (
-        Project.contacts.through.objects.filter(project_id__in=project_ids)
-        .order_by("contact__fullname", "contact_id")
-        .values_list("project_id", "contact_id", "contact__fullname")
-    )
-    for project_id, contact_id, name in links:
-        contacts.setdefault(project_id, []).append({"id": contact_id, "name": name})
-    return contacts
+    return _contacts_by(Project.contacts.through, "project_id", project_ids)
+
+
+def team_by_job(job_ids: list[int]) -> dict[int, list[dict]]:
+    """Each job's team as Depot shows it ({email, name}), in one query."""
+    return _team_by(Job.team.through, "job_id", job_ids)
+
+
+def contacts_by_job(job_ids: list[int]) -> dict[int, list[dict]]:
+    """Each job's linked people ({id, name}), in one query."""
+    return _contacts_by(Job.contacts.through, "job_id", job_ids)
+
+
+def jobs_matching(
+    *,
+    search: str = "",
+    project_id: int | None = None,
+    client: tuple[str, int] | None = None,
+    statuses: list[str] | None = None,
+):
+    """Jobs whose title contains `search`, in one project, for one client (("C", 41)
+    or ("I", 5), through the job's project), in any of `statuses`."""
+    jobs = Job.objects.all()
+    if search:
+        jobs = jobs.filter(title__icontains=search)
+    if project_id is not None:
+        if not 0 < project_id <= MAX_ID:
+            return jobs.none()
+        jobs = jobs.filter(project_id=project_id)
+    if client is not None:
+        letter, client_id = client
+        if not 0 < client_id <= MAX_ID:
+            return jobs.none()
+        column = "client_company_id" if letter == "C" else "client_contact_id"
+        jobs = jobs.filter(**{f"project__{column}": client_id})
+    if statuses:
+        jobs = jobs.filter(status__in=statuses)
+    return jobs
 
 
 def team_choices() -> list[tuple[int, str]]:

@@ -9,7 +9,8 @@ from config.limits import (
 )
 
 from . import queries
-from .models import Project
+from .models import Job, Project
+from .services import JOB_ORDER_MAX
 
 STATUS_HELP = "O for open, H for held, P for pending, C for cancelled, F for finished"
 SECTIONS_HELP = (
@@ -57,15 +58,16 @@ def user_of(email, name) -> dict:
     return {"email": email, "name": name}
 
 
-def no_hours(_project_id) -> dict:
-    # A project's hours are the sum of its jobs' items, and jobs are not modelled yet
-    # (the next slice of the projects work): nothing can be allocated or logged, so
-    # the truthful answer is zero. The roll-up in SQL replaces this with jobs.
+def no_hours(_owner_id) -> dict:
+    # A job's hours are the sum of its items', a project's the sum of its jobs', and
+    # job items are not modelled yet (the next slice of the projects work): nothing
+    # can be allocated or logged, so the truthful answer is zero. The roll-up in SQL
+    # replaces this with items.
     return {"allocated": 0, "logged": 0, "remaining": 0}
 
 
 def no_count(_project_id) -> int:
-    # Items and actions belong to jobs (see no_hours): a project has none yet.
+    # Items and actions belong to jobs' items (see no_hours): a project has none yet.
     return 0
 
 
@@ -102,4 +104,72 @@ PROJECT_ROW = RowSpec(
     key("brief", hidden_by="hidebrief"),
     key("expanded", json_text("expanded"), read=sections_from_json, hidden_by="hidebrief"),
     key("conclusion", json_text("conclusion"), read=sections_from_json, hidden_by="hidebrief"),
+)
+
+
+# What a GET returns and a client may send back as it read it: `name` is the title,
+# `addedby` and `team` the objects naming what those fields write, `project` the id
+# as text; the rest is read-only.
+JOB_FIELDS = Fields(
+    read_only=("id", "idinproject", "projecttitle", "hours", "client", "start", "items"),
+    shapes=("name",),
+    title=Field(
+        "str",
+        required=True,
+        max_length=Job._meta.get_field("title").max_length,
+        help="The title of the job",
+    ),
+    status=Field("str", required=True, help=STATUS_HELP),
+    project=Field("int", required=True, help="The id of the project the job belongs to"),
+    addedby=Field("email", required=True, help="The email address of the user adding it"),
+    brief=Field("str", max_length=PROJECT_BRIEF_MAX_CHARS, help="The brief"),
+    deadline=Field("date", empty_is_absent=True, help="Defaults to a week from today"),
+    order=Field(
+        "int",
+        min_value=0,
+        max_value=JOB_ORDER_MAX,
+        help="Its place among the project's jobs, ascending; defaults to after the last",
+    ),
+    discount=Field("decimal", min_value=0, max_value=100, help="A percentage of the total"),
+    team=Field(
+        "str",
+        comma_list=True,
+        clearable=True,
+        help=f"Users on the team by id or email, comma separated (at most "
+        f"{PROJECT_PEOPLE_MAX_ITEMS})",
+    ),
+    contacts=Field("idlist", clearable=True, help="Ids of people the job is associated with"),
+)
+
+
+def no_items(_job_id) -> list:
+    # Job items are the next slice of the projects work: a job has none yet.
+    return []
+
+
+JOB_ROW = RowSpec(
+    key("id"),
+    key("idinproject", "number"),
+    key("name", "title"),
+    key("status"),
+    key("project", "project_id", read=str),
+    key("projecttitle", "project__title"),
+    key("hours", "id", read=no_hours),
+    key(
+        "client",
+        "project__client_company_id",
+        "project__client_company__name",
+        "project__client_contact_id",
+        "project__client_contact__fullname",
+        read=client_of,
+    ),
+    key("start", EpochSeconds("added"), read=str),
+    key("deadline", EpochSeconds("deadline"), read=str),
+    key("items", "id", read=no_items),
+    Batched("team", "id", fetch=queries.team_by_job),
+    Batched("contacts", "id", fetch=queries.contacts_by_job),
+    key("order", read=str),
+    key("discount"),
+    key("addedby", "added_by__email", "added_by__name", read=user_of),
+    key("brief", hidden_by="hidebrief"),
 )

@@ -9,11 +9,13 @@ from typing import Any, TypedDict, Unpack
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Max
 
 from accounts.models import AccountSettings
-from config.errors import field_error, field_message
+from config.errors import field_error, field_message, request_error
 from config.keywords import only_known
 from config.limits import (
+    MAX_ID,
     PROJECT_BRIEF_MAX_CHARS,
     PROJECT_PEOPLE_MAX_ITEMS,
     PROJECT_SECTION_CONTENT_MAX_CHARS,
@@ -27,7 +29,7 @@ from crm import services as crm_services
 from crm.journal import parse_item_code, resolve_item
 from crm.models import Company, Contact
 
-from .models import ActivityType, Project
+from .models import ActivityType, Job, Project
 
 # Activity type ids share the account's 32-bit counters' range.
 MAX_ACTIVITY_TYPE_ID = 2_000_000_000
@@ -352,6 +354,39 @@ def _discount(value) -> Decimal:
     return number
 
 
+def _status(value) -> str:
+    """A project's or a job's status letter (they share their states)."""
+    status = str(value or "").strip().upper()
+    if status not in Project.Status.values:
+        raise field_error(
+            "status",
+            "%(field)s must be one of: %(choices)s.",
+            "invalid_choice",
+            choices=", ".join(Project.Status.values),
+        )
+    return status
+
+
+def _brief(value) -> str:
+    brief = str(value or "").strip()
+    if len(brief) > PROJECT_BRIEF_MAX_CHARS:
+        raise field_error(
+            "brief",
+            "%(field)s must be at most %(limit)s characters.",
+            "max_length",
+            limit=PROJECT_BRIEF_MAX_CHARS,
+        )
+    return brief
+
+
+def _author(user):
+    if user is None:
+        raise field_error("addedby", "%(field)s is required.", "required")
+    if not getattr(user, "pk", None):
+        raise field_error("addedby", "%(field)s must be an existing user.", "not_found")
+    return user
+
+
 def _take_next_project_id() -> int:
     """The next number from the account's proposal/project counter, under a lock on
     the settings row so two projects added at once never get the same one."""
@@ -394,15 +429,8 @@ def _write_project(project: Project, fields: dict, *, creating: bool) -> None:
         if title is not None:
             project.title = title
     if creating or "status" in fields:
-        status = str(fields.get("status") or "").strip().upper()
-        if status not in Project.Status.values:
-            errors["status"] = field_message(
-                "status",
-                "%(field)s must be one of: %(choices)s.",
-                "invalid_choice",
-                choices=", ".join(Project.Status.values),
-            )
-        else:
+        status = check(_status, fields.get("status"))
+        if status is not None:
             project.status = status
     if creating or "for_code" in fields:
         client = check(_client, fields.get("for_code"))
@@ -411,15 +439,8 @@ def _write_project(project: Project, fields: dict, *, creating: bool) -> None:
         elif isinstance(client, Contact):
             project.client_company, project.client_contact = None, client
     if "brief" in fields:
-        brief = str(fields["brief"] or "").strip()
-        if len(brief) > PROJECT_BRIEF_MAX_CHARS:
-            errors["brief"] = field_message(
-                "brief",
-                "%(field)s must be at most %(limit)s characters.",
-                "max_length",
-                limit=PROJECT_BRIEF_MAX_CHARS,
-            )
-        else:
+        brief = check(_brief, fields["brief"])
+        if brief is not None:
             project.brief = brief
     for name in ("expanded", "conclusion"):
         if name in fields:
@@ -444,14 +465,8 @@ def _write_project(project: Project, fields: dict, *, creating: bool) -> None:
         if contacts is not None:
             people["contacts"] = contacts
     if creating or "added_by" in fields:
-        user = fields.get("added_by")
-        if user is None:
-            errors["addedby"] = field_message("addedby", "%(field)s is required.", "required")
-        elif not getattr(user, "pk", None):
-            errors["addedby"] = field_message(
-                "addedby", "%(field)s must be an existing user.", "not_found"
-            )
-        else:
+        user = check(_author, fields.get("added_by"))
+        if user is not None:
             project.added_by = user
     if errors:
         raise ValidationError(errors)
@@ -464,6 +479,171 @@ def _write_project(project: Project, fields: dict, *, creating: bool) -> None:
 
 @transaction.atomic
 def delete_project(project: Project) -> None:
-    """The project, its team and contacts links, and its journal."""
+    """The project, its team and contacts links, and its journal; refused while it
+    has jobs, which hold the work and (later) the time logged against it."""
+    # Whoever adds a job locks the project row too (_locked_project): they go first
+    # and this refusal counts their job, or they wait and find the project gone.
+    if _locked_project(project.pk) is None:
+        return
+    references = crm_services.blocking_references(project)
+    if references:
+        raise request_error(
+            "%(name)s can't be deleted while it has %(references)s.",
+            "in_use",
+            name=project.title,
+            references=", ".join(references),
+        )
     crm_services.delete_journal_of(Project.CODE, project.pk)
     project.delete()
+
+
+# --- jobs -------------------------------------------------------------------------
+
+
+class JobFields(TypedDict, total=False):
+    """A job's writable fields. Every one is optional on update; `title`, `status`,
+    `project` and `added_by` are required on create."""
+
+    title: str
+    status: str  # O, H, P, C or F, as a project's
+    project: Project | int | str  # the project, or its id
+    brief: str
+    deadline: date | None  # None: a week from today
+    order: int | str | None  # its place among the project's jobs; None: after the last
+    discount: Decimal | str | int | None  # a percentage
+    team: list[int | str] | str | None  # users by id or email
+    contacts: list[int] | None  # people's ids
+    added_by: Any  # a User
+
+
+JOB_TITLE_MAX_CHARS = Job._meta.get_field("title").max_length
+# A PositiveIntegerField holds up to this on every database Django supports.
+JOB_ORDER_MAX = 2_147_483_647
+
+
+def _locked_project(pk) -> Project | None:
+    """The project row, locked until the transaction ends; None if it is gone. On
+    SQLite write transactions already run one at a time (IMMEDIATE)."""
+    return Project.objects.select_for_update().filter(pk=pk).first()
+
+
+def _job_project(value) -> Project:
+    if isinstance(value, Project):
+        value = value.pk
+    if value in (None, ""):
+        raise field_error("project", "%(field)s is required.", "required")
+    number = _as_id(value)
+    project = _locked_project(number) if number is not None and number <= MAX_ID else None
+    if project is None:
+        shown = str(value)
+        raise field_error(
+            "project",
+            "%(field)s: no project with the id %(value)s.",
+            "not_found",
+            value=shown if len(shown) <= 40 else f"{shown[:40]}…",
+        )
+    return project
+
+
+def _order(value) -> int | None:
+    if value in (None, ""):
+        return None
+    number = _as_id(value)
+    if number is None or number > JOB_ORDER_MAX:
+        raise field_error(
+            "order",
+            "%(field)s must be a whole number from 0 to %(high)s.",
+            "out_of_range",
+            high=JOB_ORDER_MAX,
+        )
+    return number
+
+
+def _next_in_project(project: Project, column: str) -> int:
+    # Read under the project's row lock (_job_project), so no other job takes it.
+    highest = project.jobs.aggregate(highest=Max(column))["highest"]
+    return (highest or 0) + 1
+
+
+@transaction.atomic
+def create_job(**fields: Unpack[JobFields]) -> Job:
+    job = Job()
+    _write_job(job, fields, creating=True)
+    return job
+
+
+@transaction.atomic
+def update_job(job: Job, **fields: Unpack[JobFields]) -> Job:
+    _write_job(job, fields, creating=False)
+    return job
+
+
+def _write_job(job: Job, fields: dict, *, creating: bool) -> None:
+    fields = clean_values(only_known(fields, JobFields))
+    errors: dict[str, ValidationError] = {}
+    people: dict[str, list] = {}
+
+    def check(rule, *args, **options):
+        try:
+            return rule(*args, **options)
+        except ValidationError as exc:
+            errors.update({key: messages[0] for key, messages in exc.error_dict.items()})
+            return None
+
+    if creating or "title" in fields:
+        title = check(required_text, fields.get("title"), "title", max_length=JOB_TITLE_MAX_CHARS)
+        if title is not None:
+            job.title = title
+    if creating or "status" in fields:
+        status = check(_status, fields.get("status"))
+        if status is not None:
+            job.status = status
+    project = None
+    if creating or "project" in fields:
+        project = check(_job_project, fields.get("project"))
+    if "brief" in fields:
+        brief = check(_brief, fields["brief"])
+        if brief is not None:
+            job.brief = brief
+    if "deadline" in fields and fields["deadline"] is not None:
+        if not isinstance(fields["deadline"], date):
+            errors["deadline"] = field_message("deadline", "%(field)s must be a date.", "invalid")
+        else:
+            job.deadline = fields["deadline"]
+    order = check(_order, fields.get("order"))
+    if "discount" in fields:
+        discount = check(_discount, fields["discount"])
+        if discount is not None:
+            job.discount = discount
+    if "team" in fields:
+        team = check(_team, fields["team"])
+        if team is not None:
+            people["team"] = team
+    if "contacts" in fields:
+        contacts = check(_contacts, fields["contacts"])
+        if contacts is not None:
+            people["contacts"] = contacts
+    if creating or "added_by" in fields:
+        user = check(_author, fields.get("added_by"))
+        if user is not None:
+            job.added_by = user
+    if errors:
+        raise ValidationError(errors)
+    if project is not None and project.pk != job.project_id:
+        # A job moved to another project is numbered, and placed last, in that one.
+        job.project = project
+        job.number = _next_in_project(project, "number")
+        if order is None:
+            job.order = _next_in_project(project, "order")
+    if order is not None:
+        job.order = order
+    job.save()
+    for name, related in people.items():
+        getattr(job, name).set(related)
+
+
+@transaction.atomic
+def delete_job(job: Job) -> None:
+    """The job, its team and contacts links, and its journal."""
+    crm_services.delete_journal_of(Job.CODE, job.pk)
+    job.delete()

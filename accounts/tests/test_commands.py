@@ -100,6 +100,7 @@ def test_seed_demo_loads_an_account_once():
     assert sorted(Project.objects.values_list("id", flat=True)) == list(range(1001, 1007))
     assert set(Project.objects.values_list("status", flat=True)) == set("OHPCF")
     assert Project.objects.filter(client_contact__isnull=False).count() == 1
+    assert all(2 <= project.jobs.count() <= 4 for project in Project.objects.all())
 
     users_before = User.objects.count()
     assert "skipped" in run("seed_demo", "--if-empty")

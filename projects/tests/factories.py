@@ -6,7 +6,7 @@ from django.db.models import Max
 
 from accounts.tests.factories import UserFactory
 from crm.tests.factories import CompanyFactory
-from projects.models import ActivityType, Project
+from projects.models import ActivityType, Job, Project
 
 
 class ActivityTypeFactory(factory.django.DjangoModelFactory):
@@ -37,6 +37,37 @@ class ProjectFactory(factory.django.DjangoModelFactory):
     title = factory.Sequence(lambda n: f"Project {n:03d}")
     status = Project.Status.OPEN
     client_company = factory.SubFactory(CompanyFactory)
+    added_by = factory.SubFactory(UserFactory)
+
+    @factory.post_generation
+    def team(obj, create, extracted, **kwargs):
+        if create and extracted:
+            obj.team.set(extracted)
+
+    @factory.post_generation
+    def contacts(obj, create, extracted, **kwargs):
+        if create and extracted:
+            obj.contacts.set(extracted)
+
+
+def _next_job_number(project: Project) -> int:
+    # Past every job of the project, as the service also numbers them.
+    return (project.jobs.aggregate(highest=Max("number"))["highest"] or 0) + 1
+
+
+class JobFactory(factory.django.DjangoModelFactory):
+    """A job in a new project, added by a new user, numbered and placed last in its
+    project. JobFactory(team=[user], contacts=[person]) links those."""
+
+    class Meta:
+        model = Job
+        skip_postgeneration_save = True
+
+    title = factory.Sequence(lambda n: f"Job {n:03d}")
+    status = Job.Status.OPEN
+    project = factory.SubFactory(ProjectFactory)
+    number = factory.LazyAttribute(lambda job: _next_job_number(job.project))
+    order = factory.LazyAttribute(lambda job: job.number)
     added_by = factory.SubFactory(UserFactory)
 
     @factory.post_generation
