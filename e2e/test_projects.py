@@ -46,6 +46,15 @@ def test_create_a_project_find_it_and_open_it(signed_in, live_server, shot, cons
     expect(page.locator(".project-brief")).to_contain_text("A new logo & labels.")
     shot("projects-detail")
 
+    # A job is added on the project's page and listed there.
+    jobs = page.locator("#jobs")
+    jobs.get_by_role("button", name="Add job").click()
+    expect(jobs.locator(".field-error")).to_have_text("This field is required.")
+    jobs.get_by_label("Job title").fill("Bottle labels")
+    jobs.get_by_role("button", name="Add job").click()
+    expect(page.locator("#jobs table")).to_contain_text("Bottle labels")
+    shot("projects-detail-with-a-job")
+
     # The list finds it by its title as one types, and opens it.
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Projects").click()
     expect(page).to_have_url(f"{live_server.url}/projects/")

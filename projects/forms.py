@@ -3,7 +3,7 @@ import re
 from django import forms
 from django.urls import reverse_lazy
 
-from .models import Project
+from .models import Job, Project
 
 
 class ActivityTypeForm(forms.Form):
@@ -100,3 +100,22 @@ class ProjectForm(forms.Form):
             "team": [user.pk for user in project.team.all()],
             "brief": project.brief,
         }
+
+
+class JobForm(forms.Form):
+    """A new job on the project page: its title, status and deadline; the rules are
+    the service's (create_job)."""
+
+    title = forms.CharField(label="Job title", max_length=Job._meta.get_field("title").max_length)
+    status = forms.ChoiceField(choices=Job.Status.choices, initial=Job.Status.OPEN)
+    deadline = forms.DateField(
+        required=False,
+        help_text="Left empty, a week from today.",
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+
+    def service_values(self) -> dict:
+        values = dict(self.cleaned_data)
+        if values["deadline"] is None:
+            del values["deadline"]
+        return values

@@ -12,7 +12,7 @@ from config.pages import add_service_errors, query_int, require_area
 from config.reference_tables import Column, ReferenceTable
 
 from . import queries, services
-from .forms import ActivityTypeForm, ProjectForm, client_label
+from .forms import ActivityTypeForm, JobForm, ProjectForm, client_label
 from .models import ActivityType, Project
 from .tables import ProjectTable
 
@@ -72,7 +72,7 @@ def project_list(request):
     return response
 
 
-def project_detail(request, pk: int):
+def project_detail(request, pk: int, *, job_form: JobForm | None = None):
     require_area(request, "projects")
     project = get_object_or_404(
         Project.objects.select_related("client_company", "client_contact").prefetch_related(
@@ -84,9 +84,29 @@ def project_detail(request, pk: int):
         "project": project,
         "team": sorted(project.team.all(), key=lambda user: (user.name, user.email)),
         "contacts": sorted(project.contacts.all(), key=lambda person: person.fullname),
+        "jobs": project.jobs.order_by("order", "pk"),
+        "job_form": job_form or JobForm(),
         "nav_section": "projects",
     }
     return render(request, "projects/project_detail.html", context)
+
+
+@require_POST
+def job_create(request, pk: int):
+    require_area(request, "projects")
+    project = get_object_or_404(Project, pk=pk)
+    form = JobForm(request.POST)
+    if form.is_valid():
+        try:
+            job = services.create_job(
+                project=project, added_by=request.user, **form.service_values()
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, f"Job {job.number}, {job.title}, was added.")
+            return redirect("projects:detail", pk=project.pk)
+    return project_detail(request, pk, job_form=form)
 
 
 def _project_form(request, project: Project | None) -> ProjectForm:

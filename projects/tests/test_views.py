@@ -7,7 +7,7 @@ from accounts.tests.factories import UserFactory
 from crm.tests.factories import CompanyFactory, ContactFactory
 from projects import services
 from projects.models import Project
-from projects.tests.factories import ProjectFactory
+from projects.tests.factories import JobFactory, ProjectFactory
 
 pytestmark = pytest.mark.django_db
 TABLE = {"HX-Request": "true", "HX-Target": "projects"}
@@ -255,3 +255,53 @@ def test_client_pages_list_their_projects(staff_client, restricted_to):
 
     hidden = signed_in_client(contacts_only).get(f"/connections/companies/{company.pk}/")
     assert "For the company" not in hidden.content.decode()
+
+
+def test_the_project_page_lists_its_jobs_and_adds_one(staff_client, admin_user):
+    project = ProjectFactory(title="Rebrand")
+    JobFactory(project=project, title="Logo")
+    JobFactory(project=ProjectFactory(), title="Someone else's job")
+    page = staff_client.get(f"/projects/{project.pk}/").content.decode()
+    assert "Logo" in page and "Someone else&#x27;s job" not in page
+
+    response = staff_client.post(
+        f"/projects/{project.pk}/jobs/add/",
+        {"title": "Labels", "status": "P", "deadline": "2027-03-01"},
+        follow=True,
+    )
+    page = response.content.decode()
+    assert "Job 2, Labels, was added." in page
+    job = project.jobs.get(title="Labels")
+    assert job.number == 2 and job.status == "P" and job.added_by == admin_user
+    assert job.deadline == date(2027, 3, 1)
+    jobs = page[page.index('id="jobs"') :]
+    assert jobs.index("Logo") < jobs.index("Labels")
+
+
+def test_a_refused_job_shows_its_error_on_the_project_page(staff_client):
+    project = ProjectFactory()
+    page = staff_client.post(
+        f"/projects/{project.pk}/jobs/add/", {"title": "", "status": "O"}
+    ).content.decode()
+    assert 'id="id_title_error"' in page and "This field is required." in page
+    assert not project.jobs.exists()
+    assert staff_client.get(f"/projects/{project.pk}/jobs/add/").status_code == 405
+
+
+def test_adding_a_job_needs_the_projects_area(restricted_client, collaborator_client):
+    project = ProjectFactory()
+    for client in (restricted_client, collaborator_client):
+        response = client.post(f"/projects/{project.pk}/jobs/add/", {"title": "X", "status": "O"})
+        assert response.status_code == 403
+    assert not project.jobs.exists()
+
+
+@pytest.mark.parametrize("count", [1, 50])
+def test_the_project_page_keeps_queries_flat_as_jobs_grow(
+    staff_client, django_assert_max_num_queries, count
+):
+    project = ProjectFactory()
+    for _ in range(count):
+        JobFactory(project=project)
+    with django_assert_max_num_queries(12):
+        assert staff_client.get(f"/projects/{project.pk}/").status_code == 200
