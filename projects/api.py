@@ -1,6 +1,7 @@
 """Depot resources: projects, and the settings resource for activity types."""
 
 from django.core.exceptions import ValidationError
+from django.db.models.functions import Lower
 from ninja import Router
 
 from accounts import services as account_services
@@ -57,11 +58,18 @@ def update_activity_types(request):
 projects_router = Router(tags=["projects"])
 projects_router.add_decorator(area_access("projects"))
 
+
+# Titles sort whatever their case ("apple" beside "Apple", not after "Zebra"), as
+# crm's names do: on an alias of the lower-cased title (`by_title`).
+def by_title(queryset):
+    return queryset.alias(title_key=Lower("title"))
+
+
 PROJECT_ORDERINGS = {
-    "name": "title",
-    "title": "title",
+    "name": "title_key",
+    "title": "title_key",
     "id": "id",
-    "status": ("status", "title"),
+    "status": ("status", "title_key"),
     "added": "added",
     "deadline": "deadline",
     "discount": "discount",
@@ -198,7 +206,7 @@ def list_projects(request, search: str = "", status: str = "", team: str = "", j
         team_email=_team_email(team),
         contact_id=query_int(request, "contacts"),
     )
-    page = params.page(order_queryset(projects, params, PROJECT_ORDERINGS))
+    page = params.page(order_queryset(by_title(projects), params, PROJECT_ORDERINGS))
     rows = _with_jobs(request, PROJECT_ROW.rows(request, page, flags), flags, job_statuses)
     return list_response(request, rows, params.total(projects, len(rows)))
 
@@ -244,10 +252,10 @@ def delete_project(request, project_id: int):
 # --- jobs -------------------------------------------------------------------------
 
 JOB_ORDERINGS = {
-    "name": "title",
-    "title": "title",
+    "name": "title_key",
+    "title": "title_key",
     "id": "id",
-    "status": ("status", "title"),
+    "status": ("status", "title_key"),
     # A project's jobs in the order the project lists them.
     "project": ("project_id", "order"),
     "order": ("project_id", "order"),
@@ -271,7 +279,7 @@ def list_jobs(request, search: str = "", status: str = ""):
         client=_client_code(request),
         statuses=_statuses(status),
     )
-    page = params.page(order_queryset(jobs, params, JOB_ORDERINGS))
+    page = params.page(order_queryset(by_title(jobs), params, JOB_ORDERINGS))
     rows = JOB_ROW.rows(request, page, flags)
     return list_response(request, rows, params.total(jobs, len(rows)))
 

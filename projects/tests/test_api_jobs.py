@@ -159,17 +159,17 @@ def test_status_filters_one_or_several(admin_api):
 
 
 def test_ordering_and_pages(admin_api, project):
-    for title, days, order in (("Bravo", 3, 2), ("Alpha", 1, 3), ("Charlie", 2, 1)):
+    for title, days, order in (("Bravo", 3, 2), ("alpha", 1, 3), ("Charlie", 2, 1)):
         JobFactory(
             title=title,
             project=project,
             order=order,
             deadline=timezone.localdate() + timedelta(days=days),
         )
-    assert names(admin_api) == ["Alpha", "Bravo", "Charlie"]  # by name by default
-    assert names(admin_api, order="deadline") == ["Alpha", "Charlie", "Bravo"]
-    assert names(admin_api, order="deadline", orderasc="false") == ["Bravo", "Charlie", "Alpha"]
-    assert names(admin_api, order="order") == ["Charlie", "Bravo", "Alpha"]
+    assert names(admin_api) == ["alpha", "Bravo", "Charlie"]  # by name, whatever the case
+    assert names(admin_api, order="deadline") == ["alpha", "Charlie", "Bravo"]
+    assert names(admin_api, order="deadline", orderasc="false") == ["Bravo", "Charlie", "alpha"]
+    assert names(admin_api, order="order") == ["Charlie", "Bravo", "alpha"]
     body = admin_api.get("jobs", {"order": "deadline", "rows": 1, "start": 1}).json()
     assert [row["name"] for row in body["rows"]] == ["Charlie"]
     assert body["total"] == 3

@@ -170,6 +170,9 @@ def test_ordering_and_pages(admin_api):
     assert body["total"] == 3
     ids = [row["id"] for row in admin_api.get("projects", {"order": "id"}).json()["rows"]]
     assert ids == sorted(ids)
+    # Titles sort whatever their case, on both databases.
+    assert names(admin_api) == ["alpha", "Bravo", "Charlie"]
+    assert names(admin_api, order="title", orderasc="false") == ["Charlie", "Bravo", "alpha"]
 
 
 @pytest.mark.parametrize(
