@@ -289,9 +289,29 @@ def _author(request, value) -> object:
 
 def _check_about_users(request, letter: str) -> None:
     """Entries about a user (U…) carry the user's name: only for callers who may
-    learn who the users are, and the same answer whether the user exists or not."""
+    learn who the users are, and the same answer whether the user exists or not.
+    Entries about an item of another area (a project, P…) need that area's read
+    access, the same way."""
     if letter == "U" and not account_services.sees_users(principal(request).actor):
         raise ApiNotAllowed("for U… needs the users:read scope.")
+    area = journal.ITEM_AREAS.get(letter)
+    if area and not _reads(request, area):
+        raise ApiNotAllowed(f"for {letter}… needs the {area}:read scope.")
+
+
+def _reads(request, area: str) -> bool:
+    who = principal(request)
+    if who.credential is not None:
+        return who.credential.allows(area, write=False)
+    return who.user.can(area)
+
+
+def _hidden_item_types(request) -> list[str]:
+    """The item types whose entries this caller may not see (see _check_about_users)."""
+    hidden = [letter for letter, area in journal.ITEM_AREAS.items() if not _reads(request, area)]
+    if not account_services.sees_users(principal(request).actor):
+        hidden.append("U")
+    return hidden
 
 
 def _rows_with_names(request, entries) -> list[dict]:
@@ -334,8 +354,7 @@ def list_activity(request, type: str = "", by: str = ""):
     )
     if by and by_user is None:
         entries = entries.none()  # a filter that matches no one matches nothing
-    if not account_services.sees_users(principal(request).actor):
-        entries = entries.exclude(for_type="U")
+    entries = entries.exclude(for_type__in=_hidden_item_types(request))
     page = params.page(
         queries.with_journal_details(order_queryset(entries, params, ACTIVITY_ORDERINGS))
     )
@@ -347,7 +366,7 @@ def _get_entry(request, entry_id: int) -> Activity:
     entry = queries.with_journal_details(Activity.objects.filter(pk=entry_id)).first()
     if entry is None:
         raise ApiNotFound.no_such("activity item", entry_id)
-    if entry.for_type == "U" and not account_services.sees_users(principal(request).actor):
+    if entry.for_type in _hidden_item_types(request):
         # As if it weren't there, like the list: the same answer as an unknown id.
         raise ApiNotFound.no_such("activity item", entry_id)
     return entry

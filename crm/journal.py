@@ -13,10 +13,17 @@ from config.limits import MAX_ID
 # Item codes the journal can point at (DESIGN.md §3). Each app registers its own
 # models from its AppConfig.ready: register_item_type("P", Project, "name").
 ITEM_TYPES: dict[str, tuple[type[models.Model], str]] = {}
+# The area a caller must be able to read to see entries about an item type (a project's
+# title, what was said about a job): entries about the rest are the journal's own.
+ITEM_AREAS: dict[str, str] = {}
 
 
-def register_item_type(letter: str, model: type[models.Model], name_attr: str) -> None:
+def register_item_type(
+    letter: str, model: type[models.Model], name_attr: str, *, area: str | None = None
+) -> None:
     ITEM_TYPES[letter] = (model, name_attr)
+    if area:
+        ITEM_AREAS[letter] = area
 
 
 def parse_item_code(code: str) -> tuple[str, int]:

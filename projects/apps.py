@@ -13,8 +13,8 @@ class ProjectsConfig(AppConfig):
 
         register_settings_section("activity-types", "Activity types", position=60)
         register_item_type("N", ActivityType, "name")
-        register_item_type(Project.CODE, Project, "title")
-        register_item_type(Job.CODE, Job, "title")
+        register_item_type(Project.CODE, Project, "title", area="projects")
+        register_item_type(Job.CODE, Job, "title", area="projects")
 
         def client_projects(client) -> dict:
             return {"projects": list(client.projects.all())}
