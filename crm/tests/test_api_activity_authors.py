@@ -157,35 +157,3 @@ def test_the_browser_session_posts_only_as_its_own_user(admin_user, company):
     )
     assert response.status_code == 400
     assert not Activity.objects.exists()
-
-
-# --- entries about another area's items (P… projects) need that area --------------------
-
-
-def test_entries_about_projects_need_the_projects_area(contacts_only, admin_user, depot):
-    from projects.tests.factories import JobFactory, ProjectFactory
-
-    project = ProjectFactory(title="Secret rebrand")
-    job = JobFactory(project=project, title="Secret logo")
-    about_project = depot.post(
-        "activity",
-        {"title": "Kick-off", "type": "C", "addedby": admin_user.email, "for": f"P{project.pk}"},
-    ).json()["id"]
-    depot.post(
-        "activity",
-        {"title": "Sketches", "type": "C", "addedby": admin_user.email, "for": f"J{job.pk}"},
-    )
-    response = contacts_only.get("activity", {"for": f"P{project.pk}"})
-    assert response.status_code == 401
-    assert response.json()["msg"] == "for P… needs the projects:read scope."
-    listed = contacts_only.get("activity")
-    assert listed.json()["rows"] == [] and "Secret" not in listed.content.decode()
-    assert contacts_only.get(f"activity/{about_project}").status_code == 404
-    refused = contacts_only.post(
-        "activity", {"title": "t", "type": "C", "addedby": admin_user.email, "for": f"J{job.pk}"}
-    )
-    assert refused.status_code == 401
-    # With the projects area the entries and the titles are there.
-    readers = credential_client(["contacts:read", "projects:read"])
-    rows = readers.get("activity").json()["rows"]
-    assert {row["for"]["name"] for row in rows} == {"Secret rebrand", "Secret logo"}
