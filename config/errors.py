@@ -54,3 +54,18 @@ def render(error: ValidationError, field: str) -> str:
 
 def names_its_field(error: ValidationError) -> bool:
     return bool(error.params) and "field" in error.params
+
+
+class Refusals:
+    """A write's refusals collected field by field, so one answer names every wrong
+    field: `check(rule, ...)` returns the rule's value, or None after noting why."""
+
+    def __init__(self):
+        self.errors: dict[str, ValidationError] = {}
+
+    def check(self, rule, *args, **options):
+        try:
+            return rule(*args, **options)
+        except ValidationError as exc:
+            self.errors.update({key: messages[0] for key, messages in exc.error_dict.items()})
+            return None

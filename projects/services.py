@@ -12,7 +12,7 @@ from django.db import transaction
 from django.db.models import Max
 
 from accounts.models import AccountSettings
-from config.errors import field_error, field_message, request_error
+from config.errors import Refusals, field_error, field_message, request_error
 from config.keywords import only_known
 from config.limits import (
     MAX_ID,
@@ -414,15 +414,9 @@ def update_project(project: Project, **fields: Unpack[ProjectFields]) -> Project
 
 def _write_project(project: Project, fields: dict, *, creating: bool) -> None:
     fields = clean_values(only_known(fields, ProjectFields))
-    errors: dict[str, ValidationError] = {}
+    refusals = Refusals()
+    check, errors = refusals.check, refusals.errors
     people: dict[str, list] = {}
-
-    def check(rule, *args, **options):
-        try:
-            return rule(*args, **options)
-        except ValidationError as exc:
-            errors.update({key: messages[0] for key, messages in exc.error_dict.items()})
-            return None
 
     if creating or "title" in fields:
         title = check(required_text, fields.get("title"), "title", max_length=TITLE_MAX_CHARS)
@@ -580,15 +574,9 @@ def update_job(job: Job, **fields: Unpack[JobFields]) -> Job:
 
 def _write_job(job: Job, fields: dict, *, creating: bool) -> None:
     fields = clean_values(only_known(fields, JobFields))
-    errors: dict[str, ValidationError] = {}
+    refusals = Refusals()
+    check, errors = refusals.check, refusals.errors
     people: dict[str, list] = {}
-
-    def check(rule, *args, **options):
-        try:
-            return rule(*args, **options)
-        except ValidationError as exc:
-            errors.update({key: messages[0] for key, messages in exc.error_dict.items()})
-            return None
 
     if creating or "title" in fields:
         title = check(required_text, fields.get("title"), "title", max_length=JOB_TITLE_MAX_CHARS)

@@ -202,12 +202,32 @@ def test_database_connections_and_url_table_from_the_environment(tmp_path, varia
     assert json.loads(shown.stdout) == expected
 
 
-def test_postgresql_sessions_run_without_jit(db):
-    """Web queries are short; JIT compiled a 10,000-row sort for longer than it ran."""
-    from django.db import connection
+JIT = """
+from django.conf import settings
+print(settings.DATABASES["default"].get("OPTIONS", {}).get("options", ""))
+"""
 
-    if connection.vendor != "postgresql":
-        pytest.skip("PostgreSQL only")
-    with connection.cursor() as cursor:
-        cursor.execute("SHOW jit")
-        assert cursor.fetchone()[0] == "off"
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        # Web queries are short; JIT compiled a 10,000-row sort for longer than it ran.
+        ("postgres://docket@db.example.com/docket", "-c jit=off"),
+        # Options already in the URL are kept beside it.
+        (
+            "postgres://docket@db.example.com/docket?options=-c%20statement_timeout%3D5000",
+            "-c statement_timeout=5000 -c jit=off",
+        ),
+        ("sqlite:///x.sqlite3", ""),
+    ],
+)
+def test_postgresql_sessions_run_without_jit(tmp_path, url, expected):
+    env = {
+        **{k: v for k, v in os.environ.items() if k != "DATABASE_URL"},
+        "DATABASE_URL": url,
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "DOCKET_VAR_DIR": str(tmp_path),
+    }
+    shown = _run(env, "-c", JIT)
+    assert shown.returncode == 0, shown.stderr
+    assert shown.stdout.strip() == expected
