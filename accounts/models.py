@@ -317,3 +317,72 @@ class AccessToken(models.Model):
             and (self.expires is None or self.expires > now)
             and self.user.is_active
         )
+
+
+class PrivateTask(models.Model):
+    """A note to self for one day, seen only by the person who wrote it."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="private_tasks")
+    date = models.DateField()
+    text = models.CharField(max_length=500)
+    done = models.BooleanField(default=False)
+    added = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["date", "id"]
+        indexes = [models.Index(fields=["user", "date"])]
+
+    def __str__(self):
+        return self.text
+
+
+class Notification(models.Model):
+    """Something that happened that people should know about (added to a team,
+    given an action, an action of theirs completed). Each recipient reads and
+    deletes it on their own; all of it is purged after three months."""
+
+    class Type(models.TextChoices):
+        TEAM_ADD = "teamadd", "Added to a team"
+        ACTION_ASSIGNED = "actionassigned", "Action assigned"
+        ACTION_COMPLETED = "actioncompleted", "Action completed"
+
+    type = models.CharField(max_length=30, choices=Type.choices)
+    date = models.DateTimeField(default=timezone.now, db_index=True)
+    title = models.CharField(max_length=200)
+    # A path inside Docket, Depot-style ("job/3"), without the leading slash.
+    link = models.CharField(max_length=200, blank=True)
+    content = models.TextField(blank=True)
+    users = models.ManyToManyField(
+        User, through="NotificationRecipient", related_name="notifications"
+    )
+
+    class Meta:
+        ordering = ["date", "id"]
+
+    def __str__(self):
+        return self.title
+
+
+class NotificationRecipient(models.Model):
+    """One person's copy of a notification: when they read it and deleted it."""
+
+    notification = models.ForeignKey(
+        Notification, on_delete=models.CASCADE, related_name="recipients"
+    )
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    read = models.DateTimeField(null=True, blank=True)
+    deleted = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["notification", "user"], name="one_copy_of_a_notification_each"
+            )
+        ]
+        indexes = [
+            # The header's unread count: one person's unread, undeleted copies.
+            models.Index(fields=["user", "read", "deleted"]),
+        ]
+
+    def __str__(self):
+        return f"notification {self.notification_id} for user {self.user_id}"

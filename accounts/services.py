@@ -33,6 +33,8 @@ from .models import (
     AccessToken,
     AccountSettings,
     ApiCredential,
+    Notification,
+    NotificationRecipient,
     User,
     all_api_scopes,
     hash_secret,
@@ -87,6 +89,10 @@ OWNED_RELATIONS = {
     "groups",
     "user_permissions",
     "import_jobs",
+    # Personal to them, and removed with them.
+    "private_tasks",
+    "running_timer",
+    "notifications",
 }
 
 
@@ -772,3 +778,30 @@ def set_logo(upload: UploadedFile) -> AccountSettings:
 
 def remove_logo() -> AccountSettings:
     return clear_file(AccountSettings.load(), "logo", update_fields=["logo"])
+
+
+# --- notifications ------------------------------------------------------------------
+
+
+def notify(
+    kind: str, *, title: str, users, link: str = "", content: str = "", actor: User | None = None
+) -> Notification | None:
+    """Tell these people that something happened (`Notification.Type`). The person
+    who did it is not told, nor is anyone inactive; nobody left means no
+    notification. Runs inside the caller's transaction, so it is undone with it."""
+    recipients = {
+        user.pk
+        for user in users
+        if user is not None and user.is_active and (actor is None or user.pk != actor.pk)
+    }
+    if not recipients:
+        return None
+    title_limit = Notification._meta.get_field("title").max_length
+    link_limit = Notification._meta.get_field("link").max_length
+    notification = Notification.objects.create(
+        type=kind, title=title[:title_limit], link=link[:link_limit], content=content
+    )
+    NotificationRecipient.objects.bulk_create(
+        NotificationRecipient(notification=notification, user_id=pk) for pk in sorted(recipients)
+    )
+    return notification
