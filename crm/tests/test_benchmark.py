@@ -190,7 +190,16 @@ def test_without_data_it_says_to_seed_first():
 @pytest.mark.django_db(transaction=True)
 def test_a_tiny_run_through_gunicorn(tmp_path, monkeypatch):
     call_command(
-        "seed_scale", "--companies", "5", "--contacts", "60", "--activities", "0", stdout=StringIO()
+        "seed_scale",
+        "--companies",
+        "5",
+        "--contacts",
+        "60",
+        "--activities",
+        "0",
+        "--projects",
+        "0",
+        stdout=StringIO(),
     )
     _record_collected_static_files(tmp_path / "static")
     monkeypatch.setitem(os.environ, "DATABASE_URL", database_url_for_subprocess())

@@ -18,6 +18,8 @@ def test_seed_scale_inserts_exact_counts_with_search_keys():
         "300",
         "--activities",
         "100",
+        "--projects",
+        "0",
         stdout=StringIO(),
     )
     assert Company.objects.count() == 50

@@ -1,6 +1,7 @@
 """A large data set for measuring: by default 10,000 companies, 100,000 people with
-tags, and 50,000 journal entries, inserted in bulk. Later capabilities add their
-own kinds (projects, time, invoices) as further seed_* functions here."""
+tags, 50,000 journal entries, and (projects/scale.py) 2,000 projects, 20,000 jobs,
+100,000 items and 500,000 time entries, inserted in bulk. Later capabilities add
+their own kinds (invoices) as further seed_* functions."""
 
 import random
 import time
@@ -14,6 +15,8 @@ from accounts.models import User
 from crm.demo import FIRST as DEMO_FIRST
 from crm.demo import LAST as DEMO_LAST
 from crm.models import Activity, Company, Contact, Tag, contact_search_keys
+from projects import scale as project_scale
+from projects.models import Project
 
 BATCH = 5000
 # The demo's names plus more, so 100,000 people spread over many prefixes.
@@ -88,28 +91,64 @@ class Command(BaseCommand):
         parser.add_argument("--companies", type=int, default=10_000)
         parser.add_argument("--contacts", type=int, default=100_000)
         parser.add_argument("--activities", type=int, default=50_000)
+        parser.add_argument("--projects", type=int, default=2_000)
+        parser.add_argument("--jobs", type=int, default=20_000)
+        parser.add_argument("--items", type=int, default=100_000)
+        parser.add_argument("--time-entries", type=int, default=500_000)
         parser.add_argument("--seed", type=int, default=42)
         parser.add_argument(
-            "--if-empty", action="store_true", help="Do nothing if there are people already"
+            "--if-empty",
+            action="store_true",
+            help="Skip each kind the database has already (people; projects and their work)",
         )
 
-    def handle(self, *args, companies, contacts, activities, seed, if_empty=False, **options):
-        if if_empty and Contact.objects.exists():
-            self.stdout.write("Skipped: the database has people already.")
-            return
+    def handle(
+        self,
+        *args,
+        companies,
+        contacts,
+        activities,
+        projects,
+        jobs,
+        items,
+        time_entries,
+        seed,
+        if_empty=False,
+        **options,
+    ):
         rng = random.Random(seed)
         started = time.perf_counter()
-        with transaction.atomic():
-            tags = self.seed_tags()
-            company_ids = self.timed("companies", lambda: seed_companies(rng, companies, tags))
-            contact_ids = self.timed(
-                "people", lambda: seed_contacts(rng, contacts, company_ids, tags)
-            )
-            self.timed(
-                "journal entries",
-                lambda: seed_activities(rng, activities, company_ids, contact_ids),
-            )
+        if if_empty and Contact.objects.exists():
+            self.stdout.write("Skipped people: the database has people already.")
+        else:
+            with transaction.atomic():
+                tags = self.seed_tags()
+                company_ids = self.timed("companies", lambda: seed_companies(rng, companies, tags))
+                contact_ids = self.timed(
+                    "people", lambda: seed_contacts(rng, contacts, company_ids, tags)
+                )
+                self.timed(
+                    "journal entries",
+                    lambda: seed_activities(rng, activities, company_ids, contact_ids),
+                )
+        if if_empty and Project.objects.exists():
+            self.stdout.write("Skipped projects: the database has projects already.")
+        elif projects:
+            self.seed_work(rng, projects, jobs, items, time_entries)
         self.stdout.write(self.style.SUCCESS(f"Done in {time.perf_counter() - started:.1f} s."))
+
+    @transaction.atomic
+    def seed_work(self, rng, projects: int, jobs: int, items: int, time_entries: int) -> None:
+        company_ids = list(Company.objects.values_list("pk", flat=True))
+        if not company_ids:
+            company_ids = seed_companies(rng, 100, self.seed_tags())
+        users = project_scale.scale_team(time_entries)
+        project_ids = self.timed(
+            "projects", lambda: project_scale.seed_projects(rng, projects, company_ids, users)
+        )
+        job_ids = self.timed("jobs", lambda: project_scale.seed_jobs(rng, jobs, project_ids, users))
+        self.timed("job items", lambda: project_scale.seed_items(rng, items, job_ids, users))
+        self.timed("time entries", lambda: project_scale.seed_time(rng, time_entries, users))
 
     def seed_tags(self) -> list[Tag]:
         for name in TAGS:
