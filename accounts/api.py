@@ -1,25 +1,33 @@
 """Depot resources: users, the account's numeric settings and logo, and /me."""
 
+from functools import wraps
+
 from ninja import Router
 
 from config.api.auth import area_access, principal
-from config.api.body import body_fields
-from config.api.errors import ApiValidationError
-from config.api.listing import list_params, order_queryset
+from config.api.body import body_fields, decode_object
+from config.api.errors import ApiNotAllowed, ApiNotFound, ApiValidationError
+from config.api.listing import list_params, order_queryset, query_epoch
 from config.api.lookup import get_or_404
 from config.api.rendering import (
     depot_response,
+    error_response,
     id_response,
     item_response,
     list_response,
     ok_response,
 )
 from config.api.uploads import IMAGE_POLICY, UPLOAD_DOC, UploadProgress, receive_upload
+from config.parsing import parse_email
 
 from . import services
-from .models import AccountSettings, User
+from .models import AccountSettings, Notification, NotificationRecipient, PrivateTask, User
 from .queries import users_for_api
 from .schemas import (
+    NOTIFICATION_FIELDS,
+    NOTIFICATION_ROW,
+    PRIVATE_TASK_FIELDS,
+    PRIVATE_TASK_ROW,
     REMOVE_LOGO,
     USER_FIELDS,
     VALUE_DECIMAL,
@@ -215,3 +223,241 @@ def upload_logo(request):
         return depot_response(request, {"error": False, "id": received.file_id, "finish": False})
     account = services.set_logo(received)
     return ok_response(request, finish=True, upload_name=absolute_media_url(request, account.logo))
+
+
+# --- private tasks and notifications -------------------------------------------------
+# A person's own: a bearer token or a session sees and changes only its user's; an
+# account-wide credential is the account and sees everyone's, with the users scope
+# (they name users by email). No area beyond that: collaborators and restricted
+# users have their own tasks and notifications too.
+
+notes_router = Router(tags=["private tasks and notifications"])
+
+
+def personal_access(view):
+    @wraps(view)
+    def checked(request, *args, **kwargs):
+        who = principal(request)
+        if who.credential is not None:
+            who.require("users")
+        return view(request, *args, **kwargs)
+
+    return checked
+
+
+notes_router.add_decorator(personal_access)
+
+PRIVATE_TASK_ORDERINGS = {
+    "date": "date",
+    "id": "id",
+    "text": "text",
+    "user": "user__email",
+    "done": "done",
+}
+NOTIFICATION_ORDERINGS = {"date": "date", "id": "id", "type": "type", "title": "title"}
+
+
+def _named_user(request, noun: str) -> str:
+    """The `user=` filter's email for a credential ("" for everyone's). A user sees
+    their own anyway, and asking for someone else's is refused, not answered empty."""
+    raw = request.GET.get("user", "")
+    email = ""
+    if raw:
+        try:
+            email = parse_email(raw)
+        except ValueError:
+            raise ApiValidationError("user must be a valid email address.", field="user") from None
+    who = principal(request)
+    if who.credential is None:
+        if email and email != who.user.email.lower():
+            raise ApiNotAllowed(f"You may only see your own {noun}.")
+        return ""
+    return email
+
+
+def _period(request, field: str, *, dates: bool) -> dict:
+    lookups = {}
+    for name, lookup in (("from", "gte"), ("to", "lte")):
+        moment = query_epoch(request, name)
+        if moment is not None:
+            lookups[f"{field}__{lookup}"] = moment.date() if dates else moment
+    return lookups
+
+
+def _visible_tasks(request):
+    who = principal(request)
+    tasks = PrivateTask.objects.all()
+    return tasks if who.credential is not None else tasks.filter(user=who.user)
+
+
+def _task_or_404(request, task_id: int) -> PrivateTask:
+    return get_or_404(_visible_tasks(request).select_related("user"), "private task", task_id)
+
+
+def _accept_person_shape(data: dict, spec) -> list[tuple[str, str]]:
+    """`user` as a GET returns it ({email, name}, or that object JSON-encoded)."""
+    problems: list[tuple[str, str]] = []
+    decode_object(data, "user", problems)
+    owner = data.get("user")
+    if isinstance(owner, dict):
+        if "email" in owner:
+            data["user"] = owner["email"]
+        else:
+            problems.append(("user", "user must be an email or an object with an email."))
+            data.pop("user")
+    return problems
+
+
+def _task_fields(request, *, partial: bool) -> dict:
+    fields = body_fields(
+        request, PRIVATE_TASK_FIELDS, partial=partial, reshape=_accept_person_shape
+    )
+    if "user" in fields:
+        fields["user"] = services.named_author(
+            principal(request).actor, fields["user"], field="user"
+        )
+    return fields
+
+
+@notes_router.get("/privatetasks", summary="List or search private tasks")
+def list_private_tasks(request):
+    params = list_params(request, PRIVATE_TASK_ORDERINGS, default_order="date")
+    tasks = _visible_tasks(request).filter(**_period(request, "date", dates=True))
+    email = _named_user(request, "private tasks")
+    if email:
+        tasks = tasks.filter(user__email__iexact=email)
+    page = params.page(order_queryset(tasks, params, PRIVATE_TASK_ORDERINGS))
+    rows = PRIVATE_TASK_ROW.rows(request, page)
+    return list_response(request, rows, params.total(tasks, len(rows)))
+
+
+@notes_router.get("/privatetasks/{int:task_id}", summary="Get a specific private task")
+def get_private_task(request, task_id: int):
+    rows = PRIVATE_TASK_ROW.rows(request, _visible_tasks(request).filter(pk=task_id))
+    if not rows:
+        raise ApiNotFound.no_such("private task", task_id)
+    return item_response(request, rows[0])
+
+
+@notes_router.post(
+    "/privatetasks",
+    summary="Add a private task",
+    openapi_extra=PRIVATE_TASK_FIELDS.openapi_body(),
+)
+def create_private_task(request):
+    fields = _task_fields(request, partial=False)
+    task = services.create_private_task(actor=principal(request).actor, **fields)
+    return id_response(request, task.pk, status=201)
+
+
+@notes_router.patch(
+    "/privatetasks/{int:task_id}",
+    summary="Update a private task",
+    openapi_extra=PRIVATE_TASK_FIELDS.openapi_body(),
+)
+def update_private_task(request, task_id: int):
+    task = _task_or_404(request, task_id)
+    fields = _task_fields(request, partial=True)
+    services.update_private_task(task, actor=principal(request).actor, **fields)
+    return id_response(request, task.pk)
+
+
+@notes_router.delete("/privatetasks/{int:task_id}", summary="Delete a private task")
+def delete_private_task(request, task_id: int):
+    task = _task_or_404(request, task_id)
+    services.delete_private_task(task, actor=principal(request).actor)
+    return id_response(request, task_id)
+
+
+def _visible_notifications(request):
+    who = principal(request)
+    notifications = Notification.objects.all()
+    if who.credential is None:
+        notifications = notifications.filter(recipients__user=who.user)
+    return notifications
+
+
+def _with_people(request, rows: list[dict]) -> list[dict]:
+    """Each row's `readby`, `deletedby` and `users`, for the whole page in one query.
+    Someone who may not see the account's users (a collaborator) sees only themselves."""
+    ids = [row["id"] for row in rows]
+    copies = NotificationRecipient.objects.filter(notification_id__in=ids)
+    actor = principal(request).actor
+    if not services.sees_users(actor):
+        copies = copies.filter(user=actor)
+    people: dict[int, dict[str, list]] = {
+        notification_id: {"readby": [], "deletedby": [], "users": []} for notification_id in ids
+    }
+    for notification_id, email, name, read, deleted in copies.order_by(
+        "user__name", "user_id"
+    ).values_list("notification_id", "user__email", "user__name", "read", "deleted"):
+        person = {"id": email, "name": name}
+        lists = people[notification_id]
+        if read is not None:
+            lists["readby"].append(person)
+        if deleted is not None:
+            lists["deletedby"].append(person)
+        lists["users"].append(person)
+    for row in rows:
+        row.update(people[row["id"]])
+    return rows
+
+
+@notes_router.get("/notifications", summary="List or search notifications")
+def list_notifications(request):
+    params = list_params(request, NOTIFICATION_ORDERINGS, default_order="date")
+    notifications = _visible_notifications(request).filter(**_period(request, "date", dates=False))
+    email = _named_user(request, "notifications")
+    if email:
+        notifications = notifications.filter(recipients__user__email__iexact=email)
+    page = params.page(order_queryset(notifications, params, NOTIFICATION_ORDERINGS))
+    rows = _with_people(request, NOTIFICATION_ROW.rows(request, page)) if page else []
+    return list_response(request, rows, params.total(notifications, len(rows)))
+
+
+@notes_router.get("/notifications/{int:notification_id}", summary="Get a specific notification")
+def get_notification(request, notification_id: int):
+    found = _visible_notifications(request).filter(pk=notification_id)
+    rows = NOTIFICATION_ROW.rows(request, found)
+    if not rows:
+        raise ApiNotFound.no_such("notification", notification_id)
+    return item_response(request, _with_people(request, rows)[0])
+
+
+@notes_router.patch(
+    "/notifications/{int:notification_id}",
+    summary="Mark a notification read or deleted for one user",
+    openapi_extra=NOTIFICATION_FIELDS.openapi_body(),
+)
+def update_notification(request, notification_id: int):
+    notification = get_or_404(_visible_notifications(request), "notification", notification_id)
+    fields = body_fields(request, NOTIFICATION_FIELDS, partial=True)
+    if not fields:
+        raise ApiValidationError("Send readby or deletedby (or both): the email of a user.")
+    actor = principal(request).actor
+    services.update_notification(
+        notification,
+        read_by=services.named_author(actor, fields["readby"], field="readby")
+        if "readby" in fields
+        else None,
+        deleted_by=services.named_author(actor, fields["deletedby"], field="deletedby")
+        if "deletedby" in fields
+        else None,
+    )
+    return id_response(request, notification.pk)
+
+
+@notes_router.delete(
+    "/notifications/{int:notification_id}",
+    summary="Not supported: notifications are deleted after 3 months",
+    description="Answers 405. PATCH `deletedby` hides a notification for one user.",
+)
+def delete_notification(request, notification_id: int):
+    response = error_response(
+        request,
+        405,
+        "Notifications can't be deleted through the API: they are deleted automatically "
+        "after 3 months. PATCH deletedby=<email> deletes one for that user.",
+    )
+    response["Allow"] = "GET, PATCH"
+    return response

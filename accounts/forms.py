@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from config.parsing import parse_id_list
 
 from . import throttle
-from .models import PERMISSION_AREAS, User
+from .models import PERMISSION_AREAS, PrivateTask, User
 
 
 class EmailAuthenticationForm(AuthenticationForm):
@@ -132,3 +132,19 @@ class UserForm(forms.Form):
             "jobs": ", ".join(str(job) for job in user.collaborator_jobs),
             **{name: getattr(user, name) for name in cls.ADDRESS_FIELDS},
         }
+
+
+class PrivateTaskForm(forms.Form):
+    """A private task added on the dashboard's "My day"; the rules are the service's."""
+
+    text = forms.CharField(
+        label="Task",
+        required=False,
+        widget=forms.TextInput(
+            attrs={
+                "maxlength": PrivateTask._meta.get_field("text").max_length,
+                "placeholder": "Add a task for this day",
+                "autocomplete": "off",
+            }
+        ),
+    )

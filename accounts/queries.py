@@ -1,6 +1,6 @@
-from django.db.models import Q
+from django.db.models import F, Q
 
-from .models import User
+from .models import Notification, NotificationRecipient, PrivateTask, User
 
 
 def users_for_api(user_type: str | None = None):
@@ -26,3 +26,24 @@ def users_for_list(*, search: str = "", user_type: str = "", include_inactive: b
             | Q(email__istartswith=search)
         )
     return users
+
+
+def unread_notification_count(user) -> int:
+    """The header's badge: one count on the (user, read, deleted) index."""
+    return NotificationRecipient.objects.filter(
+        user=user, read__isnull=True, deleted__isnull=True
+    ).count()
+
+
+def notifications_for_page(user):
+    """A person's notifications they haven't deleted, unread first, newest first,
+    each with `read_at` (their copy's read time)."""
+    return (
+        Notification.objects.filter(recipients__user=user, recipients__deleted__isnull=True)
+        .annotate(read_at=F("recipients__read"))
+        .order_by(F("recipients__read").asc(nulls_first=True), "-date", "-id")
+    )
+
+
+def private_tasks_on(user, day):
+    return PrivateTask.objects.filter(user=user, date=day).order_by("done", "id")

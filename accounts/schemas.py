@@ -1,13 +1,14 @@
 """Depot's field names for users and account settings, in and out."""
 
 from config.api.fields import Field, Fields
+from config.api.rows import EpochSeconds, RowSpec, key
 from config.limits import (
     USER_NOTE_CONTENT_MAX_CHARS,
     USER_NOTE_TITLE_MAX_CHARS,
     USER_NOTES_MAX_ITEMS,
 )
 
-from .models import User
+from .models import PrivateTask, User
 
 # What a GET returns that a client may send back unchanged: accepted and ignored.
 USER_FIELDS = Fields(
@@ -71,3 +72,51 @@ def plain_number(value):
     if "." in text:
         text = text.rstrip("0").rstrip(".")
     return text
+
+
+# --- private tasks and notifications -------------------------------------------------
+
+# What a GET returns and a client may send back as it read it: `user` as the object
+# ({email, name}) is read as its email.
+PRIVATE_TASK_FIELDS = Fields(
+    read_only=("id",),
+    text=Field(
+        "str",
+        required=True,
+        max_length=PrivateTask._meta.get_field("text").max_length,
+        help="The text of the task",
+    ),
+    date=Field("date", required=True, help="The day the task is shown against (epoch or ISO)"),
+    user=Field("email", required=True, help="The email address of the user whose task it is"),
+    done=Field("bool", help="Docket's own: 1 when the task is ticked off"),
+)
+
+NOTIFICATION_FIELDS = Fields(
+    read_only=("id", "type", "date", "title", "link", "content", "users"),
+    readby=Field("email", help="The email address of a user who has read the notification"),
+    deletedby=Field("email", help="The email address of a user who has deleted it"),
+)
+
+
+def person_of(email, name) -> dict:
+    return {"email": email, "name": name}
+
+
+PRIVATE_TASK_ROW = RowSpec(
+    key("id"),
+    # A number here, where notifications' dates are text: as the spec's examples show.
+    key("date", EpochSeconds("date")),
+    key("text"),
+    key("user", "user__email", "user__name", read=person_of),
+    key("done"),
+)
+
+# readby, deletedby and users are added for the whole page at once (accounts/api.py).
+NOTIFICATION_ROW = RowSpec(
+    key("id"),
+    key("type"),
+    key("date", EpochSeconds("date"), read=str),
+    key("title"),
+    key("link"),
+    key("content"),
+)

@@ -4,6 +4,7 @@ pages and the API alike."""
 import re
 import secrets
 from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import TypedDict, Unpack
 
@@ -24,7 +25,7 @@ from config.limits import (
     USER_NOTES_MAX_ITEMS,
 )
 from config.money import to_cents
-from config.text import clean_values
+from config.text import clean_values, required_text
 from config.web_addresses import normalise_website
 
 from .models import (
@@ -35,6 +36,7 @@ from .models import (
     ApiCredential,
     Notification,
     NotificationRecipient,
+    PrivateTask,
     User,
     all_api_scopes,
     hash_secret,
@@ -340,7 +342,7 @@ def sees_users(actor: Actor) -> bool:
     return actor.is_active and not actor.is_collaborator
 
 
-def named_author(actor: Actor, email: str) -> User:
+def named_author(actor: Actor, email: str, *, field: str = "addedby") -> User:
     """The user an API caller names as the author of something it writes (Depot's
     `addedby`). A user (bearer token or browser session) writes as themselves; a
     credential as any user if it may read users, else only as its creator. "No such
@@ -349,7 +351,7 @@ def named_author(actor: Actor, email: str) -> User:
     if isinstance(actor, User):
         if email.strip().lower() != actor.email.lower():
             raise field_error(
-                "addedby",
+                field,
                 "%(field)s must be your own email (%(email)s): you post as yourself.",
                 "not_yourself",
                 email=actor.email,
@@ -360,7 +362,7 @@ def named_author(actor: Actor, email: str) -> User:
         user = None
     if user is None:
         raise field_error(
-            "addedby",
+            field,
             "%(field)s %(email)s is not a user these credentials may act for.",
             "not_yours",
             email=email,
@@ -805,3 +807,183 @@ def notify(
         NotificationRecipient(notification=notification, user_id=pk) for pk in sorted(recipients)
     )
     return notification
+
+
+def mark_notification_read(notification: Notification, user: User, *, field="readby") -> None:
+    """`user` has read it (once: the first time stays the time it was read)."""
+    copy = _copy_of(notification, user, field)
+    if copy.read is None:
+        copy.read = timezone.now()
+        copy.save(update_fields=["read"])
+
+
+def delete_notification_for(notification: Notification, user: User, *, field="deletedby") -> None:
+    """`user` no longer wants to see it; the others' copies stay. Deleting reads it."""
+    copy = _copy_of(notification, user, field)
+    now = timezone.now()
+    changed = []
+    if copy.read is None:
+        copy.read, changed = now, [*changed, "read"]
+    if copy.deleted is None:
+        copy.deleted, changed = now, [*changed, "deleted"]
+    if changed:
+        copy.save(update_fields=changed)
+
+
+@transaction.atomic
+def update_notification(
+    notification: Notification, *, read_by: User | None = None, deleted_by: User | None = None
+) -> None:
+    """Depot's PATCH: read by one person and/or deleted by one, both or neither."""
+    if read_by is not None:
+        mark_notification_read(notification, read_by)
+    if deleted_by is not None:
+        delete_notification_for(notification, deleted_by)
+
+
+def mark_all_notifications_read(user: User) -> int:
+    """Every unread notification of theirs read now; how many there were."""
+    return NotificationRecipient.objects.filter(
+        user=user, read__isnull=True, deleted__isnull=True
+    ).update(read=timezone.now())
+
+
+def _copy_of(notification: Notification, user: User, field: str) -> NotificationRecipient:
+    copy = NotificationRecipient.objects.filter(notification=notification, user=user).first()
+    if copy is None:
+        raise field_error(
+            field,
+            "%(field)s %(email)s is not one of the people this notification is for.",
+            "not_a_recipient",
+            email=user.email,
+        )
+    return copy
+
+
+# Notifications are kept this many calendar months (the spec's "deleted after 3 months").
+NOTIFICATION_KEEP_MONTHS = 3
+
+
+def months_before(moment: datetime, months: int) -> datetime:
+    """The same time `months` calendar months earlier; the 31st of May less three
+    months is the last day of February."""
+    month_index = moment.year * 12 + moment.month - 1 - months
+    year, month = divmod(month_index, 12)
+    month += 1
+    next_month = date(year + month // 12, month % 12 + 1, 1)
+    last_day = (next_month - timedelta(days=1)).day
+    return moment.replace(year=year, month=month, day=min(moment.day, last_day))
+
+
+@transaction.atomic
+def purge_old_notifications(now: datetime | None = None) -> int:
+    """Delete every notification older than three months, with everyone's copies;
+    how many went."""
+    cutoff = months_before(now or timezone.now(), NOTIFICATION_KEEP_MONTHS)
+    old = Notification.objects.filter(date__lt=cutoff)
+    NotificationRecipient.objects.filter(notification__in=old).delete()
+    deleted, _ = old.delete()
+    return deleted
+
+
+# --- private tasks ------------------------------------------------------------------
+
+
+class PrivateTaskFields(TypedDict, total=False):
+    """A private task's writable fields: `text`, `date` and `user` are required on
+    create; an update changes the fields given."""
+
+    text: str
+    date: date
+    done: bool
+    user: User  # whose task it is; only they see it
+
+
+PRIVATE_TASK_TEXT_MAX_CHARS = PrivateTask._meta.get_field("text").max_length
+
+
+def may_see_private_tasks_of(actor: Actor, user: User) -> bool:
+    """A person's own tasks are theirs alone; an account-wide credential that may
+    read users is the account, and sees everyone's."""
+    if actor is None:
+        return True
+    if isinstance(actor, ApiCredential):
+        return actor.allows("users", write=False)
+    return actor.pk == user.pk
+
+
+def _require_owner(actor: Actor, user: User) -> None:
+    if not may_see_private_tasks_of(actor, user):
+        raise PermissionDenied("A private task is only for the person it belongs to.")
+
+
+@transaction.atomic
+def create_private_task(*, actor: Actor = None, **fields: Unpack[PrivateTaskFields]) -> PrivateTask:
+    task = PrivateTask()
+    _write_private_task(task, actor, fields, creating=True)
+    return task
+
+
+@transaction.atomic
+def update_private_task(
+    task: PrivateTask, *, actor: Actor = None, **fields: Unpack[PrivateTaskFields]
+) -> PrivateTask:
+    _require_owner(actor, task.user)
+    _write_private_task(task, actor, fields, creating=False)
+    return task
+
+
+def delete_private_task(task: PrivateTask, *, actor: Actor = None) -> None:
+    _require_owner(actor, task.user)
+    task.delete()
+
+
+def _write_private_task(task: PrivateTask, actor: Actor, fields: dict, *, creating: bool) -> None:
+    fields = clean_values(only_known(fields, PrivateTaskFields))
+    errors = {}
+    if creating or "text" in fields:
+        try:
+            task.text = required_text(
+                fields.get("text"), "text", max_length=PRIVATE_TASK_TEXT_MAX_CHARS
+            )
+        except ValidationError as exc:
+            errors.update(exc.error_dict)
+    if creating or "date" in fields:
+        day = fields.get("date")
+        if day is None:
+            errors["date"] = [field_message("date", "%(field)s is required.", "required")]
+        elif not isinstance(day, date) or isinstance(day, datetime):
+            errors["date"] = [field_message("date", "%(field)s must be a date.", "invalid")]
+        else:
+            task.date = day
+    if "done" in fields:
+        if not isinstance(fields["done"], bool):
+            errors["done"] = [field_message("done", "%(field)s must be true or false.", "invalid")]
+        else:
+            task.done = fields["done"]
+    if creating or "user" in fields:
+        owner = fields.get("user")
+        if owner is None or not getattr(owner, "pk", None):
+            errors["user"] = [field_message("user", "%(field)s is required.", "required")]
+        elif not owner.is_active:
+            errors["user"] = [
+                field_message(
+                    "user",
+                    "%(field)s %(email)s is not an active user.",
+                    "inactive",
+                    email=owner.email,
+                )
+            ]
+        elif not may_see_private_tasks_of(actor, owner):
+            errors["user"] = [
+                field_message(
+                    "user",
+                    "%(field)s must be your own email: a private task is only for you.",
+                    "not_yourself",
+                )
+            ]
+        else:
+            task.user = owner
+    if errors:
+        raise ValidationError(errors)
+    task.save()

@@ -62,3 +62,17 @@ urlpatterns = [
         name="invite_accept",
     ),
 ]
+
+# A person's own notifications and private tasks, at the site's top level
+# (/notifications/, /tasks/...): config/urls.py includes them as "notes".
+personal_urlpatterns = [
+    path("notifications/", views.notification_list, name="notifications"),
+    path("notifications/badge/", views.notification_badge, name="notification_badge"),
+    path("notifications/read/", views.notification_read_all, name="notification_read_all"),
+    path("notifications/<int:pk>/read/", views.notification_read, name="notification_read"),
+    path("notifications/<int:pk>/delete/", views.notification_delete, name="notification_delete"),
+    path("notifications/<int:pk>/open/", views.notification_open, name="notification_open"),
+    path("tasks/add/", views.private_task_add, name="private_task_add"),
+    path("tasks/<int:pk>/done/", views.private_task_done, name="private_task_done"),
+    path("tasks/<int:pk>/delete/", views.private_task_delete, name="private_task_delete"),
+]

@@ -1,23 +1,27 @@
+from datetime import date, timedelta
+
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 from django_tables2 import RequestConfig
 
 from config.pages import (
     add_service_errors,
     dashboard_panels_context,
     htmx_events,
+    link_target,
     require_area,
 )
 
-from . import services
-from .forms import UserForm
-from .models import User
+from . import queries, services
+from .forms import PrivateTaskForm, UserForm
+from .models import Notification, PrivateTask, User
 from .queries import users_for_list
 from .tables import UserTable
 
@@ -31,6 +35,10 @@ def dashboard(request):
         "team_count": User.objects.filter(is_active=True).count(),
     }
     context.update(dashboard_panels_context(request.user))
+    day = shown_day(request)
+    context.update(my_day_context(request, day))
+    if request.htmx and request.htmx.target == "my-day":
+        return render(request, "dashboard.html#my-day", context)
     return render(request, "dashboard.html", context)
 
 
@@ -209,3 +217,137 @@ class SignOutView(auth_views.LogoutView):
         # After logout(): the message rides in the fresh, anonymous session.
         messages.info(request, "You have signed out.")
         return response
+
+
+# --- notifications and private tasks: a person's own ------------------------------
+
+NOTIFICATIONS_PER_PAGE = 25
+# Other pages' badges refresh themselves on this event (base.html).
+CHANGED = "notificationsChanged"
+
+
+@require_GET
+def notification_badge(request):
+    """Polled by every page's header: one count, nothing else (no session write, no
+    account settings), so a minute's polling by every open tab costs little."""
+    count = queries.unread_notification_count(request.user)
+    return render(request, "accounts/_notification_badge.html", {"unread": count})
+
+
+def _own_notification(request, pk: int) -> Notification:
+    return get_object_or_404(Notification, pk=pk, recipients__user=request.user)
+
+
+def notification_list(request):
+    paginator = Paginator(queries.notifications_for_page(request.user), NOTIFICATIONS_PER_PAGE)
+    page = paginator.get_page(request.GET.get("page"))
+    for notification in page:
+        notification.opens = link_target(request.user, notification.link) is not None
+    context = {"page": page, "nav_section": "notifications"}
+    template = "accounts/notification_list.html"
+    if request.htmx and request.htmx.target == "notifications":
+        template += "#notifications"
+    return render(request, template, context)
+
+
+def _list_changed(request) -> HttpResponse:
+    response = notification_list(request)
+    return htmx_events(response, **{CHANGED: True})
+
+
+@require_POST
+def notification_read(request, pk: int):
+    services.mark_notification_read(_own_notification(request, pk), request.user)
+    if not request.htmx:
+        return redirect("notes:notifications")
+    return _list_changed(request)
+
+
+@require_POST
+def notification_read_all(request):
+    services.mark_all_notifications_read(request.user)
+    if not request.htmx:
+        return redirect("notes:notifications")
+    return _list_changed(request)
+
+
+@require_POST
+def notification_delete(request, pk: int):
+    services.delete_notification_for(_own_notification(request, pk), request.user)
+    if not request.htmx:
+        return redirect("notes:notifications")
+    return _list_changed(request)
+
+
+def notification_open(request, pk: int):
+    """Follow a notification's link: it is read once opened."""
+    notification = _own_notification(request, pk)
+    services.mark_notification_read(notification, request.user)
+    target = link_target(request.user, notification.link)
+    url = target[0](target[1]) if target else None
+    return redirect(url or "notes:notifications")
+
+
+# --- my day -----------------------------------------------------------------------
+
+
+def shown_day(request) -> date:
+    """The day "My day" shows: ?day=YYYY-MM-DD, else today (the account's time zone)."""
+    try:
+        return date.fromisoformat(request.GET.get("day", "")[:10])
+    except ValueError:
+        return timezone.localdate()
+
+
+def my_day_context(request, day: date, form: PrivateTaskForm | None = None) -> dict:
+    today = timezone.localdate()
+    return {
+        "day": day,
+        "today": today,
+        "previous_day": day - timedelta(days=1),
+        "next_day": day + timedelta(days=1),
+        "private_tasks": list(queries.private_tasks_on(request.user, day)),
+        "task_form": form or PrivateTaskForm(),
+    }
+
+
+def _my_day(request, day: date, form=None, status: int = 200) -> HttpResponse:
+    if not request.htmx:
+        return redirect(f"/?day={day.isoformat()}" if day != timezone.localdate() else "/")
+    return render(
+        request, "dashboard.html#my-day", my_day_context(request, day, form), status=status
+    )
+
+
+def _own_task(request, pk: int) -> PrivateTask:
+    return get_object_or_404(PrivateTask, pk=pk, user=request.user)
+
+
+@require_POST
+def private_task_add(request):
+    day = shown_day(request)
+    form = PrivateTaskForm(request.POST)
+    if form.is_valid():
+        try:
+            services.create_private_task(
+                actor=request.user, user=request.user, date=day, text=form.cleaned_data["text"]
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            form = None
+    return _my_day(request, day, form)
+
+
+@require_POST
+def private_task_done(request, pk: int):
+    task = _own_task(request, pk)
+    services.update_private_task(task, actor=request.user, done=not task.done)
+    return _my_day(request, task.date)
+
+
+@require_POST
+def private_task_delete(request, pk: int):
+    task = _own_task(request, pk)
+    services.delete_private_task(task, actor=request.user)
+    return _my_day(request, task.date)

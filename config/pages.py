@@ -3,6 +3,7 @@ form, query parameters, and the settings pages' sections (each app adds its own 
 its AppConfig.ready, so the settings layout names no app above it)."""
 
 import json
+import re
 from collections.abc import Callable
 
 from django import forms
@@ -125,3 +126,27 @@ def detail_panels(user, page: str, obj) -> list[dict]:
         for area, template, context in _DETAIL_PANELS.get(page, [])
         if user.can(area)
     ]
+
+
+# Where a notification's link leads. Links are Depot's paths ("job/3", "projects/12");
+# the app that owns each kind registers, from its AppConfig.ready, the area a reader
+# needs and how to turn the id into a Docket URL (None when it is gone).
+_LINK_TARGETS: dict[str, tuple[str, Callable[[int], str | None]]] = {}
+LINK_PATTERN = re.compile(r"/?([a-z]+)/(\d{1,18})/?\Z")
+
+
+def register_link_target(kinds: tuple[str, ...], area: str, resolve: Callable) -> None:
+    """`resolve(id)` returns the page's URL for the kinds ("job", "jobs") it names."""
+    for kind in kinds:
+        _LINK_TARGETS[kind] = (area, resolve)
+
+
+def link_target(user, link: str) -> tuple[Callable, int] | None:
+    """The resolver and id a link names, if it is a kind some app registered and the
+    user may open its area; None for anything else, which pages show as plain text.
+    Reads no rows, so a list can ask it of every link."""
+    match = LINK_PATTERN.match((link or "").strip().lower())
+    if match is None or match.group(1) not in _LINK_TARGETS:
+        return None
+    area, resolve = _LINK_TARGETS[match.group(1)]
+    return (resolve, int(match.group(2))) if user.can(area) else None

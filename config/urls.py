@@ -4,6 +4,7 @@ from django.urls import include, path
 
 from accounts import settings_urls as account_settings_urls
 from accounts.media import serve_media
+from accounts.urls import personal_urlpatterns
 from accounts.views import dashboard
 from billing.views import CHARGE_RATES, LEDGERS, TAX_CODES
 from config.api.core import api
@@ -23,6 +24,7 @@ settings_patterns = [
 urlpatterns = [
     path("", dashboard, name="dashboard"),
     path("accounts/", include("accounts.urls")),
+    path("", include((personal_urlpatterns, "notes"))),
     path("settings/", include((settings_patterns, "settings"))),
     path("connections/", include("crm.urls")),
     path("projects/", include("projects.urls")),

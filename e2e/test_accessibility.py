@@ -64,7 +64,10 @@ class Audit:
 def example_data(transactional_db):
     """One of each thing the pages show: a company with a person and journal entries,
     a second user, an import waiting to run, an API credential."""
-    from accounts.models import User
+    from django.utils import timezone
+
+    from accounts import services
+    from accounts.models import PrivateTask, User
     from accounts.tests.factories import UserFactory
     from crm.models import ImportJob
     from crm.tests.factories import ActivityFactory, CompanyFactory, ContactFactory
@@ -87,6 +90,11 @@ def example_data(transactional_db):
     job = ImportJob.objects.create(
         kind="people", csv_text="name\nAda\n", total_rows=1, created_by=owner
     )
+    services.notify(
+        "teamadd", title="Added to Rebrand", users=[owner], link=f"projects/{project.pk}"
+    )
+    services.notify("actionassigned", title="Proof the labels", users=[owner], link="action/1")
+    PrivateTask.objects.create(user=owner, date=timezone.localdate(), text="Call the printer")
     return {
         "company": company,
         "person": person,
@@ -120,6 +128,7 @@ def audit_signed_in_pages(page, live_server, data) -> Audit:
         f"/accounts/users/{data['colleague'].pk}/",
         f"/accounts/users/{data['owner'].pk}/",  # one's own access, greyed
         "/settings/",
+        "/notifications/",
     ):
         audit.visit(path)
     # Every settings page, as its menu lists them.

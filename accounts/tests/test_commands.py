@@ -6,7 +6,16 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from accounts.models import AccessToken, AccountSettings, ApiCredential, User, hash_secret
+from accounts.models import (
+    AccessToken,
+    AccountSettings,
+    ApiCredential,
+    Notification,
+    PrivateTask,
+    User,
+    hash_secret,
+)
+from accounts.queries import unread_notification_count
 from billing.models import ChargeRate, LedgerCategory, TaxCode
 from crm.models import Activity, Company, Contact
 from projects.models import ActivityType, Project
@@ -103,6 +112,17 @@ def test_seed_demo_loads_an_account_once():
     assert all(2 <= project.jobs.count() <= 4 for project in Project.objects.all())
 
     users_before = User.objects.count()
+    # Everyone on the team has their day, and notifications to read.
+    demo = User.objects.get(email="demo@docket.test")
+    assert PrivateTask.objects.filter(user=demo, date=timezone.localdate()).count() == 3
+    assert (
+        PrivateTask.objects.filter(done=True).count()
+        == User.objects.filter(type=User.Type.STANDARD).count()
+    )
+    assert Notification.objects.count() == 4
+    priya = User.objects.get(email="priya@docket.test")
+    assert unread_notification_count(priya) == 2
+    assert unread_notification_count(demo) == 4
     assert "skipped" in run("seed_demo", "--if-empty")
     assert User.objects.count() == users_before
 
