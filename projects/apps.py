@@ -9,12 +9,14 @@ class ProjectsConfig(AppConfig):
         from config.pages import register_detail_panel, register_settings_section
         from crm.journal import register_item_type
 
-        from .models import ActivityType, Job, Project
+        from .models import ActivityType, Job, JobAction, JobItem, Project
 
         register_settings_section("activity-types", "Activity types", position=60)
         register_item_type("N", ActivityType, "name")
         register_item_type(Project.CODE, Project, "title", area="projects")
         register_item_type(Job.CODE, Job, "title", area="projects")
+        register_item_type(JobItem.CODE, JobItem, "title", area="projects")
+        register_item_type(JobAction.CODE, JobAction, "title", area="projects")
 
         def client_projects(client) -> dict:
             return {"projects": list(client.projects.all())}
