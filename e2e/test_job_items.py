@@ -37,6 +37,15 @@ def test_an_item_an_action_and_my_actions(signed_in, live_server, shot, console_
     expect(block.locator(".item-list > li").first).to_contain_text("Artwork")
     expect(block.get_by_role("button", name="Move Artwork up")).to_be_disabled()
     expect(block.get_by_role("button", name="Move Artwork down")).to_be_focused()
+    # By dragging: Sketches back above Artwork.
+    with page.expect_response(lambda response: "/items/reorder/" in response.url):
+        handle = block.locator(f"#item-{first.pk} .drag-handle")
+        handle.drag_to(block.locator(f"#item-{artwork.pk}"))
+    expect(block.locator(".item-list > li").first).to_contain_text("Sketches")
+    assert list(job.items.order_by("order").values_list("title", flat=True)) == [
+        "Sketches",
+        "Artwork",
+    ]
 
     # An action on the new item, for me, due today.
     new_action = block.locator(f"#action-{artwork.pk}-new")

@@ -32,7 +32,7 @@ from crm.journal import parse_item_code, resolve_item
 from crm.models import Company, Contact
 
 from .hooks import reference_exists
-from .models import ActivityType, Job, JobAction, JobItem, Project, TimeEntry
+from .models import ActivityType, Job, JobAction, JobItem, Project, RunningTimer, TimeEntry
 
 # Activity type ids share the account's 32-bit counters' range.
 MAX_ACTIVITY_TYPE_ID = 2_000_000_000
@@ -520,6 +520,16 @@ def delete_project(project: Project) -> None:
     project.delete()
 
 
+def _retarget_time(**levels) -> None:
+    """Time entries (and running timers) store every level above their target, so the
+    roll-ups are one SUM each: when a job, an item or an action moves, those logged
+    on it (the first of `levels`, by id) follow it to its new parents."""
+    (owner, owner_id), *parents = levels.items()
+    columns = {f"{level}_id": parent_id for level, parent_id in parents}
+    for model in (TimeEntry, RunningTimer):
+        model.objects.filter(**{f"{owner}_id": owner_id}).update(**columns)
+
+
 def _time_logged(**target) -> list[str]:
     # Time entries point up at every level (related_name "+"), so the generic
     # blocking_references, which reads the named relations, doesn't see them.
@@ -675,6 +685,8 @@ def _write_job(job: Job, fields: dict, *, creating: bool, actor=None) -> None:
         job.number = _next_in_project(project, "number")
         if order is None:
             job.order = _next_in_project(project, "order")
+        if job.pk:
+            _retarget_time(job=job.pk, project=project.pk)
     if order is not None:
         job.order = order
     job.save()
@@ -881,6 +893,8 @@ def _write_job_item(item: JobItem, fields: dict, *, creating: bool, actor) -> No
         item.job = job
         if order is None:
             item.order = _next_item_order(job)
+        if item.pk:
+            _retarget_time(item=item.pk, job=job.pk, project=job.project_id)
     if order is not None:
         item.order = order
     item.save()
@@ -1055,9 +1069,11 @@ def _write_job_action(action: JobAction, fields: dict, *, creating: bool, actor)
         status = check(_action_status, fields.get("status"))
         if status is not None:
             action.status = status
+    moved_to = None
     if creating or "item" in fields:
         item = check(_action_item, fields.get("item"))
         if item is not None:
+            moved_to = item if not creating and item.pk != action.item_id else None
             action.item = item
     if "assigned_to" in fields:
         assignee = check(_assignee, fields["assigned_to"])
@@ -1073,6 +1089,13 @@ def _write_job_action(action: JobAction, fields: dict, *, creating: bool, actor)
             action.added_by = user
     if refusals.errors:
         raise ValidationError(refusals.errors)
+    if moved_to is not None:
+        _retarget_time(
+            action=action.pk,
+            item=moved_to.pk,
+            job=moved_to.job_id,
+            project=moved_to.job.project_id,
+        )
     completed_now = action.status == JobAction.Status.COMPLETED and not was_completed
     if completed_now:
         action.completed = timezone.now()

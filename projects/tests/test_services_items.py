@@ -290,3 +290,33 @@ def test_the_assignee_is_told_and_the_owner_hears_of_completion():
     services.update_job_action(action, actor=owner, status="U")
     services.update_job_action(action, actor=owner, status="C")  # the owner themself
     assert len(notified("actioncompleted")) == 1
+
+
+def test_time_follows_a_moved_job_item_or_action():
+    from projects.models import Job, Project
+    from projects.queries import with_hours
+
+    item = JobItemFactory()
+    action = JobActionFactory(item=item)
+    on_item = TimeEntryFactory(item=item, hours=2)
+    on_action = TimeEntryFactory(item=item, action=action, hours=1)
+    other_item = JobItemFactory()
+    services.update_job_action(action, item=other_item)
+    on_action.refresh_from_db()
+    assert (on_action.item, on_action.job, on_action.project) == (
+        other_item,
+        other_item.job,
+        other_item.job.project,
+    )
+    other_job = JobFactory()
+    services.update_job_item(item, job=other_job)
+    on_item.refresh_from_db()
+    assert (on_item.job, on_item.project) == (other_job, other_job.project)
+    other_project = ProjectFactory()
+    services.update_job(other_job, project=other_project)
+    on_item.refresh_from_db()
+    assert on_item.project == other_project
+    logged = with_hours(Project.objects.filter(pk=other_project.pk), "project").get()
+    assert logged.hours_logged == 2
+    job = with_hours(Job.objects.filter(pk=other_item.job_id), "job").get()
+    assert job.hours_logged == 1
