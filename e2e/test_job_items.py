@@ -29,6 +29,7 @@ def test_an_item_an_action_and_my_actions(signed_in, live_server, shot, console_
     expect(block.locator(".item-list > li")).to_have_count(2)
     expect(block.locator(".item-list > li").nth(1)).to_contain_text("Artwork")
     expect(block.locator(".hours-line")).to_contain_text("5 / 10 h")
+    expect(page.locator("#project-hours")).to_contain_text("5 / 10 h · 5 h left")
     expect(block.locator(f"#item-{first.pk}")).to_contain_text("1 h over")
     artwork = JobItem.objects.get(title="Artwork")
 

@@ -85,11 +85,9 @@ def project_list(request):
 
 def project_detail(request, pk: int, *, job_form: JobForm | None = None):
     require_area(request, "projects")
+    projects = Project.objects.select_related("client_company", "client_contact")
     project = get_object_or_404(
-        Project.objects.select_related("client_company", "client_contact").prefetch_related(
-            "team", "contacts"
-        ),
-        pk=pk,
+        queries.with_hours(projects, "project").prefetch_related("team", "contacts"), pk=pk
     )
     jobs = list(queries.with_hours(project.jobs.order_by("order", "pk"), "job"))
     items = queries.items_for_page([job.pk for job in jobs])
@@ -128,7 +126,8 @@ def _job_items(request, job_id: int, **context):
     }
     context = {
         "block": block,
-        "project": job.project,
+        "project": queries.with_hours(Project.objects.filter(pk=job.project_id), "project").get(),
+        "oob": True,
         "team_choices": queries.team_choices(),
         "today": timezone.localdate(),
         **context,

@@ -31,6 +31,7 @@ def test_the_project_page_shows_each_jobs_items_with_hours_and_actions(staff_cli
     assert f'id="job-{job.pk}-items"' in page
     assert "Sketches" in page and "Ada" in page and "Send drafts" in page
     assert "5 / 4 h · 1 h over" in page
+    assert f'aria-label="Hours logged on {job.project.title}"' in page
     assert f'hx-post="/projects/jobs/{job.pk}/items/add/"' in page
 
 
@@ -57,6 +58,9 @@ def test_adding_an_item_answers_the_jobs_items_and_shows_errors_inline(staff_cli
     assert (item.title, item.hours, item.added_by) == ("Build", 6, admin_user)
     assert f'id="job-{job.pk}-items"' in response.content.decode()
     assert "<html" not in response.content.decode()
+    # The project's hours, beside the job's items, follow the new item.
+    assert '<span id="project-hours" hx-swap-oob="true">' in response.content.decode()
+    assert "0 / 6 h · 6 h left" in response.content.decode()
     response = staff_client.post(
         url, {"title": "Bad", "type": "hourly", "hours": "-2", "rate": "0"}, **HTMX
     )
