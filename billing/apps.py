@@ -7,7 +7,16 @@ class BillingConfig(AppConfig):
 
     def ready(self):
         from config.pages import register_settings_section
+        from projects.hooks import register_reference_check
+
+        from .models import LedgerCategory, TaxCode
 
         register_settings_section("tax-codes", "Tax codes", position=30)
         register_settings_section("ledgers", "Ledger categories", position=40)
         register_settings_section("charge-rates", "Charge rates", position=50)
+
+        # Job items keep these codes; projects, a layer below, asks billing if they exist.
+        register_reference_check("taxcode", lambda code: TaxCode.objects.filter(code=code).exists())
+        register_reference_check(
+            "ledger", lambda code: LedgerCategory.objects.filter(code=code).exists()
+        )

@@ -71,7 +71,13 @@ def example_data(transactional_db):
     from accounts.tests.factories import UserFactory
     from crm.models import ImportJob
     from crm.tests.factories import ActivityFactory, CompanyFactory, ContactFactory
-    from projects.tests.factories import ProjectFactory
+    from projects.tests.factories import (
+        JobActionFactory,
+        JobFactory,
+        JobItemFactory,
+        ProjectFactory,
+        TimeEntryFactory,
+    )
 
     company = CompanyFactory(name="Acme Studio", tags=["client"])
     person = ContactFactory(firstname="Ada", lastname="Lovelace", company=company)
@@ -87,6 +93,12 @@ def example_data(transactional_db):
         brief="A new logo.",
         expanded=[{"title": "Scope", "content": "Logo and labels"}],
     )
+    # A job with items (one over its hours) and actions, some of them the owner's.
+    item = JobItemFactory(job=JobFactory(project=project), title="Logo", team=[colleague])
+    TimeEntryFactory(item=item, hours=12)
+    JobItemFactory(job=item.job, title="Print run", type="fixed")
+    JobActionFactory(item=item, title="Send drafts", assigned_to=owner)
+    JobActionFactory(item=item, title="Approve", assigned_to=owner, status="C")
     job = ImportJob.objects.create(
         kind="people", csv_text="name\nAda\n", total_rows=1, created_by=owner
     )
@@ -124,6 +136,7 @@ def audit_signed_in_pages(page, live_server, data) -> Audit:
         f"/projects/{data['project'].pk}/",
         "/projects/add/",
         f"/projects/{data['project'].pk}/edit/",
+        "/projects/actions/",
         "/accounts/users/",
         f"/accounts/users/{data['colleague'].pk}/",
         f"/accounts/users/{data['owner'].pk}/",  # one's own access, greyed

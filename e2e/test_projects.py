@@ -52,7 +52,7 @@ def test_create_a_project_find_it_and_open_it(signed_in, live_server, shot, cons
     expect(jobs.locator(".field-error")).to_have_text("This field is required.")
     jobs.get_by_label("Job title").fill("Bottle labels")
     jobs.get_by_role("button", name="Add job").click()
-    expect(page.locator("#jobs table")).to_contain_text("Bottle labels")
+    expect(page.locator("#jobs .job-block h3")).to_contain_text("Bottle labels")
     shot("projects-detail-with-a-job")
 
     # The list finds it by its title as one types, and opens it.

@@ -1,6 +1,10 @@
-"""Depot resources: projects, and the settings resource for activity types."""
+"""Depot resources: projects, jobs, job items and job actions, and the settings
+resource for activity types."""
+
+import json
 
 from django.core.exceptions import ValidationError
+from django.db.models import Exists, OuterRef
 from django.db.models.functions import Lower
 from ninja import Router
 
@@ -10,7 +14,7 @@ from accounts.schemas import VALUE_JSON
 from config.api.auth import area_access, principal
 from config.api.body import body_fields, decode_object
 from config.api.errors import ApiNotFound, ApiValidationError
-from config.api.listing import list_params, order_queryset, query_flags, query_int
+from config.api.listing import list_params, order_queryset, query_bool, query_flags, query_int
 from config.api.lookup import get_or_404
 from config.api.rendering import (
     depot_response,
@@ -23,8 +27,18 @@ from config.parsing import parse_email
 from crm.journal import parse_item_code
 
 from . import queries, services
-from .models import ActivityType, Job, Project
-from .schemas import JOB_FIELDS, JOB_ROW, PROJECT_FIELDS, PROJECT_ROW
+from .models import ActivityType, Job, JobAction, JobItem, Project
+from .schemas import (
+    JOB_ACTION_FIELDS,
+    JOB_ACTION_ROW,
+    JOB_EMBEDDED_ITEM_ROW,
+    JOB_FIELDS,
+    JOB_ITEM_FIELDS,
+    JOB_ITEM_ROW,
+    JOB_ROW,
+    PROJECT_FIELDS,
+    PROJECT_ROW,
+)
 from .services import CLIENT_LETTERS
 
 router = Router(tags=["settings"])
@@ -113,27 +127,90 @@ def _statuses(raw: str, field: str = "status") -> list[str]:
 def _with_jobs(request, rows: list[dict], flags: dict, statuses: list[str]) -> list[dict]:
     """With `jobs=true`, each project row gets its jobs (in `statuses`, if any) as the
     jobs resource shows them, in the project's order: three queries for the page
-    (the jobs, their teams, their contacts), however many projects it holds."""
-    if not query_flags(request, {"jobs": False})["jobs"] or not rows:
+    (the jobs, their teams, their contacts), however many projects it holds. With
+    `items=true` each job has its items (`_with_items`'s filters), else no `items`."""
+    switches = query_flags(request, {"jobs": False, "items": False})
+    item_filters = _item_filters(request)
+    has_items = query_bool(request, "hasitems")
+    if not switches["jobs"] or not rows:
         return rows
     jobs = Job.objects.filter(project_id__in=[row["id"] for row in rows])
     if statuses:
         jobs = jobs.filter(status__in=statuses)
+    if has_items is not None:
+        with_items = Exists(JobItem.objects.filter(job_id=OuterRef("pk")))
+        jobs = jobs.filter(with_items if has_items else ~with_items)
+    jobs = queries.with_hours(jobs.order_by("project_id", "order", "pk"), "job")
+    job_rows = JOB_ROW.rows(request, jobs, flags)
+    if switches["items"]:
+        _with_items(request, job_rows, **item_filters)
+    else:
+        for job in job_rows:
+            del job["items"]
     by_project: dict[int, list[dict]] = {row["id"]: [] for row in rows}
-    for job in JOB_ROW.rows(request, jobs.order_by("project_id", "order", "pk"), flags):
+    for job in job_rows:
         by_project[int(job["project"])].append(job)
     for row in rows:
         row["jobs"] = by_project[row["id"]]
     return rows
 
 
-def _team_email(raw: str) -> str:
+def _item_filters(request) -> dict:
+    """The filters on the items a job shows: `itemstatus`, `hasactions` and
+    `actionassignedto` (items with an action assigned to that person)."""
+    return {
+        "statuses": _statuses(request.GET.get("itemstatus", ""), "itemstatus"),
+        "has_actions": query_bool(request, "hasactions"),
+        "action_assigned_to": _email_filter(
+            request.GET.get("actionassignedto", ""), "actionassignedto"
+        ),
+    }
+
+
+# The job (or item) each embedded row belongs to, read beside the row and dropped.
+_ITEM_WITH_JOB = JOB_EMBEDDED_ITEM_ROW.with_columns("job_id")
+_ACTION_WITH_ITEM = JOB_ACTION_ROW.with_columns("item_id")
+
+
+def _with_items(request, job_rows: list[dict], **filters) -> list[dict]:
+    """Each job row's `items` as the jobs resource embeds them, in the job's order,
+    each with its actions: three queries (the items, their teams, their actions)."""
+    if not job_rows:
+        return job_rows
+    items = queries.items_matching(**filters).filter(job_id__in=[row["id"] for row in job_rows])
+    items = queries.with_hours(items.order_by("job_id", "order", "pk"), "item")
+    by_job: dict[int, list[dict]] = {row["id"]: [] for row in job_rows}
+    item_rows = _ITEM_WITH_JOB.rows(request, items)
+    _with_actions(request, item_rows, key=lambda row: int(row["id"]))
+    for item in item_rows:
+        by_job[item.pop("job_id")].append(item)
+    for row in job_rows:
+        row["items"] = by_job[row["id"]]
+    return job_rows
+
+
+def _with_actions(request, item_rows: list[dict], key=lambda row: row["id"]) -> list[dict]:
+    """Each item row's `actions` as the jobactions resource shows them, by due date:
+    one query for the page."""
+    ids = [key(row) for row in item_rows]
+    if not ids:
+        return item_rows
+    actions = JobAction.objects.filter(item_id__in=ids).order_by("item_id", "deadline", "pk")
+    by_item: dict[int, list[dict]] = {item_id: [] for item_id in ids}
+    for action in _ACTION_WITH_ITEM.rows(request, actions):
+        by_item[action.pop("item_id")].append(action)
+    for row in item_rows:
+        row["actions"] = by_item[key(row)]
+    return item_rows
+
+
+def _email_filter(raw: str, field: str) -> str:
     if not raw:
         return ""
     try:
         return parse_email(raw)
     except ValueError:
-        raise ApiValidationError("team must be a valid email address.", field="team") from None
+        raise ApiValidationError(f"{field} must be a valid email address.", field=field) from None
 
 
 def _accept_read_shapes(data: dict, spec) -> list[tuple[str, str]]:
@@ -191,9 +268,10 @@ def _project_fields(request, *, partial: bool) -> dict:
 @projects_router.get(
     "/projects",
     summary="List or search projects",
-    description="`jobs=true` adds each project's jobs, `jobstatus` picks which. "
-    "`items`, `itemstatus`, `hasitems`, `hasactions` and `actionassignedto` wait for "
-    "job items, which are not modelled yet.",
+    description="`jobs=true` adds each project's jobs, `jobstatus` picks which and "
+    "`hasitems` keeps those with (or without) items; `items=true` adds each job's items, "
+    "`itemstatus` picks which, `hasactions` keeps those with (or without) actions and "
+    "`actionassignedto` those with an action assigned to that email.",
 )
 def list_projects(request, search: str = "", status: str = "", team: str = "", jobstatus: str = ""):
     params = list_params(request, PROJECT_ORDERINGS, default_order="name")
@@ -203,10 +281,12 @@ def list_projects(request, search: str = "", status: str = "", team: str = "", j
         search=search,
         client=_client_code(request),
         statuses=_statuses(status),
-        team_email=_team_email(team),
+        team_email=_email_filter(team, "team"),
         contact_id=query_int(request, "contacts"),
     )
-    page = params.page(order_queryset(by_title(projects), params, PROJECT_ORDERINGS))
+    _item_filters(request)  # a bad embedded-items filter is a 400 before any reading
+    listed = queries.with_contents_flags(queries.with_hours(by_title(projects), "project"))
+    page = params.page(order_queryset(listed, params, PROJECT_ORDERINGS))
     rows = _with_jobs(request, PROJECT_ROW.rows(request, page, flags), flags, job_statuses)
     return list_response(request, rows, params.total(projects, len(rows)))
 
@@ -214,21 +294,27 @@ def list_projects(request, search: str = "", status: str = "", team: str = "", j
 @projects_router.get(
     "/projects/{int:project_id}",
     summary="Get a specific project",
-    description="`jobs=true` adds the project's jobs.",
+    description="`jobs=true` adds the project's jobs, `items=true` their items; the "
+    "list's filters on them apply.",
 )
 def get_project(request, project_id: int):
     flags = _row_flags(request)
-    rows = PROJECT_ROW.rows(request, Project.objects.filter(pk=project_id), flags)
+    project = Project.objects.filter(pk=project_id)
+    project = queries.with_contents_flags(queries.with_hours(project, "project"))
+    rows = PROJECT_ROW.rows(request, project, flags)
     if not rows:
         raise ApiNotFound.no_such("project", project_id)
-    return item_response(request, _with_jobs(request, rows, flags, [])[0])
+    job_statuses = _statuses(request.GET.get("jobstatus", ""), "jobstatus")
+    return item_response(request, _with_jobs(request, rows, flags, job_statuses)[0])
 
 
 @projects_router.post(
     "/projects", summary="Add a new project", openapi_extra=PROJECT_FIELDS.openapi_body()
 )
 def create_project(request):
-    project = services.create_project(**_project_fields(request, partial=False))
+    project = services.create_project(
+        actor=principal(request).actor, **_project_fields(request, partial=False)
+    )
     return id_response(request, project.pk, status=201)
 
 
@@ -239,7 +325,9 @@ def create_project(request):
 )
 def update_project(request, project_id: int):
     project = get_or_404(Project, "project", project_id)
-    services.update_project(project, **_project_fields(request, partial=True))
+    services.update_project(
+        project, actor=principal(request).actor, **_project_fields(request, partial=True)
+    )
     return id_response(request, project.pk)
 
 
@@ -268,29 +356,36 @@ JOB_ORDERINGS = {
 @projects_router.get(
     "/jobs",
     summary="List or search jobs",
-    description="`itemsearch` and `itemstatus` wait for job items, which are not modelled yet.",
+    description="`itemsearch` keeps jobs with an item whose title matches; each job "
+    "shows its items, `itemstatus` picks which.",
 )
-def list_jobs(request, search: str = "", status: str = ""):
+def list_jobs(request, search: str = "", status: str = "", itemsearch: str = ""):
     params = list_params(request, JOB_ORDERINGS, default_order="name")
     flags = _row_flags(request)
+    item_statuses = _statuses(request.GET.get("itemstatus", ""), "itemstatus")
     jobs = queries.jobs_matching(
         search=search,
         project_id=query_int(request, "project"),
         client=_client_code(request),
         statuses=_statuses(status),
     )
-    page = params.page(order_queryset(by_title(jobs), params, JOB_ORDERINGS))
-    rows = JOB_ROW.rows(request, page, flags)
+    if itemsearch:
+        jobs = queries.jobs_with_items_matching(jobs, itemsearch)
+    listed = queries.with_hours(by_title(jobs), "job")
+    page = params.page(order_queryset(listed, params, JOB_ORDERINGS))
+    rows = _with_items(request, JOB_ROW.rows(request, page, flags), statuses=item_statuses)
     return list_response(request, rows, params.total(jobs, len(rows)))
 
 
 @projects_router.get("/jobs/{int:job_id}", summary="Get a specific job")
 def get_job(request, job_id: int):
     flags = _row_flags(request)
-    rows = JOB_ROW.rows(request, Job.objects.filter(pk=job_id), flags)
+    item_statuses = _statuses(request.GET.get("itemstatus", ""), "itemstatus")
+    job = queries.with_hours(Job.objects.filter(pk=job_id), "job")
+    rows = JOB_ROW.rows(request, job, flags)
     if not rows:
         raise ApiNotFound.no_such("job", job_id)
-    return item_response(request, rows[0])
+    return item_response(request, _with_items(request, rows, statuses=item_statuses)[0])
 
 
 def _job_fields(request, *, partial: bool) -> dict:
@@ -300,7 +395,7 @@ def _job_fields(request, *, partial: bool) -> dict:
 
 @projects_router.post("/jobs", summary="Add a new job", openapi_extra=JOB_FIELDS.openapi_body())
 def create_job(request):
-    job = services.create_job(**_job_fields(request, partial=False))
+    job = services.create_job(actor=principal(request).actor, **_job_fields(request, partial=False))
     return id_response(request, job.pk, status=201)
 
 
@@ -309,7 +404,7 @@ def create_job(request):
 )
 def update_job(request, job_id: int):
     job = get_or_404(Job, "job", job_id)
-    services.update_job(job, **_job_fields(request, partial=True))
+    services.update_job(job, actor=principal(request).actor, **_job_fields(request, partial=True))
     return id_response(request, job.pk)
 
 
@@ -317,3 +412,213 @@ def update_job(request, job_id: int):
 def delete_job(request, job_id: int):
     services.delete_job(get_or_404(Job, "job", job_id))
     return id_response(request, job_id)
+
+
+# --- job items --------------------------------------------------------------------
+
+JOB_ITEM_ORDERINGS = {
+    "name": "title_key",
+    "title": "title_key",
+    "id": "id",
+    "status": ("status", "title_key"),
+    # A job's items in the order the job lists them.
+    "order": ("job_id", "order"),
+    "job": ("job_id", "order"),
+    "project": ("job__project_id", "job_id", "order"),
+    "type": ("type", "title_key"),
+    "hours": "hours",
+    "rate": "rate",
+    "added": "added",
+    "start": "start",
+    "deadline": "deadline",
+}
+
+
+def _item_rows(request, queryset) -> list[dict]:
+    items = queries.with_action_counts(queries.with_hours(queryset, "item"))
+    return _with_actions(request, JOB_ITEM_ROW.rows(request, items))
+
+
+@projects_router.get("/jobitems", summary="List or search job items")
+def list_job_items(request, search: str = "", status: str = "", actionassignedto: str = ""):
+    params = list_params(request, JOB_ITEM_ORDERINGS, default_order="name")
+    items = queries.items_matching(
+        search=search,
+        job_id=query_int(request, "job"),
+        project_id=query_int(request, "project"),
+        client=_client_code(request),
+        statuses=_statuses(status),
+        action_assigned_to=_email_filter(actionassignedto, "actionassignedto"),
+        has_actions=query_bool(request, "hasactions"),
+    )
+    page = params.page(order_queryset(by_title(items), params, JOB_ITEM_ORDERINGS))
+    rows = _item_rows(request, page)
+    return list_response(request, rows, params.total(items, len(rows)))
+
+
+@projects_router.get("/jobitems/{int:item_id}", summary="Get a specific job item")
+def get_job_item(request, item_id: int):
+    rows = _item_rows(request, JobItem.objects.filter(pk=item_id))
+    if not rows:
+        raise ApiNotFound.no_such("job item", item_id)
+    return item_response(request, rows[0])
+
+
+def _accept_item_shapes(data: dict, spec) -> list[tuple[str, str]]:
+    """What a GET returns, sent back: `hours` ({allocated, logged, remaining}) as
+    the hours allocated, `category` as the ledger code, and the people shapes."""
+    problems = _accept_people_shapes(data, spec)
+    decode_object(data, "hours", problems)
+    hours = data.get("hours")
+    if isinstance(hours, dict):
+        data["hours"] = hours.get("allocated")
+    category = data.pop("category", None)
+    if "ledger" not in data and category is not None:
+        data["ledger"] = category
+    return problems
+
+
+def _job_item_fields(request, *, partial: bool) -> dict:
+    fields = body_fields(request, JOB_ITEM_FIELDS, partial=partial, reshape=_accept_item_shapes)
+    return _renamed(request, fields)
+
+
+@projects_router.post(
+    "/jobitems", summary="Add a new job item", openapi_extra=JOB_ITEM_FIELDS.openapi_body()
+)
+def create_job_item(request):
+    item = services.create_job_item(
+        actor=principal(request).actor, **_job_item_fields(request, partial=False)
+    )
+    return id_response(request, item.pk, status=201)
+
+
+@projects_router.patch(
+    "/jobitems/{int:item_id}",
+    summary="Update a job item",
+    openapi_extra=JOB_ITEM_FIELDS.openapi_body(),
+)
+def update_job_item(request, item_id: int):
+    item = get_or_404(JobItem, "job item", item_id)
+    services.update_job_item(
+        item, actor=principal(request).actor, **_job_item_fields(request, partial=True)
+    )
+    return id_response(request, item.pk)
+
+
+@projects_router.delete("/jobitems/{int:item_id}", summary="Delete a job item")
+def delete_job_item(request, item_id: int):
+    services.delete_job_item(get_or_404(JobItem, "job item", item_id))
+    return id_response(request, item_id)
+
+
+# --- job actions ------------------------------------------------------------------
+
+JOB_ACTION_ORDERINGS = {
+    "name": "title_key",
+    "title": "title_key",
+    "id": "id",
+    "status": ("status", "title_key"),
+    "item": ("item_id", "deadline"),
+    "job": ("item__job_id", "deadline"),
+    "project": ("item__job__project_id", "deadline"),
+    "added": "added",
+    "deadline": "deadline",
+}
+
+
+def _action_statuses(raw: str) -> list[str]:
+    statuses = [part.strip().upper() for part in raw.split(",") if part.strip()]
+    if set(statuses) - set(JobAction.Status.values):
+        raise ApiValidationError(
+            "status must be C (completed) or U (unfinished), or both, comma separated.",
+            field="status",
+        )
+    return statuses
+
+
+@projects_router.get("/jobactions", summary="List or search job actions")
+def list_job_actions(request, search: str = "", status: str = "", assigned: str = ""):
+    params = list_params(request, JOB_ACTION_ORDERINGS, default_order="name")
+    actions = queries.actions_matching(
+        search=search,
+        item_id=query_int(request, "item"),
+        job_id=query_int(request, "job"),
+        project_id=query_int(request, "project"),
+        client=_client_code(request),
+        statuses=_action_statuses(status),
+        assigned_email=_email_filter(assigned, "assigned"),
+    )
+    page = params.page(order_queryset(by_title(actions), params, JOB_ACTION_ORDERINGS))
+    rows = JOB_ACTION_ROW.rows(request, page)
+    return list_response(request, rows, params.total(actions, len(rows)))
+
+
+@projects_router.get("/jobactions/{int:action_id}", summary="Get a specific job action")
+def get_job_action(request, action_id: int):
+    rows = JOB_ACTION_ROW.rows(request, JobAction.objects.filter(pk=action_id))
+    if not rows:
+        raise ApiNotFound.no_such("job action", action_id)
+    return item_response(request, rows[0])
+
+
+def _accept_action_shapes(data: dict, spec) -> list[tuple[str, str]]:
+    """What a GET returns, sent back: `name` as the title, `addedby` ({email}) as its
+    email, `assignedto` (a list of one {email}, or none) as that email."""
+    problems = _accept_people_shapes(data, spec)
+    assigned = data.get("assignedto")
+    if isinstance(assigned, str) and assigned.lstrip().startswith("["):
+        try:
+            assigned = json.loads(assigned)
+        except ValueError:
+            problems.append(("assignedto", "assignedto is not valid JSON."))
+            return problems
+    if isinstance(assigned, dict):
+        assigned = [assigned]
+    if isinstance(assigned, list):
+        if len(assigned) > 1:
+            problems.append(("assignedto", "assignedto must name one user at most."))
+        elif not assigned:
+            data["assignedto"] = ""
+        elif isinstance(assigned[0], dict) and "email" in assigned[0]:
+            data["assignedto"] = assigned[0]["email"]
+        else:
+            data["assignedto"] = assigned[0]
+    return problems
+
+
+def _job_action_fields(request, *, partial: bool) -> dict:
+    fields = body_fields(request, JOB_ACTION_FIELDS, partial=partial, reshape=_accept_action_shapes)
+    fields = _renamed(request, fields)
+    if "assignedto" in fields:
+        fields["assigned_to"] = fields.pop("assignedto")
+    return fields
+
+
+@projects_router.post(
+    "/jobactions", summary="Add a new job action", openapi_extra=JOB_ACTION_FIELDS.openapi_body()
+)
+def create_job_action(request):
+    action = services.create_job_action(
+        actor=principal(request).actor, **_job_action_fields(request, partial=False)
+    )
+    return id_response(request, action.pk, status=201)
+
+
+@projects_router.patch(
+    "/jobactions/{int:action_id}",
+    summary="Update a job action",
+    openapi_extra=JOB_ACTION_FIELDS.openapi_body(),
+)
+def update_job_action(request, action_id: int):
+    action = get_or_404(JobAction, "job action", action_id)
+    services.update_job_action(
+        action, actor=principal(request).actor, **_job_action_fields(request, partial=True)
+    )
+    return id_response(request, action.pk)
+
+
+@projects_router.delete("/jobactions/{int:action_id}", summary="Delete a job action")
+def delete_job_action(request, action_id: int):
+    services.delete_job_action(get_or_404(JobAction, "job action", action_id))
+    return id_response(request, action_id)

@@ -15,12 +15,14 @@ class ProjectsConfig(AppConfig):
         )
         from crm.journal import register_item_type
 
-        from .models import ActivityType, Job, Project
+        from .models import ActivityType, Job, JobAction, JobItem, Project
 
         register_settings_section("activity-types", "Activity types", position=60)
         register_item_type("N", ActivityType, "name")
         register_item_type(Project.CODE, Project, "title", area="projects")
         register_item_type(Job.CODE, Job, "title", area="projects")
+        register_item_type(JobItem.CODE, JobItem, "title", area="projects")
+        register_item_type(JobAction.CODE, JobAction, "title", area="projects")
 
         def client_projects(client) -> dict:
             return {"projects": list(client.projects.all())}
@@ -31,13 +33,31 @@ class ProjectsConfig(AppConfig):
                 page, "projects", "projects/_client_projects.html", client_projects
             )
 
-        # Notifications link to projects and jobs as Depot does ("projects/12", "job/3").
+        # Notifications link as Depot does ("project/12", "job/3", "item/8",
+        # "action/5"): each to its place on the project's page.
         def project_page(project_id: int) -> str:
             return reverse("projects:detail", args=[project_id])
 
-        def job_page(job_id: int) -> str | None:
-            project_id = Job.objects.filter(pk=job_id).values_list("project_id", flat=True).first()
-            return f"{project_page(project_id)}#job-{job_id}" if project_id else None
+        def place_on_project_page(model, path_to_project: str, anchor: str):
+            def resolve(pk: int) -> str | None:
+                project_id = (
+                    model.objects.filter(pk=pk).values_list(path_to_project, flat=True).first()
+                )
+                return f"{project_page(project_id)}#{anchor}-{pk}" if project_id else None
+
+            return resolve
 
         register_link_target(("project", "projects"), "projects", project_page)
-        register_link_target(("job", "jobs"), "projects", job_page)
+        register_link_target(
+            ("job", "jobs"), "projects", place_on_project_page(Job, "project_id", "job")
+        )
+        register_link_target(
+            ("item", "items"),
+            "projects",
+            place_on_project_page(JobItem, "job__project_id", "item"),
+        )
+        register_link_target(
+            ("action", "actions"),
+            "projects",
+            place_on_project_page(JobAction, "item__job__project_id", "action"),
+        )

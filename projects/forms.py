@@ -3,7 +3,7 @@ import re
 from django import forms
 from django.urls import reverse_lazy
 
-from .models import Job, Project
+from .models import Job, JobAction, JobItem, Project
 
 
 class ActivityTypeForm(forms.Form):
@@ -119,3 +119,108 @@ class JobForm(forms.Form):
         if values["deadline"] is None:
             del values["deadline"]
         return values
+
+
+class JobItemForm(forms.Form):
+    """A job item on the project page: the add form shows the first fields, the
+    edit form all of them; the rules are the service's (create/update_job_item)."""
+
+    title = forms.CharField(
+        label="Item title", max_length=JobItem._meta.get_field("title").max_length
+    )
+    type = forms.ChoiceField(choices=JobItem.Type.choices, initial=JobItem.Type.HOURLY)
+    hours = forms.CharField(
+        label="Hours or quantity",
+        initial="0",
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
+    )
+    rate = forms.CharField(
+        initial="0",
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
+    )
+    deadline = forms.DateField(
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+
+    def service_values(self) -> dict:
+        values = dict(self.cleaned_data)
+        for name in ("deadline", "start"):
+            if name in values and values[name] is None:
+                del values[name]
+        return values
+
+
+class JobItemEditForm(JobItemForm):
+    status = forms.ChoiceField(choices=JobItem.Status.choices)
+    start = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    team = forms.TypedMultipleChoiceField(
+        coerce=int, required=False, widget=forms.CheckboxSelectMultiple
+    )
+    taxcode = forms.CharField(
+        label="Tax code", required=False, max_length=JobItem._meta.get_field("taxcode").max_length
+    )
+    ledger = forms.CharField(
+        label="Ledger category",
+        required=False,
+        max_length=JobItem._meta.get_field("ledger").max_length,
+    )
+    description = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    field_order = ["title", "type", "status", "hours", "rate", "start", "deadline"]
+
+    def __init__(self, *args, team_choices, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["team"].choices = team_choices
+        self.fields["deadline"].required = True
+
+    @staticmethod
+    def initial_for(item: JobItem) -> dict:
+        return {
+            "title": item.title,
+            "type": item.type,
+            "status": item.status,
+            "hours": f"{item.hours.normalize():f}",
+            "rate": f"{item.rate.normalize():f}",
+            "start": item.start,
+            "deadline": item.deadline,
+            "team": [user.pk for user in item.team.all()],
+            "taxcode": item.taxcode,
+            "ledger": item.ledger,
+            "description": item.description,
+        }
+
+
+class JobActionForm(forms.Form):
+    """A new action under an item, or an action's assignee and deadline changed on
+    My actions; the rules are the service's (create/update_job_action)."""
+
+    title = forms.CharField(
+        label="Action", max_length=JobAction._meta.get_field("title").max_length
+    )
+    assigned_to = forms.TypedChoiceField(
+        label="Assign to", coerce=int, required=False, empty_value=None
+    )
+    deadline = forms.DateField(
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+
+    # The service names the assignee as the API does.
+    service_field_names = {"assignedto": "assigned_to"}
+
+    def __init__(self, *args, team_choices, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["assigned_to"].choices = [("", "Nobody"), *team_choices]
+
+    def service_values(self) -> dict:
+        values = dict(self.cleaned_data)
+        if values.get("deadline") is None:
+            values.pop("deadline", None)
+        return values
+
+
+class ActionScheduleForm(JobActionForm):
+    """Reassign or reschedule one of my actions (My actions): its title stays."""
+
+    title = None

@@ -1,7 +1,22 @@
 """Reads of projects that the API and the pages share."""
 
+from decimal import Decimal
+
 from django.contrib.auth import get_user_model
-from django.db.models import F
+from django.db.models import (
+    Case,
+    Count,
+    DecimalField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Prefetch,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce
 
 from config.limits import MAX_ID
@@ -13,7 +28,7 @@ from crm.queries import (
     contacts_matching,
 )
 
-from .models import Job, Project
+from .models import Job, JobAction, JobItem, Project, TimeEntry
 
 
 def projects_matching(
@@ -189,3 +204,205 @@ def client_named_by(code: str):
     if model is None or not number.isdigit() or len(number) > 18 or int(number) > MAX_ID:
         return None
     return model.objects.filter(pk=int(number)).first()
+
+
+# --- hours rolled up, in SQL ------------------------------------------------------
+
+HOURS_FIELD = DecimalField(max_digits=14, decimal_places=2)
+NO_HOURS = Value(Decimal("0.00"), output_field=HOURS_FIELD)
+
+
+def _summed(queryset, group: str, column: str):
+    """SUM(column) of `queryset`'s rows for the outer row, grouped on `group`: one
+    correlated subquery, 0 when there are none."""
+    total = (
+        queryset.filter(**{group: OuterRef("pk")})
+        .order_by()
+        .values(group)
+        .annotate(total=Sum(column))
+        .values("total")
+    )
+    return Coalesce(Subquery(total, output_field=HOURS_FIELD), NO_HOURS)
+
+
+def _hourly_items():
+    # Fixed-price and external items count quantities, not hours: only hourly
+    # items allocate time.
+    return JobItem.objects.filter(type=JobItem.Type.HOURLY)
+
+
+def with_hours(queryset, level: str):
+    """`queryset` of projects, jobs or items (`level`: "project", "job", "item") with
+    `hours_allocated`, `hours_logged` and `hours_remaining` annotated. Time entries
+    store every level above their target, so each sum is one indexed lookup."""
+    if level == "item":
+        allocated = Case(
+            When(type=JobItem.Type.HOURLY, then=F("hours")),
+            default=NO_HOURS,
+            output_field=HOURS_FIELD,
+        )
+    elif level == "job":
+        allocated = _summed(_hourly_items(), "job_id", "hours")
+    else:
+        allocated = _summed(_hourly_items(), "job__project_id", "hours")
+    logged = _summed(TimeEntry.objects.all(), f"{level}_id", "hours")
+    return queryset.annotate(hours_allocated=allocated, hours_logged=logged).annotate(
+        hours_remaining=ExpressionWrapper(
+            F("hours_allocated") - F("hours_logged"), output_field=HOURS_FIELD
+        )
+    )
+
+
+# --- job items and actions --------------------------------------------------------
+
+
+def _assigned_to(email: str):
+    return JobAction.objects.filter(assigned_to__email__iexact=email)
+
+
+def items_matching(
+    *,
+    search: str = "",
+    job_id: int | None = None,
+    project_id: int | None = None,
+    client: tuple[str, int] | None = None,
+    statuses: list[str] | None = None,
+    action_assigned_to: str = "",
+    has_actions: bool | None = None,
+):
+    """Job items whose title contains `search`, in one job or project, for one
+    client, in any of `statuses`, with an action assigned to an email, with (or
+    without) actions."""
+    items = JobItem.objects.all()
+    if search:
+        items = items.filter(title__icontains=search)
+    for column, value in (("job_id", job_id), ("job__project_id", project_id)):
+        if value is not None:
+            if not 0 < value <= MAX_ID:
+                return items.none()
+            items = items.filter(**{column: value})
+    if client is not None:
+        letter, client_id = client
+        if not 0 < client_id <= MAX_ID:
+            return items.none()
+        column = "client_company_id" if letter == "C" else "client_contact_id"
+        items = items.filter(**{f"job__project__{column}": client_id})
+    if statuses:
+        items = items.filter(status__in=statuses)
+    if action_assigned_to:
+        items = items.filter(pk__in=_assigned_to(action_assigned_to).values("item_id"))
+    if has_actions is not None:
+        has = Exists(JobAction.objects.filter(item_id=OuterRef("pk")))
+        items = items.filter(has if has_actions else ~has)
+    return items
+
+
+def actions_matching(
+    *,
+    search: str = "",
+    item_id: int | None = None,
+    job_id: int | None = None,
+    project_id: int | None = None,
+    client: tuple[str, int] | None = None,
+    statuses: list[str] | None = None,
+    assigned_email: str = "",
+    assigned_user_id: int | None = None,
+):
+    """Actions whose title contains `search`, on one item, job or project, for one
+    client, in any of `statuses`, assigned to someone (by email or id)."""
+    actions = JobAction.objects.all()
+    if search:
+        actions = actions.filter(title__icontains=search)
+    for column, value in (
+        ("item_id", item_id),
+        ("item__job_id", job_id),
+        ("item__job__project_id", project_id),
+    ):
+        if value is not None:
+            if not 0 < value <= MAX_ID:
+                return actions.none()
+            actions = actions.filter(**{column: value})
+    if client is not None:
+        letter, client_id = client
+        if not 0 < client_id <= MAX_ID:
+            return actions.none()
+        column = "client_company_id" if letter == "C" else "client_contact_id"
+        actions = actions.filter(**{f"item__job__project__{column}": client_id})
+    if statuses:
+        actions = actions.filter(status__in=statuses)
+    if assigned_email:
+        actions = actions.filter(assigned_to__email__iexact=assigned_email)
+    if assigned_user_id is not None:
+        actions = actions.filter(assigned_to_id=assigned_user_id)
+    return actions
+
+
+def team_by_item(item_ids: list[int]) -> dict[int, list[dict]]:
+    """Each item's team as Depot shows it ({email, name}), in one query."""
+    return _team_by(JobItem.team.through, "jobitem_id", item_ids)
+
+
+def with_action_counts(items):
+    """Items with `action_count`, for the API's `actioncount` and `hasactions`."""
+    count = (
+        JobAction.objects.filter(item_id=OuterRef("pk"))
+        .order_by()
+        .values("item_id")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return items.annotate(action_count=Coalesce(Subquery(count), Value(0)))
+
+
+def with_contents_flags(projects):
+    """Projects with `has_items` and `has_actions` (1 or 0), as the API shows them."""
+    return projects.annotate(
+        has_items=Case(
+            When(Exists(JobItem.objects.filter(job__project_id=OuterRef("pk"))), then=1),
+            default=0,
+        ),
+        has_actions=Case(
+            When(Exists(JobAction.objects.filter(item__job__project_id=OuterRef("pk"))), then=1),
+            default=0,
+        ),
+    )
+
+
+def jobs_with_items_matching(jobs, search: str):
+    """`jobs` narrowed to those with an item whose title contains `search`."""
+    return jobs.filter(pk__in=JobItem.objects.filter(title__icontains=search).values("job_id"))
+
+
+def my_actions(user_id: int, *, job_ids: list[int] | None = None):
+    """One person's unfinished actions by due date, with their item, job and project
+    for the page (a collaborator's kept to `job_ids`)."""
+    actions = (
+        JobAction.objects.filter(assigned_to_id=user_id, status=JobAction.Status.UNFINISHED)
+        .select_related("item__job__project")
+        .order_by("deadline", "pk")
+    )
+    if job_ids is not None:
+        actions = actions.filter(item__job_id__in=job_ids)
+    return actions
+
+
+def items_for_page(job_ids: list[int]) -> dict[int, list[JobItem]]:
+    """The project page's items of these jobs, in each job's order, with their hours,
+    team and actions (unfinished first, by due date): three queries in all."""
+    items = (
+        with_hours(JobItem.objects.filter(job_id__in=job_ids), "item")
+        .order_by("job_id", "order", "pk")
+        .prefetch_related(
+            Prefetch("team", queryset=get_user_model().objects.order_by("name", "email")),
+            Prefetch(
+                "actions",
+                queryset=JobAction.objects.select_related("assigned_to").order_by(
+                    "-status", "deadline", "pk"
+                ),
+            ),
+        )
+    )
+    by_job: dict[int, list[JobItem]] = {job_id: [] for job_id in job_ids}
+    for item in items:
+        by_job[item.job_id].append(item)
+    return by_job

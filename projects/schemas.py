@@ -9,8 +9,8 @@ from config.limits import (
 )
 
 from . import queries
-from .models import Job, Project
-from .services import JOB_ORDER_MAX
+from .models import Job, JobAction, JobItem, Project
+from .services import ITEM_HOURS_MAX, ITEM_ORDER_MAX, ITEM_RATE_MAX, JOB_ORDER_MAX
 
 STATUS_HELP = "O for open, H for held, P for pending, C for cancelled, F for finished"
 SECTIONS_HELP = (
@@ -58,17 +58,12 @@ def user_of(email, name) -> dict:
     return {"email": email, "name": name}
 
 
-def no_hours(_owner_id) -> dict:
-    # A job's hours are the sum of its items', a project's the sum of its jobs', and
-    # job items are not modelled yet (the next slice of the projects work): nothing
-    # can be allocated or logged, so the truthful answer is zero. The roll-up in SQL
-    # replaces this with items.
-    return {"allocated": 0, "logged": 0, "remaining": 0}
+def hours_of(allocated, logged, remaining) -> dict:
+    # Summed in SQL (queries.with_hours), for the row's level.
+    return {"allocated": allocated, "logged": logged, "remaining": remaining}
 
 
-def no_count(_project_id) -> int:
-    # Items and actions belong to jobs' items (see no_hours): a project has none yet.
-    return 0
+HOURS_COLUMNS = ("hours_allocated", "hours_logged", "hours_remaining")
 
 
 def percentage(value) -> str:
@@ -92,11 +87,11 @@ PROJECT_ROW = RowSpec(
         "client_contact__fullname",
         read=client_of,
     ),
-    key("hours", "id", read=no_hours),
+    key("hours", *HOURS_COLUMNS, read=hours_of),
     key("added", EpochSeconds("added"), read=str),
     key("deadline", EpochSeconds("deadline"), read=str),
-    key("hasactions", "id", read=no_count),
-    key("hasitems", "id", read=no_count),
+    key("hasactions", "has_actions"),
+    key("hasitems", "has_items"),
     key("discount", read=percentage),
     key("addedby", "added_by__email", "added_by__name", read=user_of),
     Batched("team", "id", fetch=queries.team_by_project),
@@ -142,11 +137,6 @@ JOB_FIELDS = Fields(
 )
 
 
-def no_items(_job_id) -> list:
-    # Job items are the next slice of the projects work: a job has none yet.
-    return []
-
-
 JOB_ROW = RowSpec(
     key("id"),
     key("idinproject", "number"),
@@ -154,7 +144,7 @@ JOB_ROW = RowSpec(
     key("status"),
     key("project", "project_id", read=str),
     key("projecttitle", "project__title"),
-    key("hours", "id", read=no_hours),
+    key("hours", *HOURS_COLUMNS, read=hours_of),
     key(
         "client",
         "project__client_company_id",
@@ -165,11 +155,197 @@ JOB_ROW = RowSpec(
     ),
     key("start", EpochSeconds("added"), read=str),
     key("deadline", EpochSeconds("deadline"), read=str),
-    key("items", "id", read=no_items),
+    # Filled for the page by the API (its `itemstatus` picks which), see api._with_items.
+    key("items", "id", read=lambda _job_id: []),
     Batched("team", "id", fetch=queries.team_by_job),
     Batched("contacts", "id", fetch=queries.contacts_by_job),
     key("order", read=str),
     key("discount"),
     key("addedby", "added_by__email", "added_by__name", read=user_of),
     key("brief", hidden_by="hidebrief"),
+)
+
+
+# --- job items --------------------------------------------------------------------
+
+TYPE_HELP = "hourly, fixed or external"
+
+# What a GET returns and a client may send back as it read it: `name` is the title,
+# `category` the ledger code, `hours` ({allocated, ...}) the hours allocated,
+# `addedby` and `team` the objects naming what those fields write, `job` the id as
+# text; the rest is read-only.
+JOB_ITEM_FIELDS = Fields(
+    read_only=(
+        "id",
+        "project",
+        "client",
+        "added",
+        "actions",
+        "hasactions",
+        "actioncount",
+    ),
+    shapes=("name", "category"),
+    title=Field(
+        "str",
+        required=True,
+        max_length=JobItem._meta.get_field("title").max_length,
+        help="The title of the item",
+    ),
+    description=Field("str", max_length=PROJECT_BRIEF_MAX_CHARS, help="The description"),
+    status=Field("str", required=True, help=STATUS_HELP),
+    job=Field("int", required=True, help="The id of the job the item belongs to"),
+    type=Field("str", required=True, help=TYPE_HELP),
+    hours=Field(
+        "decimal",
+        required=True,
+        min_value=0,
+        max_value=ITEM_HOURS_MAX,
+        help="The hours (or the quantity, for fixed and external items) allocated",
+    ),
+    rate=Field(
+        "decimal",
+        required=True,
+        min_value=0,
+        max_value=ITEM_RATE_MAX,
+        help="The unit rate or price (the markup, for an external cost)",
+    ),
+    addedby=Field("email", required=True, help="The email address of the user adding it"),
+    team=Field(
+        "str",
+        comma_list=True,
+        clearable=True,
+        help=f"Users on the team by id or email, comma separated (at most "
+        f"{PROJECT_PEOPLE_MAX_ITEMS})",
+    ),
+    start=Field("date", empty_is_absent=True, help="Defaults to today"),
+    deadline=Field("date", empty_is_absent=True, help="Defaults to a week from today"),
+    taxcode=Field(
+        "str",
+        clearable=True,
+        max_length=JobItem._meta.get_field("taxcode").max_length,
+        help="The code of the item's tax code",
+    ),
+    ledger=Field(
+        "str",
+        clearable=True,
+        max_length=JobItem._meta.get_field("ledger").max_length,
+        help="The code of the item's ledger category",
+    ),
+    order=Field(
+        "int",
+        min_value=0,
+        max_value=ITEM_ORDER_MAX,
+        help="Its place among the job's items, ascending; defaults to after the last",
+    ),
+)
+
+
+def code_or_null(code: str):
+    # No code is null, as the spec shows `"taxcode": null`.
+    return code or None
+
+
+JOB_ITEM_ROW = RowSpec(
+    key("id"),
+    key("name", "title"),
+    key("description"),
+    key("status"),
+    key("project", "job__project_id", read=str),
+    key("job", "job_id", read=str),
+    key("hours", *HOURS_COLUMNS, read=hours_of),
+    key(
+        "client",
+        "job__project__client_company_id",
+        "job__project__client_company__name",
+        "job__project__client_contact_id",
+        "job__project__client_contact__fullname",
+        read=client_of,
+    ),
+    key("added", EpochSeconds("added"), read=str),
+    key("start", EpochSeconds("start"), read=str),
+    key("deadline", EpochSeconds("deadline"), read=str),
+    Batched("team", "id", fetch=queries.team_by_item),
+    key("type"),
+    # Filled for the page by the API, see api._with_actions.
+    key("actions", "id", read=lambda _item_id: []),
+    key("hasactions", "action_count", read=bool),
+    key("order", read=str),
+    key("category", "ledger", read=code_or_null),
+    key("rate"),
+    key("taxcode", read=code_or_null),
+    key("actioncount", "action_count"),
+)
+
+
+def rate_text(rate) -> str:
+    # A job's embedded items show the rate as text with five places ("50.00000").
+    return f"{rate:.5f}"
+
+
+def logged_hours(allocated, logged) -> dict:
+    return {"allocated": allocated, "logged": logged}
+
+
+# A job's items, as the jobs resource embeds them (the spec's own, shorter shape).
+JOB_EMBEDDED_ITEM_ROW = RowSpec(
+    key("id", read=str),
+    key("name", "title"),
+    key("start", EpochSeconds("start"), read=str),
+    key("deadline", EpochSeconds("deadline"), read=str),
+    key("hours", "hours_allocated", "hours_logged", read=logged_hours),
+    key("brief", "description"),
+    key("type"),
+    key("actions", "id", read=lambda _item_id: []),
+    Batched("team", "id", fetch=queries.team_by_item),
+    key("category", "ledger", read=code_or_null),
+    key("timecategory", "id", read=lambda _item_id: ""),
+    key("rate", read=rate_text),
+    key("taxcode", read=code_or_null),
+)
+
+
+# --- job actions ------------------------------------------------------------------
+
+JOB_ACTION_FIELDS = Fields(
+    read_only=("id", "project", "job", "client", "added"),
+    shapes=("name",),
+    title=Field(
+        "str",
+        required=True,
+        max_length=JobAction._meta.get_field("title").max_length,
+        help="The title or text of the action",
+    ),
+    status=Field("str", required=True, help="C for completed, U for unfinished"),
+    item=Field("int", required=True, help="The id of the job item the action is on"),
+    addedby=Field("email", required=True, help="The email address of the user adding it"),
+    assignedto=Field(
+        "str", clearable=True, help="The email address of the user the action is assigned to"
+    ),
+    deadline=Field("date", empty_is_absent=True, help="Defaults to a week from today"),
+)
+
+
+def assignees_of(email, name) -> list[dict]:
+    # Depot lists the assignee (one person, or nobody) as a list.
+    return [] if email is None else [{"email": email, "name": name}]
+
+
+JOB_ACTION_ROW = RowSpec(
+    key("id"),
+    key("name", "title"),
+    key("status"),
+    key("project", "item__job__project_id", read=str),
+    key("job", "item__job_id", read=str),
+    key(
+        "client",
+        "item__job__project__client_company_id",
+        "item__job__project__client_company__name",
+        "item__job__project__client_contact_id",
+        "item__job__project__client_contact__fullname",
+        read=client_of,
+    ),
+    key("added", EpochSeconds("added"), read=str),
+    key("deadline", EpochSeconds("deadline"), read=str),
+    key("assignedto", "assigned_to__email", "assigned_to__name", read=assignees_of),
+    key("addedby", "added_by__email", "added_by__name", read=user_of),
 )

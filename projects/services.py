@@ -10,8 +10,10 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
+from django.utils import timezone
 
-from accounts.models import AccountSettings
+from accounts import services as account_services
+from accounts.models import AccountSettings, Notification
 from config.errors import Refusals, field_error, field_message, request_error
 from config.keywords import only_known
 from config.limits import (
@@ -29,7 +31,8 @@ from crm import services as crm_services
 from crm.journal import parse_item_code, resolve_item
 from crm.models import Company, Contact
 
-from .models import ActivityType, Job, Project
+from .hooks import reference_exists
+from .models import ActivityType, Job, JobAction, JobItem, Project, RunningTimer, TimeEntry
 
 # Activity type ids share the account's 32-bit counters' range.
 MAX_ACTIVITY_TYPE_ID = 2_000_000_000
@@ -400,19 +403,49 @@ def _take_next_project_id() -> int:
 
 
 @transaction.atomic
-def create_project(**fields: Unpack[ProjectFields]) -> Project:
+def create_project(*, actor=None, **fields: Unpack[ProjectFields]) -> Project:
+    """`actor` is who makes the change (not told of it); by default the adder."""
     project = Project()
-    _write_project(project, fields, creating=True)
+    _write_project(project, fields, creating=True, actor=actor)
     return project
 
 
 @transaction.atomic
-def update_project(project: Project, **fields: Unpack[ProjectFields]) -> Project:
-    _write_project(project, fields, creating=False)
+def update_project(project: Project, *, actor=None, **fields: Unpack[ProjectFields]) -> Project:
+    _write_project(project, fields, creating=False, actor=actor)
     return project
 
 
-def _write_project(project: Project, fields: dict, *, creating: bool) -> None:
+def notification_link(kind: str, pk: int) -> str:
+    """A notification's link, Depot-style ("job/3"): the kind and its id. The
+    notifications page turns it into the page's URL through the link targets this
+    app registers (projects/apps.py), so a link stays right if the page moves."""
+    return f"{kind}/{pk}"
+
+
+def _tell_new_members(owner, team: list, *, noun: str, link: str, actor) -> None:
+    """`teamadd` for the people on `team` who weren't on the owner's team before the
+    change (run before `team.set`); the actor isn't told."""
+    before = set(owner.team.values_list("pk", flat=True)) if owner.pk else set()
+    added = [user for user in team if user.pk not in before]
+    account_services.notify(
+        Notification.Type.TEAM_ADD,
+        title=f"You were added to the team of the {noun} {owner}",
+        users=added,
+        link=link,
+        actor=_acting_user(actor, owner),
+    )
+
+
+def _acting_user(actor, owner):
+    # An API credential is not a user: it can't be left out of a user's notifications.
+    # Without an actor, whoever added the thing is taken to be making the change.
+    if actor is None:
+        actor = getattr(owner, "added_by", None)
+    return actor if isinstance(actor, get_user_model()) else None
+
+
+def _write_project(project: Project, fields: dict, *, creating: bool, actor=None) -> None:
     fields = clean_values(only_known(fields, ProjectFields))
     refusals = Refusals()
     check, errors = refusals.check, refusals.errors
@@ -467,6 +500,14 @@ def _write_project(project: Project, fields: dict, *, creating: bool) -> None:
     if creating:
         project.id = _take_next_project_id()
     project.save()
+    if "team" in people:
+        _tell_new_members(
+            project,
+            people["team"],
+            noun="project",
+            link=notification_link("project", project.pk),
+            actor=actor,
+        )
     for name, related in people.items():
         getattr(project, name).set(related)
 
@@ -479,16 +520,41 @@ def delete_project(project: Project) -> None:
     # and this refusal counts their job, or they wait and find the project gone.
     if _locked_project(project.pk) is None:
         return
-    references = crm_services.blocking_references(project)
+    _refuse_while_held(project, project=project)
+    crm_services.delete_journal_of(Project.CODE, project.pk)
+    project.delete()
+
+
+def _retarget_time(**levels) -> None:
+    """Time entries (and running timers) store every level above their target, so the
+    roll-ups are one SUM each: when a job, an item or an action moves, those logged
+    on it (the first of `levels`, by id) follow it to its new parents."""
+    (owner, owner_id), *parents = levels.items()
+    columns = {f"{level}_id": parent_id for level, parent_id in parents}
+    for model in (TimeEntry, RunningTimer):
+        model.objects.filter(**{f"{owner}_id": owner_id}).update(**columns)
+
+
+def _time_logged(**target) -> list[str]:
+    # Time entries point up at every level (related_name "+"), so the generic
+    # blocking_references, which reads the named relations, doesn't see them.
+    count = TimeEntry.objects.filter(**target).count()
+    if not count:
+        return []
+    meta = TimeEntry._meta
+    return [f"{count} {meta.verbose_name if count == 1 else meta.verbose_name_plural}"]
+
+
+def _refuse_while_held(obj, **time_target) -> None:
+    """A 400 naming what still holds `obj`: rows protecting it, and time logged on it."""
+    references = crm_services.blocking_references(obj) + _time_logged(**time_target)
     if references:
         raise request_error(
             "%(name)s can't be deleted while it has %(references)s.",
             "in_use",
-            name=project.title,
+            name=str(obj),
             references=", ".join(references),
         )
-    crm_services.delete_journal_of(Project.CODE, project.pk)
-    project.delete()
 
 
 # --- jobs -------------------------------------------------------------------------
@@ -543,7 +609,7 @@ def _order(value) -> int | None:
     if value in (None, ""):
         return None
     number = _as_id(value)
-    if number is None or number > JOB_ORDER_MAX:
+    if number is None or not 0 <= number <= JOB_ORDER_MAX:
         raise field_error(
             "order",
             "%(field)s must be a whole number from 0 to %(high)s.",
@@ -560,19 +626,20 @@ def _next_in_project(project: Project, column: str) -> int:
 
 
 @transaction.atomic
-def create_job(**fields: Unpack[JobFields]) -> Job:
+def create_job(*, actor=None, **fields: Unpack[JobFields]) -> Job:
+    """`actor` is who makes the change (not told of it); by default the adder."""
     job = Job()
-    _write_job(job, fields, creating=True)
+    _write_job(job, fields, creating=True, actor=actor)
     return job
 
 
 @transaction.atomic
-def update_job(job: Job, **fields: Unpack[JobFields]) -> Job:
-    _write_job(job, fields, creating=False)
+def update_job(job: Job, *, actor=None, **fields: Unpack[JobFields]) -> Job:
+    _write_job(job, fields, creating=False, actor=actor)
     return job
 
 
-def _write_job(job: Job, fields: dict, *, creating: bool) -> None:
+def _write_job(job: Job, fields: dict, *, creating: bool, actor=None) -> None:
     fields = clean_values(only_known(fields, JobFields))
     refusals = Refusals()
     check, errors = refusals.check, refusals.errors
@@ -623,15 +690,447 @@ def _write_job(job: Job, fields: dict, *, creating: bool) -> None:
         job.number = _next_in_project(project, "number")
         if order is None:
             job.order = _next_in_project(project, "order")
+        if job.pk:
+            _retarget_time(job=job.pk, project=project.pk)
     if order is not None:
         job.order = order
     job.save()
+    if "team" in people:
+        link = notification_link("job", job.pk)
+        _tell_new_members(job, people["team"], noun="job", link=link, actor=actor)
     for name, related in people.items():
         getattr(job, name).set(related)
 
 
 @transaction.atomic
 def delete_job(job: Job) -> None:
-    """The job, its team and contacts links, and its journal."""
+    """The job, its team and contacts links, and its journal; refused while it has
+    items or time logged on it."""
+    _refuse_while_held(job, job=job)
     crm_services.delete_journal_of(Job.CODE, job.pk)
     job.delete()
+
+
+# --- job items --------------------------------------------------------------------
+
+
+class JobItemFields(TypedDict, total=False):
+    """A job item's writable fields. Every one is optional on update; `title` and
+    `job` and `added_by` are required on create (status, type, hours and rate
+    default to open, hourly, 0 and 0)."""
+
+    title: str
+    description: str
+    status: str  # O, H, P, C or F, as a project's
+    type: str  # hourly, fixed or external
+    job: Job | int | str  # the job, or its id
+    hours: Decimal | str | int | float | None  # hours, or the quantity of a fixed/external item
+    rate: Decimal | str | int | float | None  # the unit rate (a markup % for external costs)
+    team: list[int | str] | str | None  # users by id or email
+    start: date | None  # None: today
+    deadline: date | None  # None: a week from today
+    taxcode: str | None  # a billing tax code
+    ledger: str | None  # a billing ledger category code
+    order: int | str | None  # its place among the job's items; None: after the last
+    added_by: Any  # a User
+
+
+ITEM_TITLE_MAX_CHARS = JobItem._meta.get_field("title").max_length
+# More hours than a person works in fifty years is a typing mistake, not a plan.
+ITEM_HOURS_MAX = Decimal("100000")
+ITEM_RATE_MAX = Decimal("1000000000")
+ITEM_TEXT_CODE_MAX_CHARS = JobItem._meta.get_field("taxcode").max_length
+ITEM_ORDER_MAX = JOB_ORDER_MAX
+# A job's items reordered in one request; past this a job is not a to-do list.
+ITEMS_REORDERED_MAX = 1000
+
+
+def _locked_job(value) -> Job:
+    """The job an item goes in, locked until the transaction ends, so two items
+    added at once are placed one after the other."""
+    if isinstance(value, Job):
+        value = value.pk
+    if value in (None, ""):
+        raise field_error("job", "%(field)s is required.", "required")
+    number = _as_id(value)
+    job = (
+        Job.objects.select_for_update().filter(pk=number).first()
+        if number is not None and number <= MAX_ID
+        else None
+    )
+    if job is None:
+        shown = str(value)
+        raise field_error(
+            "job",
+            "%(field)s: no job with the id %(value)s.",
+            "not_found",
+            value=shown if len(shown) <= 40 else f"{shown[:40]}…",
+        )
+    return job
+
+
+def _item_type(value) -> str:
+    kind = str(value or "").strip().lower()
+    if kind not in JobItem.Type.values:
+        raise field_error(
+            "type",
+            "%(field)s must be one of: %(choices)s.",
+            "invalid_choice",
+            choices=", ".join(JobItem.Type.values),
+        )
+    return kind
+
+
+def _amount(field: str, value, *, high: Decimal) -> Decimal:
+    if value in (None, ""):
+        return Decimal("0.00")
+    try:
+        number = None if isinstance(value, bool) else Decimal(str(value).strip())
+    except ArithmeticError:
+        number = None
+    if number is None or not number.is_finite():
+        raise field_error(field, "%(field)s must be a number.", "invalid")
+    number = to_cents(number)
+    if not Decimal(0) <= number <= high:
+        raise field_error(
+            field, "%(field)s must be from 0 to %(high)s.", "out_of_range", high=f"{high:,}"
+        )
+    return number
+
+
+def _reference_code(field: str, value) -> str:
+    code = str(value or "").strip()
+    if not code:
+        return ""
+    if len(code) > ITEM_TEXT_CODE_MAX_CHARS:
+        raise field_error(
+            field,
+            "%(field)s must be at most %(limit)s characters.",
+            "max_length",
+            limit=ITEM_TEXT_CODE_MAX_CHARS,
+        )
+    if not reference_exists(field, code):
+        kind = "tax code" if field == "taxcode" else "ledger category"
+        raise field_error(
+            field,
+            "%(field)s: no %(kind)s with the code %(code)s.",
+            "not_found",
+            kind=kind,
+            code=code,
+        )
+    return code
+
+
+def _day(field: str, value) -> date:
+    if not isinstance(value, date):
+        raise field_error(field, "%(field)s must be a date.", "invalid")
+    return value
+
+
+def _next_item_order(job: Job) -> int:
+    # Read under the job's row lock (_locked_job), so no other item takes it.
+    return (job.items.aggregate(highest=Max("order"))["highest"] or 0) + 1
+
+
+@transaction.atomic
+def create_job_item(*, actor=None, **fields: Unpack[JobItemFields]) -> JobItem:
+    """`actor` is who makes the change (not told of it); by default the adder."""
+    item = JobItem()
+    _write_job_item(item, fields, creating=True, actor=actor)
+    return item
+
+
+@transaction.atomic
+def update_job_item(item: JobItem, *, actor=None, **fields: Unpack[JobItemFields]) -> JobItem:
+    _write_job_item(item, fields, creating=False, actor=actor)
+    return item
+
+
+def _write_job_item(item: JobItem, fields: dict, *, creating: bool, actor) -> None:
+    fields = clean_values(only_known(fields, JobItemFields))
+    refusals = Refusals()
+    check = refusals.check
+
+    if creating or "title" in fields:
+        title = check(required_text, fields.get("title"), "title", max_length=ITEM_TITLE_MAX_CHARS)
+        if title is not None:
+            item.title = title
+    if "description" in fields:
+        description = check(_long_text, "description", fields["description"])
+        if description is not None:
+            item.description = description
+    if "status" in fields or (creating and fields.get("status") is not None):
+        status = check(_status, fields.get("status"))
+        if status is not None:
+            item.status = status
+    if "type" in fields or (creating and fields.get("type") is not None):
+        kind = check(_item_type, fields.get("type"))
+        if kind is not None:
+            item.type = kind
+    job = None
+    if creating or "job" in fields:
+        job = check(_locked_job, fields.get("job"))
+    for name, high in (("hours", ITEM_HOURS_MAX), ("rate", ITEM_RATE_MAX)):
+        if name in fields:
+            amount = check(_amount, name, fields[name], high=high)
+            if amount is not None:
+                setattr(item, name, amount)
+    for name in ("start", "deadline"):
+        if fields.get(name) is not None:
+            day = check(_day, name, fields[name])
+            if day is not None:
+                setattr(item, name, day)
+    for name in ("taxcode", "ledger"):
+        if name in fields:
+            code = check(_reference_code, name, fields[name])
+            if code is not None:
+                setattr(item, name, code)
+    order = check(_order, fields.get("order"))
+    team = check(_team, fields["team"]) if "team" in fields else None
+    if creating or "added_by" in fields:
+        user = check(_author, fields.get("added_by"))
+        if user is not None:
+            item.added_by = user
+    if refusals.errors:
+        raise ValidationError(refusals.errors)
+    if job is not None and job.pk != item.job_id:
+        # An item moved to another job goes last in that one, unless placed.
+        item.job = job
+        if order is None:
+            item.order = _next_item_order(job)
+        if item.pk:
+            _retarget_time(item=item.pk, job=job.pk, project=job.project_id)
+    if order is not None:
+        item.order = order
+    item.save()
+    if team is not None:
+        link = notification_link("item", item.pk)
+        _tell_new_members(item, team, noun="item", link=link, actor=actor)
+        item.team.set(team)
+
+
+def _long_text(field: str, value) -> str:
+    text = str(value or "").strip()
+    if len(text) > PROJECT_BRIEF_MAX_CHARS:
+        raise field_error(
+            field,
+            "%(field)s must be at most %(limit)s characters.",
+            "max_length",
+            limit=PROJECT_BRIEF_MAX_CHARS,
+        )
+    return text
+
+
+@transaction.atomic
+def delete_job_item(item: JobItem) -> None:
+    """The item and its team links; refused while it has actions or time logged
+    on it (its actions' time counts as its own)."""
+    _refuse_while_held(item, item=item)
+    crm_services.delete_journal_of(JobItem.CODE, item.pk)
+    item.delete()
+
+
+@transaction.atomic
+def reorder_job_items(job: Job, item_ids: list) -> None:
+    """Puts the job's items in the order of `item_ids` (1, 2, 3, ...). The list must
+    name each of the job's items once: a list read before someone added or removed
+    one is refused rather than half applied."""
+    job = _locked_job(job)
+    if len(item_ids) > ITEMS_REORDERED_MAX:
+        raise field_error(
+            "items",
+            "%(field)s must list at most %(limit)s items.",
+            "too_many",
+            limit=ITEMS_REORDERED_MAX,
+        )
+    wanted = [_as_id(item_id) for item_id in item_ids]
+    current = set(job.items.values_list("pk", flat=True))
+    if None in wanted or len(set(wanted)) != len(wanted) or set(wanted) != current:
+        raise field_error(
+            "items",
+            "%(field)s must list each of the job's items once; reload the page and try again.",
+            "stale",
+        )
+    items = list(job.items.all())
+    place = {item_id: index for index, item_id in enumerate(wanted, start=1)}
+    for item in items:
+        item.order = place[item.pk]
+    JobItem.objects.bulk_update(items, ["order"])
+
+
+def move_job_item(item: JobItem, offset: int) -> None:
+    """Moves the item `offset` places up (negative) or down its job's list, as the
+    page's move buttons do."""
+    ids = list(item.job.items.order_by("order", "pk").values_list("pk", flat=True))
+    index = ids.index(item.pk)
+    target = min(max(index + offset, 0), len(ids) - 1)
+    ids.insert(target, ids.pop(index))
+    reorder_job_items(item.job, ids)
+
+
+# --- job actions ------------------------------------------------------------------
+
+
+class JobActionFields(TypedDict, total=False):
+    """An action's writable fields. Every one is optional on update; `title`,
+    `item` and `added_by` are required on create (status defaults to unfinished)."""
+
+    title: str
+    status: str  # C (completed) or U (unfinished)
+    item: JobItem | int | str  # the job item, or its id
+    assigned_to: Any  # a User, a user's email or id; None or "" for nobody
+    deadline: date | None  # None: a week from today
+    added_by: Any  # a User
+
+
+ACTION_TITLE_MAX_CHARS = JobAction._meta.get_field("title").max_length
+
+
+def _action_status(value) -> str:
+    status = str(value or "").strip().upper()
+    if status not in JobAction.Status.values:
+        raise field_error(
+            "status",
+            "%(field)s must be C (completed) or U (unfinished).",
+            "invalid_choice",
+        )
+    return status
+
+
+def _action_item(value) -> JobItem:
+    if isinstance(value, JobItem):
+        value = value.pk
+    if value in (None, ""):
+        raise field_error("item", "%(field)s is required.", "required")
+    number = _as_id(value)
+    item = (
+        JobItem.objects.select_related("job").filter(pk=number).first()
+        if number is not None and number <= MAX_ID
+        else None
+    )
+    if item is None:
+        shown = str(value)
+        raise field_error(
+            "item",
+            "%(field)s: no job item with the id %(value)s.",
+            "not_found",
+            value=shown if len(shown) <= 40 else f"{shown[:40]}…",
+        )
+    return item
+
+
+def _assignee(value):
+    if value in (None, ""):
+        return None
+    if isinstance(value, get_user_model()):
+        return value
+    (user,) = _team_for("assignedto", [value])
+    return user
+
+
+def _team_for(field: str, value) -> list:
+    # The team rule (active users by id or email), worded for another field.
+    try:
+        return _team(value)
+    except ValidationError as exc:
+        raise field_error(
+            field,
+            "%(field)s: no active user with the id or email %(value)s.",
+            "not_found",
+            value=str(value[0])[:80],
+        ) from exc
+
+
+@transaction.atomic
+def create_job_action(*, actor=None, **fields: Unpack[JobActionFields]) -> JobAction:
+    """`actor` is who makes the change (not told of it); by default the adder."""
+    action = JobAction()
+    _write_job_action(action, fields, creating=True, actor=actor)
+    return action
+
+
+@transaction.atomic
+def update_job_action(
+    action: JobAction, *, actor=None, **fields: Unpack[JobActionFields]
+) -> JobAction:
+    _write_job_action(action, fields, creating=False, actor=actor)
+    return action
+
+
+def _write_job_action(action: JobAction, fields: dict, *, creating: bool, actor) -> None:
+    fields = clean_values(only_known(fields, JobActionFields))
+    refusals = Refusals()
+    check = refusals.check
+    was_assigned_to = action.assigned_to_id
+    was_completed = action.status == JobAction.Status.COMPLETED and not creating
+
+    if creating or "title" in fields:
+        title = check(
+            required_text, fields.get("title"), "title", max_length=ACTION_TITLE_MAX_CHARS
+        )
+        if title is not None:
+            action.title = title
+    if "status" in fields or (creating and fields.get("status") is not None):
+        status = check(_action_status, fields.get("status"))
+        if status is not None:
+            action.status = status
+    moved_to = None
+    if creating or "item" in fields:
+        item = check(_action_item, fields.get("item"))
+        if item is not None:
+            moved_to = item if not creating and item.pk != action.item_id else None
+            action.item = item
+    if "assigned_to" in fields:
+        assignee = check(_assignee, fields["assigned_to"])
+        if assignee is not None or fields["assigned_to"] in (None, ""):
+            action.assigned_to = assignee
+    if fields.get("deadline") is not None:
+        deadline = check(_day, "deadline", fields["deadline"])
+        if deadline is not None:
+            action.deadline = deadline
+    if creating or "added_by" in fields:
+        user = check(_author, fields.get("added_by"))
+        if user is not None:
+            action.added_by = user
+    if refusals.errors:
+        raise ValidationError(refusals.errors)
+    if moved_to is not None:
+        _retarget_time(
+            action=action.pk,
+            item=moved_to.pk,
+            job=moved_to.job_id,
+            project=moved_to.job.project_id,
+        )
+    completed_now = action.status == JobAction.Status.COMPLETED and not was_completed
+    if completed_now:
+        action.completed = timezone.now()
+    elif action.status == JobAction.Status.UNFINISHED:
+        action.completed = None
+    action.save()
+    link = notification_link("action", action.pk)
+    acting = _acting_user(actor, action)
+    if action.assigned_to_id is not None and action.assigned_to_id != was_assigned_to:
+        account_services.notify(
+            Notification.Type.ACTION_ASSIGNED,
+            title=f"Action assigned to you: {action.title}",
+            users=[action.assigned_to],
+            link=link,
+            content=f"Due {action.deadline:%d %b %Y}, on {action.item.title}.",
+            actor=acting,
+        )
+    if completed_now:
+        account_services.notify(
+            Notification.Type.ACTION_COMPLETED,
+            title=f"Action completed: {action.title}",
+            users=[action.added_by],
+            link=link,
+            actor=acting,
+        )
+
+
+@transaction.atomic
+def delete_job_action(action: JobAction) -> None:
+    """The action; refused while time is logged on it."""
+    _refuse_while_held(action, action=action)
+    crm_services.delete_journal_of(JobAction.CODE, action.pk)
+    action.delete()

@@ -1,9 +1,11 @@
-"""Projects pages: the list, a project's page, its form and its deletion; and the
+"""Projects pages: the list, a project's page (its jobs, their items and the items'
+actions, edited in place with htmx), its form and its deletion; My actions; and the
 activity types settings table."""
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_POST
 from django_tables2 import RequestConfig
@@ -12,8 +14,17 @@ from config.pages import add_service_errors, query_int, require_area
 from config.reference_tables import Column, ReferenceTable
 
 from . import queries, services
-from .forms import ActivityTypeForm, JobForm, ProjectForm, client_label
-from .models import ActivityType, Project
+from .forms import (
+    ActionScheduleForm,
+    ActivityTypeForm,
+    JobActionForm,
+    JobForm,
+    JobItemEditForm,
+    JobItemForm,
+    ProjectForm,
+    client_label,
+)
+from .models import ActivityType, Job, JobAction, JobItem, Project
 from .tables import ProjectTable
 
 # Rows on a page of the list, as on the connections lists.
@@ -74,21 +85,238 @@ def project_list(request):
 
 def project_detail(request, pk: int, *, job_form: JobForm | None = None):
     require_area(request, "projects")
+    projects = Project.objects.select_related("client_company", "client_contact")
     project = get_object_or_404(
-        Project.objects.select_related("client_company", "client_contact").prefetch_related(
-            "team", "contacts"
-        ),
-        pk=pk,
+        queries.with_hours(projects, "project").prefetch_related("team", "contacts"), pk=pk
     )
+    jobs = list(queries.with_hours(project.jobs.order_by("order", "pk"), "job"))
+    items = queries.items_for_page([job.pk for job in jobs])
+    team_choices = queries.team_choices()
     context = {
         "project": project,
         "team": sorted(project.team.all(), key=lambda user: (user.name, user.email)),
         "contacts": sorted(project.contacts.all(), key=lambda person: person.fullname),
-        "jobs": project.jobs.order_by("order", "pk"),
+        "jobs": [
+            {"job": job, "items": items[job.pk], "item_form": _new_item_form(job)} for job in jobs
+        ],
         "job_form": job_form or JobForm(),
+        "team_choices": team_choices,
+        "today": timezone.localdate(),
         "nav_section": "projects",
     }
     return render(request, "projects/project_detail.html", context)
+
+
+# --- a job's items and their actions, on the project page -------------------------
+# Every change answers with the job's items block (`#job-N-items`) as it now is, so
+# the allocated and logged hours, the order and the actions always agree.
+
+
+def _new_item_form(job: Job, data=None) -> JobItemForm:
+    # One add form per job on the page: ids apart so labels find their own field.
+    return JobItemForm(data, auto_id=f"id_job{job.pk}_%s")
+
+
+def _job_items(request, job_id: int, **context):
+    job = get_object_or_404(queries.with_hours(Job.objects.all(), "job"), pk=job_id)
+    block = {
+        "job": job,
+        "items": queries.items_for_page([job.pk])[job.pk],
+        "item_form": context.pop("item_form", None) or _new_item_form(job),
+    }
+    context = {
+        "block": block,
+        "project": queries.with_hours(Project.objects.filter(pk=job.project_id), "project").get(),
+        "oob": True,
+        "team_choices": queries.team_choices(),
+        "today": timezone.localdate(),
+        **context,
+    }
+    return render(request, "projects/project_detail.html#job-items", context)
+
+
+def job_items(request, job_id: int):
+    """The job's items block as it is (Cancel on an item's edit form)."""
+    require_area(request, "projects")
+    return _job_items(request, job_id)
+
+
+@require_POST
+def item_create(request, job_id: int):
+    require_area(request, "projects")
+    job = get_object_or_404(Job, pk=job_id)
+    form = _new_item_form(job, request.POST)
+    if form.is_valid():
+        try:
+            services.create_job_item(
+                job=job, added_by=request.user, actor=request.user, **form.service_values()
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            return _job_items(request, job.pk, added=True)
+    return _job_items(request, job.pk, item_form=form)
+
+
+def item_edit(request, pk: int):
+    require_area(request, "projects")
+    item = get_object_or_404(JobItem.objects.prefetch_related("team"), pk=pk)
+    form = JobItemEditForm(
+        request.POST or None,
+        initial=JobItemEditForm.initial_for(item),
+        team_choices=queries.team_choices(),
+        auto_id=f"id_item{item.pk}_%s",
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_job_item(item, actor=request.user, **form.service_values())
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            return _job_items(request, item.job_id, focus_item=item.pk)
+    return _job_items(request, item.job_id, editing=item.pk, edit_form=form)
+
+
+@require_POST
+def item_delete(request, pk: int):
+    require_area(request, "projects")
+    item = get_object_or_404(JobItem, pk=pk)
+    try:
+        services.delete_job_item(item)
+    except ValidationError as exc:
+        return _job_items(request, item.job_id, refusal=" ".join(exc.messages))
+    return _job_items(request, item.job_id)
+
+
+@require_POST
+def item_move(request, pk: int):
+    """Up or down one place: the keyboard's way to reorder (drag posts the order)."""
+    require_area(request, "projects")
+    item = get_object_or_404(JobItem, pk=pk)
+    direction = request.POST.get("direction")
+    services.move_job_item(item, -1 if direction == "up" else 1)
+    return _job_items(request, item.job_id, moved=(item.pk, direction))
+
+
+@require_POST
+def items_reorder(request, job_id: int):
+    require_area(request, "projects")
+    job = get_object_or_404(Job, pk=job_id)
+    try:
+        services.reorder_job_items(job, request.POST.getlist("items"))
+    except ValidationError as exc:
+        return _job_items(request, job.pk, refusal=" ".join(exc.messages))
+    return _job_items(request, job.pk)
+
+
+@require_POST
+def action_create(request, item_id: int):
+    require_area(request, "projects")
+    item = get_object_or_404(JobItem, pk=item_id)
+    form = JobActionForm(
+        request.POST, team_choices=queries.team_choices(), auto_id=f"id_action{item.pk}_%s"
+    )
+    if form.is_valid():
+        try:
+            services.create_job_action(
+                item=item, added_by=request.user, actor=request.user, **form.service_values()
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            return _job_items(request, item.job_id, focus_item=item.pk)
+    return _job_items(request, item.job_id, action_item=item.pk, action_form=form)
+
+
+@require_POST
+def action_toggle(request, pk: int):
+    """Ticks an action done (or, unticked, not done) on the project page."""
+    require_area(request, "projects")
+    action = get_object_or_404(JobAction.objects.select_related("item"), pk=pk)
+    done = request.POST.get("done") == "on"
+    status = JobAction.Status.COMPLETED if done else JobAction.Status.UNFINISHED
+    services.update_job_action(action, actor=request.user, status=status)
+    return _job_items(request, action.item.job_id)
+
+
+# --- My actions -------------------------------------------------------------------
+
+
+def _require_actions_page(request) -> list[int] | None:
+    """Who may have actions: those with the projects area, and collaborators (kept to
+    the jobs they are given, returned here)."""
+    user = request.user
+    if user.is_authenticated and user.is_active and user.is_collaborator:
+        return list(user.collaborator_jobs)
+    require_area(request, "projects")
+    return None
+
+
+def _grouped(actions: list[JobAction]) -> list[tuple[str, str, list[JobAction]]]:
+    today = timezone.localdate()
+    groups = {"overdue": [], "today": [], "upcoming": []}
+    for action in actions:
+        if action.deadline < today:
+            groups["overdue"].append(action)
+        elif action.deadline == today:
+            groups["today"].append(action)
+        else:
+            groups["upcoming"].append(action)
+    titles = {"overdue": "Overdue", "today": "Due today", "upcoming": "Upcoming"}
+    return [(key, titles[key], groups[key]) for key in groups]
+
+
+def _my_actions(request, job_ids, *, partial: bool, **context):
+    actions = list(queries.my_actions(request.user.pk, job_ids=job_ids))
+    context = {
+        "groups": _grouped(actions),
+        "count": len(actions),
+        "team_choices": queries.team_choices(),
+        "nav_section": "actions",
+        **context,
+    }
+    template = "projects/my_actions.html" + ("#my-actions" if partial else "")
+    return render(request, template, context)
+
+
+def my_actions(request):
+    job_ids = _require_actions_page(request)
+    return _my_actions(request, job_ids, partial=bool(request.htmx))
+
+
+def _my_action(request, pk: int, job_ids) -> JobAction:
+    # Only one's own unfinished actions are on the page, so only those change here.
+    action = queries.my_actions(request.user.pk, job_ids=job_ids).filter(pk=pk).first()
+    if action is None:
+        raise PermissionDenied
+    return action
+
+
+@require_POST
+def my_action_complete(request, pk: int):
+    job_ids = _require_actions_page(request)
+    action = _my_action(request, pk, job_ids)
+    services.update_job_action(action, actor=request.user, status=JobAction.Status.COMPLETED)
+    return _my_actions(request, job_ids, partial=True, completed=action)
+
+
+@require_POST
+def my_action_update(request, pk: int):
+    """Reassigns or reschedules one of my actions."""
+    job_ids = _require_actions_page(request)
+    action = _my_action(request, pk, job_ids)
+    form = ActionScheduleForm(
+        request.POST, team_choices=queries.team_choices(), auto_id=f"id_my{pk}_%s"
+    )
+    if form.is_valid():
+        values = form.service_values()
+        try:
+            services.update_job_action(action, actor=request.user, **values)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            return _my_actions(request, job_ids, partial=True)
+    return _my_actions(request, job_ids, partial=True, refused=pk, refused_form=form)
 
 
 @require_POST

@@ -93,6 +93,11 @@ class RowSpec:
     def __init__(self, *keys: Key | Batched):
         self.keys = keys
 
+    def with_columns(self, *names: str) -> "RowSpec":
+        """The same row with these plain columns first: the parent's id that embedded
+        rows (a job's items) are grouped by, read in the same query."""
+        return RowSpec(*(key(name) for name in names), *self.keys)
+
     def _shown(self, flags: dict[str, bool]) -> list[Key | Batched]:
         return [k for k in self.keys if not (k.hidden_by and flags.get(k.hidden_by))]
 

@@ -405,6 +405,9 @@ def test_projects_embed_their_jobs_on_request(admin_api, project):
     assert "jobs" not in admin_api.get(f"projects/{project.pk}").json()["rows"][0]
     row = admin_api.get(f"projects/{project.pk}", {"jobs": "true"}).json()["rows"][0]
     assert [job["name"] for job in row["jobs"]] == ["First", "Second"]
+    assert "items" not in row["jobs"][0]  # only with items=true
+    row = admin_api.get(f"projects/{project.pk}", {"jobs": "true", "items": "true"}).json()
+    row = row["rows"][0]
     assert row["jobs"][0] == admin_api.get(f"jobs/{row['jobs'][0]['id']}").json()["rows"][0]
     assert "brief" not in row["jobs"][1]
     rows = admin_api.get("projects", {"jobs": "true", "brief": "true", "order": "id"}).json()
