@@ -189,3 +189,36 @@ def client_named_by(code: str):
     if model is None or not number.isdigit() or len(number) > 18 or int(number) > MAX_ID:
         return None
     return model.objects.filter(pk=int(number)).first()
+
+
+def time_entries_matching(
+    entries,
+    *,
+    project_id: int | None = None,
+    job_id: int | None = None,
+    item_id: int | None = None,
+    user_email: str = "",
+    date_from=None,
+    date_to=None,
+    activity_type_id: int | None = None,
+):
+    """Time entries (of `entries`, already narrowed to what the caller may see) on one
+    project, job or item (an item's includes its actions'), by one person, between
+    two dates (inclusive), of one activity type."""
+    for column, value in (
+        ("project_id", project_id),
+        ("job_id", job_id),
+        ("item_id", item_id),
+        ("activity_type_id", activity_type_id),
+    ):
+        if value is not None:
+            if not 0 < value <= MAX_ID:
+                return entries.none()
+            entries = entries.filter(**{column: value})
+    if user_email:
+        entries = entries.filter(user__email=user_email.lower())
+    if date_from is not None:
+        entries = entries.filter(date__gte=date_from)
+    if date_to is not None:
+        entries = entries.filter(date__lte=date_to)
+    return entries
