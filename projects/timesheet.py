@@ -20,7 +20,7 @@ Rules, each in one place here:
 import math
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any, TypedDict, Unpack
 
 from django.contrib.auth import get_user_model
@@ -219,6 +219,14 @@ def rounded_hours(hours: Decimal, interval_minutes: int) -> Decimal:
     minutes = hours * 60
     intervals = (minutes / interval_minutes).to_integral_value(rounding=ROUND_CEILING)
     return (intervals * interval_minutes / Decimal(60)).quantize(HUNDREDTH, rounding=ROUND_HALF_UP)
+
+
+def _whole_intervals(hours: Decimal, interval_minutes: int) -> Decimal:
+    """`hours` rounded down to the account's interval (0: as they are)."""
+    if not interval_minutes or hours <= 0:
+        return hours
+    intervals = (hours * 60 / interval_minutes).to_integral_value(rounding=ROUND_FLOOR)
+    return (intervals * interval_minutes / Decimal(60)).quantize(HUNDREDTH, rounding=ROUND_FLOOR)
 
 
 def _activity_type(value) -> ActivityType | None:
@@ -509,9 +517,11 @@ def stop_timer(*, user: User, actor: Actor = None, now: datetime | None = None) 
     if timer is None:
         raise request_error("No timer is running.", "no_timer")
     day, hours, capped = _timer_hours(timer.started, now or timezone.now())
-    left = DAY_HOURS - logged_on(user, day)
-    rounded = rounded_hours(hours, AccountSettings.load().timeround)
-    if rounded > left:
+    interval = AccountSettings.load().timeround
+    # What is left of the day, in whole rounding intervals: rounding up what's left
+    # would pass 24 again.
+    left = _whole_intervals(DAY_HOURS - logged_on(user, day), interval)
+    if rounded_hours(hours, interval) > left:
         if left <= 0:
             raise field_error(
                 "hours",

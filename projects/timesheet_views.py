@@ -67,6 +67,10 @@ class GridRow:
     def total(self) -> Decimal:
         return sum((hours for _, hours in self.cells if hours), Decimal(0))
 
+    @property
+    def label(self) -> str:
+        return " › ".join(self.titles)
+
 
 def _key(target: Target) -> tuple:
     return (target.project_id, target.job_id, target.item_id, target.action_id)
@@ -169,8 +173,10 @@ def _cell_context(request, target: Target, day: date, value, error: str = "") ->
         ),
         Decimal(0),
     )
+    key = _key(target)
+    label = " › ".join(queries.target_titles([key])[key])
     return {
-        "row": {"code": target.code, "total": row_total},
+        "row": {"code": target.code, "total": row_total, "label": label},
         "day": day,
         "index": (day - monday).days,
         "value": value,

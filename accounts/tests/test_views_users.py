@@ -360,6 +360,16 @@ def test_edit_collaborator_jobs(staff_client):
     assert sam.collaborator_jobs == [3, 9] and sam.is_collaborator
 
 
+def test_a_collaborators_job_that_does_not_exist_is_refused_on_its_field(staff_client):
+    sam = CollaboratorFactory(name="Sam Okafor", collaborator_jobs=[3])
+    JobFactory(id=3)
+    response = staff_client.post(f"/accounts/users/{sam.pk}/", edit_data(sam, jobs="3, 404"))
+    html = response.content.decode()
+    assert "Job numbers: there is no job 404." in html
+    sam.refresh_from_db()
+    assert sam.collaborator_jobs == [3]
+
+
 def test_edit_errors_from_the_service_show_on_their_field(staff_client, admin_user):
     user = UserFactory(name="Lena Vogel", email="lena@studio.test")
     response = staff_client.post(

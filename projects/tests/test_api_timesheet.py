@@ -103,14 +103,33 @@ def test_activity_type_and_a_project_level_entry(admin_api, job):
     assert row["jobitem"] is None and row["job"] is None
 
 
-def test_xml(admin_api, item):
+def test_xml(admin_api, job, item):
     row = entry(UserFactory(email="hello@depothq.com", name="Depot"), item)
     xml = admin_api.get(f"timesheet/{row.pk}", fmt="xml").content.decode()
-    assert "<hours>2.5</hours>" in xml
-    assert f"<date>{epoch(DAY)}</date>" in xml
-    assert "<isinternal>false</isinternal>" in xml
-    assert "<activitytitle />" in xml
-    assert f"<jobitem>\n         <id>{item.pk}</id>" in xml or f"<id>{item.pk}</id>" in xml
+    client_id = job.project.client_company_id
+    assert xml == (
+        '<?xml version="1.0" encoding="UTF-8"?>\n<response>\n   <error>false</error>\n'
+        "   <rows>\n      <item>\n"
+        "         <activitytitle />\n"
+        "         <activitytype />\n"
+        f"         <added>{int(row.added.timestamp())}</added>\n"
+        f"         <client>\n            <id>{client_id}</id>\n"
+        "            <name>Joe Bloggs Inc</name>\n            <type>C</type>\n         </client>\n"
+        f"         <date>{epoch(DAY)}</date>\n"
+        "         <hours>2.5</hours>\n"
+        f"         <id>{row.pk}</id>\n"
+        "         <isinternal>false</isinternal>\n"
+        f"         <job>\n            <id>{job.pk}</id>\n            <title>Job title</title>\n"
+        "         </job>\n"
+        f"         <jobitem>\n            <id>{item.pk}</id>\n"
+        "            <title>Job item title</title>\n         </jobitem>\n"
+        "         <notes />\n"
+        f"         <project>\n            <id>{job.project_id}</id>\n"
+        "            <title>Project Title</title>\n         </project>\n"
+        "         <user>\n            <email>hello@depothq.com</email>\n"
+        "            <name>Depot</name>\n         </user>\n"
+        "      </item>\n   </rows>\n</response>\n"
+    )
 
 
 # --- filters, order, pages --------------------------------------------------------------

@@ -304,6 +304,30 @@ def test_a_timer_fills_at_most_what_is_left_of_the_day():
     assert (result.entry.hours, result.capped) == (Decimal("2.00"), "day_full")
 
 
+def test_a_capped_timer_stays_within_the_day_when_rounding():
+    set_rounding(15)
+    person = UserFactory()
+    log(person, hours="22.1")  # 22.25 once rounded: 1.75 left, 7 whole quarters
+    timer, _ = timesheet.start_timer(user=person, target=f"J{JobFactory().pk}")
+    timer.started = timezone.make_aware(datetime(2026, 11, 23, 9, 0))
+    timer.save()
+    result = timesheet.stop_timer(user=person, now=timer.started + timedelta(hours=3))
+    assert (result.entry.hours, result.capped) == (Decimal("1.75"), "day_full")
+    assert timesheet.logged_on(person, DAY) == Decimal(24)
+
+
+def test_a_timer_on_a_full_day_is_refused_and_kept():
+    person = UserFactory()
+    log(person, hours="24")
+    timer, _ = timesheet.start_timer(user=person, target=f"J{JobFactory().pk}")
+    timer.started = timezone.make_aware(datetime(2026, 11, 23, 9, 0))
+    timer.save()
+    with pytest.raises(ValidationError) as caught:
+        timesheet.stop_timer(user=person, now=timer.started + timedelta(hours=1))
+    assert _rendered(caught.value)["hours"][0].startswith("hours: 24 hours are already logged")
+    assert RunningTimer.objects.filter(user=person).exists()
+
+
 def test_stop_and_discard_without_a_timer():
     person = UserFactory()
     with pytest.raises(ValidationError):

@@ -58,6 +58,7 @@ def test_a_cell_sets_the_days_hours(member, member_client, item):
     assert response.status_code == 200
     html = response.content.decode()
     assert 'value="1.50"' in html and 'id="week-total" hx-swap-oob="true"' in html
+    assert 'aria-label="Acme rebrand › Website › Wireframes: hours on Tuesday 24 November"' in html
     assert TimeEntry.objects.get().hours == Decimal("1.50")
     member_client.post("/timesheet/cell/", {"target": code, "day": "2026-11-24", "hours": ""})
     assert not TimeEntry.objects.exists()
