@@ -7,7 +7,8 @@ from django.utils import timezone
 
 from crm.models import Company, Contact
 
-from . import services
+from . import services, timesheet
+from .models import ActivityType, Job
 
 # Each project's work, in the order it is done.
 JOBS = ["Discovery", "Design", "Production", "Delivery"]
@@ -60,3 +61,29 @@ def load_demo_projects(users) -> None:
                 team=[user.pk for user in project.team.all()],
                 added_by=users[0],
             )
+
+
+def load_demo_time(users, *, weeks: int = 3) -> None:
+    """A few weeks of weekday time for every demo person on the open jobs they are on
+    (through the timesheet service, so rounding and the day's limit apply), the same
+    every time."""
+    rng = random.Random(17)
+    today = timezone.localdate()
+    monday = today - timedelta(days=today.weekday())
+    kinds = list(ActivityType.objects.order_by("pk"))
+    open_jobs = list(Job.objects.filter(status="O", project__status="O").order_by("pk"))
+    if not open_jobs:
+        return
+    for user in users:
+        for week in range(weeks, 0, -1):
+            for weekday in range(5):
+                day = monday - timedelta(days=7 * week) + timedelta(days=weekday)
+                for job in rng.sample(open_jobs, k=min(len(open_jobs), rng.randint(1, 3))):
+                    timesheet.log_time(
+                        user=user,
+                        date=day,
+                        hours=rng.choice(["0.5", "1", "1.5", "2", "2.5", "3"]),
+                        target=f"{Job.CODE}{job.pk}",
+                        notes=rng.choice(["", "", "Review with the client", "First drafts"]),
+                        activity_type=rng.choice(kinds) if kinds else None,
+                    )

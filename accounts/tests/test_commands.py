@@ -9,7 +9,7 @@ from django.utils import timezone
 from accounts.models import AccessToken, AccountSettings, ApiCredential, User, hash_secret
 from billing.models import ChargeRate, LedgerCategory, TaxCode
 from crm.models import Activity, Company, Contact
-from projects.models import ActivityType, Project
+from projects.models import ActivityType, Project, TimeEntry
 
 pytestmark = pytest.mark.django_db
 
@@ -99,6 +99,10 @@ def test_seed_demo_loads_an_account_once():
     assert Activity.objects.filter(replyto__isnull=True).count() == 60
     assert sorted(Project.objects.values_list("id", flat=True)) == list(range(1001, 1007))
     assert set(Project.objects.values_list("status", flat=True)) == set("OHPCF")
+    # Three weeks of weekdays for every standard person, on open jobs.
+    logged = TimeEntry.objects.values("user").distinct().count()
+    assert logged == User.objects.filter(type=User.Type.STANDARD).count()
+    assert set(TimeEntry.objects.values_list("job__status", flat=True)) == {"O"}
     assert Project.objects.filter(client_contact__isnull=False).count() == 1
     assert all(2 <= project.jobs.count() <= 4 for project in Project.objects.all())
 

@@ -11,7 +11,7 @@ from accounts.models import AccountSettings, User
 from billing import services as billing_services
 from crm.demo import load_demo_connections
 from projects import services as project_services
-from projects.demo import load_demo_projects
+from projects.demo import load_demo_projects, load_demo_time
 
 DEMO_EMAIL = "demo@docket.test"
 DEMO_PASSWORD = "docket-demo"
@@ -60,7 +60,7 @@ ACTIVITY_TYPES = [
 class Command(BaseCommand):
     help = (
         "Load demo data: the account, its team, tax codes, ledgers, rates, activity types, "
-        "clients and suppliers with their people and journal, projects."
+        "clients and suppliers with their people and journal, projects, time."
     )
 
     def add_arguments(self, parser):
@@ -129,6 +129,7 @@ class Command(BaseCommand):
         team = list(User.objects.filter(type=User.Type.STANDARD, is_active=True).order_by("pk"))
         load_demo_connections(team)
         load_demo_projects(team)
+        load_demo_time(team)
         self.stdout.write(
             self.style.SUCCESS(f"Demo data loaded. Sign in as {DEMO_EMAIL} / {DEMO_PASSWORD}")
         )
