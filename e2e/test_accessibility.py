@@ -7,9 +7,11 @@ serves it). page.evaluate runs it through DevTools, which the page's
 Content-Security-Policy doesn't govern, so no inline <script> is injected.
 """
 
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from e2e.conftest import SCREENSHOTS
@@ -68,6 +70,7 @@ def example_data(transactional_db):
     from accounts.tests.factories import UserFactory
     from crm.models import ImportJob
     from crm.tests.factories import ActivityFactory, CompanyFactory, ContactFactory
+    from projects.models import TimeEntry
     from projects.tests.factories import ProjectFactory
 
     company = CompanyFactory(name="Acme Studio", tags=["client"])
@@ -86,6 +89,15 @@ def example_data(transactional_db):
     )
     job = ImportJob.objects.create(
         kind="people", csv_text="name\nAda\n", total_rows=1, created_by=owner
+    )
+    # A row in this week's timesheet, and an entry in the entries list.
+    TimeEntry.objects.create(
+        user=owner,
+        date=timezone.localdate(),
+        hours=Decimal("1.25"),
+        hours_entered=Decimal("1.25"),
+        project=project,
+        notes="Logo sketches",
     )
     return {
         "company": company,
@@ -120,6 +132,8 @@ def audit_signed_in_pages(page, live_server, data) -> Audit:
         f"/accounts/users/{data['colleague'].pk}/",
         f"/accounts/users/{data['owner'].pk}/",  # one's own access, greyed
         "/settings/",
+        "/timesheet/",
+        "/timesheet/entries/",
     ):
         audit.visit(path)
     # Every settings page, as its menu lists them.
