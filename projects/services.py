@@ -29,7 +29,7 @@ from crm import services as crm_services
 from crm.journal import parse_item_code, resolve_item
 from crm.models import Company, Contact
 
-from .models import ActivityType, Job, Project
+from .models import ActivityType, Job, Project, RunningTimer, TimeEntry
 
 # Activity type ids share the account's 32-bit counters' range.
 MAX_ACTIVITY_TYPE_ID = 2_000_000_000
@@ -479,7 +479,7 @@ def delete_project(project: Project) -> None:
     # and this refusal counts their job, or they wait and find the project gone.
     if _locked_project(project.pk) is None:
         return
-    references = crm_services.blocking_references(project)
+    references = crm_services.blocking_references(project) + _time_logged(project=project)
     if references:
         raise request_error(
             "%(name)s can't be deleted while it has %(references)s.",
@@ -630,8 +630,31 @@ def _write_job(job: Job, fields: dict, *, creating: bool) -> None:
         getattr(job, name).set(related)
 
 
+def _time_logged(**target) -> list[str]:
+    """Time logged and timers running against a target, as phrases for a refusal:
+    the entries point at every level above them (TimeTarget), through protecting
+    keys the journal's blocking_references can't see."""
+    phrases = []
+    entries = TimeEntry.objects.filter(**target).count()
+    if entries:
+        phrases.append(f"{entries} time {'entry' if entries == 1 else 'entries'}")
+    timers = RunningTimer.objects.filter(**target).count()
+    if timers:
+        phrases.append(f"{timers} running {'timer' if timers == 1 else 'timers'}")
+    return phrases
+
+
 @transaction.atomic
 def delete_job(job: Job) -> None:
-    """The job, its team and contacts links, and its journal."""
+    """The job, its team and contacts links, and its journal; refused while time is
+    logged against it (finish it, status F, to hide it instead)."""
+    references = _time_logged(job=job)
+    if references:
+        raise request_error(
+            "%(name)s can't be deleted while it has %(references)s.",
+            "in_use",
+            name=job.title,
+            references=", ".join(references),
+        )
     crm_services.delete_journal_of(Job.CODE, job.pk)
     job.delete()

@@ -346,3 +346,22 @@ def test_a_collaborators_jobs_must_exist(depot, job):
         {"email": "c@freelance.test", "name": "C", "collaborator": "1", "jobs": str(job.pk)},
     )
     assert response.status_code == 201
+
+
+# --- time holds its project and job -----------------------------------------------------
+
+
+def test_a_project_or_job_with_time_is_not_deleted(admin_api, job):
+    entry(UserFactory(), job)
+    response = admin_api.delete(f"jobs/{job.pk}")
+    assert response.status_code == 400
+    assert without_field_detail(response)["errors"] == [
+        "Job title can't be deleted while it has 1 time entry."
+    ]
+    project = ProjectFactory(title="Solo")
+    entry(UserFactory(), project)
+    entry(UserFactory(), project)
+    response = admin_api.delete(f"projects/{project.pk}")
+    assert without_field_detail(response)["errors"] == [
+        "Solo can't be deleted while it has 2 time entries."
+    ]
