@@ -264,14 +264,31 @@ def _user(value) -> User:
     return user
 
 
+# Days time may be logged on: anything outside is a typing slip (and a week past year
+# 9999 can't be drawn).
+FIRST_DAY, LAST_DAY = date(1970, 1, 1), date(2999, 12, 31)
+
+
+def in_range(day: date) -> bool:
+    return FIRST_DAY <= day <= LAST_DAY
+
+
 def _date(value) -> date:
     if value in (None, ""):
         raise field_error("date", "%(field)s is required.", "required")
     if isinstance(value, datetime):
-        return timezone.localdate(value) if timezone.is_aware(value) else value.date()
-    if isinstance(value, date):
-        return value
-    raise field_error("date", "%(field)s must be a date.", "invalid")
+        value = timezone.localdate(value) if timezone.is_aware(value) else value.date()
+    if not isinstance(value, date):
+        raise field_error("date", "%(field)s must be a date.", "invalid")
+    if not in_range(value):
+        raise field_error(
+            "date",
+            "%(field)s must be between %(first)s and %(last)s.",
+            "out_of_range",
+            first=FIRST_DAY.isoformat(),
+            last=LAST_DAY.isoformat(),
+        )
+    return value
 
 
 def _notes(value) -> str:

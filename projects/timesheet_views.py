@@ -37,9 +37,10 @@ def _monday(day: date) -> date:
 def _week_start(request) -> date:
     raw = (request.GET.get("week") or request.POST.get("week") or "")[:10]
     try:
-        return _monday(date.fromisoformat(raw))
+        day = date.fromisoformat(raw)
     except ValueError:
-        return _monday(timezone.localdate())
+        day = None
+    return _monday(day if day and timesheet.in_range(day) else timezone.localdate())
 
 
 def _codes(raw: str) -> list[str]:
@@ -195,6 +196,8 @@ def save_cell(request):
     try:
         day = date.fromisoformat(request.POST.get("day", "")[:10])
         target = timesheet.resolve_target(code)
+        if not timesheet.in_range(day):
+            raise ValueError
     except (ValueError, ValidationError):
         return HttpResponse("That cell no longer matches a row; reload the page.", status=400)
     typed = request.POST.get("hours", "")[:20]

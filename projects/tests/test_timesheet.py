@@ -191,6 +191,13 @@ def test_time_is_logged_on_finished_work_too():
     assert log(UserFactory(), target=f"J{job.pk}").job == job
 
 
+@pytest.mark.parametrize("day", [date(1969, 12, 31), date(3000, 1, 1)])
+def test_dates_out_of_range_are_refused(day):
+    with pytest.raises(ValidationError) as caught:
+        timesheet.log_time(user=UserFactory(), date=day, hours="1", target=f"J{JobFactory().pk}")
+    assert _rendered(caught.value)["date"] == ["date must be between 1970-01-01 and 2999-12-31."]
+
+
 def test_notes_have_a_limit():
     with pytest.raises(ValidationError) as caught:
         log(UserFactory(), notes="x" * 5001)

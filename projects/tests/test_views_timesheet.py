@@ -77,6 +77,10 @@ def test_a_refused_cell_says_why_in_place(member, member_client, item):
     assert 'value="5"' in html
     bad = member_client.post("/timesheet/cell/", {"target": "Z1", "day": "x", "hours": "1"})
     assert bad.status_code == 400
+    far = {"target": f"J{item.job_id}", "day": "9999-12-31", "hours": "1"}
+    assert member_client.post("/timesheet/cell/", far).status_code == 400
+    # A week out of range shows this week rather than failing.
+    assert member_client.get("/timesheet/", {"week": "9999-12-31"}).status_code == 200
 
 
 def test_added_and_copied_rows(member, member_client, item):
