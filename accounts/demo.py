@@ -1,6 +1,6 @@
-"""Demo private tasks and notifications for `manage.py seed_demo`: each of the team
-has a few tasks today, one ticked off yesterday and one tomorrow, and a few
-notifications, some read, so the header's badge and My day show something."""
+"""Demo private tasks for `manage.py seed_demo`: each of the team has a few tasks
+today, one ticked off yesterday and one tomorrow, so My day shows something. (The
+demo's notifications come from the projects services, as the team is added.)"""
 
 from datetime import timedelta
 
@@ -18,9 +18,7 @@ TASK_YESTERDAY = "Send the week's notes to the team"
 TASK_TOMORROW = "Call the client back about the brief"
 
 
-def load_demo_notes(users, *, links: list[tuple[str, str]]) -> None:
-    """`links`: (title, Depot link) of things the team was added to, such as the demo
-    projects ("Website redesign", "projects/1001")."""
+def load_demo_notes(users) -> None:
     if PrivateTask.objects.exists():
         return
     today = timezone.localdate()
@@ -32,20 +30,3 @@ def load_demo_notes(users, *, links: list[tuple[str, str]]) -> None:
         )
         services.update_private_task(done, done=True)
         services.create_private_task(user=user, date=today + timedelta(days=1), text=TASK_TOMORROW)
-    if not users:
-        return
-    # The first of the team is the one the demo signs in as: someone else adds them.
-    lead = users[-1]
-    for index, (title, link) in enumerate(links):
-        notification = services.notify(
-            "teamadd",
-            title=f"{lead.name} added you to {title}",
-            users=users,
-            link=link,
-            content=f"You are on the team for {title} now.",
-            actor=lead,
-        )
-        # The others have read the older ones; the newest are new to everyone.
-        if notification is not None and index < len(links) - 2:
-            for user in users[1:-1]:
-                services.mark_notification_read(notification, user)

@@ -213,7 +213,32 @@ def _apply_profile(user: User, changes: dict) -> None:
     if "restricted" in changes:
         user.restricted = changes["restricted"]
     if "jobs" in changes:
-        user.collaborator_jobs = sorted(set(changes["jobs"] or []))
+        jobs = sorted(set(changes["jobs"] or []))
+        _check_jobs_exist(jobs)
+        user.collaborator_jobs = jobs
+
+
+# Which of a collaborator's job ids name no job. Jobs live in projects, a layer above:
+# projects registers its check from AppConfig.ready (`register_job_check`); until
+# then (accounts alone) any ids are kept.
+_job_checks: list = []
+
+
+def register_job_check(unknown_jobs) -> None:
+    """`unknown_jobs(ids)` returns the ids among `ids` that name no job."""
+    _job_checks.append(unknown_jobs)
+
+
+def _check_jobs_exist(job_ids: list[int]) -> None:
+    for unknown_jobs in _job_checks:
+        unknown = unknown_jobs(job_ids) if job_ids else []
+        if unknown:
+            raise field_error(
+                "jobs",
+                "%(field)s: there is no job %(unknown)s.",
+                "not_found",
+                unknown=", ".join(str(job_id) for job_id in unknown[:10]),
+            )
 
 
 # Control characters, and the Unicode line and paragraph separators: any of them in

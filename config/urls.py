@@ -28,6 +28,7 @@ urlpatterns = [
     path("settings/", include((settings_patterns, "settings"))),
     path("connections/", include("crm.urls")),
     path("projects/", include("projects.urls")),
+    path("timesheet/", include("projects.timesheet_urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
     path(settings.MEDIA_URL.strip("/") + "/<path:path>", serve_media, name="media"),

@@ -7,9 +7,11 @@ serves it). page.evaluate runs it through DevTools, which the page's
 Content-Security-Policy doesn't govern, so no inline <script> is injected.
 """
 
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from e2e.conftest import SCREENSHOTS
@@ -64,7 +66,6 @@ class Audit:
 def example_data(transactional_db):
     """One of each thing the pages show: a company with a person and journal entries,
     a second user, an import waiting to run, an API credential."""
-    from django.utils import timezone
 
     from accounts import services
     from accounts.models import PrivateTask, User
@@ -103,10 +104,20 @@ def example_data(transactional_db):
         kind="people", csv_text="name\nAda\n", total_rows=1, created_by=owner
     )
     services.notify(
-        "teamadd", title="Added to Rebrand", users=[owner], link=f"projects/{project.pk}"
+        "teamadd", title="Added to Rebrand", users=[owner], link=f"project/{project.pk}"
     )
     services.notify("actionassigned", title="Proof the labels", users=[owner], link="action/1")
     PrivateTask.objects.create(user=owner, date=timezone.localdate(), text="Call the printer")
+
+    # A row in this week's timesheet, and an entry in the entries list.
+    TimeEntryFactory(
+        user=owner,
+        date=timezone.localdate(),
+        hours=Decimal("1.25"),
+        item=None,
+        project=project,
+        notes="Logo sketches",
+    )
     return {
         "company": company,
         "person": person,
@@ -142,6 +153,8 @@ def audit_signed_in_pages(page, live_server, data) -> Audit:
         f"/accounts/users/{data['owner'].pk}/",  # one's own access, greyed
         "/settings/",
         "/notifications/",
+        "/timesheet/",
+        "/timesheet/entries/",
     ):
         audit.visit(path)
     # Every settings page, as its menu lists them.

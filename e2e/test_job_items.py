@@ -74,7 +74,9 @@ def test_an_item_an_action_and_my_actions(signed_in, live_server, shot, console_
     shot("my-actions-390")
     page.set_viewport_size({"width": 1280, "height": 800})
     page.wait_for_timeout(400)
-    mine.get_by_label("Send proofs to the brewery").check()
+    # The list is swapped out as the box is ticked: click it, as check() would look
+    # for the old box afterwards.
+    mine.get_by_label("Send proofs to the brewery").click()
     expect(page.locator("#my-actions")).to_contain_text("is done")
     expect(page.locator("#my-actions")).to_contain_text("Nothing is waiting for you.")
     assert JobAction.objects.get().status == "C"

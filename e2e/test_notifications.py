@@ -20,7 +20,7 @@ def test_read_a_notification_and_the_badge_goes(signed_in, live_server, shot, co
         link="projects/12",
         content="Olivia added you to the project's team.",
     )
-    services.notify("actionassigned", title="Proof the labels", users=[me], link="action/9")
+    services.notify("actionassigned", title="Proof the labels", users=[me], link="webhook/9")
     page.reload()
     badge = page.locator("#notification-badge")
     expect(badge).to_have_text("2 unread")
@@ -32,7 +32,7 @@ def test_read_a_notification_and_the_badge_goes(signed_in, live_server, shot, co
     expect(listing.locator(".notification.unread")).to_have_count(2)
     # A link Docket doesn't know is shown as text, not followed.
     expect(listing.get_by_role("link", name="Proof the labels")).to_have_count(0)
-    expect(listing).to_contain_text("action/9")
+    expect(listing).to_contain_text("webhook/9")
     shot("notifications-list")
 
     listing.get_by_role("button", name="Mark read: Proof the labels").click()
@@ -66,7 +66,7 @@ def test_add_and_tick_a_private_task(signed_in, live_server, shot, console_error
     day.get_by_label("Task", exact=True).fill("Book the photographer")
     day.get_by_role("button", name="Add").click()
     expect(day.locator(".private-task")).to_have_count(2)
-    day.get_by_role("checkbox", name="Call the printer about proofs").check()
+    day.get_by_role("checkbox", name="Call the printer about proofs").click()
     expect(day.locator(".private-task.done")).to_have_count(1)
     expect(day.get_by_role("checkbox", name="Call the printer about proofs")).to_be_checked()
     shot("my-day")

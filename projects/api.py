@@ -2,6 +2,7 @@
 resource for activity types."""
 
 import json
+from functools import wraps
 
 from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef
@@ -13,8 +14,15 @@ from accounts.models import AccountSettings
 from accounts.schemas import VALUE_JSON
 from config.api.auth import area_access, principal
 from config.api.body import body_fields, decode_object
-from config.api.errors import ApiNotFound, ApiValidationError
-from config.api.listing import list_params, order_queryset, query_bool, query_flags, query_int
+from config.api.errors import ApiNotAllowed, ApiNotFound, ApiValidationError
+from config.api.listing import (
+    list_params,
+    order_queryset,
+    query_bool,
+    query_epoch,
+    query_flags,
+    query_int,
+)
 from config.api.lookup import get_or_404
 from config.api.rendering import (
     depot_response,
@@ -26,8 +34,8 @@ from config.api.rendering import (
 from config.parsing import parse_email
 from crm.journal import parse_item_code
 
-from . import queries, services
-from .models import ActivityType, Job, JobAction, JobItem, Project
+from . import queries, services, timesheet
+from .models import ActivityType, Job, JobAction, JobItem, Project, TimeEntry
 from .schemas import (
     JOB_ACTION_FIELDS,
     JOB_ACTION_ROW,
@@ -38,6 +46,8 @@ from .schemas import (
     JOB_ROW,
     PROJECT_FIELDS,
     PROJECT_ROW,
+    TIME_FIELDS,
+    TIME_ROW,
 )
 from .services import CLIENT_LETTERS
 
@@ -622,3 +632,185 @@ def update_job_action(request, action_id: int):
 def delete_job_action(request, action_id: int):
     services.delete_job_action(get_or_404(JobAction, "job action", action_id))
     return id_response(request, action_id)
+
+
+# --- timesheet ----------------------------------------------------------------------
+
+timesheet_router = Router(tags=["timesheet"])
+
+
+def timesheet_access(view):
+    """Everyone may keep their own timesheet, so people pass here and the timesheet
+    services narrow what they see and change (their own time without the timesheets
+    area, a collaborator's only on their jobs); an account credential needs the
+    timesheets scope, as any area's router asks."""
+
+    @wraps(view)
+    def checked(request, *args, **kwargs):
+        who = principal(request)
+        if who.credential is not None:
+            who.require("timesheets")
+        return view(request, *args, **kwargs)
+
+    return checked
+
+
+timesheet_router.add_decorator(timesheet_access)
+
+TIME_ORDERINGS = {
+    "date": "date",
+    "id": "id",
+    "hours": "hours",
+    "added": "added",
+    # The spec's default order key; a person's entries together, by name.
+    "name": ("user__name", "date"),
+    "user": ("user__name", "date"),
+    "project": ("project_id", "date"),
+    "job": ("job_id", "date"),
+    "item": ("item_id", "date"),
+    "type": ("activity_type_id", "date"),
+}
+
+
+def _time_filter_owner(request, who) -> str:
+    raw = request.GET.get("user", "").strip()
+    if not raw:
+        return ""
+    try:
+        email = parse_email(raw)
+    except ValueError:
+        raise ApiValidationError("user must be a valid email address.", field="user") from None
+    actor = who.actor
+    if not timesheet.sees_everyones_time(actor) and email != getattr(actor, "email", None):
+        raise ApiNotAllowed("You can only see your own time.")
+    return email
+
+
+def _refuse_jobs_beyond(who, request) -> None:
+    """A collaborator asking for a job (or an item of a job) that isn't theirs is
+    refused outright, not answered with an empty page that hides why."""
+    user = who.user
+    if who.credential is not None or user is None or not user.is_collaborator:
+        return
+    allowed = set(timesheet.collaborator_job_ids(user))
+    job_id = query_int(request, "job")
+    item_id = query_int(request, "item")
+    if item_id is not None:
+        found = JobItem.objects.filter(pk=item_id).values_list("job_id", flat=True).first()
+        job_id = found if found is not None else job_id
+    if (job_id is not None and job_id not in allowed) or (item_id is not None and job_id is None):
+        raise ApiNotAllowed("Collaborators can only see time on the jobs they are given.")
+
+
+def _epoch_day(request, name: str):
+    moment = query_epoch(request, name)
+    # Entry dates are days; an epoch is read as a UTC day, as a POSTed `date` is.
+    return None if moment is None else moment.date()
+
+
+@timesheet_router.get(
+    "/timesheet",
+    summary="List or search timesheet entries",
+    description="People without the timesheets area see their own time only; a "
+    "collaborator sees theirs on the jobs they are given.",
+)
+def list_time_entries(request):
+    who = principal(request)
+    params = list_params(request, TIME_ORDERINGS, default_order="date")
+    _refuse_jobs_beyond(who, request)
+    entries = queries.time_entries_matching(
+        timesheet.visible_entries(who.actor),
+        project_id=query_int(request, "project"),
+        job_id=query_int(request, "job"),
+        item_id=query_int(request, "item"),
+        user_email=_time_filter_owner(request, who),
+        date_from=_epoch_day(request, "from"),
+        date_to=_epoch_day(request, "to"),
+        activity_type_id=query_int(request, "type"),
+    )
+    page = params.page(order_queryset(entries, params, TIME_ORDERINGS))
+    rows = TIME_ROW.rows(request, page)
+    return list_response(request, rows, params.total(entries, len(rows)))
+
+
+def _entry_or_refusal(request, entry_id: int) -> TimeEntry:
+    """The entry, 404 when there is none, and the spec's 401 when it is someone
+    else's to a caller who sees only their own (or beyond a collaborator's jobs)."""
+    entry = get_or_404(TimeEntry.objects.select_related("user"), "time entry", entry_id)
+    if not timesheet.visible_entries(principal(request).actor).filter(pk=entry.pk).exists():
+        raise ApiNotAllowed()
+    return entry
+
+
+@timesheet_router.get("/timesheet/{int:entry_id}", summary="Get a specific time entry")
+def get_time_entry(request, entry_id: int):
+    entry = _entry_or_refusal(request, entry_id)
+    return item_response(request, TIME_ROW.rows(request, TimeEntry.objects.filter(pk=entry.pk))[0])
+
+
+def _accept_time_shapes(data: dict, spec) -> list[tuple[str, str]]:
+    """A row sent back as read: `user` ({email}) is `userid`; `jobitem`, `job` and
+    `project` ({id, title}) name the target by the most specific one present."""
+    problems: list[tuple[str, str]] = []
+    for name in ("user", "jobitem", "job", "project"):
+        decode_object(data, name, problems)
+    user = data.pop("user", None)
+    if isinstance(user, dict) and "email" in user and "userid" not in data:
+        data["userid"] = user["email"]
+    objects = {name: data.get(name) for name in ("jobitem", "job", "project")}
+    if any(isinstance(value, dict) for value in objects.values()):
+        for name in ("jobitem", "project"):
+            data.pop(name, None)
+        for name, letter in (("jobitem", "T"), ("job", "J"), ("project", "P")):
+            value = objects[name]
+            if isinstance(value, dict) and value.get("id") not in (None, ""):
+                data["job"] = f"{letter}{value['id']}"
+                break
+        else:
+            data.pop("job", None)
+    else:
+        for name in ("jobitem", "project"):
+            if objects[name] in (None, ""):
+                data.pop(name, None)
+    return problems
+
+
+def _time_fields(request, *, partial: bool) -> dict:
+    fields = body_fields(request, TIME_FIELDS, partial=partial, reshape=_accept_time_shapes)
+    names = {
+        "userid": "user",
+        "job": "target",
+        "type": "activity_type",
+        "isinternal": "is_internal",
+    }
+    return {names.get(name, name): value for name, value in fields.items()}
+
+
+@timesheet_router.post(
+    "/timesheet", summary="Add a new time entry", openapi_extra=TIME_FIELDS.openapi_body()
+)
+def create_time_entry(request):
+    entry = timesheet.log_time(
+        actor=principal(request).actor, **_time_fields(request, partial=False)
+    )
+    return id_response(request, entry.pk, status=201)
+
+
+@timesheet_router.patch(
+    "/timesheet/{int:entry_id}",
+    summary="Update a time entry",
+    openapi_extra=TIME_FIELDS.openapi_body(),
+)
+def update_time_entry(request, entry_id: int):
+    entry = _entry_or_refusal(request, entry_id)
+    timesheet.update_time_entry(
+        entry, actor=principal(request).actor, **_time_fields(request, partial=True)
+    )
+    return id_response(request, entry.pk)
+
+
+@timesheet_router.delete("/timesheet/{int:entry_id}", summary="Delete a time entry")
+def delete_time_entry(request, entry_id: int):
+    entry = _entry_or_refusal(request, entry_id)
+    timesheet.delete_time_entry(entry, actor=principal(request).actor)
+    return id_response(request, entry_id)

@@ -8,6 +8,8 @@ class ProjectsConfig(AppConfig):
     def ready(self):
         from django.urls import reverse
 
+        from accounts.services import register_job_check
+        from config.limits import MAX_ID
         from config.pages import (
             register_detail_panel,
             register_link_target,
@@ -23,6 +25,14 @@ class ProjectsConfig(AppConfig):
         register_item_type(Job.CODE, Job, "title", area="projects")
         register_item_type(JobItem.CODE, JobItem, "title", area="projects")
         register_item_type(JobAction.CODE, JobAction, "title", area="projects")
+
+        def unknown_jobs(job_ids: list[int]) -> list[int]:
+            real = [job_id for job_id in job_ids if 0 < job_id <= MAX_ID]
+            found = set(Job.objects.filter(pk__in=real).values_list("pk", flat=True))
+            return [job_id for job_id in job_ids if job_id not in found]
+
+        # A collaborator's jobs (the users API's `jobs`) must be real jobs.
+        register_job_check(unknown_jobs)
 
         def client_projects(client) -> dict:
             return {"projects": list(client.projects.all())}

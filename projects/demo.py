@@ -7,10 +7,34 @@ from django.utils import timezone
 
 from crm.models import Company, Contact
 
-from . import services
+from . import services, timesheet
+from .models import ActivityType, Job, JobItem
 
 # Each project's work, in the order it is done.
 JOBS = ["Discovery", "Design", "Production", "Delivery"]
+
+# Each job's items: (title, type, hours or quantity, rate or price or markup).
+ITEMS = {
+    "Discovery": [("Kick-off workshop", "hourly", 6, 110), ("Research", "hourly", 10, 85)],
+    "Design": [
+        ("Concepts", "hourly", 12, 110),
+        ("Design development", "hourly", 16, 85),
+        ("Stock imagery", "external", 1, 15),
+    ],
+    "Production": [
+        ("Build", "hourly", 30, 85),
+        ("Copywriting", "hourly", 8, 85),
+        ("Print run", "fixed", 1, 2400),
+    ],
+    "Delivery": [("Testing", "hourly", 6, 55), ("Launch support", "hourly", 4, 85)],
+}
+ACTIONS = [
+    "Send the first drafts",
+    "Book the client review",
+    "Chase the copy",
+    "Check the proofs",
+    "Update the schedule",
+]
 
 PROJECTS = [
     ("Website redesign", "O", "A new site on the new brand, five templates.", 0),
@@ -51,7 +75,7 @@ def load_demo_projects(users) -> None:
         # are under way: the earlier ones finished, the later ones still open.
         settled = status in ("F", "C")
         for step, job_title in enumerate(JOBS[: rng.randint(2, len(JOBS))]):
-            services.create_job(
+            job = services.create_job(
                 title=job_title,
                 status=status if settled else ("F" if step == 0 else "O"),
                 project=project,
@@ -60,3 +84,59 @@ def load_demo_projects(users) -> None:
                 team=[user.pk for user in project.team.all()],
                 added_by=users[0],
             )
+            load_demo_items(job, users, rng)
+
+
+def load_demo_items(job: Job, users, rng) -> None:
+    """The job's items, and on an open job's hourly items an action each for one of
+    the team: some overdue, some due today, some ahead, so My actions has all three."""
+    today = timezone.localdate()
+    for title, kind, hours, rate in ITEMS[job.title]:
+        item = services.create_job_item(
+            title=title,
+            type=kind,
+            status=job.status,
+            job=job,
+            hours=hours,
+            rate=rate,
+            team=[user.pk for user in job.team.all()],
+            deadline=job.deadline,
+            added_by=users[0],
+        )
+        if job.status != "O" or kind != "hourly":
+            continue
+        services.create_job_action(
+            title=rng.choice(ACTIONS),
+            item=item,
+            assigned_to=rng.choice(users),
+            deadline=today + timedelta(days=rng.randint(-3, 6)),
+            added_by=users[-1],
+        )
+
+
+def load_demo_time(users, *, weeks: int = 3) -> None:
+    """A few weeks of weekday time for every demo person on the open jobs' hourly
+    items (through the timesheet service, so rounding and the day's limit apply), the
+    same every time."""
+    rng = random.Random(17)
+    today = timezone.localdate()
+    monday = today - timedelta(days=today.weekday())
+    kinds = list(ActivityType.objects.order_by("pk"))
+    open_items = list(
+        JobItem.objects.filter(status="O", type="hourly", job__project__status="O").order_by("pk")
+    )
+    if not open_items:
+        return
+    for user in users:
+        for week in range(weeks, 0, -1):
+            for weekday in range(5):
+                day = monday - timedelta(days=7 * week) + timedelta(days=weekday)
+                for item in rng.sample(open_items, k=min(len(open_items), rng.randint(1, 3))):
+                    timesheet.log_time(
+                        user=user,
+                        date=day,
+                        hours=rng.choice(["0.5", "1", "1.5", "2", "2.5", "3"]),
+                        target=f"{JobItem.CODE}{item.pk}",
+                        notes=rng.choice(["", "", "Review with the client", "First drafts"]),
+                        activity_type=rng.choice(kinds) if kinds else None,
+                    )

@@ -406,3 +406,103 @@ def items_for_page(job_ids: list[int]) -> dict[int, list[JobItem]]:
     for item in items:
         by_job[item.job_id].append(item)
     return by_job
+
+
+def time_entries_matching(
+    entries,
+    *,
+    project_id: int | None = None,
+    job_id: int | None = None,
+    item_id: int | None = None,
+    user_email: str = "",
+    date_from=None,
+    date_to=None,
+    activity_type_id: int | None = None,
+):
+    """Time entries (of `entries`, already narrowed to what the caller may see) on one
+    project, job or item (an item's includes its actions'), by one person, between
+    two dates (inclusive), of one activity type."""
+    for column, value in (
+        ("project_id", project_id),
+        ("job_id", job_id),
+        ("item_id", item_id),
+        ("activity_type_id", activity_type_id),
+    ):
+        if value is not None:
+            if not 0 < value <= MAX_ID:
+                return entries.none()
+            entries = entries.filter(**{column: value})
+    if user_email:
+        entries = entries.filter(user__email=user_email.lower())
+    if date_from is not None:
+        entries = entries.filter(date__gte=date_from)
+    if date_to is not None:
+        entries = entries.filter(date__lte=date_to)
+    return entries
+
+
+# --- the weekly timesheet ---------------------------------------------------------------
+
+TARGET_COLUMNS = ("project_id", "job_id", "item_id", "action_id")
+
+
+def week_hours(user, first_day, last_day):
+    """(date, hours, project_id, job_id, item_id, action_id) of each of the person's
+    entries between the two days: the grid's cells, summed per target by the page."""
+    return (
+        TimeEntry.objects.filter(user=user, date__range=(first_day, last_day))
+        .order_by("date", "pk")
+        .values_list("date", "hours", *TARGET_COLUMNS)
+    )
+
+
+def target_titles(targets) -> dict[tuple, list[str]]:
+    """Each target's (project_id, job_id, item_id, action_id) titles from the project
+    down, in one query per level whatever the number of rows."""
+    targets = list(targets)
+    titles: dict[str, dict[int, str]] = {}
+    for index, model in enumerate((Project, Job, JobItem, JobAction)):
+        ids = {target[index] for target in targets if target[index] is not None}
+        titles[TARGET_COLUMNS[index]] = (
+            dict(model.objects.filter(pk__in=ids).values_list("pk", "title")) if ids else {}
+        )
+    return {
+        target: [
+            titles[column][pk]
+            for column, pk in zip(TARGET_COLUMNS, target, strict=True)
+            if pk is not None and pk in titles[column]
+        ]
+        for target in targets
+    }
+
+
+def open_targets_matching(typed: str, *, job_ids: list[int] | None = None, limit: int = 8):
+    """Open projects, jobs and items whose title contains `typed`, as (code, titles)
+    for the grid's "add a row"; `job_ids` keeps a collaborator to their jobs (and
+    leaves out projects as a whole)."""
+    typed = typed.strip()
+    if not typed:
+        return []
+    open_status = Project.Status.OPEN
+    found: list[tuple[str, list[str]]] = []
+    if job_ids is None:
+        projects = Project.objects.filter(status=open_status, title__icontains=typed)
+        for pk, title in projects.order_by("title", "pk").values_list("pk", "title")[:limit]:
+            found.append((f"{Project.CODE}{pk}", [title]))
+    jobs = Job.objects.filter(status=open_status, project__status=open_status)
+    items = JobItem.objects.filter(status=open_status, job__status=open_status)
+    if job_ids is not None:
+        jobs, items = jobs.filter(pk__in=job_ids), items.filter(job_id__in=job_ids)
+    jobs = jobs.filter(title__icontains=typed).order_by("title", "pk")
+    for pk, project_title, title in jobs.values_list("pk", "project__title", "title")[:limit]:
+        found.append((f"{Job.CODE}{pk}", [project_title, title]))
+    items = items.filter(title__icontains=typed).order_by("title", "pk")
+    rows = items.values_list("pk", "job__project__title", "job__title", "title")[:limit]
+    for pk, project_title, job_title, title in rows:
+        found.append((f"{JobItem.CODE}{pk}", [project_title, job_title, title]))
+    return found
+
+
+def time_entries_for_list(entries):
+    """The entries page's rows, with the names and titles each row shows."""
+    return entries.select_related("user", "project", "job", "item", "action", "activity_type")

@@ -6,6 +6,7 @@ from config.limits import (
     PROJECT_BRIEF_MAX_CHARS,
     PROJECT_PEOPLE_MAX_ITEMS,
     PROJECT_SECTIONS_MAX_ITEMS,
+    TIME_NOTES_MAX_CHARS,
 )
 
 from . import queries
@@ -348,4 +349,63 @@ JOB_ACTION_ROW = RowSpec(
     key("deadline", EpochSeconds("deadline"), read=str),
     key("assignedto", "assigned_to__email", "assigned_to__name", read=assignees_of),
     key("addedby", "added_by__email", "added_by__name", read=user_of),
+)
+
+
+# --- timesheet --------------------------------------------------------------------
+
+# What a GET returns and a client may send back as it read it: `user` is the person
+# `userid` names, `jobitem`/`job`/`project` the objects whose most specific one is
+# the `job` code; the rest is read-only.
+TIME_FIELDS = Fields(
+    read_only=("id", "added", "activitytype", "activitytitle", "jobitem", "project", "client"),
+    shapes=("user",),
+    date=Field("date", required=True, help="The day: a Unix timestamp or YYYY-MM-DD"),
+    hours=Field("str", required=True, max_length=20, help="Hours spent: 2.5 or 2:30"),
+    userid=Field("email", required=True, help="The email address of the person the time is for"),
+    job=Field(
+        "str",
+        required=True,
+        max_length=41,
+        help="What the time is for: P1 (a project), J3 (a job), T8 (an item) or A5 (an action)",
+    ),
+    notes=Field("str", max_length=TIME_NOTES_MAX_CHARS, help="Notes about the work"),
+    type=Field("str", max_length=20, help="The id of an activity type"),
+    isinternal=Field("bool", help="Internal time, not for the client"),
+)
+
+
+def titled(pk, title) -> dict | None:
+    return None if pk is None else {"id": str(pk), "title": title}
+
+
+def activity_id(pk) -> str:
+    return "" if pk is None else str(pk)
+
+
+def text_or_empty(value) -> str:
+    return value or ""
+
+
+TIME_ROW = RowSpec(
+    key("id"),
+    key("notes"),
+    key("user", "user__email", "user__name", read=user_of),
+    key("date", EpochSeconds("date")),
+    key("hours"),
+    key("isinternal", "is_internal"),
+    key("activitytype", "activity_type_id", read=activity_id),
+    key("activitytitle", "activity_type__name", read=text_or_empty),
+    key("added", EpochSeconds("added")),
+    key("jobitem", "item_id", "item__title", read=titled),
+    key("job", "job_id", "job__title", read=titled),
+    key("project", "project_id", "project__title", read=titled),
+    key(
+        "client",
+        "project__client_company_id",
+        "project__client_company__name",
+        "project__client_contact_id",
+        "project__client_contact__fullname",
+        read=client_of,
+    ),
 )

@@ -535,16 +535,6 @@ def _retarget_time(**levels) -> None:
         model.objects.filter(**{f"{owner}_id": owner_id}).update(**columns)
 
 
-def _time_logged(**target) -> list[str]:
-    # Time entries point up at every level (related_name "+"), so the generic
-    # blocking_references, which reads the named relations, doesn't see them.
-    count = TimeEntry.objects.filter(**target).count()
-    if not count:
-        return []
-    meta = TimeEntry._meta
-    return [f"{count} {meta.verbose_name if count == 1 else meta.verbose_name_plural}"]
-
-
 def _refuse_while_held(obj, **time_target) -> None:
     """A 400 naming what still holds `obj`: rows protecting it, and time logged on it."""
     references = crm_services.blocking_references(obj) + _time_logged(**time_target)
@@ -700,6 +690,20 @@ def _write_job(job: Job, fields: dict, *, creating: bool, actor=None) -> None:
         _tell_new_members(job, people["team"], noun="job", link=link, actor=actor)
     for name, related in people.items():
         getattr(job, name).set(related)
+
+
+def _time_logged(**target) -> list[str]:
+    """Time logged and timers running against a target, as phrases for a refusal:
+    the entries point at every level above them (TimeTarget), through protecting
+    keys the journal's blocking_references can't see."""
+    phrases = []
+    entries = TimeEntry.objects.filter(**target).count()
+    if entries:
+        phrases.append(f"{entries} time {'entry' if entries == 1 else 'entries'}")
+    timers = RunningTimer.objects.filter(**target).count()
+    if timers:
+        phrases.append(f"{timers} running {'timer' if timers == 1 else 'timers'}")
+    return phrases
 
 
 @transaction.atomic

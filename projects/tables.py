@@ -1,7 +1,7 @@
 import django_tables2 as tables
 from django_tables2.rows import BoundRows
 
-from .models import Project
+from .models import Project, TimeEntry
 from .queries import PROJECT_LIST_ORDER, attach_teams
 
 # Every sortable column ends its order with the list's default order, so rows that
@@ -39,3 +39,33 @@ class ProjectTable(tables.Table):
         records = attach_teams(list(self.page.object_list.data))
         self.page.object_list = BoundRows(data=records, table=self)
         return self
+
+
+# Newest first, as a manager reads a timesheet; ties by the entry's id.
+TIME_ENTRY_LIST_ORDER = ("-date", "-id")
+
+
+class TimeEntryTable(tables.Table):
+    # The column sorts oldest first; the table's default is its reverse.
+    date = tables.DateColumn(format="D j M Y", order_by=("date", "id"))
+    user = tables.Column(verbose_name="Person", order_by=("user__name", *TIME_ENTRY_LIST_ORDER))
+    project = tables.Column(
+        verbose_name="Work", order_by=("project__title", "job__title", *TIME_ENTRY_LIST_ORDER)
+    )
+    activity_type = tables.Column(verbose_name="Type", orderable=False)
+    notes = tables.Column(orderable=False)
+    hours = tables.Column(
+        attrs={"td": {"class": "num"}, "th": {"class": "num"}},
+        order_by=("hours", *TIME_ENTRY_LIST_ORDER),
+    )
+
+    class Meta:
+        model = TimeEntry
+        fields = ("date", "user", "project", "activity_type", "notes", "hours")
+        attrs = {"id": "entries-table"}
+        empty_text = "No time matches."
+        order_by = ("-date",)
+
+    container_id = "entries"
+    cells_template = "projects/rows/time_entry_cells.html"
+    result_nouns = "entry,entries"

@@ -6,6 +6,7 @@ from django.core import mail
 from accounts.models import User
 from accounts.tests.factories import CollaboratorFactory, UserFactory
 from conftest import without_field_detail
+from projects.tests.factories import JobFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -114,6 +115,7 @@ def test_invitation_link_sets_a_password_and_signs_in(
 
 
 def test_create_collaborator_with_jobs(depot):
+    JobFactory(id=2), JobFactory(id=4)
     response = depot.post(
         "users",
         {"email": "sam@freelance.test", "name": "Sam", "collaborator": "1", "jobs": "4, 2,4"},
@@ -285,6 +287,7 @@ def test_a_collaborator_needs_real_job_ids(depot, admin_user, jobs):
 
 def test_becoming_a_collaborator_needs_jobs(depot, admin_user):
     UserFactory(email="std@studio.test")
+    JobFactory(id=4), JobFactory(id=5)
     response = depot.patch("users/std@studio.test", {"collaborator": "1"})
     assert response.status_code == 400
     assert response.json()["errors"] == ["jobs is required for a collaborator."]
@@ -304,6 +307,7 @@ def test_restricted_without_any_area_is_refused_by_the_service(admin_user):
 
 
 def test_a_collaborators_jobs_cannot_be_emptied(depot, admin_user):
+    JobFactory(id=4)
     depot.post("users", {"email": "c@studio.test", "name": "C", "collaborator": "1", "jobs": "4"})
     response = depot.patch("users/c@studio.test", {"jobs": ""})
     assert response.status_code == 400

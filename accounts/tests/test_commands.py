@@ -18,7 +18,7 @@ from accounts.models import (
 from accounts.queries import unread_notification_count
 from billing.models import ChargeRate, LedgerCategory, TaxCode
 from crm.models import Activity, Company, Contact
-from projects.models import ActivityType, Project
+from projects.models import ActivityType, Job, JobAction, JobItem, Project, TimeEntry
 
 pytestmark = pytest.mark.django_db
 
@@ -108,6 +108,10 @@ def test_seed_demo_loads_an_account_once():
     assert Activity.objects.filter(replyto__isnull=True).count() == 60
     assert sorted(Project.objects.values_list("id", flat=True)) == list(range(1001, 1007))
     assert set(Project.objects.values_list("status", flat=True)) == set("OHPCF")
+    # Three weeks of weekdays for every standard person, on open jobs.
+    logged = TimeEntry.objects.values("user").distinct().count()
+    assert logged == User.objects.filter(type=User.Type.STANDARD).count()
+    assert set(TimeEntry.objects.values_list("item__status", flat=True)) == {"O"}
     assert Project.objects.filter(client_contact__isnull=False).count() == 1
     assert all(2 <= project.jobs.count() <= 4 for project in Project.objects.all())
 
@@ -119,10 +123,14 @@ def test_seed_demo_loads_an_account_once():
         PrivateTask.objects.filter(done=True).count()
         == User.objects.filter(type=User.Type.STANDARD).count()
     )
-    assert Notification.objects.count() == 4
-    priya = User.objects.get(email="priya@docket.test")
-    assert unread_notification_count(priya) == 2
-    assert unread_notification_count(demo) == 4
+    # Told by the services as they were put on the demo projects' teams.
+    assert Notification.objects.filter(type="teamadd").exists()
+    assert unread_notification_count(demo) == Notification.objects.filter(users=demo).count() > 0
+    # Every open job's hourly items have an action, and the freelancer has one job.
+    assert JobItem.objects.count() > 0
+    assert JobAction.objects.filter(item__job__status="O").exists()
+    sam = User.objects.get(email="sam@freelance.test")
+    assert Job.objects.get(pk__in=sam.collaborator_jobs).title == "Design"
     assert "skipped" in run("seed_demo", "--if-empty")
     assert User.objects.count() == users_before
 

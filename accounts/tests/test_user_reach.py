@@ -8,6 +8,7 @@ from django.core import mail
 from accounts.models import User, all_api_scopes
 from accounts.tests.factories import CollaboratorFactory, UserFactory
 from conftest import credential_client, signed_in_client
+from projects.tests.factories import JobFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -95,6 +96,7 @@ def test_a_users_credential_manages_users_within_its_reach(users_only, admin_use
 
 
 def test_a_users_credential_cannot_give_a_collaborator_jobs(users_only, admin_user):
+    JobFactory(id=4)
     response = users_only.post(
         "users", {"email": "c@studio.test", "name": "C", "collaborator": "1", "jobs": "4"}
     )

@@ -15,6 +15,7 @@ from accounts.tests.factories import CollaboratorFactory, UserFactory
 from billing.models import TaxCode
 from conftest import signed_in_client
 from projects.models import ActivityType
+from projects.tests.factories import JobFactory
 
 pytestmark = pytest.mark.django_db
 HTMX = {"HX-Request": "true"}
@@ -126,6 +127,7 @@ def test_add_user_errors_show_inline_and_save_nothing(staff_client, admin_user):
 
 
 def test_add_collaborator_with_job_numbers(staff_client):
+    JobFactory(id=12), JobFactory(id=15)
     staff_client.post(
         "/accounts/users/add/collaborator/",
         {"name": "Sam", "email": "sam@freelance.test", "jobs": "12, 15"},

@@ -9,6 +9,7 @@ from accounts.models import AccountSettings, User
 from accounts.tests.factories import CollaboratorFactory, RestrictedUserFactory, UserFactory
 from conftest import signed_in_client
 from crm.tests.factories import ActivityFactory
+from projects.tests.factories import JobFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -233,6 +234,7 @@ def test_add_user_creates_them_and_sends_the_invitation(
 
 
 def test_add_collaborator_with_job_numbers(staff_client, django_capture_on_commit_callbacks):
+    JobFactory(id=12), JobFactory(id=15)
     form = staff_client.get(ADD_COLLABORATOR, headers=HTMX).content.decode()
     assert '<h2 id="modal-title">Add collaborator</h2>' in form
     assert "Job numbers" in form and 'name="permissions"' not in form
@@ -350,11 +352,22 @@ def test_edit_saves_details_address_and_permissions(staff_client):
 
 def test_edit_collaborator_jobs(staff_client):
     sam = CollaboratorFactory(name="Sam Okafor", collaborator_jobs=[3])
+    JobFactory(id=3), JobFactory(id=9)
     html = staff_client.get(f"/accounts/users/{sam.pk}/").content.decode()
     assert 'value="3"' in html and "Job numbers" in html
     staff_client.post(f"/accounts/users/{sam.pk}/", edit_data(sam, jobs="3, 9"))
     sam.refresh_from_db()
     assert sam.collaborator_jobs == [3, 9] and sam.is_collaborator
+
+
+def test_a_collaborators_job_that_does_not_exist_is_refused_on_its_field(staff_client):
+    sam = CollaboratorFactory(name="Sam Okafor", collaborator_jobs=[3])
+    JobFactory(id=3)
+    response = staff_client.post(f"/accounts/users/{sam.pk}/", edit_data(sam, jobs="3, 404"))
+    html = response.content.decode()
+    assert "Job numbers: there is no job 404." in html
+    sam.refresh_from_db()
+    assert sam.collaborator_jobs == [3]
 
 
 def test_edit_errors_from_the_service_show_on_their_field(staff_client, admin_user):

@@ -182,7 +182,7 @@ def _register_routers():
     from billing.api import router as billing_router
     from crm.api import activity_router
     from crm.api import router as crm_router
-    from projects.api import projects_router
+    from projects.api import projects_router, timesheet_router
     from projects.api import router as project_settings_router
 
     api.add_router("/", me_router)
@@ -194,6 +194,7 @@ def _register_routers():
     api.add_router("/", crm_router)
     api.add_router("/", activity_router)
     api.add_router("/", projects_router)
+    api.add_router("/", timesheet_router)
 
 
 _register_routers()

@@ -12,8 +12,8 @@ from accounts.models import AccountSettings, User
 from billing import services as billing_services
 from crm.demo import load_demo_connections
 from projects import services as project_services
-from projects.demo import load_demo_projects
-from projects.models import Project
+from projects.demo import load_demo_projects, load_demo_time
+from projects.models import Job
 
 DEMO_EMAIL = "demo@docket.test"
 DEMO_PASSWORD = "docket-demo"
@@ -62,8 +62,8 @@ ACTIVITY_TYPES = [
 class Command(BaseCommand):
     help = (
         "Load demo data: the account, its team, tax codes, ledgers, rates, activity types, "
-        "clients and suppliers with their people and journal, projects, private tasks and "
-        "notifications."
+        "clients and suppliers with their people and journal, projects, time, private "
+        "tasks and notifications."
     )
 
     def add_arguments(self, parser):
@@ -132,10 +132,13 @@ class Command(BaseCommand):
         team = list(User.objects.filter(type=User.Type.STANDARD, is_active=True).order_by("pk"))
         load_demo_connections(team)
         load_demo_projects(team)
-        load_demo_notes(
-            team,
-            links=[(p.title, f"projects/{p.pk}") for p in Project.objects.order_by("pk")[:4]],
-        )
+        # The freelancer works on one job: the spring campaign's design.
+        design = Job.objects.filter(project__title="Spring campaign", title="Design").first()
+        for collaborator in User.objects.filter(type=User.Type.COLLABORATOR, is_active=True):
+            if design is not None and not collaborator.collaborator_jobs:
+                account_services.update_user(collaborator, jobs=[design.pk])
+        load_demo_time(team)
+        load_demo_notes(team)
         self.stdout.write(
             self.style.SUCCESS(f"Demo data loaded. Sign in as {DEMO_EMAIL} / {DEMO_PASSWORD}")
         )
