@@ -90,22 +90,28 @@ def settings_context(section: str, **extra) -> dict:
     }
 
 
-# The dashboard's panels: (area, context function). Each app adds its own from its
-# AppConfig.ready; a panel shows to those who can open its area.
-_DASHBOARD_PANELS: list[tuple[str, Callable[[], dict]]] = []
+# The dashboard's panels: (area, context function, template). Each app adds its own
+# from its AppConfig.ready; a panel shows to those who can open its area (every
+# signed-in person when the area is None).
+_DASHBOARD_PANELS: list[tuple[str | None, Callable, str | None]] = []
 
 
-def register_dashboard_panel(area: str, context: Callable[[], dict]) -> None:
-    """`context()` returns the template variables the dashboard's panel for `area`
-    reads."""
-    _DASHBOARD_PANELS.append((area, context))
+def register_dashboard_panel(
+    area: str | None, context: Callable, *, template: str | None = None
+) -> None:
+    """`context(user)` returns the template variables the panel reads. A panel with
+    a `template` is drawn by the dashboard in the order registered; one without is
+    read by the dashboard's own markup."""
+    _DASHBOARD_PANELS.append((area, context, template))
 
 
 def dashboard_panels_context(user) -> dict:
-    context: dict = {}
-    for area, panel_context in _DASHBOARD_PANELS:
-        if user.can(area):
-            context.update(panel_context())
+    context: dict = {"dashboard_panels": []}
+    for area, panel_context, template in _DASHBOARD_PANELS:
+        if area is None or user.can(area):
+            context.update(panel_context(user))
+            if template:
+                context["dashboard_panels"].append(template)
     return context
 
 

@@ -15,7 +15,7 @@ class CrmConfig(AppConfig):
         from .models import Company, Contact
         from .queries import dashboard_panel
 
-        register_dashboard_panel("contacts", dashboard_panel)
+        register_dashboard_panel("contacts", lambda user: dashboard_panel())
 
         register_item_type("C", Company, "name")
         register_item_type("I", Contact, "fullname")

@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 from django.apps import AppConfig
 
 
@@ -7,16 +9,19 @@ class ProjectsConfig(AppConfig):
 
     def ready(self):
         from django.urls import reverse
+        from django.utils import timezone
 
         from accounts.services import register_job_check
         from config.limits import MAX_ID
         from config.pages import (
+            register_dashboard_panel,
             register_detail_panel,
             register_link_target,
             register_settings_section,
         )
         from crm.journal import register_item_type
 
+        from . import queries, timesheet
         from .models import ActivityType, Job, JobAction, JobItem, Project
 
         register_settings_section("activity-types", "Activity types", position=60)
@@ -35,7 +40,20 @@ class ProjectsConfig(AppConfig):
         register_job_check(unknown_jobs)
 
         def client_projects(client) -> dict:
-            return {"projects": list(client.projects.all())}
+            projects = list(queries.with_hours(client.projects.all(), "project"))
+            return {
+                "projects": projects,
+                "hours_logged": sum((project.hours_logged for project in projects), Decimal(0)),
+            }
+
+        def my_week(user) -> dict:
+            job_ids = timesheet.collaborator_job_ids(user) if user.is_collaborator else None
+            return queries.my_week(user, timezone.localdate(), job_ids=job_ids) | {
+                "today": timezone.localdate()
+            }
+
+        # Everyone keeps their own time, so everyone has their week on the dashboard.
+        register_dashboard_panel(None, my_week, template="projects/_dashboard_my_week.html")
 
         # A client's projects on its company and person pages.
         for page in ("company", "contact"):

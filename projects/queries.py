@@ -1,5 +1,6 @@
 """Reads of projects that the API and the pages share."""
 
+from datetime import timedelta
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
@@ -12,6 +13,7 @@ from django.db.models import (
     F,
     OuterRef,
     Prefetch,
+    Q,
     Subquery,
     Sum,
     Value,
@@ -506,3 +508,41 @@ def open_targets_matching(typed: str, *, job_ids: list[int] | None = None, limit
 def time_entries_for_list(entries):
     """The entries page's rows, with the names and titles each row shows."""
     return entries.select_related("user", "project", "job", "item", "action", "activity_type")
+
+
+# --- the dashboard's "My week" ----------------------------------------------------
+
+# The week a full-time person's hours are measured against.
+WORKING_WEEK_HOURS = Decimal("37.5")
+ACTIONS_ON_DASHBOARD = 5
+
+
+def my_week(user, today, *, job_ids: list[int] | None = None) -> dict:
+    """The signed-in person's week so far: hours logged each day Monday to Sunday
+    against a 37.5-hour week, and the unfinished actions assigned to them (overdue,
+    due today, later), the soonest few listed. Three queries whatever the rows."""
+    monday = today - timedelta(days=today.weekday())
+    days = [monday + timedelta(days=offset) for offset in range(7)]
+    by_day = dict(
+        TimeEntry.objects.filter(user_id=user.pk, date__range=(days[0], days[-1]))
+        .order_by()
+        .values("date")
+        .annotate(total=Sum("hours"))
+        .values_list("date", "total")
+    )
+    logged = sum(by_day.values(), Decimal(0))
+    actions = my_actions(user.pk, job_ids=job_ids)
+    due = actions.aggregate(
+        overdue=Count("pk", filter=Q(deadline__lt=today)),
+        today=Count("pk", filter=Q(deadline=today)),
+        later=Count("pk", filter=Q(deadline__gt=today)),
+    )
+    return {
+        "week_days": [(day, by_day.get(day, Decimal(0))) for day in days],
+        "week_logged": logged,
+        "week_target": WORKING_WEEK_HOURS,
+        "week_percent": min(100, round(logged / WORKING_WEEK_HOURS * 100)),
+        "week_left": max(Decimal(0), WORKING_WEEK_HOURS - logged),
+        "actions_due": due,
+        "actions_soonest": list(actions[:ACTIONS_ON_DASHBOARD]),
+    }
