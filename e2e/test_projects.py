@@ -67,8 +67,15 @@ def test_create_a_project_find_it_and_open_it(signed_in, live_server, shot, cons
     expect(table.locator("tbody tr")).to_have_count(1)
     page.get_by_label("Status").select_option("H")
     expect(table).to_contain_text("No projects match.")
-    expect(page).to_have_url(f"{live_server.url}/projects/?search=rebr&status=H&team=")
+    expect(page).to_have_url(f"{live_server.url}/projects/?search=rebr&status=H&client=&team=")
     page.get_by_label("Status").select_option("")
+    # The client filter finds clients by name (or takes a picked suggestion).
+    page.get_by_label("Client", exact=True).fill("Nobody at all")
+    page.get_by_label("Client", exact=True).press("Enter")
+    expect(table).to_contain_text("No projects match.")
+    page.get_by_label("Client", exact=True).fill("northwind")
+    page.get_by_label("Client", exact=True).press("Enter")
+    expect(table.locator("tbody tr")).to_have_count(1)
     page.get_by_role("link", name="Northwind rebrand").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Northwind rebrand")
 

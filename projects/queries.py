@@ -41,12 +41,19 @@ def projects_matching(
     team_email: str = "",
     team_user_id: int | None = None,
     contact_id: int | None = None,
+    client_search: str = "",
 ):
-    """Projects whose title contains `search`, for one client (("C", 41) or ("I", 5)),
-    in any of `statuses`, with a team member by email or by id, or linked to a person."""
+    """Projects whose title contains `search`, for one client (("C", 41) or ("I", 5))
+    or clients whose name contains `client_search`, in any of `statuses`, with a team
+    member by email or by id, or linked to a person."""
     projects = Project.objects.all()
     if search:
         projects = projects.filter(title__icontains=search)
+    if client_search:
+        projects = projects.filter(
+            Q(client_company__name__icontains=client_search)
+            | Q(client_contact__fullname__icontains=client_search)
+        )
     if client is not None:
         letter, client_id = client
         if not 0 < client_id <= MAX_ID:

@@ -15,6 +15,7 @@ from config.reference_tables import Column, ReferenceTable
 
 from . import queries, services
 from .forms import (
+    CLIENT_CODE,
     ActionScheduleForm,
     ActivityTypeForm,
     JobActionForm,
@@ -49,11 +50,17 @@ def _filters(request) -> dict:
     shows until one is picked; an unknown status or team member is ignored."""
     status = request.GET.get("status", "")
     team = query_int(request, "team")
+    # NUL can't be sent to PostgreSQL; nobody types it on purpose.
+    client = " ".join(request.GET.get("client", "").replace("\x00", "").split())[:200]
+    # A picked suggestion ("C41 · Acme Ltd") names one client; other text finds
+    # clients by name.
+    code = CLIENT_CODE.match(client)
     return {
-        # NUL can't be sent to PostgreSQL; nobody types it on purpose.
         "search": request.GET.get("search", "").replace("\x00", "").strip(),
         "statuses": [status] if status in Project.Status.values else None,
         "team_user_id": team,
+        "client": (code.group(1)[0].upper(), int(code.group(1)[1:])) if code else None,
+        "client_search": "" if code else client,
     }
 
 
@@ -69,6 +76,7 @@ def project_list(request):
         "search": filters["search"],
         "status": (filters["statuses"] or [""])[0],
         "team": filters["team_user_id"],
+        "client": request.GET.get("client", "")[:200],
         "statuses": Project.Status.choices,
         "team_choices": queries.team_choices(),
         "nav_section": "projects",

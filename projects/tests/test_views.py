@@ -1,5 +1,6 @@
 import re
 from datetime import date
+from urllib.parse import quote
 
 import pytest
 
@@ -67,6 +68,21 @@ def test_list_filters_by_title_status_and_team(staff_client):
     assert titles(staff_client.get(f"/projects/?team={ada.pk}").content.decode()) == ["Rebrand"]
     # A status or team that isn't one filters nothing out rather than failing.
     assert len(titles(staff_client.get("/projects/?status=X&team=abc").content.decode())) == 3
+
+
+def test_list_filters_by_a_picked_client_or_a_clients_name(staff_client):
+    acme = CompanyFactory(name="Acme Studio")
+    ProjectFactory(title="Rebrand", client_company=acme)
+    ProjectFactory(title="Website", client_company=CompanyFactory(name="Acme Foods"))
+    ProjectFactory(title="Menu", client_company=CompanyFactory(name="Harbour Lights"))
+    picked = quote(f"C{acme.pk} · Acme Studio")
+    assert titles(staff_client.get(f"/projects/?client={picked}").content.decode()) == ["Rebrand"]
+    assert sorted(titles(staff_client.get("/projects/?client=acme").content.decode())) == [
+        "Rebrand",
+        "Website",
+    ]
+    # A code nobody has finds nothing; it doesn't fail.
+    assert titles(staff_client.get("/projects/?client=C999999999").content.decode()) == []
 
 
 def test_list_sorts_by_column_and_pages_by_25(staff_client):
