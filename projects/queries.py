@@ -408,6 +408,17 @@ def my_actions(user_id: int, *, job_ids: list[int] | None = None):
     return actions
 
 
+def my_jobs(user_id: int, *, job_ids: list[int] | None = None):
+    """The jobs of My jobs, with their project and hours, by due date: a
+    collaborator's (`job_ids`), else those whose team has the person on it."""
+    jobs = (
+        Job.objects.filter(pk__in=job_ids)
+        if job_ids is not None
+        else Job.objects.filter(team=user_id)
+    )
+    return with_hours(jobs.select_related("project"), "job").order_by("deadline", "pk")
+
+
 def items_for_page(job_ids: list[int]) -> dict[int, list[JobItem]]:
     """The project page's items of these jobs, in each job's order, with their hours,
     team and actions (unfinished first, by due date): three queries in all."""
