@@ -739,10 +739,10 @@ def _time_filter_owner(request, who) -> str:
 def _refuse_jobs_beyond(who, request) -> None:
     """A collaborator asking for a job (or an item of a job) that isn't theirs is
     refused outright, not answered with an empty page that hides why."""
-    user = who.user
-    if who.credential is not None or user is None or not user.is_collaborator:
+    reach = queries.jobs_in_reach(who.actor)
+    if reach is None:
         return
-    allowed = set(timesheet.collaborator_job_ids(user))
+    allowed = set(reach)
     job_id = query_int(request, "job")
     item_id = query_int(request, "item")
     if item_id is not None:
