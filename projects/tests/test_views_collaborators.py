@@ -117,6 +117,12 @@ def test_the_project_page_still_answers_with_its_own_block(staff_client, theirs)
     assert 'id="project-hours" hx-swap-oob="true"' in response.content.decode()
 
 
+def test_my_actions_lead_a_collaborator_to_the_job_page(cole, cole_client, theirs):
+    action = JobActionFactory(item=JobItemFactory(job=theirs), assigned_to=cole)
+    page = cole_client.get("/projects/actions/").content.decode()
+    assert f'href="/projects/jobs/{theirs.pk}/#item-{action.item_id}"' in page
+
+
 def test_my_jobs(cole_client, member_client, member, theirs, other):
     page = cole_client.get("/projects/jobs/mine/").content.decode()
     assert f'href="/projects/jobs/{theirs.pk}/"' in page and "Another job" not in page
