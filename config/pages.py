@@ -136,23 +136,32 @@ def detail_panels(user, page: str, obj) -> list[dict]:
 
 # Where a notification's link leads. Links are Depot's paths ("job/3", "projects/12");
 # the app that owns each kind registers, from its AppConfig.ready, the area a reader
-# needs and how to turn the id into a Docket URL (None when it is gone).
-_LINK_TARGETS: dict[str, tuple[str, Callable[[int], str | None]]] = {}
+# needs and how to turn the id into a Docket URL (None when it is gone), and may give
+# readers outside the area a way of their own (a collaborator's job page).
+_LINK_TARGETS: dict[str, tuple[str, Callable[[int], str | None], Callable | None]] = {}
 LINK_PATTERN = re.compile(r"/?([a-z]+)/(\d{1,18})/?\Z")
 
 
-def register_link_target(kinds: tuple[str, ...], area: str, resolve: Callable) -> None:
-    """`resolve(id)` returns the page's URL for the kinds ("job", "jobs") it names."""
+def register_link_target(
+    kinds: tuple[str, ...], area: str, resolve: Callable, *, outside_area: Callable | None = None
+) -> None:
+    """`resolve(id)` returns the page's URL for the kinds ("job", "jobs") it names;
+    `outside_area(user, id)` returns, without reading rows, the resolver for a reader
+    without the area who may still open it, else None."""
     for kind in kinds:
-        _LINK_TARGETS[kind] = (area, resolve)
+        _LINK_TARGETS[kind] = (area, resolve, outside_area)
 
 
 def link_target(user, link: str) -> tuple[Callable, int] | None:
     """The resolver and id a link names, if it is a kind some app registered and the
-    user may open its area; None for anything else, which pages show as plain text.
+    user may open it; None for anything else, which pages show as plain text.
     Reads no rows, so a list can ask it of every link."""
     match = LINK_PATTERN.match((link or "").strip().lower())
     if match is None or match.group(1) not in _LINK_TARGETS:
         return None
-    area, resolve = _LINK_TARGETS[match.group(1)]
-    return (resolve, int(match.group(2))) if user.can(area) else None
+    area, resolve, outside_area = _LINK_TARGETS[match.group(1)]
+    pk = int(match.group(2))
+    if user.can(area):
+        return resolve, pk
+    other_way = outside_area(user, pk) if outside_area is not None else None
+    return (other_way, pk) if other_way is not None else None

@@ -95,7 +95,9 @@ def example_data(transactional_db):
         expanded=[{"title": "Scope", "content": "Logo and labels"}],
     )
     # A job with items (one over its hours) and actions, some of them the owner's.
-    item = JobItemFactory(job=JobFactory(project=project), title="Logo", team=[colleague])
+    item = JobItemFactory(
+        job=JobFactory(project=project, team=[owner]), title="Logo", team=[colleague]
+    )
     TimeEntryFactory(item=item, hours=12)
     JobItemFactory(job=item.job, title="Print run", type="fixed")
     JobActionFactory(item=item, title="Send drafts", assigned_to=owner)
@@ -125,6 +127,7 @@ def example_data(transactional_db):
         "owner": owner,
         "job": job,
         "project": project,
+        "project_job": item.job,
     }
 
 
@@ -148,6 +151,8 @@ def audit_signed_in_pages(page, live_server, data) -> Audit:
         "/projects/add/",
         f"/projects/{data['project'].pk}/edit/",
         "/projects/actions/",
+        f"/projects/jobs/{data['project_job'].pk}/",
+        "/projects/jobs/mine/",
         "/accounts/users/",
         f"/accounts/users/{data['colleague'].pk}/",
         f"/accounts/users/{data['owner'].pk}/",  # one's own access, greyed

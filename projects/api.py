@@ -12,7 +12,7 @@ from ninja import Router
 from accounts import services as account_services
 from accounts.models import AccountSettings
 from accounts.schemas import VALUE_JSON
-from config.api.auth import area_access, principal
+from config.api.auth import area_access, open_to_collaborators, principal
 from config.api.body import body_fields, decode_object
 from config.api.errors import ApiNotAllowed, ApiNotFound, ApiValidationError
 from config.api.listing import (
@@ -80,7 +80,30 @@ def update_activity_types(request):
 # --- projects ---------------------------------------------------------------------
 
 projects_router = Router(tags=["projects"])
+# Collaborators may read the jobs they are given, with their items and actions, and
+# add and change those actions (`open_to_collaborators` on each such operation, kept
+# to their jobs by `queries.jobs_in_reach`); projects, and every other write, stay the
+# projects area's.
 projects_router.add_decorator(area_access("projects"))
+
+BEYOND_REACH = "Collaborators can only see the jobs they are given."
+
+
+def _reach(request) -> list[int] | None:
+    return queries.jobs_in_reach(principal(request).actor)
+
+
+def _require_in_reach(request, queryset, noun: str, pk: int, path: str) -> None:
+    """A collaborator asking for one thing: its 404 when there is none, the spec's 401
+    when it lies outside their jobs. Anyone else passes without a query."""
+    reach = _reach(request)
+    if reach is None:
+        return
+    job_id = queryset.filter(pk=pk).values_list(path, flat=True).first()
+    if job_id is None:
+        raise ApiNotFound.no_such(noun, pk)
+    if job_id not in reach:
+        raise ApiNotAllowed(BEYOND_REACH)
 
 
 # Titles sort whatever their case ("apple" beside "Apple", not after "Zebra"), as
@@ -367,8 +390,9 @@ JOB_ORDERINGS = {
     "/jobs",
     summary="List or search jobs",
     description="`itemsearch` keeps jobs with an item whose title matches; each job "
-    "shows its items, `itemstatus` picks which.",
+    "shows its items, `itemstatus` picks which. A collaborator sees the jobs they are given.",
 )
+@open_to_collaborators
 def list_jobs(request, search: str = "", status: str = "", itemsearch: str = ""):
     params = list_params(request, JOB_ORDERINGS, default_order="name")
     flags = _row_flags(request)
@@ -379,6 +403,7 @@ def list_jobs(request, search: str = "", status: str = "", itemsearch: str = "")
         client=_client_code(request),
         statuses=_statuses(status),
     )
+    jobs = queries.within_jobs(jobs, _reach(request), "pk")
     if itemsearch:
         jobs = queries.jobs_with_items_matching(jobs, itemsearch)
     listed = queries.with_hours(by_title(jobs), "job")
@@ -388,7 +413,9 @@ def list_jobs(request, search: str = "", status: str = "", itemsearch: str = "")
 
 
 @projects_router.get("/jobs/{int:job_id}", summary="Get a specific job")
+@open_to_collaborators
 def get_job(request, job_id: int):
+    _require_in_reach(request, Job.objects, "job", job_id, "pk")
     flags = _row_flags(request)
     item_statuses = _statuses(request.GET.get("itemstatus", ""), "itemstatus")
     job = queries.with_hours(Job.objects.filter(pk=job_id), "job")
@@ -449,7 +476,12 @@ def _item_rows(request, queryset) -> list[dict]:
     return _with_actions(request, JOB_ITEM_ROW.rows(request, items))
 
 
-@projects_router.get("/jobitems", summary="List or search job items")
+@projects_router.get(
+    "/jobitems",
+    summary="List or search job items",
+    description="A collaborator sees the items of the jobs they are given.",
+)
+@open_to_collaborators
 def list_job_items(request, search: str = "", status: str = "", actionassignedto: str = ""):
     params = list_params(request, JOB_ITEM_ORDERINGS, default_order="name")
     items = queries.items_matching(
@@ -461,13 +493,16 @@ def list_job_items(request, search: str = "", status: str = "", actionassignedto
         action_assigned_to=_email_filter(actionassignedto, "actionassignedto"),
         has_actions=query_bool(request, "hasactions"),
     )
+    items = queries.within_jobs(items, _reach(request))
     page = params.page(order_queryset(by_title(items), params, JOB_ITEM_ORDERINGS))
     rows = _item_rows(request, page)
     return list_response(request, rows, params.total(items, len(rows)))
 
 
 @projects_router.get("/jobitems/{int:item_id}", summary="Get a specific job item")
+@open_to_collaborators
 def get_job_item(request, item_id: int):
+    _require_in_reach(request, JobItem.objects, "job item", item_id, "job_id")
     rows = _item_rows(request, JobItem.objects.filter(pk=item_id))
     if not rows:
         raise ApiNotFound.no_such("job item", item_id)
@@ -547,7 +582,12 @@ def _action_statuses(raw: str) -> list[str]:
     return statuses
 
 
-@projects_router.get("/jobactions", summary="List or search job actions")
+@projects_router.get(
+    "/jobactions",
+    summary="List or search job actions",
+    description="A collaborator sees the actions of the jobs they are given.",
+)
+@open_to_collaborators
 def list_job_actions(request, search: str = "", status: str = "", assigned: str = ""):
     params = list_params(request, JOB_ACTION_ORDERINGS, default_order="name")
     actions = queries.actions_matching(
@@ -559,13 +599,16 @@ def list_job_actions(request, search: str = "", status: str = "", assigned: str 
         statuses=_action_statuses(status),
         assigned_email=_email_filter(assigned, "assigned"),
     )
+    actions = queries.within_jobs(actions, _reach(request), "item__job_id")
     page = params.page(order_queryset(by_title(actions), params, JOB_ACTION_ORDERINGS))
     rows = JOB_ACTION_ROW.rows(request, page)
     return list_response(request, rows, params.total(actions, len(rows)))
 
 
 @projects_router.get("/jobactions/{int:action_id}", summary="Get a specific job action")
+@open_to_collaborators
 def get_job_action(request, action_id: int):
+    _require_in_reach(request, JobAction.objects, "job action", action_id, "item__job_id")
     rows = JOB_ACTION_ROW.rows(request, JobAction.objects.filter(pk=action_id))
     if not rows:
         raise ApiNotFound.no_such("job action", action_id)
@@ -606,8 +649,12 @@ def _job_action_fields(request, *, partial: bool) -> dict:
 
 
 @projects_router.post(
-    "/jobactions", summary="Add a new job action", openapi_extra=JOB_ACTION_FIELDS.openapi_body()
+    "/jobactions",
+    summary="Add a new job action",
+    description="A collaborator may add actions to the items of the jobs they are given.",
+    openapi_extra=JOB_ACTION_FIELDS.openapi_body(),
 )
+@open_to_collaborators
 def create_job_action(request):
     action = services.create_job_action(
         actor=principal(request).actor, **_job_action_fields(request, partial=False)
@@ -618,8 +665,11 @@ def create_job_action(request):
 @projects_router.patch(
     "/jobactions/{int:action_id}",
     summary="Update a job action",
+    description="A collaborator may change (and tick off) the actions of the jobs they are "
+    "given, and keep them there.",
     openapi_extra=JOB_ACTION_FIELDS.openapi_body(),
 )
+@open_to_collaborators
 def update_job_action(request, action_id: int):
     action = get_or_404(JobAction, "job action", action_id)
     services.update_job_action(
@@ -689,10 +739,10 @@ def _time_filter_owner(request, who) -> str:
 def _refuse_jobs_beyond(who, request) -> None:
     """A collaborator asking for a job (or an item of a job) that isn't theirs is
     refused outright, not answered with an empty page that hides why."""
-    user = who.user
-    if who.credential is not None or user is None or not user.is_collaborator:
+    reach = queries.jobs_in_reach(who.actor)
+    if reach is None:
         return
-    allowed = set(timesheet.collaborator_job_ids(user))
+    allowed = set(reach)
     job_id = query_int(request, "job")
     item_id = query_int(request, "item")
     if item_id is not None:

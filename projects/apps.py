@@ -23,6 +23,7 @@ class ProjectsConfig(AppConfig):
 
         from . import queries, timesheet
         from .models import ActivityType, Job, JobAction, JobItem, Project
+        from .queries import jobs_in_reach
 
         register_settings_section("activity-types", "Activity types", position=60)
         register_item_type("N", ActivityType, "name")
@@ -75,17 +76,41 @@ class ProjectsConfig(AppConfig):
 
             return resolve
 
+        # A collaborator has no projects area: their links open the job's own page,
+        # for the jobs they are given (an item's or action's job is read on opening).
+        def place_on_job_page(model, path_to_job: str, anchor: str | None):
+            def for_reader(user, pk: int):
+                reach = jobs_in_reach(user)
+                if reach is None or not reach or (anchor is None and pk not in reach):
+                    return None
+
+                def resolve(pk: int) -> str | None:
+                    job_id = model.objects.filter(pk=pk).values_list(path_to_job, flat=True).first()
+                    if job_id not in reach:
+                        return None
+                    url = reverse("projects:job", args=[job_id])
+                    return f"{url}#{anchor}-{pk}" if anchor else url
+
+                return resolve
+
+            return for_reader
+
         register_link_target(("project", "projects"), "projects", project_page)
         register_link_target(
-            ("job", "jobs"), "projects", place_on_project_page(Job, "project_id", "job")
+            ("job", "jobs"),
+            "projects",
+            place_on_project_page(Job, "project_id", "job"),
+            outside_area=place_on_job_page(Job, "pk", None),
         )
         register_link_target(
             ("item", "items"),
             "projects",
             place_on_project_page(JobItem, "job__project_id", "item"),
+            outside_area=place_on_job_page(JobItem, "job_id", "item"),
         )
         register_link_target(
             ("action", "actions"),
             "projects",
             place_on_project_page(JobAction, "item__job__project_id", "action"),
+            outside_area=place_on_job_page(JobAction, "item__job_id", "action"),
         )

@@ -32,6 +32,28 @@ from crm.queries import (
 
 from .models import Job, JobAction, JobItem, Project, TimeEntry
 
+# --- who works on which jobs -------------------------------------------------------
+# The one rule, read by the API, the pages and the services: a collaborator works on
+# the jobs they are given and nothing else of the projects area; anyone else reaches
+# every job, once the area's own check (`require_area`, `area_access`) lets them in.
+
+
+def collaborator_job_ids(user) -> list[int]:
+    return [job_id for job_id in user.collaborator_jobs if isinstance(job_id, int)]
+
+
+def jobs_in_reach(actor) -> list[int] | None:
+    """The ids of the jobs `actor` (a user, an API credential or None for the
+    operator) is kept to, or None for no such limit."""
+    if getattr(actor, "is_collaborator", False):
+        return collaborator_job_ids(actor) if actor.is_active else []
+    return None
+
+
+def within_jobs(queryset, job_ids: list[int] | None, path: str = "job_id"):
+    """`queryset` kept to `job_ids` (a `jobs_in_reach` answer) along `path`."""
+    return queryset if job_ids is None else queryset.filter(**{f"{path}__in": job_ids})
+
 
 def projects_matching(
     *,
@@ -393,6 +415,17 @@ def my_actions(user_id: int, *, job_ids: list[int] | None = None):
     if job_ids is not None:
         actions = actions.filter(item__job_id__in=job_ids)
     return actions
+
+
+def my_jobs(user_id: int, *, job_ids: list[int] | None = None):
+    """The jobs of My jobs, with their project and hours, by due date: a
+    collaborator's (`job_ids`), else those whose team has the person on it."""
+    jobs = (
+        Job.objects.filter(pk__in=job_ids)
+        if job_ids is not None
+        else Job.objects.filter(team=user_id)
+    )
+    return with_hours(jobs.select_related("project"), "job").order_by("deadline", "pk")
 
 
 def items_for_page(job_ids: list[int]) -> dict[int, list[JobItem]]:

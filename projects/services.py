@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Any, TypedDict, Unpack
 
 from django.contrib.auth import get_user_model
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -33,6 +33,7 @@ from crm.models import Company, Contact
 
 from .hooks import reference_exists
 from .models import ActivityType, Job, JobAction, JobItem, Project, RunningTimer, TimeEntry
+from .queries import jobs_in_reach
 
 # Activity type ids share the account's 32-bit counters' range.
 MAX_ACTIVITY_TYPE_ID = 2_000_000_000
@@ -1061,8 +1062,18 @@ def update_job_action(
     return action
 
 
+def require_job_in_reach(actor, job_id: int) -> None:
+    """A collaborator works only in the jobs they are given (`queries.jobs_in_reach`):
+    anything else is refused as not theirs (the API's 401, a page's 403)."""
+    reach = jobs_in_reach(actor)
+    if reach is not None and job_id not in reach:
+        raise PermissionDenied("Collaborators can only work on the jobs they are given.")
+
+
 def _write_job_action(action: JobAction, fields: dict, *, creating: bool, actor) -> None:
     fields = clean_values(only_known(fields, JobActionFields))
+    if not creating:
+        require_job_in_reach(actor, action.item.job_id)
     refusals = Refusals()
     check = refusals.check
     was_assigned_to = action.assigned_to_id
@@ -1082,6 +1093,7 @@ def _write_job_action(action: JobAction, fields: dict, *, creating: bool, actor)
     if creating or "item" in fields:
         item = check(_action_item, fields.get("item"))
         if item is not None:
+            require_job_in_reach(actor, item.job_id)
             moved_to = item if not creating and item.pk != action.item_id else None
             action.item = item
     if "assigned_to" in fields:

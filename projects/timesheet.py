@@ -36,6 +36,7 @@ from config.limits import MAX_ID, TIME_NOTES_MAX_CHARS
 from config.text import clean_values
 
 from .models import ActivityType, Job, JobAction, JobItem, Project, RunningTimer, TimeEntry
+from .queries import collaborator_job_ids
 
 DAY_HOURS = Decimal(24)
 HUNDREDTH = Decimal("0.01")
@@ -69,10 +70,6 @@ def visible_entries(actor: Actor, entries=None):
     if actor.is_collaborator:
         entries = entries.filter(job_id__in=collaborator_job_ids(actor))
     return entries
-
-
-def collaborator_job_ids(user: User) -> list[int]:
-    return [job_id for job_id in user.collaborator_jobs if isinstance(job_id, int)]
 
 
 def may_log_for(actor: Actor, user: User) -> bool:

@@ -221,7 +221,7 @@ def add_row_options(request):
     """What "add a row" offers for the text typed: open projects, jobs and items."""
     typed = " ".join(request.GET.get("find", "").replace("\x00", "").split())[:100]
     user = request.user
-    job_ids = timesheet.collaborator_job_ids(user) if user.is_collaborator else None
+    job_ids = queries.jobs_in_reach(user)
     context = {
         "options": queries.open_targets_matching(typed, job_ids=job_ids),
         "typed": typed,

@@ -1,6 +1,7 @@
 """Projects pages: the list, a project's page (its jobs, their items and the items'
-actions, edited in place with htmx), its form and its deletion; My actions; and the
-activity types settings table."""
+actions, edited in place with htmx), its form and its deletion; a job's page and My
+jobs (where a collaborator sees their work); My actions; and the activity types
+settings table."""
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -125,22 +126,64 @@ def _new_item_form(job: Job, data=None) -> JobItemForm:
     return JobItemForm(data, auto_id=f"id_job{job.pk}_%s")
 
 
-def _job_items(request, job_id: int, **context):
-    job = get_object_or_404(queries.with_hours(Job.objects.all(), "job"), pk=job_id)
-    block = {
+def _require_job(request, job_id: int) -> None:
+    """A job's page and its actions: anyone with the projects area, and a collaborator
+    on the jobs they are given (`queries.jobs_in_reach`); others get the 403 of any
+    page outside their areas."""
+    reach = queries.jobs_in_reach(request.user)
+    if reach is None:
+        require_area(request, "projects")
+    elif job_id not in reach:
+        raise PermissionDenied
+
+
+def _job_block(job: Job, item_form: JobItemForm | None = None) -> dict:
+    return {
         "job": job,
         "items": queries.items_for_page([job.pk])[job.pk],
-        "item_form": context.pop("item_form", None) or _new_item_form(job),
+        "item_form": item_form or _new_item_form(job),
     }
+
+
+def _job_items(request, job_id: int, **context):
+    job = get_object_or_404(queries.with_hours(Job.objects.all(), "job"), pk=job_id)
     context = {
-        "block": block,
-        "project": queries.with_hours(Project.objects.filter(pk=job.project_id), "project").get(),
-        "oob": True,
+        "block": _job_block(job, context.pop("item_form", None)),
         "team_choices": queries.team_choices(),
         "today": timezone.localdate(),
         **context,
     }
+    # The job page marks its requests ("on": "job"); the project page's block also
+    # brings the project's hours, which change with its items'.
+    if (request.POST.get("on") or request.GET.get("on")) == "job":
+        return render(request, "projects/job_detail.html#job-items", context)
+    project = queries.with_hours(Project.objects.filter(pk=job.project_id), "project").get()
+    context.update(project=project, oob=True)
     return render(request, "projects/project_detail.html#job-items", context)
+
+
+def job_detail(request, pk: int):
+    """A job's items with their hours and actions, and the way to log time on them."""
+    _require_job(request, pk)
+    job = get_object_or_404(queries.with_hours(Job.objects.select_related("project"), "job"), pk=pk)
+    context = {
+        "job": job,
+        "job_block": _job_block(job),
+        "team_choices": queries.team_choices(),
+        "today": timezone.localdate(),
+        "nav_section": "jobs" if request.user.is_collaborator else "projects",
+    }
+    return render(request, "projects/job_detail.html", context)
+
+
+def my_jobs(request):
+    """A collaborator's jobs; for anyone with the projects area, the jobs whose team
+    they are on."""
+    reach = queries.jobs_in_reach(request.user)
+    if reach is None:
+        require_area(request, "projects")
+    jobs = queries.my_jobs(request.user.pk, job_ids=reach)
+    return render(request, "projects/my_jobs.html", {"jobs": jobs, "nav_section": "jobs"})
 
 
 def job_items(request, job_id: int):
@@ -219,8 +262,8 @@ def items_reorder(request, job_id: int):
 
 @require_POST
 def action_create(request, item_id: int):
-    require_area(request, "projects")
     item = get_object_or_404(JobItem, pk=item_id)
+    _require_job(request, item.job_id)
     form = JobActionForm(
         request.POST, team_choices=queries.team_choices(), auto_id=f"id_action{item.pk}_%s"
     )
@@ -238,9 +281,9 @@ def action_create(request, item_id: int):
 
 @require_POST
 def action_toggle(request, pk: int):
-    """Ticks an action done (or, unticked, not done) on the project page."""
-    require_area(request, "projects")
+    """Ticks an action done (or, unticked, not done) on the project or job page."""
     action = get_object_or_404(JobAction.objects.select_related("item"), pk=pk)
+    _require_job(request, action.item.job_id)
     done = request.POST.get("done") == "on"
     status = JobAction.Status.COMPLETED if done else JobAction.Status.UNFINISHED
     services.update_job_action(action, actor=request.user, status=status)
@@ -253,11 +296,10 @@ def action_toggle(request, pk: int):
 def _require_actions_page(request) -> list[int] | None:
     """Who may have actions: those with the projects area, and collaborators (kept to
     the jobs they are given, returned here)."""
-    user = request.user
-    if user.is_authenticated and user.is_active and user.is_collaborator:
-        return list(user.collaborator_jobs)
-    require_area(request, "projects")
-    return None
+    reach = queries.jobs_in_reach(request.user)
+    if reach is None:
+        require_area(request, "projects")
+    return reach
 
 
 def _grouped(actions: list[JobAction]) -> list[tuple[str, str, list[JobAction]]]:

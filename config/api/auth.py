@@ -81,16 +81,31 @@ def principal(request) -> ApiPrincipal:
     return request.auth
 
 
+def open_to_collaborators(view):
+    """Marks an operation of an area's router that a collaborator may call too (an
+    area is otherwise closed to them): the view keeps them to their own jobs."""
+    view.open_to_collaborators = True
+    return view
+
+
 def area_access(area: str, *, staff_reads: bool = False):
     """A router's permission, declared once: `router.add_decorator(area_access("contacts"))`
     checks every operation of the router after authentication and before its view reads
     a parameter or the body. Reads and writes need the area (a credential its read or
-    write scope); with `staff_reads` any standard user may read."""
+    write scope); with `staff_reads` any standard user may read; an operation marked
+    `open_to_collaborators` admits an active collaborator."""
 
     def decorate(view):
+        collaborators_admitted = getattr(view, "open_to_collaborators", False)
+
         @wraps(view)
         def checked(request, *args, **kwargs):
             who = principal(request)
+            user = who.user
+            if collaborators_admitted and user is not None and user.is_collaborator:
+                # A bearer token or session of their own: `user.is_active` was checked
+                # when it authenticated, and credentials have no user.
+                return view(request, *args, **kwargs)
             if staff_reads and not who.writes:
                 who.require_staff_reader(area)
             else:
