@@ -1,5 +1,6 @@
 """Depot resources: users, the account's numeric settings and logo, and /me."""
 
+from datetime import UTC, datetime, timedelta
 from functools import wraps
 
 from ninja import Router
@@ -277,10 +278,19 @@ def _named_user(request, noun: str) -> str:
 
 def _period(request, field: str, *, dates: bool) -> dict:
     lookups = {}
-    for name, lookup in (("from", "gte"), ("to", "lte")):
-        moment = query_epoch(request, name)
-        if moment is not None:
-            lookups[f"{field}__{lookup}"] = moment.date() if dates else moment
+    start, end = query_epoch(request, "from"), query_epoch(request, "to")
+    if dates:
+        if start is not None:
+            lookups[f"{field}__gte"] = start.date()
+        if end is not None:
+            lookups[f"{field}__lte"] = end.date()
+        return lookups
+    if start is not None:
+        lookups[f"{field}__gte"] = start
+    if end is not None and end < datetime.max.replace(tzinfo=UTC) - timedelta(seconds=1):
+        # Rows show whole seconds of a moment stored with its fraction: `to` copied
+        # from a row's date must still take that row in.
+        lookups[f"{field}__lt"] = end + timedelta(seconds=1)
     return lookups
 
 

@@ -331,6 +331,17 @@ def test_notification_filters_ordering_and_pages(depot, team):
     }
 
 
+def test_to_takes_in_the_whole_second_a_row_shows(depot, team):
+    # A row's date is whole seconds; the moment stored has a fraction, and `to` set to
+    # the date a client read must still find that row.
+    when = datetime(2026, 11, 1, 12, 0, 5, 750000, tzinfo=UTC)
+    notification(team, "n", when)
+    shown = int(depot.get("notifications").json()["rows"][0]["date"])
+    assert depot.get("notifications", {"from": shown, "to": shown}).json()["total"] == 1
+    assert depot.get("notifications", {"to": shown - 1}).json()["total"] == 0
+    assert depot.get("notifications", {"from": shown + 1}).json()["total"] == 0
+
+
 def test_patch_marks_read_and_deleted_for_one_person(depot, team):
     depot_user, zoe = team
     note = notification(team)
