@@ -31,7 +31,7 @@ from config.api.rendering import (
     list_response,
     ok_response,
 )
-from config.parsing import parse_email
+from config.parsing import parse_email, parse_json
 from crm.journal import parse_item_code
 
 from . import queries, services, timesheet
@@ -250,6 +250,13 @@ def _accept_people_shapes(data: dict, spec) -> list[tuple[str, str]]:
     if isinstance(added_by, dict) and "email" in added_by:
         data["addedby"] = added_by["email"]
     team = data.get("team")
+    if isinstance(team, str) and team.lstrip().startswith("["):
+        # The PHP kit sends the team it read back JSON-encoded in a form body.
+        try:
+            team = parse_json(team)
+        except ValueError as exc:
+            problems.append(("team", f"team {exc}."))
+            return problems
     if isinstance(team, list):
         data["team"] = [
             member.get("id", member.get("email")) if isinstance(member, dict) else member

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from accounts.models import Notification
 from accounts.tests.factories import UserFactory
-from conftest import credential_client, without_field_detail
+from conftest import as_php_form, credential_client, without_field_detail
 from crm.tests.factories import CompanyFactory, ContactFactory
 from projects.models import JobItem
 from projects.tests.factories import (
@@ -274,6 +274,15 @@ def test_what_a_get_returns_can_be_sent_back(admin_api, admin_user):
     assert response.status_code == 200, response.content
     after = admin_api.get(f"jobitems/{item.pk}").json()["rows"][0]
     assert after == {**row, "name": "Renamed"}
+
+
+def test_what_a_get_returns_can_be_sent_back_in_a_form_body(admin_api, admin_user):
+    item = JobItemFactory(added_by=admin_user, team=[admin_user], hours="2.5")
+    JobActionFactory(item=item)
+    row = admin_api.get(f"jobitems/{item.pk}").json()["rows"][0]
+    response = admin_api.patch(f"jobitems/{item.pk}", as_php_form(row))
+    assert response.status_code == 200, response.content
+    assert admin_api.get(f"jobitems/{item.pk}").json()["rows"][0] == row
 
 
 def test_delete_and_what_holds_an_item(admin_api):
