@@ -481,22 +481,33 @@ def get_job_item(request, item_id: int):
     return item_response(request, rows[0])
 
 
-def _accept_item_shapes(data: dict, spec) -> list[tuple[str, str]]:
+def _accept_item_shapes(data: dict, spec, item_type: str = "") -> list[tuple[str, str]]:
     """What a GET returns, sent back: `hours` ({allocated, logged, remaining}) as
-    the hours allocated, `category` as the ledger code, and the people shapes."""
+    the hours allocated, `category` as the ledger code, and the people shapes.
+    `item_type` is the type the item has before this write, if it exists."""
     problems = _accept_people_shapes(data, spec)
     decode_object(data, "hours", problems)
     hours = data.get("hours")
     if isinstance(hours, dict):
-        data["hours"] = hours.get("allocated")
+        # Only an hourly item allocates hours: a fixed or external one reads 0 there,
+        # not its quantity, which the object sent back must leave as it is.
+        if str(data.get("type", item_type)).strip().lower() == JobItem.Type.HOURLY:
+            data["hours"] = hours.get("allocated")
+        else:
+            del data["hours"]
     category = data.pop("category", None)
     if "ledger" not in data and category is not None:
         data["ledger"] = category
     return problems
 
 
-def _job_item_fields(request, *, partial: bool) -> dict:
-    fields = body_fields(request, JOB_ITEM_FIELDS, partial=partial, reshape=_accept_item_shapes)
+def _job_item_fields(request, *, partial: bool, item_type: str = "") -> dict:
+    fields = body_fields(
+        request,
+        JOB_ITEM_FIELDS,
+        partial=partial,
+        reshape=lambda data, spec: _accept_item_shapes(data, spec, item_type),
+    )
     return _renamed(request, fields)
 
 
@@ -518,7 +529,9 @@ def create_job_item(request):
 def update_job_item(request, item_id: int):
     item = get_or_404(JobItem, "job item", item_id)
     services.update_job_item(
-        item, actor=principal(request).actor, **_job_item_fields(request, partial=True)
+        item,
+        actor=principal(request).actor,
+        **_job_item_fields(request, partial=True, item_type=item.type),
     )
     return id_response(request, item.pk)
 

@@ -285,6 +285,30 @@ def test_what_a_get_returns_can_be_sent_back_in_a_form_body(admin_api, admin_use
     assert admin_api.get(f"jobitems/{item.pk}").json()["rows"][0] == row
 
 
+def test_a_fixed_items_row_sent_back_keeps_its_quantity(admin_api, admin_user):
+    # Its row's hours read 0 allocated (only hourly items allocate hours), which is
+    # not its quantity: sent back, the row must not set the quantity to 0.
+    item = JobItemFactory(type="fixed", added_by=admin_user, hours="3")
+    row = admin_api.get(f"jobitems/{item.pk}").json()["rows"][0]
+    assert admin_api.patch(f"jobitems/{item.pk}", row, as_json=True).status_code == 200
+    assert admin_api.patch(f"jobitems/{item.pk}", as_php_form(row)).status_code == 200
+    item.refresh_from_db()
+    assert item.hours == 3
+    # Turned hourly, the hours it reads are its hours.
+    response = admin_api.patch(
+        f"jobitems/{item.pk}", {"type": "hourly", "hours": {"allocated": 5}}, as_json=True
+    )
+    assert response.status_code == 200
+    item.refresh_from_db()
+    assert (item.type, item.hours) == ("hourly", 5)
+    response = admin_api.post(
+        "jobitems",
+        {**payload(item.job), "type": "external", "hours": {"allocated": 0}},
+        as_json=True,
+    )
+    assert response.json()["fields"] == {"hours": ["hours is required."]}
+
+
 def test_delete_and_what_holds_an_item(admin_api):
     item = JobItemFactory(title="Held")
     TimeEntryFactory(item=item)
