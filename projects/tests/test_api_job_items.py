@@ -213,6 +213,13 @@ def test_create_in_json_and_xml(admin_api, job):
     assert f"<id>{JobItem.objects.order_by('-id')[0].pk}</id>" in response.content.decode()
 
 
+def test_the_job_may_be_the_object_itself(admin_api, job):
+    # Relations come as an id or, in JSON, as the object {"id": N, ...} (DESIGN §8).
+    response = admin_api.post("jobitems", {**payload(job), "job": {"id": job.pk}}, as_json=True)
+    assert response.status_code == 201, response.content
+    assert JobItem.objects.get(pk=response.json()["id"]).job == job
+
+
 def test_required_fields_are_named(admin_api):
     response = admin_api.post("jobitems", {})
     assert response.status_code == 400

@@ -234,6 +234,14 @@ def test_create_in_json_and_xml(admin_api, project):
     assert f"<id>{Job.objects.order_by('-id')[0].pk}</id>" in response.content.decode()
 
 
+def test_the_project_may_be_the_object_itself(admin_api, project):
+    # Relations come as an id or, in JSON, as the object {"id": N, ...} (DESIGN §8).
+    body = {**payload(project, addedby="admin@studio.test"), "project": {"id": project.pk}}
+    response = admin_api.post("jobs", body, as_json=True)
+    assert response.status_code == 201, response.content
+    assert Job.objects.get(pk=response.json()["id"]).project == project
+
+
 def test_required_fields_are_named(admin_api):
     response = admin_api.post("jobs", {})
     assert response.status_code == 400
