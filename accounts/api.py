@@ -19,7 +19,7 @@ from config.api.rendering import (
     ok_response,
 )
 from config.api.uploads import IMAGE_POLICY, UPLOAD_DOC, UploadProgress, receive_upload
-from config.parsing import parse_email
+from config.parsing import parse_email, parse_json
 
 from . import services
 from .models import AccountSettings, Notification, NotificationRecipient, PrivateTask, User
@@ -441,8 +441,26 @@ def get_notification(request, notification_id: int):
 )
 def update_notification(request, notification_id: int):
     notification = get_or_404(_visible_notifications(request), "notification", notification_id)
-    fields = body_fields(request, NOTIFICATION_FIELDS, partial=True)
-    if not fields:
+    lists_read: list[str] = []
+
+    def accept_lists_as_read(data: dict, spec) -> list[tuple[str, str]]:
+        # A row sent back: its readby/deletedby lists say who had read or deleted it
+        # when it was read, which marks no one; only an email marks that person.
+        problems: list[tuple[str, str]] = []
+        for name in ("readby", "deletedby"):
+            value = data.get(name)
+            if isinstance(value, str) and value.lstrip().startswith("["):
+                try:
+                    value = parse_json(value)
+                except ValueError as exc:
+                    problems.append((name, f"{name} {exc}."))
+                    continue
+            if isinstance(value, list):
+                lists_read.append(data.pop(name))
+        return problems
+
+    fields = body_fields(request, NOTIFICATION_FIELDS, partial=True, reshape=accept_lists_as_read)
+    if not fields and not lists_read:
         raise ApiValidationError("Send readby or deletedby (or both): the email of a user.")
     actor = principal(request).actor
     services.update_notification(
