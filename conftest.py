@@ -147,6 +147,18 @@ class DepotClient:
         return self._send("delete", path, data, fmt, as_json, headers)
 
 
+def as_php_form(row: dict) -> dict:
+    """A row read from the API as the PHP kit sends it back in a form body: objects
+    and lists JSON-encoded, null as empty text."""
+
+    def sent(value):
+        if isinstance(value, dict | list):
+            return json.dumps(value)
+        return "" if value is None else value
+
+    return {name: sent(value) for name, value in row.items()}
+
+
 def without_field_detail(response) -> dict:
     """The 400 body without its `fields` grouping, for tests about the sentences;
     the grouping itself has its own tests in config/tests/test_api_framework.py."""

@@ -1,5 +1,6 @@
 """Depot resources: users, the account's numeric settings and logo, and /me."""
 
+from datetime import UTC, datetime, timedelta
 from functools import wraps
 
 from ninja import Router
@@ -18,7 +19,7 @@ from config.api.rendering import (
     ok_response,
 )
 from config.api.uploads import IMAGE_POLICY, UPLOAD_DOC, UploadProgress, receive_upload
-from config.parsing import parse_email
+from config.parsing import parse_email, parse_json
 
 from . import services
 from .models import AccountSettings, Notification, NotificationRecipient, PrivateTask, User
@@ -277,10 +278,19 @@ def _named_user(request, noun: str) -> str:
 
 def _period(request, field: str, *, dates: bool) -> dict:
     lookups = {}
-    for name, lookup in (("from", "gte"), ("to", "lte")):
-        moment = query_epoch(request, name)
-        if moment is not None:
-            lookups[f"{field}__{lookup}"] = moment.date() if dates else moment
+    start, end = query_epoch(request, "from"), query_epoch(request, "to")
+    if dates:
+        if start is not None:
+            lookups[f"{field}__gte"] = start.date()
+        if end is not None:
+            lookups[f"{field}__lte"] = end.date()
+        return lookups
+    if start is not None:
+        lookups[f"{field}__gte"] = start
+    if end is not None and end < datetime.max.replace(tzinfo=UTC) - timedelta(seconds=1):
+        # Rows show whole seconds of a moment stored with its fraction: `to` copied
+        # from a row's date must still take that row in.
+        lookups[f"{field}__lt"] = end + timedelta(seconds=1)
     return lookups
 
 
@@ -431,8 +441,26 @@ def get_notification(request, notification_id: int):
 )
 def update_notification(request, notification_id: int):
     notification = get_or_404(_visible_notifications(request), "notification", notification_id)
-    fields = body_fields(request, NOTIFICATION_FIELDS, partial=True)
-    if not fields:
+    lists_read: list[str] = []
+
+    def accept_lists_as_read(data: dict, spec) -> list[tuple[str, str]]:
+        # A row sent back: its readby/deletedby lists say who had read or deleted it
+        # when it was read, which marks no one; only an email marks that person.
+        problems: list[tuple[str, str]] = []
+        for name in ("readby", "deletedby"):
+            value = data.get(name)
+            if isinstance(value, str) and value.lstrip().startswith("["):
+                try:
+                    value = parse_json(value)
+                except ValueError as exc:
+                    problems.append((name, f"{name} {exc}."))
+                    continue
+            if isinstance(value, list):
+                lists_read.append(data.pop(name))
+        return problems
+
+    fields = body_fields(request, NOTIFICATION_FIELDS, partial=True, reshape=accept_lists_as_read)
+    if not fields and not lists_read:
         raise ApiValidationError("Send readby or deletedby (or both): the email of a user.")
     actor = principal(request).actor
     services.update_notification(

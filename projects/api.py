@@ -31,7 +31,7 @@ from config.api.rendering import (
     list_response,
     ok_response,
 )
-from config.parsing import parse_email
+from config.parsing import parse_email, parse_json
 from crm.journal import parse_item_code
 
 from . import queries, services, timesheet
@@ -273,6 +273,13 @@ def _accept_people_shapes(data: dict, spec) -> list[tuple[str, str]]:
     if isinstance(added_by, dict) and "email" in added_by:
         data["addedby"] = added_by["email"]
     team = data.get("team")
+    if isinstance(team, str) and team.lstrip().startswith("["):
+        # The PHP kit sends the team it read back JSON-encoded in a form body.
+        try:
+            team = parse_json(team)
+        except ValueError as exc:
+            problems.append(("team", f"team {exc}."))
+            return problems
     if isinstance(team, list):
         data["team"] = [
             member.get("id", member.get("email")) if isinstance(member, dict) else member
@@ -509,22 +516,33 @@ def get_job_item(request, item_id: int):
     return item_response(request, rows[0])
 
 
-def _accept_item_shapes(data: dict, spec) -> list[tuple[str, str]]:
+def _accept_item_shapes(data: dict, spec, item_type: str = "") -> list[tuple[str, str]]:
     """What a GET returns, sent back: `hours` ({allocated, logged, remaining}) as
-    the hours allocated, `category` as the ledger code, and the people shapes."""
+    the hours allocated, `category` as the ledger code, and the people shapes.
+    `item_type` is the type the item has before this write, if it exists."""
     problems = _accept_people_shapes(data, spec)
     decode_object(data, "hours", problems)
     hours = data.get("hours")
     if isinstance(hours, dict):
-        data["hours"] = hours.get("allocated")
+        # Only an hourly item allocates hours: a fixed or external one reads 0 there,
+        # not its quantity, which the object sent back must leave as it is.
+        if str(data.get("type", item_type)).strip().lower() == JobItem.Type.HOURLY:
+            data["hours"] = hours.get("allocated")
+        else:
+            del data["hours"]
     category = data.pop("category", None)
     if "ledger" not in data and category is not None:
         data["ledger"] = category
     return problems
 
 
-def _job_item_fields(request, *, partial: bool) -> dict:
-    fields = body_fields(request, JOB_ITEM_FIELDS, partial=partial, reshape=_accept_item_shapes)
+def _job_item_fields(request, *, partial: bool, item_type: str = "") -> dict:
+    fields = body_fields(
+        request,
+        JOB_ITEM_FIELDS,
+        partial=partial,
+        reshape=lambda data, spec: _accept_item_shapes(data, spec, item_type),
+    )
     return _renamed(request, fields)
 
 
@@ -546,7 +564,9 @@ def create_job_item(request):
 def update_job_item(request, item_id: int):
     item = get_or_404(JobItem, "job item", item_id)
     services.update_job_item(
-        item, actor=principal(request).actor, **_job_item_fields(request, partial=True)
+        item,
+        actor=principal(request).actor,
+        **_job_item_fields(request, partial=True, item_type=item.type),
     )
     return id_response(request, item.pk)
 

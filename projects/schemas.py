@@ -116,7 +116,7 @@ JOB_FIELDS = Fields(
         help="The title of the job",
     ),
     status=Field("str", required=True, help=STATUS_HELP),
-    project=Field("int", required=True, help="The id of the project the job belongs to"),
+    project=Field("ref", required=True, help="The id of the project the job belongs to"),
     addedby=Field("email", required=True, help="The email address of the user adding it"),
     brief=Field("str", max_length=PROJECT_BRIEF_MAX_CHARS, help="The brief"),
     deadline=Field("date", empty_is_absent=True, help="Defaults to a week from today"),
@@ -194,7 +194,7 @@ JOB_ITEM_FIELDS = Fields(
     ),
     description=Field("str", max_length=PROJECT_BRIEF_MAX_CHARS, help="The description"),
     status=Field("str", required=True, help=STATUS_HELP),
-    job=Field("int", required=True, help="The id of the job the item belongs to"),
+    job=Field("ref", required=True, help="The id of the job the item belongs to"),
     type=Field("str", required=True, help=TYPE_HELP),
     hours=Field(
         "decimal",
@@ -317,7 +317,7 @@ JOB_ACTION_FIELDS = Fields(
         help="The title or text of the action",
     ),
     status=Field("str", required=True, help="C for completed, U for unfinished"),
-    item=Field("int", required=True, help="The id of the job item the action is on"),
+    item=Field("ref", required=True, help="The id of the job item the action is on"),
     addedby=Field("email", required=True, help="The email address of the user adding it"),
     assignedto=Field(
         "str", clearable=True, help="The email address of the user the action is assigned to"

@@ -201,7 +201,10 @@ def parse_hours(value, field: str = "hours") -> Decimal:
         raise field_error(
             field, "%(field)s must be a number of hours, such as 1.5 or 1:30.", "invalid"
         ) from None
-    number = number.quantize(HUNDREDTH, rounding=ROUND_HALF_UP)
+    # Far outside a day the refusal below needs no rounding, and quantizing 1e308 to
+    # cents would overflow the decimal context.
+    if abs(number) <= DAY_HOURS * 2:
+        number = number.quantize(HUNDREDTH, rounding=ROUND_HALF_UP)
     if number <= 0:
         raise field_error(field, "%(field)s must be more than 0.", "min_value")
     if number > DAY_HOURS:

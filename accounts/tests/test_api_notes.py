@@ -10,7 +10,7 @@ import pytest
 from accounts import services
 from accounts.models import Notification, NotificationRecipient, PrivateTask
 from accounts.tests.factories import UserFactory
-from conftest import credential_client, without_field_detail
+from conftest import as_php_form, credential_client, without_field_detail
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_api_rate_limit")]
 
@@ -331,6 +331,17 @@ def test_notification_filters_ordering_and_pages(depot, team):
     }
 
 
+def test_to_takes_in_the_whole_second_a_row_shows(depot, team):
+    # A row's date is whole seconds; the moment stored has a fraction, and `to` set to
+    # the date a client read must still find that row.
+    when = datetime(2026, 11, 1, 12, 0, 5, 750000, tzinfo=UTC)
+    notification(team, "n", when)
+    shown = int(depot.get("notifications").json()["rows"][0]["date"])
+    assert depot.get("notifications", {"from": shown, "to": shown}).json()["total"] == 1
+    assert depot.get("notifications", {"to": shown - 1}).json()["total"] == 0
+    assert depot.get("notifications", {"from": shown + 1}).json()["total"] == 0
+
+
 def test_patch_marks_read_and_deleted_for_one_person(depot, team):
     depot_user, zoe = team
     note = notification(team)
@@ -341,6 +352,28 @@ def test_patch_marks_read_and_deleted_for_one_person(depot, team):
     depot.patch(f"notifications/{note.pk}", {"deletedby": depot_user.email}, as_json=True)
     copies = {c.user_id: c for c in NotificationRecipient.objects.all()}
     assert copies[depot_user.pk].deleted is not None and copies[zoe.pk].deleted is None
+
+
+def test_a_notification_row_sent_back_changes_nothing(depot, member, member_api, team):
+    # Its readby/deletedby lists say who had read or deleted it when it was read;
+    # sent back as they were (in JSON or JSON-encoded by the PHP kit), they mark no one.
+    depot_user, zoe = team
+    note = notification([member, *team])
+    services.mark_notification_read(note, zoe)
+    before = list(NotificationRecipient.objects.order_by("pk").values_list("read", "deleted"))
+    row = depot.get(f"notifications/{note.pk}").json()["rows"][0]
+    assert depot.patch(f"notifications/{note.pk}", row, as_json=True).status_code == 200
+    assert depot.patch(f"notifications/{note.pk}", as_php_form(row)).status_code == 200
+    mine = member_api.get(f"notifications/{note.pk}").json()["rows"][0]
+    assert member_api.patch(f"notifications/{note.pk}", mine, as_json=True).status_code == 200
+    after = list(NotificationRecipient.objects.order_by("pk").values_list("read", "deleted"))
+    assert after == before
+    # An email beside the lists still marks that person.
+    response = depot.patch(
+        f"notifications/{note.pk}", {**row, "readby": member.email}, as_json=True
+    )
+    assert response.status_code == 200
+    assert NotificationRecipient.objects.get(notification=note, user=member).read is not None
 
 
 def test_patch_refusals(depot, member, member_api, team):

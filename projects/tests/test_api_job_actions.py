@@ -142,6 +142,14 @@ def test_create_assigns_and_tells_the_assignee(admin_api, admin_user, item):
     assert list(notification.users.all()) == [dee]
 
 
+def test_the_item_may_be_the_object_itself(admin_api, item):
+    # Relations come as an id or, in JSON, as the object {"id": N, ...} (DESIGN §8).
+    body = {"title": "Call", "status": "U", "item": {"id": item.pk}, "addedby": "admin@studio.test"}
+    response = admin_api.post("jobactions", body, as_json=True)
+    assert response.status_code == 201, response.content
+    assert JobAction.objects.get().item == item
+
+
 def test_completing_tells_the_owner_not_the_caller(admin_api, admin_user):
     owner = UserFactory(email="owner@studio.test")
     action = JobActionFactory(added_by=owner, assigned_to=admin_user)

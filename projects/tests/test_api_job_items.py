@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from accounts.models import Notification
 from accounts.tests.factories import UserFactory
-from conftest import credential_client, without_field_detail
+from conftest import as_php_form, credential_client, without_field_detail
 from crm.tests.factories import CompanyFactory, ContactFactory
 from projects.models import JobItem
 from projects.tests.factories import (
@@ -213,6 +213,13 @@ def test_create_in_json_and_xml(admin_api, job):
     assert f"<id>{JobItem.objects.order_by('-id')[0].pk}</id>" in response.content.decode()
 
 
+def test_the_job_may_be_the_object_itself(admin_api, job):
+    # Relations come as an id or, in JSON, as the object {"id": N, ...} (DESIGN §8).
+    response = admin_api.post("jobitems", {**payload(job), "job": {"id": job.pk}}, as_json=True)
+    assert response.status_code == 201, response.content
+    assert JobItem.objects.get(pk=response.json()["id"]).job == job
+
+
 def test_required_fields_are_named(admin_api):
     response = admin_api.post("jobitems", {})
     assert response.status_code == 400
@@ -274,6 +281,39 @@ def test_what_a_get_returns_can_be_sent_back(admin_api, admin_user):
     assert response.status_code == 200, response.content
     after = admin_api.get(f"jobitems/{item.pk}").json()["rows"][0]
     assert after == {**row, "name": "Renamed"}
+
+
+def test_what_a_get_returns_can_be_sent_back_in_a_form_body(admin_api, admin_user):
+    item = JobItemFactory(added_by=admin_user, team=[admin_user], hours="2.5")
+    JobActionFactory(item=item)
+    row = admin_api.get(f"jobitems/{item.pk}").json()["rows"][0]
+    response = admin_api.patch(f"jobitems/{item.pk}", as_php_form(row))
+    assert response.status_code == 200, response.content
+    assert admin_api.get(f"jobitems/{item.pk}").json()["rows"][0] == row
+
+
+def test_a_fixed_items_row_sent_back_keeps_its_quantity(admin_api, admin_user):
+    # Its row's hours read 0 allocated (only hourly items allocate hours), which is
+    # not its quantity: sent back, the row must not set the quantity to 0.
+    item = JobItemFactory(type="fixed", added_by=admin_user, hours="3")
+    row = admin_api.get(f"jobitems/{item.pk}").json()["rows"][0]
+    assert admin_api.patch(f"jobitems/{item.pk}", row, as_json=True).status_code == 200
+    assert admin_api.patch(f"jobitems/{item.pk}", as_php_form(row)).status_code == 200
+    item.refresh_from_db()
+    assert item.hours == 3
+    # Turned hourly, the hours it reads are its hours.
+    response = admin_api.patch(
+        f"jobitems/{item.pk}", {"type": "hourly", "hours": {"allocated": 5}}, as_json=True
+    )
+    assert response.status_code == 200
+    item.refresh_from_db()
+    assert (item.type, item.hours) == ("hourly", 5)
+    response = admin_api.post(
+        "jobitems",
+        {**payload(item.job), "type": "external", "hours": {"allocated": 0}},
+        as_json=True,
+    )
+    assert response.json()["fields"] == {"hours": ["hours is required."]}
 
 
 def test_delete_and_what_holds_an_item(admin_api):

@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 
 from accounts.tests.factories import UserFactory
-from conftest import credential_client, without_field_detail
+from conftest import as_php_form, credential_client, without_field_detail
 from crm.models import Activity
 from crm.tests.factories import ActivityFactory, CompanyFactory, ContactFactory
 from projects.models import Job, Project
@@ -234,6 +234,14 @@ def test_create_in_json_and_xml(admin_api, project):
     assert f"<id>{Job.objects.order_by('-id')[0].pk}</id>" in response.content.decode()
 
 
+def test_the_project_may_be_the_object_itself(admin_api, project):
+    # Relations come as an id or, in JSON, as the object {"id": N, ...} (DESIGN §8).
+    body = {**payload(project, addedby="admin@studio.test"), "project": {"id": project.pk}}
+    response = admin_api.post("jobs", body, as_json=True)
+    assert response.status_code == 201, response.content
+    assert Job.objects.get(pk=response.json()["id"]).project == project
+
+
 def test_required_fields_are_named(admin_api):
     response = admin_api.post("jobs", {})
     assert response.status_code == 400
@@ -309,6 +317,14 @@ def test_what_a_get_returns_can_be_sent_back(admin_api, admin_user):
     assert response.status_code == 200, response.content
     after = admin_api.get(f"jobs/{job.pk}", {"brief": "true"}).json()["rows"][0]
     assert after == {**row, "name": "Renamed"}
+
+
+def test_what_a_get_returns_can_be_sent_back_in_a_form_body(admin_api, admin_user):
+    job = JobFactory(added_by=admin_user, team=[admin_user], contacts=[ContactFactory()])
+    row = admin_api.get(f"jobs/{job.pk}", {"brief": "true"}).json()["rows"][0]
+    response = admin_api.patch(f"jobs/{job.pk}", as_php_form(row))
+    assert response.status_code == 200, response.content
+    assert admin_api.get(f"jobs/{job.pk}", {"brief": "true"}).json()["rows"][0] == row
 
 
 def test_delete_takes_the_job_and_its_journal(admin_api):

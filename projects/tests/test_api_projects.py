@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from accounts.models import AccountSettings
 from accounts.tests.factories import UserFactory
-from conftest import credential_client, without_field_detail
+from conftest import as_php_form, credential_client, without_field_detail
 from crm.models import Activity
 from crm.tests.factories import ActivityFactory, CompanyFactory, ContactFactory
 from projects.models import Project
@@ -319,6 +319,16 @@ def test_what_a_get_returns_can_be_sent_back(admin_api, admin_user, acme):
     assert response.status_code == 200, response.content
     after = admin_api.get(f"projects/{project.pk}", {"brief": "true"}).json()["rows"][0]
     assert after == {**row, "name": "Renamed"}
+
+
+def test_what_a_get_returns_can_be_sent_back_in_a_form_body(admin_api, admin_user, acme):
+    project = ProjectFactory(
+        client_company=acme, added_by=admin_user, team=[admin_user], contacts=[ContactFactory()]
+    )
+    row = admin_api.get(f"projects/{project.pk}", {"brief": "true"}).json()["rows"][0]
+    response = admin_api.patch(f"projects/{project.pk}", as_php_form(row))
+    assert response.status_code == 200, response.content
+    assert admin_api.get(f"projects/{project.pk}", {"brief": "true"}).json()["rows"][0] == row
 
 
 def test_delete_takes_the_project_and_its_journal(admin_api):

@@ -104,7 +104,9 @@ def test_hours_are_kept_to_two_places(typed, kept):
     assert entry.hours == entry.hours_entered == Decimal(kept)
 
 
-@pytest.mark.parametrize("typed", ["0", "-1", "0.001", "25", "abc", "1:75", "NaN", "Infinity"])
+@pytest.mark.parametrize(
+    "typed", ["0", "-1", "0.001", "25", "abc", "1:75", "NaN", "Infinity", "1e308", "-1e308", 1e308]
+)
 def test_hours_out_of_a_day_are_refused(typed):
     with pytest.raises(ValidationError) as caught:
         log(UserFactory(), hours=typed)
