@@ -169,7 +169,7 @@ print(json.dumps([db["CONN_MAX_AGE"], db["CONN_HEALTH_CHECKS"], settings.ROOT_UR
 @pytest.mark.parametrize(
     ("variables", "expected"),
     [
-        ({"DATABASE_URL": "sqlite:///x.sqlite3"}, [0, True, "config.urls"]),
+        ({"DATABASE_URL": "sqlite:///x.sqlite3"}, [60, True, "config.urls"]),
         ({"DATABASE_URL": "postgres://docket@db.example.com/docket"}, [60, True, "config.urls"]),
         (
             {
@@ -181,7 +181,7 @@ print(json.dumps([db["CONN_MAX_AGE"], db["CONN_HEALTH_CHECKS"], settings.ROOT_UR
         # Only the benchmark's own server adds its reference views.
         (
             {"DATABASE_URL": "sqlite:///x.sqlite3", "DOCKET_BENCHMARK": "1"},
-            [0, True, "crm.benchmark.urls"],
+            [60, True, "crm.benchmark.urls"],
         ),
     ],
 )
