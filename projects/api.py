@@ -218,7 +218,7 @@ def list_projects(request, search: str = "", status: str = "", team: str = "", j
 )
 def get_project(request, project_id: int):
     flags = _row_flags(request)
-    rows = PROJECT_ROW.rows(request, Project.objects.filter(pk=project_id), flags)
+    rows = PROJECT_ROW.rows_of(request, Project, [project_id], flags)
     if not rows:
         raise ApiNotFound.no_such("project", project_id)
     return item_response(request, _with_jobs(request, rows, flags, [])[0])
@@ -287,7 +287,7 @@ def list_jobs(request, search: str = "", status: str = ""):
 @projects_router.get("/jobs/{int:job_id}", summary="Get a specific job")
 def get_job(request, job_id: int):
     flags = _row_flags(request)
-    rows = JOB_ROW.rows(request, Job.objects.filter(pk=job_id), flags)
+    rows = JOB_ROW.rows_of(request, Job, [job_id], flags)
     if not rows:
         raise ApiNotFound.no_such("job", job_id)
     return item_response(request, rows[0])

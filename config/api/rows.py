@@ -2,14 +2,21 @@
 reads and how it shapes them, so a list reads only what it shows and builds no model
 instances (at 1,000 rows, instances and their joined company were most of a list's
 time). The keys come out in the order declared, which is the order JSON shows them.
+
+The query that reads the columns is compiled once per connection and kept
+(`KeptSelect`): Django builds a query anew each time, and for a row of 25 columns
+with its joins that cost 0.5 ms, a third of a small API call. What varies per request
+(filters, order, page) is a cheap query for the ids, or the id the URL names.
 """
 
 import json
+import weakref
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from operator import itemgetter
 from typing import Any
 
+from django.db import connections
 from django.db.models import BigIntegerField, Func, TextField
 from django.db.models.functions import Cast
 
@@ -99,13 +106,21 @@ class RowSpec:
     def rows(self, request, queryset, flags: dict[str, bool] | None = None) -> list[dict]:
         """The rows of `queryset` (already filtered, ordered and sliced), with the keys
         `flags` doesn't hide."""
+        ids = list(queryset.values_list("pk", flat=True))
+        return self.rows_of(request, queryset.model, ids, flags, using=queryset.db)
+
+    def rows_of(
+        self, request, model, ids: list, flags: dict[str, bool] | None = None, *, using=None
+    ) -> list[dict]:
+        """The rows of `model` with primary keys `ids`, in that order; an id with no row
+        is left out."""
         shown = self._shown(flags or {})
         columns: list = []
         for k in shown:
             for column in (k.column,) if isinstance(k, Batched) else k.columns:
                 if column not in columns:
                     columns.append(column)
-        records = list(queryset.values_list(*columns))
+        records = KeptSelect.of(model, tuple(columns), using=using).fetch(ids) if ids else []
         plan = []
         for k in shown:
             if isinstance(k, Batched):
@@ -119,6 +134,63 @@ class RowSpec:
                 read = _with_request(read, request)
             plan.append((k.name, getter, read, len(k.columns)))
         return [_row(record, plan) for record in records]
+
+
+class KeptSelect:
+    """`SELECT columns FROM model (and its joins) WHERE key IN (values)`, compiled by
+    Django once and kept for the connection (a compiler and its converters belong to
+    one connection, and each thread has its own). `key` is the primary key or another
+    unique field."""
+
+    _kept: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+    @classmethod
+    def of(cls, model, columns: tuple, *, key: str = "pk", using=None) -> "KeptSelect":
+        connection = connections[using or "default"]
+        kept = cls._kept.setdefault(connection, {})
+        found = kept.get((model, columns, key))
+        if found is None:
+            found = kept[(model, columns, key)] = cls(model, columns, key, connection)
+        return found
+
+    def __init__(self, model, columns: tuple, key: str, connection):
+        meta = model._meta
+        field = meta.pk if key == "pk" else meta.get_field(key)
+        name = "pk" if key == "pk" else field.name
+        self.key_at = columns.index(name) if name in columns else len(columns)
+        every = columns if self.key_at < len(columns) else (*columns, name)
+        # The base manager: the keys say which rows; no default filter or ordering.
+        query = model._base_manager.values_list(*every).order_by().query
+        self.compiler = query.get_compiler(connection=connection)
+        self.sql, self.params = self.compiler.as_sql()
+        quote = connection.ops.quote_name
+        self.key_column = f"{quote(meta.db_table)}.{quote(field.column)}"
+        self.connection = connection
+        self.width = len(columns)
+        # A number past the column's range matches nothing (a URL may name any
+        # number), as the ORM's own lookups answer it, rather than overflow the driver.
+        self.range = connection.ops.integer_field_ranges.get(field.get_internal_type())
+
+    def fetch(self, keys: list) -> list[tuple]:
+        """The rows found, in the order of `keys` (repeats repeated, as a page had
+        them); a key with no row is left out."""
+        if self.range is not None:
+            low, high = self.range
+            keys = [value for value in keys if low <= value <= high]
+        if not keys:
+            return []
+        placeholders = ", ".join(["%s"] * len(keys))
+        with self.connection.cursor() as cursor:
+            cursor.execute(
+                f"{self.sql} WHERE {self.key_column} IN ({placeholders})",
+                [*self.params, *keys],
+            )
+            fetched = cursor.fetchall()
+        found = {
+            record[self.key_at]: record[: self.width]
+            for record in self.compiler.results_iter(results=[fetched], tuple_expected=True)
+        }
+        return [found[value] for value in keys if value in found]
 
 
 def _with_request(read, request):
