@@ -99,9 +99,28 @@ class Batched:
 class RowSpec:
     def __init__(self, *keys: Key | Batched):
         self.keys = keys
+        self._layouts: dict[tuple, tuple] = {}
 
-    def _shown(self, flags: dict[str, bool]) -> list[Key | Batched]:
-        return [k for k in self.keys if not (k.hidden_by and flags.get(k.hidden_by))]
+    def _layout(self, flags: dict[str, bool]) -> tuple[tuple, list]:
+        """The columns the keys `flags` leaves shown read, and where each key finds
+        its own among them: worked out once per combination of flags."""
+        hidden = tuple(bool(flags.get(k.hidden_by)) for k in self.keys if k.hidden_by)
+        layout = self._layouts.get(hidden)
+        if layout is None:
+            shown = [k for k in self.keys if not (k.hidden_by and flags.get(k.hidden_by))]
+            columns: list = []
+            for k in shown:
+                for column in (k.column,) if isinstance(k, Batched) else k.columns:
+                    if column not in columns:
+                        columns.append(column)
+            places = [
+                (k, columns.index(k.column))
+                if isinstance(k, Batched)
+                else (k, itemgetter(*(columns.index(column) for column in k.columns)))
+                for k in shown
+            ]
+            layout = self._layouts[hidden] = (tuple(columns), places)
+        return layout
 
     def rows(self, request, queryset, flags: dict[str, bool] | None = None) -> list[dict]:
         """The rows of `queryset` (already filtered, ordered and sliced), with the keys
@@ -114,25 +133,18 @@ class RowSpec:
     ) -> list[dict]:
         """The rows of `model` with primary keys `ids`, in that order; an id with no row
         is left out."""
-        shown = self._shown(flags or {})
-        columns: list = []
-        for k in shown:
-            for column in (k.column,) if isinstance(k, Batched) else k.columns:
-                if column not in columns:
-                    columns.append(column)
-        records = KeptSelect.of(model, tuple(columns), using=using).fetch(ids) if ids else []
+        columns, places = self._layout(flags or {})
+        records = KeptSelect.of(model, columns, using=using).fetch(ids) if ids else []
         plan = []
-        for k in shown:
+        for k, place in places:
             if isinstance(k, Batched):
-                index = columns.index(k.column)
-                found = k.fetch([record[index] for record in records]) if records else {}
-                plan.append((k.name, itemgetter(index), _batched_reader(found, k.default), 1))
+                found = k.fetch([record[place] for record in records]) if records else {}
+                plan.append((k.name, itemgetter(place), _batched_reader(found, k.default), 1))
                 continue
-            getter = itemgetter(*(columns.index(column) for column in k.columns))
             read = k.read
             if read is not None and k.request:
                 read = _with_request(read, request)
-            plan.append((k.name, getter, read, len(k.columns)))
+            plan.append((k.name, place, read, len(k.columns)))
         return [_row(record, plan) for record in records]
 
 
@@ -163,6 +175,9 @@ class KeptSelect:
         query = model._base_manager.values_list(*every).order_by().query
         self.compiler = query.get_compiler(connection=connection)
         self.sql, self.params = self.compiler.as_sql()
+        self.converters = self.compiler.get_converters(
+            [selected[0] for selected in self.compiler.select[: self.compiler.col_count]]
+        )
         quote = connection.ops.quote_name
         self.key_column = f"{quote(meta.db_table)}.{quote(field.column)}"
         self.connection = connection
@@ -186,10 +201,9 @@ class KeptSelect:
                 [*self.params, *keys],
             )
             fetched = cursor.fetchall()
-        found = {
-            record[self.key_at]: record[: self.width]
-            for record in self.compiler.results_iter(results=[fetched], tuple_expected=True)
-        }
+        if self.converters:
+            fetched = self.compiler.apply_converters(fetched, self.converters)
+        found = {record[self.key_at]: tuple(record[: self.width]) for record in fetched}
         return [found[value] for value in keys if value in found]
 
 
