@@ -122,7 +122,13 @@ if USING_SQLITE:
     DATABASES["default"]["OPTIONS"] = {
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        # Reads come straight from the OS's cache of the file (mmap) rather than
+        # through a read() into each connection's own cache, which SQLite empties
+        # whenever another connection writes (every API call takes a rate-limit
+        # token). A people search went from 15 to 12 ms of CPU.
+        "init_command": (
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA mmap_size=1073741824;"
+        ),
     }
     # A file rather than memory, so a real huey worker process in the tests can
     # read what the test wrote.
