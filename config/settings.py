@@ -226,6 +226,16 @@ else:
 HUEY["consumer"] = {"workers": int(os.environ.get("HUEY_WORKERS", "2")), "worker_type": "thread"}
 
 DOCKET_API_RATE_LIMIT = int(os.environ.get("DOCKET_API_RATE_LIMIT", "60"))
+# On SQLite (and without Redis) the rate-limit buckets live in a file of their own,
+# which every worker on the machine shares: taking a token in the main database made
+# every other connection drop its cache of it (config/api/throttle.py). Empty: in the
+# database's docket_ratelimit table, as on PostgreSQL.
+DOCKET_RATELIMIT_FILE = os.environ.get(
+    "DOCKET_RATELIMIT_FILE",
+    str(VAR_DIR / "ratelimit.sqlite3")
+    if USING_SQLITE and not CACHE_URL.startswith("redis")
+    else "",
+)
 DOCKET_UPLOAD_MAX_BYTES = int(os.environ.get("DOCKET_UPLOAD_MAX_BYTES", str(10 * 1024 * 1024)))
 DOCKET_UPLOAD_TMP = VAR_DIR / "uploads"
 # Files are held to DOCKET_UPLOAD_MAX_BYTES while they arrive (config.upload_limits);
