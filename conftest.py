@@ -41,6 +41,9 @@ def _isolated_files(settings, tmp_path):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+    # Rate-limit buckets in the test database, rolled back with each test; the
+    # rate-limit tests try the SQLite file store (and Redis) as well.
+    settings.DOCKET_RATELIMIT_FILE = ""
 
 
 # --- personas ------------------------------------------------------------------------------

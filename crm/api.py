@@ -127,7 +127,7 @@ def _get(model_or_queryset, object_id: int):
 
 def _row(spec, request, model, object_id: int, flags: dict) -> dict:
     """One object's row, or the same 404 as `_get`."""
-    rows = spec.rows(request, model.objects.filter(pk=object_id), flags)
+    rows = spec.rows_of(request, model, [object_id], flags)
     if not rows:
         raise ApiNotFound.no_such(DEPOT_NOUNS[model], object_id)
     return rows[0]

@@ -33,6 +33,8 @@ class CompanyTable(tables.Table):
     # The columns give the headers and the sorting; the rows are written out in this
     # template (components/table.html), in the same order.
     cells_template = "crm/rows/company_cells.html"
+    # What cells_template reads: a page loads no more (notes, custom fields, JSON).
+    page_fields = ("name", "is_supplier", "telephone", "city", "lastupdated")
     result_nouns = "company,companies"  # the count announced after a search (components/table.html)
 
     def paginate(self, *args, **kwargs):
@@ -60,4 +62,6 @@ class ContactTable(tables.Table):
 
     container_id = "connections"
     cells_template = "crm/rows/person_cells.html"
+    # What cells_template reads: a page loads no more (notes, custom fields, address).
+    page_fields = ("fullname", "company_id", "position", "email", "telephone")
     result_nouns = "person,people"

@@ -50,10 +50,12 @@ def connection_list(request, kind: str):
         raise Http404
     table_class, query, title = KINDS[kind]
     filters = _filters(request)
+    rows = query(**filters)
     # The export and the page order the rows the same way: the table's sort.
-    table = table_class(query(**filters), order_by=request.GET.get("sort") or None)
+    sort = request.GET.get("sort") or None
     if request.GET.get("format") == "csv":
-        return _export(kind, table.data.data)
+        return _export(kind, table_class(rows, order_by=sort).data.data)
+    table = table_class(rows.only(*table_class.page_fields), order_by=sort)
     RequestConfig(request, paginate={"per_page": LIST_PAGE_SIZE}).configure(table)
     context = {
         "kind": kind,

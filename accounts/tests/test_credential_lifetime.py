@@ -3,11 +3,13 @@ bearer tokens can be listed and revoked, and a new password ends them."""
 
 import json
 import re
+from datetime import timedelta
 from io import StringIO
 
 import pytest
 from django.core import mail
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 
 from accounts import services
 from accounts.models import AccessToken, ApiCredential, User
@@ -107,6 +109,35 @@ def test_deleting_the_creator_any_other_way_revokes_the_credential_too(creator):
     assert issued.credential.created_by is None and issued.credential.revoked is not None
     assert ApiCredential.objects.get(pk=already.credential.pk).revoked == revoked_at
     assert client_for(issued).get("contacts").status_code == 403
+
+
+def test_a_credential_stops_at_the_next_call_after_it_is_revoked_or_expires(creator):
+    # Nothing about a credential is kept between calls: each reads it again.
+    for end in ("revoked", "expires"):
+        issued = create_api_credential("Sync", created_by=creator, scopes=["contacts:read"])
+        token = create_access_token(creator, "CLI")
+        depot, cli = client_for(issued), bearer(token)
+        assert depot.get("contacts").status_code == 200
+        assert cli.get("contacts").status_code == 200
+        ended = {end: timezone.now() - timedelta(seconds=1)}
+        ApiCredential.objects.filter(pk=issued.credential.pk).update(**ended)
+        AccessToken.objects.filter(pk=token.access_token.pk).update(**ended)
+        assert depot.get("contacts").status_code == 403
+        assert cli.get("contacts").status_code == 403
+
+
+def test_a_credential_whose_creator_row_is_gone_does_not_act_as_the_operators(creator):
+    # Read between the credential and its creator's removal, a creator id that
+    # names no user must not read as "no creator" (an operator's credential, its
+    # whole scopes). The constraint is deferred, so the test can leave it dangling.
+    issued = create_api_credential("Sync", created_by=creator, scopes=["contacts:read"])
+    missing = User.objects.order_by("-pk").values_list("pk", flat=True).first() + 1000
+    dangling = ApiCredential.objects.filter(pk=issued.credential.pk)
+    dangling.update(created_by_id=missing)
+    response = client_for(issued).get("contacts")
+    # Put back before the test's end checks the deferred constraints.
+    dangling.update(created_by_id=creator.pk)
+    assert response.status_code == 403
 
 
 # --- a new password ends the bearer tokens ------------------------------------------------

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 from config.parsing import parse_bool, parse_int
 
+from .counts import counted_total
 from .errors import ApiValidationError
 
 
@@ -27,10 +28,12 @@ class ListParams:
     def total(self, matching, shown: int) -> int:
         """The envelope's `total`: every row `matching` holds, not just the page. A page
         that came back short already says it, unless it is empty past the first page
-        (the rows may end anywhere before `start`); otherwise the database counts."""
+        (the rows may end anywhere before `start`); a whole counted table has its
+        number kept (config.api.counts); otherwise the database counts."""
         if shown < self.rows and (shown or not self.start):
             return self.start + shown
-        return matching.count()
+        kept = counted_total(matching)
+        return kept if kept is not None else matching.count()
 
 
 MAX_ROWS = 1000

@@ -14,3 +14,18 @@ class RateLimitBucket(models.Model):
 
     def __str__(self):
         return self.key
+
+
+class RowCount(models.Model):
+    """How many rows a table holds, kept up to date by the table's own triggers (see
+    config.api.counts), so a list that filters nothing answers its `total` without
+    counting. No row for a table means it isn't counted: lists count themselves."""
+
+    table_name = models.CharField(max_length=63, primary_key=True)
+    row_count = models.BigIntegerField()
+
+    class Meta:
+        db_table = "docket_rowcount"
+
+    def __str__(self):
+        return f"{self.table_name}: {self.row_count}"

@@ -162,26 +162,37 @@ SETTINGS = """
 import json
 from django.conf import settings
 db = settings.DATABASES["default"]
-print(json.dumps([db["CONN_MAX_AGE"], db["CONN_HEALTH_CHECKS"], settings.ROOT_URLCONF]))
+print(json.dumps([
+    db["CONN_MAX_AGE"], db["CONN_HEALTH_CHECKS"], settings.ROOT_URLCONF,
+    bool(settings.DOCKET_RATELIMIT_FILE),
+]))
 """
 
 
 @pytest.mark.parametrize(
     ("variables", "expected"),
     [
-        ({"DATABASE_URL": "sqlite:///x.sqlite3"}, [0, True, "config.urls"]),
-        ({"DATABASE_URL": "postgres://docket@db.example.com/docket"}, [60, True, "config.urls"]),
+        # On SQLite the rate-limit buckets have a file of their own, unless in Redis.
+        ({"DATABASE_URL": "sqlite:///x.sqlite3"}, [60, True, "config.urls", True]),
+        (
+            {"DATABASE_URL": "sqlite:///x.sqlite3", "CACHE_URL": "redis://localhost:6379/0"},
+            [60, True, "config.urls", False],
+        ),
+        (
+            {"DATABASE_URL": "postgres://docket@db.example.com/docket"},
+            [60, True, "config.urls", False],
+        ),
         (
             {
                 "DATABASE_URL": "postgres://docket@db.example.com/docket",
                 "DATABASE_CONN_MAX_AGE": "0",
             },
-            [0, True, "config.urls"],
+            [0, True, "config.urls", False],
         ),
         # Only the benchmark's own server adds its reference views.
         (
             {"DATABASE_URL": "sqlite:///x.sqlite3", "DOCKET_BENCHMARK": "1"},
-            [0, True, "crm.benchmark.urls"],
+            [60, True, "crm.benchmark.urls", True],
         ),
     ],
 )
@@ -189,7 +200,14 @@ def test_database_connections_and_url_table_from_the_environment(tmp_path, varia
     inherited = {
         k: v
         for k, v in os.environ.items()
-        if k not in ("DATABASE_URL", "DATABASE_CONN_MAX_AGE", "DOCKET_BENCHMARK")
+        if k
+        not in (
+            "DATABASE_URL",
+            "DATABASE_CONN_MAX_AGE",
+            "DOCKET_BENCHMARK",
+            "CACHE_URL",
+            "DOCKET_RATELIMIT_FILE",
+        )
     }
     env = {
         **inherited,

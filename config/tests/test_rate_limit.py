@@ -1,5 +1,6 @@
 """The API rate limit is a limit: a parallel burst gets exactly the bucket's size
-through, in the database (the default) and in Redis (CACHE_URL=redis://...)."""
+through, in the database (PostgreSQL's default), in a SQLite file of its own
+(SQLite's default) and in Redis (CACHE_URL=redis://...)."""
 
 from datetime import datetime
 
@@ -9,6 +10,7 @@ from config.api import throttle
 from config.api.models import RateLimitBucket
 from config.api.throttle import (
     DatabaseBuckets,
+    FileBuckets,
     RedisBuckets,
     bucket_store,
     clear_bucket,
@@ -22,10 +24,12 @@ from conftest import DepotClient, run_in_parallel
 NOW = 1_800_000_000.0
 
 
-@pytest.fixture(params=["database", "redis"])
-def store(request):
+@pytest.fixture(params=["database", "file", "redis"])
+def store(request, settings, tmp_path):
     if request.param == "redis":
         request.getfixturevalue("redis_cache")
+    if request.param == "file":
+        settings.DOCKET_RATELIMIT_FILE = tmp_path / "ratelimit.sqlite3"
     return request.param
 
 
@@ -37,7 +41,7 @@ def frozen_clock(monkeypatch):
 
 
 def test_the_store_follows_the_cache(store):
-    expected = RedisBuckets if store == "redis" else DatabaseBuckets
+    expected = {"database": DatabaseBuckets, "file": FileBuckets, "redis": RedisBuckets}[store]
     assert isinstance(bucket_store(), expected)
 
 
@@ -215,3 +219,14 @@ def test_the_worker_forgets_full_buckets_hourly(settings, monkeypatch):
         "signin:account:recent",
         "credential:1",
     }
+
+
+@pytest.mark.django_db
+def test_the_file_store_forgets_full_buckets_too(settings, tmp_path):
+    settings.DOCKET_RATELIMIT_FILE = tmp_path / "ratelimit.sqlite3"
+    take_token("signin:account:old", 5, 900, now=NOW - 1000)
+    take_token("signin:account:recent", 5, 900, now=NOW - 10)
+    store = bucket_store()
+    store.delete_full(int(NOW * 1_000_000))
+    assert store.full_at("signin:account:old") is None
+    assert store.full_at("signin:account:recent") is not None

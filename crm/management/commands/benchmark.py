@@ -70,6 +70,13 @@ class Command(BaseCommand):
         parser.add_argument("--search", default="gra", help="the prefix searched for")
         parser.add_argument("--deep-page", type=int, default=200, help="the deep page measured")
         parser.add_argument(
+            "--only",
+            action="append",
+            default=[],
+            metavar="TEXT",
+            help="measure only the cases whose description contains TEXT (repeatable)",
+        )
+        parser.add_argument(
             "--static-root",
             default=str(settings.STATIC_ROOT),
             help="collected static files (collected there first when missing or out of date)",
@@ -94,6 +101,14 @@ class Command(BaseCommand):
                 server = self.start_server(env, port, server_log)
                 try:
                     cases = self.cases(session, issued, people, companies)
+                    if options["only"]:
+                        cases = [
+                            case
+                            for case in cases
+                            if any(text.lower() in case.what.lower() for text in options["only"])
+                        ]
+                        if not cases:
+                            raise CommandError("No case matches --only.")
                     self.check_targets(port, cases, server_log)
                     results = self.measure(port, cases)
                 finally:
