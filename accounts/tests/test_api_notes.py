@@ -428,8 +428,8 @@ def test_the_notification_list_stays_flat(depot, django_assert_max_num_queries, 
     for index in range(count):
         note = notification(team, f"n{index}")
         services.mark_notification_read(note, team[index % 2])
-    # credential, its last use, the page, its people, the count
-    with django_assert_max_num_queries(5):
+    # credential, its last use, the page's ids, its rows, its people, the count
+    with django_assert_max_num_queries(6):
         body = depot.get("notifications", {"rows": 100}).json()
     assert len(body["rows"]) == count == body["total"]
     assert all(len(row["users"]) == 2 and len(row["readby"]) == 1 for row in body["rows"])
