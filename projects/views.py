@@ -7,6 +7,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
+from django.utils.html import format_html_join
+from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_POST
 from django_tables2 import RequestConfig
 
@@ -91,7 +93,6 @@ def project_detail(request, pk: int, *, job_form: JobForm | None = None):
     )
     jobs = list(queries.with_hours(project.jobs.order_by("order", "pk"), "job"))
     items = queries.items_for_page([job.pk for job in jobs])
-    team_choices = queries.team_choices()
     context = {
         "project": project,
         "team": sorted(project.team.all(), key=lambda user: (user.name, user.email)),
@@ -100,11 +101,23 @@ def project_detail(request, pk: int, *, job_form: JobForm | None = None):
             {"job": job, "items": items[job.pk], "item_form": _new_item_form(job)} for job in jobs
         ],
         "job_form": job_form or JobForm(),
-        "team_choices": team_choices,
+        "assign_options": _assign_options(queries.team_choices(), request.user.pk),
         "today": timezone.localdate(),
         "nav_section": "projects",
     }
     return render(request, "projects/project_detail.html", context)
+
+
+def _assign_options(team_choices: list[tuple[int, str]], selected_pk: int) -> SafeString:
+    """The <option>s of every item's "Assign to", written once for the page: drawn by
+    the template for each item, they were most of a page's time (50 items with every
+    active user each)."""
+    selected = mark_safe(" selected")
+    return format_html_join(
+        "",
+        '<option value="{}"{}>{}</option>',
+        ((pk, selected if pk == selected_pk else "", name) for pk, name in team_choices),
+    )
 
 
 # --- a job's items and their actions, on the project page -------------------------
@@ -128,7 +141,7 @@ def _job_items(request, job_id: int, **context):
         "block": block,
         "project": queries.with_hours(Project.objects.filter(pk=job.project_id), "project").get(),
         "oob": True,
-        "team_choices": queries.team_choices(),
+        "assign_options": _assign_options(queries.team_choices(), request.user.pk),
         "today": timezone.localdate(),
         **context,
     }

@@ -35,6 +35,20 @@ def test_the_project_page_shows_each_jobs_items_with_hours_and_actions(staff_cli
     assert f'hx-post="/projects/jobs/{job.pk}/items/add/"' in page
 
 
+def test_each_items_assign_to_offers_every_active_user_the_viewer_first_chosen(
+    staff_client, admin_user
+):
+    job = JobFactory()
+    JobItemFactory.create_batch(2, job=job)
+    dee = UserFactory(name="Dee <& Co>")
+    UserFactory(name="Gone", is_active=False)
+    page = staff_client.get(f"/projects/{job.project_id}/").content.decode()
+    # Written once for the page and repeated in each item's add-action form.
+    assert page.count(f'<option value="{dee.pk}">Dee &lt;&amp; Co&gt;</option>') == 2
+    assert page.count(f'<option value="{admin_user.pk}" selected>') == 2
+    assert "Gone" not in page
+
+
 @pytest.mark.parametrize("count", [1, 20])
 def test_the_project_page_queries_stay_flat(staff_client, django_assert_max_num_queries, count):
     job = JobFactory()
