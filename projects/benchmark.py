@@ -217,12 +217,14 @@ def _epoch(day: date) -> int:
 def cases(context: CaseContext) -> list[Case]:
     project_id = busiest_project_id()
     first, last = last_full_month(timezone.localdate())
+    in_project = TimeEntry.objects.filter(project_id=project_id).count()
+    in_month = TimeEntry.objects.filter(date__range=(first, last)).count()
     month = f"from={_epoch(first)}&to={_epoch(last)}"
     monday, person = busiest_week(timezone.localdate())
     within_twice = Goal("within 2× (≥ 0.5×)", min_ratio=0.5)
     return [
         Case(
-            "timesheet.json, 1,000 rows of a project",
+            f"timesheet.json?rows=1000, one project ({in_project:,} entries, all on a page)",
             Target(
                 "timesheet.json?project",
                 f"/api/v1/timesheet.json?rows=1000&project={project_id}",
@@ -237,7 +239,7 @@ def cases(context: CaseContext) -> list[Case]:
             same_json=True,
         ),
         Case(
-            f"timesheet.json, 1,000 rows of {first:%B %Y}",
+            f"timesheet.json?rows=1000, {first:%B %Y} ({in_month:,} entries, counted)",
             Target(
                 "timesheet.json?from&to", f"/api/v1/timesheet.json?rows=1000&{month}", context.api
             ),
