@@ -19,13 +19,21 @@ class ProjectsConfig(AppConfig):
             register_link_target,
             register_settings_section,
         )
+        from crm.benchmark.registry import register_benchmark_group
         from crm.journal import register_item_type
 
-        from . import queries, timesheet
+        from . import benchmark, queries, timesheet
         from .models import ActivityType, Job, JobAction, JobItem, Project
         from .queries import jobs_in_reach
 
         register_settings_section("activity-types", "Activity types", position=60)
+        # The timesheet's list against its SQL, the project page and the weekly grid.
+        register_benchmark_group(
+            "projects",
+            rows=benchmark.rows,
+            cases=benchmark.cases,
+            urlpatterns=benchmark.urlpatterns,
+        )
         register_item_type("N", ActivityType, "name")
         register_item_type(Project.CODE, Project, "title", area="projects")
         register_item_type(Job.CODE, Job, "title", area="projects")

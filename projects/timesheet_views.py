@@ -6,6 +6,7 @@ Every change goes through projects.timesheet, as the API's do."""
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import NamedTuple
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -14,6 +15,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
+from django.utils.formats import date_format
 from django.views.decorators.http import require_POST
 from django_tables2 import RequestConfig
 
@@ -53,12 +55,25 @@ def _codes(raw: str) -> list[str]:
     return codes
 
 
+class GridDay(NamedTuple):
+    """A day as its cells write it, formatted once for the week rather than in each
+    of its couple of hundred cells (where the formatting was a fifth of the page)."""
+
+    day: date
+    iso: str
+    label: str  # "Monday 23 November": the cells' accessible names
+
+
+def _grid_day(day: date) -> GridDay:
+    return GridDay(day, day.isoformat(), date_format(day, "l j F"))
+
+
 @dataclass
 class GridRow:
     target: Target
     titles: list[str]
     # (day, hours or None) for Monday to Sunday.
-    cells: list[tuple[date, Decimal | None]] = field(default_factory=list)
+    cells: list[tuple[GridDay, Decimal | None]] = field(default_factory=list)
 
     @property
     def code(self) -> str:
@@ -110,8 +125,9 @@ def _week_context(request, monday: date, *, extra: list[str], copy_last_week=Fal
         row_for(_key(target))
         added.append(target.code)
     titles = queries.target_titles(order)
+    grid_days = [_grid_day(day) for day in days]
     rows = [
-        GridRow(Target(*key), titles[key], list(zip(days, hours_by[key], strict=True)))
+        GridRow(Target(*key), titles[key], list(zip(grid_days, hours_by[key], strict=True)))
         for key in order
     ]
     rows.sort(key=lambda row: [title.casefold() for title in row.titles])
@@ -131,6 +147,7 @@ def _week_context(request, monday: date, *, extra: list[str], copy_last_week=Fal
         "week_total": sum(day_totals, Decimal(0)),
         "previous_week": monday - timedelta(days=7),
         "next_week": monday + timedelta(days=7),
+        "cell_url": reverse("timesheet:cell"),
         "added_rows": ",".join(added),
         "refused_rows": refused,
         "timer": timer,
@@ -178,7 +195,8 @@ def _cell_context(request, target: Target, day: date, value, error: str = "") ->
     label = " › ".join(queries.target_titles([key])[key])
     return {
         "row": {"code": target.code, "total": row_total, "label": label},
-        "day": day,
+        "day": _grid_day(day),
+        "cell_url": reverse("timesheet:cell"),
         "index": (day - monday).days,
         "value": value,
         "error": error,

@@ -7,6 +7,7 @@ from config.urls import handler500
 from config.urls import urlpatterns as site_urlpatterns
 
 from .reference import bare_json, contact_rows_sql, same_page_admin
+from .registry import reference_urlpatterns
 
 BARE_PATH = "/api/benchmark/bare.json"
 CONTACT_ROWS_PATH = "/api/benchmark/contacts-sql.json"
@@ -16,6 +17,8 @@ urlpatterns = [
     path(BARE_PATH.lstrip("/"), bare_json),
     path(CONTACT_ROWS_PATH.lstrip("/"), contact_rows_sql),
     path(ADMIN_PATH.lstrip("/"), same_page_admin.urls),
+    # Apps above crm add theirs from their AppConfig.ready (registry.py).
+    *reference_urlpatterns(),
     *site_urlpatterns,
 ]
 

@@ -35,6 +35,36 @@ def test_the_project_page_shows_each_jobs_items_with_hours_and_actions(staff_cli
     assert f'hx-post="/projects/jobs/{job.pk}/items/add/"' in page
 
 
+def test_each_items_assign_to_offers_every_active_user_the_viewer_first_chosen(
+    staff_client, admin_user
+):
+    job = JobFactory()
+    JobItemFactory.create_batch(2, job=job)
+    dee = UserFactory(name="Dee <& Co>")
+    UserFactory(name="Gone", is_active=False)
+    page = staff_client.get(f"/projects/{job.project_id}/").content.decode()
+    # Written once for the page and repeated in each item's add-action form.
+    assert page.count(f'<option value="{dee.pk}">Dee &lt;&amp; Co&gt;</option>') == 2
+    assert page.count(f'<option value="{admin_user.pk}" selected>') == 2
+    assert "Gone" not in page
+
+
+def test_each_jobs_add_item_form_and_item_tools_carry_their_own_ids(staff_client):
+    job = JobFactory()
+    other = JobFactory(project=job.project)
+    item = JobItemFactory(job=other)
+    action = JobActionFactory(item=item)
+    page = staff_client.get(f"/projects/{job.project_id}/").content.decode()
+    for each in (job, other):
+        assert f'<label for="id_job{each.pk}_title">' in page
+        assert f'id="id_job{each.pk}_title"' in page
+    assert f'hx-post="/projects/items/{item.pk}/move/"' in page
+    assert f'hx-post="/projects/items/{item.pk}/delete/"' in page
+    assert f'hx-get="/projects/items/{item.pk}/edit/"' in page
+    assert f'hx-post="/projects/items/{item.pk}/actions/add/"' in page
+    assert f'hx-post="/projects/actions/{action.pk}/toggle/"' in page
+
+
 @pytest.mark.parametrize("count", [1, 20])
 def test_the_project_page_queries_stay_flat(staff_client, django_assert_max_num_queries, count):
     job = JobFactory()

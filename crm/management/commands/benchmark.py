@@ -39,6 +39,7 @@ from crm.benchmark.load import (
     run_round,
     still_short,
 )
+from crm.benchmark.registry import CaseContext, benchmark_groups
 from crm.models import Company, Contact
 from crm.views import LIST_PAGE_SIZE
 
@@ -49,6 +50,8 @@ USER_EMAIL = "benchmark@docket.test"
 RATE_LIMIT = 6_000_000
 STARTUP_SECONDS = 60
 GOAL_PEOPLE = 100_000
+# The built-in cases' group, beside those apps register (crm/benchmark/registry.py).
+CONNECTIONS = "connections"
 
 
 class Command(BaseCommand):
@@ -81,11 +84,29 @@ class Command(BaseCommand):
             default=str(settings.STATIC_ROOT),
             help="collected static files (collected there first when missing or out of date)",
         )
+        parser.add_argument(
+            "--group",
+            action="append",
+            default=[],
+            choices=[CONNECTIONS, *(group.name for group in benchmark_groups())],
+            help="run only this group's cases (repeat for several); every group by default",
+        )
 
     def handle(self, *args, **options):
+        only = options["group"]
+        groups = [group for group in benchmark_groups() if not only or group.name in only]
+        group_rows = {group.name: group.rows() for group in groups}
+        empty = [name for name, rows in group_rows.items() if rows is None]
+        if only and empty:
+            raise CommandError(
+                f"Nothing to measure for {', '.join(empty)}: run `python manage.py seed_scale` "
+                "first."
+            )
+        # Left out when not asked for by name: a database seeded without them.
+        groups = [group for group in groups if group.name not in empty]
         people = Contact.objects.count()
         companies = Company.objects.count()
-        if not people or not companies:
+        if (not only or CONNECTIONS in only) and (not people or not companies):
             raise CommandError(
                 "No people or companies to measure: run `python manage.py seed_scale` first "
                 "(100,000 people in 10,000 companies)."
@@ -100,7 +121,14 @@ class Command(BaseCommand):
                 port = free_port()
                 server = self.start_server(env, port, server_log)
                 try:
-                    cases = self.cases(session, issued, people, companies)
+                    cases = (
+                        self.cases(session, issued, people, companies)
+                        if not only or CONNECTIONS in only
+                        else []
+                    )
+                    context = self.case_context(session, issued)
+                    for group in groups:
+                        cases += group.cases(context)
                     if options["only"]:
                         cases = [
                             case
@@ -120,7 +148,7 @@ class Command(BaseCommand):
                         server.wait()
         finally:
             revoke_api_credential(issued.credential)
-        self.report(results, people, companies)
+        self.report(results, people, companies, group_rows)
 
     def server_environment(self, static_root: Path) -> dict[str, str]:
         # The e2e tests' async switch is for their own process, never for a server.
@@ -159,10 +187,22 @@ class Command(BaseCommand):
         user = User.objects.filter(email=USER_EMAIL).first()
         if user is None:
             user = User.objects.create_superuser(USER_EMAIL, None, name="Benchmark")
-        browser = Client()
-        browser.force_login(user)
-        return (
-            f"{settings.SESSION_COOKIE_NAME}={browser.cookies[settings.SESSION_COOKIE_NAME].value}"
+        return sign_in_cookie(user)
+
+    def case_context(self, session: str, issued) -> CaseContext:
+        """What registered groups make their cases with: the same headers as the
+        built-in cases, and a session for anyone else they show a page to."""
+        base = {"X-Forwarded-Proto": "https"}
+        return CaseContext(
+            bare=Target("bare JsonResponse", benchmark_urls.BARE_PATH, base),
+            base=base,
+            api={
+                **base,
+                "X-DEPOT-TOKEN": issued.credential.token,
+                "X-DEPOT-SECRET": issued.secret,
+            },
+            page={**base, "Cookie": session},
+            sign_in=lambda user: {**base, "Cookie": sign_in_cookie(user)},
         )
 
     def start_server(self, env, port: int, log) -> subprocess.Popen:
@@ -322,7 +362,9 @@ class Command(BaseCommand):
             results.append(Result(case, pairs))
         return results
 
-    def report(self, results: list[Result], people: int, companies: int) -> None:
+    def report(
+        self, results: list[Result], people: int, companies: int, group_rows: dict[str, str]
+    ) -> None:
         options = self.options
         lines = [
             f"## {database_name()}",
@@ -331,6 +373,7 @@ class Command(BaseCommand):
             f"* Machine: {machine()}",
             f"* Python {platform.python_version()}, Django {django.get_version()}",
             f"* Rows: {people:,} people in {companies:,} companies",
+            *(f"* Rows ({name}): {rows}" for name, rows in group_rows.items() if rows),
             f"* Server: gunicorn, {options['workers']} workers × {options['worker_threads']} "
             f"threads (gthread), DEBUG off, API rate limit on ({RATE_LIMIT:,} a minute)",
             f"* Client: {options['concurrency']} threads on kept-alive connections (one for "
@@ -343,12 +386,19 @@ class Command(BaseCommand):
             "",
         ]
         short = still_short(results)
-        if people < GOAL_PEOPLE:
+        only = options["group"]
+        if people < GOAL_PEOPLE and (not only or CONNECTIONS in only):
             short.append(
                 f"* The goals are set at {GOAL_PEOPLE:,} people; this database has {people:,}."
             )
         lines += ["Still short:", "", *short] if short else ["Every goal is met."]
         self.stdout.write("\n".join(lines))
+
+
+def sign_in_cookie(user) -> str:
+    browser = Client()
+    browser.force_login(user)
+    return f"{settings.SESSION_COOKIE_NAME}={browser.cookies[settings.SESSION_COOKIE_NAME].value}"
 
 
 def free_port() -> int:
