@@ -30,6 +30,11 @@ def test_edit_reorder_and_time_jobs_on_the_project_page(
     form.get_by_label("Job title").fill("Brand book")
     form.get_by_label("Bea Designer").check()
     shot("jobs-inline-edit-1280")
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.wait_for_timeout(400)  # the sidebar slides away at phone width
+    shot("jobs-inline-edit-390")
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.wait_for_timeout(400)
     form.get_by_role("button", name="Save job").click()
     expect(section.locator(f"#job-{first.pk}-title")).to_have_text("1. Brand book")
     expect(section.locator(".job-head")).to_contain_text("Bea Designer")
