@@ -65,6 +65,19 @@ def add_service_errors(form: forms.Form, exc: ValidationError) -> None:
                 form.add_error(None, message[:1].upper() + message[1:])
 
 
+def refusal_text(exc: ValidationError) -> str:
+    """A service's refusal as one sentence for a page with no form to put it on (a
+    reorder, a deletion, the timer), each field named as the service names it."""
+    if not hasattr(exc, "error_dict"):
+        sentences = list(exc.messages)
+    else:
+        sentences = [
+            render(error, field) for field, errors in exc.error_dict.items() for error in errors
+        ]
+    text = " ".join(sentences)
+    return text[:1].upper() + text[1:]
+
+
 # (position, slug, title): the settings navigation, in the order people expect it
 # whichever app adds an entry first.
 _SETTINGS_SECTIONS: dict[str, tuple[int, str]] = {}

@@ -121,6 +121,33 @@ class JobForm(forms.Form):
         return values
 
 
+class JobEditForm(JobForm):
+    """A job edited in place on the project page: its title, status, deadline, team
+    and brief; the rules are the service's (update_job)."""
+
+    team = forms.TypedMultipleChoiceField(
+        coerce=int, required=False, widget=forms.CheckboxSelectMultiple
+    )
+    brief = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, team_choices, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["team"].choices = team_choices
+        # Emptied on an existing job it would keep the old date without a word.
+        self.fields["deadline"].required = True
+        self.fields["deadline"].help_text = ""
+
+    @staticmethod
+    def initial_for(job: Job) -> dict:
+        return {
+            "title": job.title,
+            "status": job.status,
+            "deadline": job.deadline,
+            "team": [user.pk for user in job.team.all()],
+            "brief": job.brief,
+        }
+
+
 class JobItemForm(forms.Form):
     """A job item on the project page: the add form shows the first fields, the
     edit form all of them; the rules are the service's (create/update_job_item)."""

@@ -746,8 +746,9 @@ ITEM_HOURS_MAX = Decimal("100000")
 ITEM_RATE_MAX = Decimal("1000000000")
 ITEM_TEXT_CODE_MAX_CHARS = JobItem._meta.get_field("taxcode").max_length
 ITEM_ORDER_MAX = JOB_ORDER_MAX
-# A job's items reordered in one request; past this a job is not a to-do list.
-ITEMS_REORDERED_MAX = 1000
+# A job's items, or a project's jobs, reordered in one request; past this a list is
+# not a plan anyone drags.
+REORDERED_MAX = 1000
 
 
 def _locked_job(value) -> Job:
@@ -935,42 +936,68 @@ def delete_job_item(item: JobItem) -> None:
     item.delete()
 
 
+def _put_in_order(rows, wanted_ids: list, *, field: str, owner: str) -> None:
+    """Numbers `rows` (1, 2, 3, ...) in the order of `wanted_ids`, which must name
+    each of them once: a list read before someone added or removed one is refused
+    rather than half applied. The caller holds the owner's row lock."""
+    if len(wanted_ids) > REORDERED_MAX:
+        raise field_error(
+            field,
+            "%(field)s must list at most %(limit)s %(noun)s.",
+            "too_many",
+            limit=REORDERED_MAX,
+            noun=field,
+        )
+    wanted = [_as_id(row_id) for row_id in wanted_ids]
+    rows = list(rows)
+    if None in wanted or len(set(wanted)) != len(wanted) or set(wanted) != {r.pk for r in rows}:
+        raise field_error(
+            field,
+            "%(field)s must list each of the %(owner)s's %(noun)s once; reload the page and"
+            " try again.",
+            "stale",
+            owner=owner,
+            noun=field,
+        )
+    place = {row_id: index for index, row_id in enumerate(wanted, start=1)}
+    for row in rows:
+        row.order = place[row.pk]
+    if rows:
+        type(rows[0]).objects.bulk_update(rows, ["order"])
+
+
+def _moved(ids: list[int], moving: int, offset: int) -> list[int]:
+    index = ids.index(moving)
+    target = min(max(index + offset, 0), len(ids) - 1)
+    ids.insert(target, ids.pop(index))
+    return ids
+
+
 @transaction.atomic
 def reorder_job_items(job: Job, item_ids: list) -> None:
-    """Puts the job's items in the order of `item_ids` (1, 2, 3, ...). The list must
-    name each of the job's items once: a list read before someone added or removed
-    one is refused rather than half applied."""
+    """Puts the job's items in the order of `item_ids`, each named once."""
     job = _locked_job(job)
-    if len(item_ids) > ITEMS_REORDERED_MAX:
-        raise field_error(
-            "items",
-            "%(field)s must list at most %(limit)s items.",
-            "too_many",
-            limit=ITEMS_REORDERED_MAX,
-        )
-    wanted = [_as_id(item_id) for item_id in item_ids]
-    current = set(job.items.values_list("pk", flat=True))
-    if None in wanted or len(set(wanted)) != len(wanted) or set(wanted) != current:
-        raise field_error(
-            "items",
-            "%(field)s must list each of the job's items once; reload the page and try again.",
-            "stale",
-        )
-    items = list(job.items.all())
-    place = {item_id: index for index, item_id in enumerate(wanted, start=1)}
-    for item in items:
-        item.order = place[item.pk]
-    JobItem.objects.bulk_update(items, ["order"])
+    _put_in_order(job.items.all(), item_ids, field="items", owner="job")
 
 
 def move_job_item(item: JobItem, offset: int) -> None:
     """Moves the item `offset` places up (negative) or down its job's list, as the
     page's move buttons do."""
     ids = list(item.job.items.order_by("order", "pk").values_list("pk", flat=True))
-    index = ids.index(item.pk)
-    target = min(max(index + offset, 0), len(ids) - 1)
-    ids.insert(target, ids.pop(index))
-    reorder_job_items(item.job, ids)
+    reorder_job_items(item.job, _moved(ids, item.pk, offset))
+
+
+@transaction.atomic
+def reorder_jobs(project: Project, job_ids: list) -> None:
+    """Puts the project's jobs in the order of `job_ids`, each named once."""
+    project = _locked_project(project.pk) or project
+    _put_in_order(project.jobs.all(), job_ids, field="jobs", owner="project")
+
+
+def move_job(job: Job, offset: int) -> None:
+    """Moves the job `offset` places up (negative) or down its project's list."""
+    ids = list(job.project.jobs.order_by("order", "pk").values_list("pk", flat=True))
+    reorder_jobs(job.project, _moved(ids, job.pk, offset))
 
 
 # --- job actions ------------------------------------------------------------------

@@ -8,19 +8,21 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import NamedTuple
 
+from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.formats import date_format
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 from django_tables2 import RequestConfig
 
 from config.errors import render as render_error
-from config.pages import htmx_events
+from config.pages import htmx_events, refusal_text
 
 from . import queries, timesheet
 from .models import TimeEntry
@@ -250,6 +252,16 @@ def add_row_options(request):
 
 
 def _timer_answer(request, *, message: str = "", error: str = ""):
+    # An item's ▶ on the project or job page names the page to go back to (`next`).
+    back_to = request.POST.get("next", "")
+    if back_to and url_has_allowed_host_and_scheme(
+        back_to, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        if error:
+            messages.error(request, error)
+        elif message:
+            messages.success(request, message)
+        return redirect(back_to)
     monday = _week_start(request)
     context = _week_context(request, monday, extra=_codes(request.POST.get("rows", "")))
     context["timer_error"] = error
@@ -257,14 +269,6 @@ def _timer_answer(request, *, message: str = "", error: str = ""):
     if message:
         htmx_events(response, showMessage={"level": "success", "text": message})
     return response
-
-
-def _refusal(exc: ValidationError) -> str:
-    sentences = [
-        render_error(error, field) for field, errors in exc.error_dict.items() for error in errors
-    ]
-    text = " ".join(sentences)
-    return text[:1].upper() + text[1:]
 
 
 @require_POST
@@ -276,7 +280,7 @@ def timer_start(request):
     except PermissionDenied as exc:
         return _timer_answer(request, error=str(exc))
     except ValidationError as exc:
-        return _timer_answer(request, error=_refusal(exc))
+        return _timer_answer(request, error=refusal_text(exc))
     message = ""
     if stopped is not None:
         message = f"The running timer was stopped and {stopped.entry.hours} hours logged."
@@ -294,7 +298,7 @@ def timer_stop(request):
     try:
         stopped = timesheet.stop_timer(user=request.user)
     except ValidationError as exc:
-        return _timer_answer(request, error=_refusal(exc))
+        return _timer_answer(request, error=refusal_text(exc))
     entry = stopped.entry
     message = f"{entry.hours} hours logged on {entry.date:%-d %b}." + CAPPED.get(stopped.capped, "")
     return _timer_answer(request, message=message)

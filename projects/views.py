@@ -18,15 +18,22 @@ from django.views.decorators.http import require_POST
 from django_tables2 import RequestConfig
 
 from config.limits import MAX_ID
-from config.pages import add_service_errors, query_int, require_area
+from config.pages import (
+    add_service_errors,
+    htmx_events,
+    query_int,
+    refusal_text,
+    require_area,
+)
 from config.reference_tables import Column, ReferenceTable
 
-from . import queries, services
+from . import queries, services, timesheet
 from .forms import (
     CLIENT_CODE,
     ActionScheduleForm,
     ActivityTypeForm,
     JobActionForm,
+    JobEditForm,
     JobForm,
     JobItemEditForm,
     JobItemForm,
@@ -99,26 +106,41 @@ def project_list(request):
     return response
 
 
+def _timer(user) -> dict:
+    """The person's running timer, for the start and stop buttons on item rows: one
+    query for the page."""
+    timer = timesheet.running_timer(user)
+    elapsed = int((timezone.now() - timer.started).total_seconds()) if timer else 0
+    return {"timer": timer, "timer_elapsed": elapsed}
+
+
+def _job_blocks(project: Project) -> list[dict]:
+    jobs = project.jobs.order_by("order", "pk").prefetch_related("team")
+    jobs = list(queries.with_hours(jobs, "job"))
+    items = _with_urls(queries.items_for_page([job.pk for job in jobs]))
+    item_fields = _empty_item_fields()
+    blocks = [{"job": job, "items": items[job.pk], "item_fields": item_fields(job)} for job in jobs]
+    if blocks:
+        blocks[0]["first"] = blocks[-1]["last"] = True
+    return blocks
+
+
 def project_detail(request, pk: int, *, job_form: JobForm | None = None):
     require_area(request, "projects")
     projects = Project.objects.select_related("client_company", "client_contact")
     project = get_object_or_404(
         queries.with_hours(projects, "project").prefetch_related("team", "contacts"), pk=pk
     )
-    jobs = list(queries.with_hours(project.jobs.order_by("order", "pk"), "job"))
-    items = _with_urls(queries.items_for_page([job.pk for job in jobs]))
-    item_fields = _empty_item_fields()
     context = {
         "project": project,
         "team": sorted(project.team.all(), key=lambda user: (user.name, user.email)),
         "contacts": sorted(project.contacts.all(), key=lambda person: person.fullname),
-        "jobs": [
-            {"job": job, "items": items[job.pk], "item_fields": item_fields(job)} for job in jobs
-        ],
+        "jobs": _job_blocks(project),
         "job_form": job_form or JobForm(),
         "assign_options": _assign_options(queries.team_choices(), request.user.pk),
         "today": timezone.localdate(),
         "nav_section": "projects",
+        **_timer(request.user),
     }
     return render(request, "projects/project_detail.html", context)
 
@@ -220,11 +242,13 @@ def _job_items(request, job_id: int, **context):
         "block": _job_block(job, context.pop("item_form", None)),
         "assign_options": _assign_options(queries.team_choices(), request.user.pk),
         "today": timezone.localdate(),
+        **_timer(request.user),
         **context,
     }
     # The job page marks its requests ("on": "job"); the project page's block also
     # brings the project's hours, which change with its items'.
     if (request.POST.get("on") or request.GET.get("on")) == "job":
+        context["on_job_page"] = True
         return render(request, "projects/job_detail.html#job-items", context)
     project = queries.with_hours(Project.objects.filter(pk=job.project_id), "project").get()
     context.update(project=project, oob=True)
@@ -240,7 +264,9 @@ def job_detail(request, pk: int):
         "job_block": _job_block(job),
         "assign_options": _assign_options(queries.team_choices(), request.user.pk),
         "today": timezone.localdate(),
+        "on_job_page": True,
         "nav_section": "jobs" if request.user.is_collaborator else "projects",
+        **_timer(request.user),
     }
     return render(request, "projects/job_detail.html", context)
 
@@ -304,7 +330,7 @@ def item_delete(request, pk: int):
     try:
         services.delete_job_item(item)
     except ValidationError as exc:
-        return _job_items(request, item.job_id, refusal=" ".join(exc.messages))
+        return _job_items(request, item.job_id, refusal=refusal_text(exc))
     return _job_items(request, item.job_id)
 
 
@@ -325,7 +351,7 @@ def items_reorder(request, job_id: int):
     try:
         services.reorder_job_items(job, request.POST.getlist("items"))
     except ValidationError as exc:
-        return _job_items(request, job.pk, refusal=" ".join(exc.messages))
+        return _job_items(request, job.pk, refusal=refusal_text(exc))
     return _job_items(request, job.pk)
 
 
@@ -456,6 +482,100 @@ def job_create(request, pk: int):
     return project_detail(request, pk, job_form=form)
 
 
+# --- the project's jobs, edited in place ------------------------------------------
+# A job's own changes answer with its section (`#job-N`: its head and items); a move,
+# a reorder or a deletion with the whole list (`#job-list`), whose order they change.
+
+
+def _job_section(request, job_id: int, **context):
+    jobs = queries.with_hours(Job.objects.select_related("project").prefetch_related("team"), "job")
+    job = get_object_or_404(jobs, pk=job_id)
+    # Its place decides which of its ↑ ↓ buttons can move it.
+    order = list(job.project.jobs.order_by("order", "pk").values_list("pk", flat=True))
+    block = {**_job_block(job), "first": order[0] == job.pk, "last": order[-1] == job.pk}
+    context = {
+        "block": block,
+        "assign_options": _assign_options(queries.team_choices(), request.user.pk),
+        "today": timezone.localdate(),
+        **_timer(request.user),
+        **context,
+    }
+    return render(request, "projects/project_detail.html#job-section", context)
+
+
+def _job_list(request, project_id: int, **context):
+    project = get_object_or_404(Project, pk=project_id)
+    context = {
+        "project": project,
+        "jobs": _job_blocks(project),
+        "assign_options": _assign_options(queries.team_choices(), request.user.pk),
+        "today": timezone.localdate(),
+        **_timer(request.user),
+        **context,
+    }
+    return render(request, "projects/project_detail.html#job-list", context)
+
+
+def job_section(request, pk: int):
+    """The job's section as it is (Cancel on its edit form)."""
+    require_area(request, "projects")
+    return _job_section(request, pk)
+
+
+def job_edit(request, pk: int):
+    require_area(request, "projects")
+    job = get_object_or_404(Job.objects.prefetch_related("team"), pk=pk)
+    form = JobEditForm(
+        request.POST or None,
+        initial=JobEditForm.initial_for(job),
+        team_choices=queries.team_choices(),
+        auto_id=f"id_jobedit{job.pk}_%s",
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_job(job, actor=request.user, **form.service_values())
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            return _job_section(request, job.pk, focus_job=job.pk)
+    return _job_section(request, job.pk, editing_job=job.pk, job_edit_form=form)
+
+
+@require_POST
+def job_delete(request, pk: int):
+    require_area(request, "projects")
+    job = get_object_or_404(Job, pk=pk)
+    try:
+        services.delete_job(job)
+    except ValidationError as exc:
+        refusal = refusal_text(exc)
+        return _job_list(request, job.project_id, refused_job=job.pk, job_refusal=refusal)
+    response = _job_list(request, job.project_id)
+    text = f"Job {job.number}, {job.title}, was deleted."
+    return htmx_events(response, showMessage={"level": "success", "text": text})
+
+
+@require_POST
+def job_move(request, pk: int):
+    """Up or down one place: the keyboard's way to reorder (drag posts the order)."""
+    require_area(request, "projects")
+    job = get_object_or_404(Job.objects.select_related("project"), pk=pk)
+    direction = request.POST.get("direction")
+    services.move_job(job, -1 if direction == "up" else 1)
+    return _job_list(request, job.project_id, moved_job=(job.pk, direction))
+
+
+@require_POST
+def jobs_reorder(request, pk: int):
+    require_area(request, "projects")
+    project = get_object_or_404(Project, pk=pk)
+    try:
+        services.reorder_jobs(project, request.POST.getlist("jobs"))
+    except ValidationError as exc:
+        return _job_list(request, project.pk, jobs_refusal=refusal_text(exc))
+    return _job_list(request, project.pk)
+
+
 def _project_form(request, project: Project | None) -> ProjectForm:
     if project is not None:
         initial = ProjectForm.initial_for(project)
@@ -522,7 +642,7 @@ def project_delete(request, pk: int):
     try:
         services.delete_project(project)
     except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
+        messages.error(request, refusal_text(exc))
         return redirect("projects:detail", pk=pk)
     messages.success(request, f"{project.title} was deleted.")
     return redirect("projects:list")

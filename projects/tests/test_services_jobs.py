@@ -173,3 +173,37 @@ def test_a_project_with_jobs_cannot_be_deleted(author, project):
         services.delete_job(job)
     services.delete_project(project)
     assert not Project.objects.exists()
+
+
+def _job_order(project) -> list[int]:
+    return list(project.jobs.order_by("order", "pk").values_list("pk", flat=True))
+
+
+def test_reorder_jobs_puts_them_in_the_order_given(project):
+    a, b, c = (JobFactory(project=project) for _ in range(3))
+    services.reorder_jobs(project, [c.pk, a.pk, str(b.pk)])
+    assert _job_order(project) == [c.pk, a.pk, b.pk]
+    assert [job.order for job in project.jobs.order_by("order")] == [1, 2, 3]
+    services.move_job(b, -1)
+    assert _job_order(project) == [c.pk, b.pk, a.pk]
+    services.move_job(c, -1)  # already first: stays
+    assert _job_order(project) == [c.pk, b.pk, a.pk]
+    services.move_job(a, 1)  # already last: stays
+    assert _job_order(project) == [c.pk, b.pk, a.pk]
+
+
+@pytest.mark.parametrize("shape", ["missing", "repeated", "foreign", "junk", "too_many"])
+def test_reorder_jobs_refuses_a_list_that_is_not_the_projects_jobs(project, shape):
+    a, b = JobFactory(project=project), JobFactory(project=project)
+    ids = {
+        "missing": [a.pk],
+        "repeated": [a.pk, a.pk, b.pk],
+        "foreign": [a.pk, b.pk, JobFactory().pk],
+        "junk": [a.pk, "b"],
+        "too_many": [a.pk, b.pk] * (services.REORDERED_MAX // 2 + 1),
+    }[shape]
+    with pytest.raises(ValidationError) as exc:
+        services.reorder_jobs(project, ids)
+    assert set(exc.value.error_dict) == {"jobs"}
+    assert exc.value.error_dict["jobs"][0].code == ("too_many" if shape == "too_many" else "stale")
+    assert _job_order(project) == [a.pk, b.pk]

@@ -1,24 +1,30 @@
-// The project page's items reordered by dragging: the list posts its new order to the
-// job's reorder URL, and the server answers with the job's items as they now are.
-// From the keyboard the ↑ ↓ buttons do the same with htmx alone.
+// The project page's lists reordered by dragging: a project's jobs, and each job's
+// items. A list names where its order goes (data-reorder-url, the field
+// data-reorder-name, the block data-reorder-target the server answers with); its rows
+// carry their ids (data-reorder-id). From the keyboard the ↑ ↓ buttons do the same with
+// htmx alone.
 (function () {
   "use strict";
+  const ROW = "[data-reorder-url] > li[draggable]";
   let dragged = null;
 
   document.addEventListener("dragstart", (event) => {
-    const item = event.target.closest && event.target.closest(".item-list > li[draggable]");
-    if (!item) return;
-    dragged = item;
-    item.classList.add("dragging");
+    // The innermost row: dragging an item moves the item, not its job.
+    const row = event.target.closest && event.target.closest(ROW);
+    if (!row) return;
+    dragged = row;
+    row.classList.add("dragging");
     event.dataTransfer.effectAllowed = "move";
-    event.dataTransfer.setData("text/plain", item.dataset.itemId);
+    event.dataTransfer.setData("text/plain", row.dataset.reorderId);
   });
 
   document.addEventListener("dragover", (event) => {
     if (!dragged) return;
-    const over = event.target.closest && event.target.closest(".item-list > li[draggable]");
-    // Only within the dragged item's own job.
-    if (!over || over === dragged || over.parentElement !== dragged.parentElement) return;
+    // Only among the dragged row's own list: a job passing over another job's items
+    // is over that job.
+    let over = event.target;
+    while (over && over.parentElement !== dragged.parentElement) over = over.parentElement;
+    if (!over || over === dragged || !over.matches("li[draggable]")) return;
     event.preventDefault();
     const box = over.getBoundingClientRect();
     const after = event.clientY > box.top + box.height / 2;
@@ -32,11 +38,11 @@
     const list = dragged.parentElement;
     dragged.classList.remove("dragging");
     dragged = null;
-    const ids = Array.from(list.children, (li) => li.dataset.itemId).filter(Boolean);
+    const ids = Array.from(list.children, (li) => li.dataset.reorderId).filter(Boolean);
     htmx.ajax("POST", list.dataset.reorderUrl, {
       target: list.dataset.reorderTarget,
       swap: "outerHTML",
-      values: { items: ids },
+      values: { [list.dataset.reorderName]: ids },
     });
   });
 })();
