@@ -244,3 +244,11 @@ def test_my_actions_queries_stay_flat(member_client, member, django_assert_max_n
         JobActionFactory(assigned_to=member)
     with django_assert_max_num_queries(8):
         assert member_client.get("/projects/actions/").status_code == 200
+
+
+def test_a_fixed_items_quantity_and_price_read_as_numbers(staff_client):
+    # The items block turns number localisation off for speed; a quantity of 10
+    # must still read 10, not normalize()'s 1E+1.
+    item = JobItemFactory(title="Print run", type="fixed", hours=10, rate=50)
+    html = staff_client.get(f"/projects/{item.job.project_id}/").content.decode()
+    assert "10 × 50" in html and "E+" not in html
