@@ -6,14 +6,13 @@ so projects added later through the services don't collide."""
 from datetime import timedelta
 from decimal import Decimal
 
-from django.db.models import Max
 from django.utils import timezone
 
 from accounts.models import AccountSettings, User
+from config.bulk import ids_after, insert_in_batches, last_pk
 
 from .models import ActivityType, Job, JobItem, Project, TimeEntry
 
-BATCH = 5000
 PROJECT_WORDS = ["Website", "Campaign", "Brand", "Report", "App", "Catalogue", "Launch", "Film"]
 JOB_TITLES = ["Discovery", "Design", "Production", "Delivery", "Support", "Content"]
 ITEM_TITLES = ["Research", "Wireframes", "Visual design", "Build", "Testing", "Copy", "Print"]
@@ -23,19 +22,6 @@ STATUSES = ["O"] * 6 + ["P", "H", "F", "C"]
 ENTRIES_A_DAY = 6
 QUARTERS = [Decimal(quarters) / 4 for quarters in range(1, 9)]
 WEEKS = 104
-
-
-def _in_batches(model, objects) -> None:
-    for start in range(0, len(objects), BATCH):
-        model.objects.bulk_create(objects[start : start + BATCH], batch_size=BATCH)
-
-
-def _new_ids(model, before: int) -> list[int]:
-    return list(model.objects.filter(pk__gt=before).order_by("pk").values_list("pk", flat=True))
-
-
-def _last_pk(model) -> int:
-    return model.objects.aggregate(highest=Max("pk"))["highest"] or 0
 
 
 def working_days(weeks: int = WEEKS) -> list:
@@ -60,7 +46,7 @@ def scale_team(time_entries: int) -> list[int]:
 
 def seed_projects(rng, count: int, company_ids: list[int], users: list[int]) -> list[int]:
     account = AccountSettings.load()
-    first = max(account.nextproposalid, _last_pk(Project) + 1)
+    first = max(account.nextproposalid, last_pk(Project) + 1)
     today = timezone.localdate()
     objects = [
         Project(
@@ -74,12 +60,12 @@ def seed_projects(rng, count: int, company_ids: list[int], users: list[int]) -> 
         )
         for index in range(count)
     ]
-    _in_batches(Project, objects)
+    insert_in_batches(Project, objects)
     account.nextproposalid = first + count
     account.save(update_fields=["nextproposalid"])
     ids = [project.id for project in objects]
     team = Project.team.through
-    _in_batches(
+    insert_in_batches(
         team,
         [
             team(project_id=pk, user_id=user)
@@ -91,7 +77,7 @@ def seed_projects(rng, count: int, company_ids: list[int], users: list[int]) -> 
 
 
 def seed_jobs(rng, count: int, project_ids: list[int], users: list[int]) -> list[int]:
-    before = _last_pk(Job)
+    before = last_pk(Job)
     per_project = max(1, count // max(1, len(project_ids)))
     today = timezone.localdate()
     objects = []
@@ -110,12 +96,12 @@ def seed_jobs(rng, count: int, project_ids: list[int], users: list[int]) -> list
                     added_by_id=rng.choice(users),
                 )
             )
-    _in_batches(Job, objects)
-    return _new_ids(Job, before)
+    insert_in_batches(Job, objects)
+    return ids_after(Job, before)
 
 
 def seed_items(rng, count: int, job_ids: list[int], users: list[int]) -> list[int]:
-    before = _last_pk(JobItem)
+    before = last_pk(JobItem)
     per_job = max(1, count // max(1, len(job_ids)))
     objects = []
     for job_id in job_ids:
@@ -134,14 +120,14 @@ def seed_items(rng, count: int, job_ids: list[int], users: list[int]) -> list[in
                     added_by_id=rng.choice(users),
                 )
             )
-    _in_batches(JobItem, objects)
-    return _new_ids(JobItem, before)
+    insert_in_batches(JobItem, objects)
+    return ids_after(JobItem, before)
 
 
 def seed_time(rng, count: int, users: list[int]) -> list[int]:
     """Entries on the items over the last two years' working days, newest first,
     at most ENTRIES_A_DAY a person a day."""
-    before = _last_pk(TimeEntry)
+    before = last_pk(TimeEntry)
     items = list(JobItem.objects.values_list("pk", "job_id", "job__project_id"))
     activity_types = list(ActivityType.objects.values_list("pk", flat=True)) or [None]
     days = working_days()
@@ -165,5 +151,5 @@ def seed_time(rng, count: int, users: list[int]) -> list[int]:
                 added=now,
             )
         )
-    _in_batches(TimeEntry, objects)
-    return _new_ids(TimeEntry, before)
+    insert_in_batches(TimeEntry, objects)
+    return ids_after(TimeEntry, before)

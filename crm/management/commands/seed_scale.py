@@ -12,13 +12,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
+from config.bulk import BATCH, ids_after, insert_in_batches, last_pk
 from crm.demo import FIRST as DEMO_FIRST
 from crm.demo import LAST as DEMO_LAST
 from crm.models import Activity, Company, Contact, Tag, contact_search_keys
 from projects import scale as project_scale
 from projects.models import Project
 
-BATCH = 5000
 # The demo's names plus more, so 100,000 people spread over many prefixes.
 FIRST = [*DEMO_FIRST, "Ada", "Grace", "Alan", "Mary", "Peter", "Jane", "Oliver", "Amelia"]
 LAST = [*DEMO_LAST, "Smith", "Jones", "Taylor", "Brown", "Davies", "Evans", "Wright", "Walker"]
@@ -162,15 +162,6 @@ class Command(BaseCommand):
         return ids
 
 
-def _in_batches(model, objects):
-    for start in range(0, len(objects), BATCH):
-        model.objects.bulk_create(objects[start : start + BATCH], batch_size=BATCH)
-
-
-def _new_ids(model, before: int) -> list[int]:
-    return list(model.objects.filter(pk__gt=before).order_by("pk").values_list("pk", flat=True))
-
-
 def _tag_rows(through, owner_field: str, ids: list[int], tags: list[Tag], rng) -> None:
     rows = [
         through(**{f"{owner_field}_id": owner_id, "tag_id": tag.pk})
@@ -183,7 +174,7 @@ def _tag_rows(through, owner_field: str, ids: list[int], tags: list[Tag], rng) -
 
 
 def seed_companies(rng, count: int, tags: list[Tag]) -> list[int]:
-    before = Company.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    before = last_pk(Company)
     objects = []
     for index in range(count):
         name = f"{rng.choice(WORDS)} {rng.choice(WORDS)} {rng.choice(KINDS)} {index}"
@@ -198,14 +189,14 @@ def seed_companies(rng, count: int, tags: list[Tag]) -> list[int]:
                 is_supplier=rng.random() < 0.1,
             )
         )
-    _in_batches(Company, objects)
-    ids = _new_ids(Company, before)
+    insert_in_batches(Company, objects)
+    ids = ids_after(Company, before)
     _tag_rows(Company.tags.through, "company", ids, tags, rng)
     return ids
 
 
 def seed_contacts(rng, count: int, company_ids: list[int], tags: list[Tag]) -> list[int]:
-    before = Contact.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    before = last_pk(Contact)
     objects = []
     for index in range(count):
         first, last = rng.choice(FIRST), rng.choice(LAST)
@@ -224,8 +215,8 @@ def seed_contacts(rng, count: int, company_ids: list[int], tags: list[Tag]) -> l
                 position=rng.choice(["Director", "Manager", "Designer", "Buyer", ""]),
             )
         )
-    _in_batches(Contact, objects)
-    ids = _new_ids(Contact, before)
+    insert_in_batches(Contact, objects)
+    ids = ids_after(Contact, before)
     _tag_rows(Contact.tags.through, "contact", ids, tags, rng)
     return ids
 
@@ -234,7 +225,7 @@ def seed_activities(rng, count: int, company_ids: list[int], contact_ids: list[i
     users = list(User.objects.filter(is_active=True).values_list("pk", flat=True))
     if not users:
         users = [User.objects.create_user("scale@docket.test", None, name="Scale Seeder").pk]
-    before = Activity.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    before = last_pk(Activity)
     now = timezone.now()
     objects = []
     for index in range(count):
@@ -251,5 +242,5 @@ def seed_activities(rng, count: int, company_ids: list[int], contact_ids: list[i
                 content="Discussed the next phase of work.",
             )
         )
-    _in_batches(Activity, objects)
-    return _new_ids(Activity, before)
+    insert_in_batches(Activity, objects)
+    return ids_after(Activity, before)
