@@ -54,3 +54,12 @@ IMAGE_MAX_SIDE = 8192
 # they declare (X-File-Size) may add up to.
 CHUNKED_UPLOADS_MAX_OPEN = 5
 CHUNKED_UPLOADS_PARKED_FACTOR = 2
+
+# Documents (invoices, credit notes, recurring invoices, proposals): sections, lines
+# in all, and each line's description. Titles are 200 characters, as a job item's.
+DOCUMENT_SECTIONS_MAX_ITEMS = 100
+DOCUMENT_LINES_MAX_ITEMS = 1_000
+DOCUMENT_LINE_TITLE_MAX_CHARS = 200
+DOCUMENT_LINE_DESCRIPTION_MAX_CHARS = 5_000
+# An email's message sent with a document.
+EMAIL_MESSAGE_MAX_CHARS = 10_000
