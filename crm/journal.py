@@ -26,14 +26,14 @@ def register_item_type(
         ITEM_AREAS[letter] = area
 
 
-def parse_item_code(code: str) -> tuple[str, int]:
+def parse_item_code(code: str, *, field: str = "for") -> tuple[str, int]:
     text = str(code or "").strip().upper()
     shown = str(code or "").strip()
     shown = shown if len(shown) <= 40 else f"{shown[:40]}…"
     match = re.fullmatch(r"([A-Z])(\d+)", text)
     if not match:
         raise field_error(
-            "for",
+            field,
             "%(field)s must be an item code such as C41 or I5, not '%(code)s'.",
             "invalid",
             code=shown,
@@ -43,12 +43,12 @@ def parse_item_code(code: str) -> tuple[str, int]:
     return match.group(1), int(match.group(2))
 
 
-def resolve_item(code: str):
-    """The object an item code names; ValidationError when there is none."""
-    letter, object_id = parse_item_code(code)
+def resolve_item(code: str, *, field: str = "for"):
+    """The object an item code names; ValidationError (on `field`) when there is none."""
+    letter, object_id = parse_item_code(code, field=field)
     shown = str(code).strip().upper()
     shown = shown if len(shown) <= 40 else f"{shown[:40]}…"
-    missing = field_error("for", "%(field)s %(code)s does not exist.", "not_found", code=shown)
+    missing = field_error(field, "%(field)s %(code)s does not exist.", "not_found", code=shown)
     if letter not in ITEM_TYPES or object_id > MAX_ID:
         raise missing
     model, _ = ITEM_TYPES[letter]

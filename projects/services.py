@@ -256,19 +256,21 @@ def _sections(field: str, value) -> list[dict[str, str]]:
     return sections
 
 
-def _client(value) -> Company | Contact:
+def client_from_code(value, *, field: str = "for") -> Company | Contact:
+    """A client by Depot's code: C41 (a company) or I5 (a person); billing's
+    documents name theirs the same way."""
     code = str(value or "").strip()
     if not code:
-        raise field_error("for", "%(field)s is required.", "required")
-    letter, _ = parse_item_code(code)
+        raise field_error(field, "%(field)s is required.", "required")
+    letter, _ = parse_item_code(code, field=field)
     if letter not in CLIENT_LETTERS:
         raise field_error(
-            "for",
+            field,
             "%(field)s must be a company (C…) or a person (I…), not '%(code)s'.",
             "not_a_client",
             code=code[:40],
         )
-    return resolve_item(code)
+    return resolve_item(code, field=field)
 
 
 def _listed(field: str, value) -> list:
@@ -341,7 +343,8 @@ def _contacts(value) -> list[Contact]:
     return list(found.values())
 
 
-def _discount(value) -> Decimal:
+def discount_percentage(value) -> Decimal:
+    """A discount as a percentage to the cent, 0 to 100 (projects' and documents')."""
     if value in (None, ""):
         return Decimal("0.00")
     try:
@@ -461,7 +464,7 @@ def _write_project(project: Project, fields: dict, *, creating: bool, actor=None
         if status is not None:
             project.status = status
     if creating or "for_code" in fields:
-        client = check(_client, fields.get("for_code"))
+        client = check(client_from_code, fields.get("for_code"))
         if isinstance(client, Company):
             project.client_company, project.client_contact = client, None
         elif isinstance(client, Contact):
@@ -481,7 +484,7 @@ def _write_project(project: Project, fields: dict, *, creating: bool, actor=None
         else:
             project.deadline = fields["deadline"]
     if "discount" in fields:
-        discount = check(_discount, fields["discount"])
+        discount = check(discount_percentage, fields["discount"])
         if discount is not None:
             project.discount = discount
     if "team" in fields:
@@ -658,7 +661,7 @@ def _write_job(job: Job, fields: dict, *, creating: bool, actor=None) -> None:
             job.deadline = fields["deadline"]
     order = check(_order, fields.get("order"))
     if "discount" in fields:
-        discount = check(_discount, fields["discount"])
+        discount = check(discount_percentage, fields["discount"])
         if discount is not None:
             job.discount = discount
     if "team" in fields:
