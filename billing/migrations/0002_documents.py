@@ -7,280 +7,596 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('billing', '0001_initial'),
-        ('crm', '0006_count_people_and_companies'),
-        ('projects', '0004_items_actions_time'),
+        ("billing", "0001_initial"),
+        ("crm", "0006_count_people_and_companies"),
+        ("projects", "0004_items_actions_time"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Product',
+            name="Product",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200, unique=True)),
-                ('description', models.TextField(blank=True)),
-                ('unitprice', models.DecimalField(decimal_places=2, max_digits=12)),
-                ('taxcode', models.CharField(blank=True, max_length=20)),
-                ('category', models.CharField(blank=True, max_length=20)),
-                ('position', models.PositiveIntegerField(default=0)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=200, unique=True)),
+                ("description", models.TextField(blank=True)),
+                ("unitprice", models.DecimalField(decimal_places=2, max_digits=12)),
+                ("taxcode", models.CharField(blank=True, max_length=20)),
+                ("category", models.CharField(blank=True, max_length=20)),
+                ("position", models.PositiveIntegerField(default=0)),
             ],
             options={
-                'ordering': ['position', 'name'],
+                "ordering": ["position", "name"],
             },
         ),
         migrations.CreateModel(
-            name='Invoice',
+            name="Invoice",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reference', models.CharField(blank=True, max_length=20, null=True, unique=True)),
-                ('ready', models.BooleanField(default=False)),
-                ('issued_at', models.DateTimeField(blank=True, null=True)),
-                ('date', models.DateTimeField(default=django.utils.timezone.now)),
-                ('terms', models.PositiveIntegerField(default=30)),
-                ('due', models.DateTimeField()),
-                ('purchaseorder', models.CharField(blank=True, max_length=100)),
-                ('discount', models.DecimalField(decimal_places=2, default=0, max_digits=5)),
-                ('items', models.JSONField(blank=True, default=list)),
-                ('total', models.DecimalField(decimal_places=2, default=0, max_digits=14)),
-                ('tax', models.DecimalField(decimal_places=2, default=0, max_digits=14)),
-                ('grandtotal', models.DecimalField(decimal_places=2, default=0, max_digits=14)),
-                ('sendemail', models.BooleanField(default=False)),
-                ('email_to', models.JSONField(blank=True, default=list)),
-                ('email_bcc', models.JSONField(blank=True, default=list)),
-                ('email_message', models.TextField(blank=True)),
-                ('period', models.DateField(blank=True, null=True)),
-                ('added', models.DateTimeField(default=django.utils.timezone.now)),
-                ('lastupdated', models.DateTimeField(auto_now=True)),
-                ('added_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='added_invoices', to=settings.AUTH_USER_MODEL)),
-                ('client_company', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='invoices', to='crm.company')),
-                ('client_contact', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='invoices', to='crm.contact')),
-                ('job', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='invoices', to='projects.job')),
-                ('project', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='invoices', to='projects.project')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("reference", models.CharField(blank=True, max_length=20, null=True, unique=True)),
+                ("ready", models.BooleanField(default=False)),
+                ("issued_at", models.DateTimeField(blank=True, null=True)),
+                ("date", models.DateTimeField(default=django.utils.timezone.now)),
+                ("terms", models.PositiveIntegerField(default=30)),
+                ("due", models.DateTimeField()),
+                ("purchaseorder", models.CharField(blank=True, max_length=100)),
+                ("discount", models.DecimalField(decimal_places=2, default=0, max_digits=5)),
+                ("items", models.JSONField(blank=True, default=list)),
+                ("total", models.DecimalField(decimal_places=2, default=0, max_digits=14)),
+                ("tax", models.DecimalField(decimal_places=2, default=0, max_digits=14)),
+                ("grandtotal", models.DecimalField(decimal_places=2, default=0, max_digits=14)),
+                ("sendemail", models.BooleanField(default=False)),
+                ("email_to", models.JSONField(blank=True, default=list)),
+                ("email_bcc", models.JSONField(blank=True, default=list)),
+                ("email_message", models.TextField(blank=True)),
+                ("period", models.DateField(blank=True, null=True)),
+                ("added", models.DateTimeField(default=django.utils.timezone.now)),
+                ("lastupdated", models.DateTimeField(auto_now=True)),
+                (
+                    "added_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="added_invoices",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "client_company",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="invoices",
+                        to="crm.company",
+                    ),
+                ),
+                (
+                    "client_contact",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="invoices",
+                        to="crm.contact",
+                    ),
+                ),
+                (
+                    "job",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="invoices",
+                        to="projects.job",
+                    ),
+                ),
+                (
+                    "project",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="invoices",
+                        to="projects.project",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-date', '-id'],
+                "ordering": ["-date", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='CreditNote',
+            name="CreditNote",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reference', models.CharField(blank=True, max_length=20, null=True, unique=True)),
-                ('ready', models.BooleanField(default=False)),
-                ('issued_at', models.DateTimeField(blank=True, null=True)),
-                ('date', models.DateTimeField(default=django.utils.timezone.now)),
-                ('items', models.JSONField(blank=True, default=list)),
-                ('total', models.DecimalField(decimal_places=2, default=0, max_digits=14)),
-                ('tax', models.DecimalField(decimal_places=2, default=0, max_digits=14)),
-                ('grandtotal', models.DecimalField(decimal_places=2, default=0, max_digits=14)),
-                ('sendemail', models.BooleanField(default=False)),
-                ('email_to', models.JSONField(blank=True, default=list)),
-                ('email_bcc', models.JSONField(blank=True, default=list)),
-                ('email_message', models.TextField(blank=True)),
-                ('added', models.DateTimeField(default=django.utils.timezone.now)),
-                ('lastupdated', models.DateTimeField(auto_now=True)),
-                ('added_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='added_credit_notes', to=settings.AUTH_USER_MODEL)),
-                ('invoice', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='credit_notes', to='billing.invoice')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("reference", models.CharField(blank=True, max_length=20, null=True, unique=True)),
+                ("ready", models.BooleanField(default=False)),
+                ("issued_at", models.DateTimeField(blank=True, null=True)),
+                ("date", models.DateTimeField(default=django.utils.timezone.now)),
+                ("items", models.JSONField(blank=True, default=list)),
+                ("total", models.DecimalField(decimal_places=2, default=0, max_digits=14)),
+                ("tax", models.DecimalField(decimal_places=2, default=0, max_digits=14)),
+                ("grandtotal", models.DecimalField(decimal_places=2, default=0, max_digits=14)),
+                ("sendemail", models.BooleanField(default=False)),
+                ("email_to", models.JSONField(blank=True, default=list)),
+                ("email_bcc", models.JSONField(blank=True, default=list)),
+                ("email_message", models.TextField(blank=True)),
+                ("added", models.DateTimeField(default=django.utils.timezone.now)),
+                ("lastupdated", models.DateTimeField(auto_now=True)),
+                (
+                    "added_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="added_credit_notes",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "invoice",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="credit_notes",
+                        to="billing.invoice",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-date', '-id'],
+                "ordering": ["-date", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='InvoicedTime',
+            name="InvoicedTime",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('invoice', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='invoiced_time', to='billing.invoice')),
-                ('time_entry', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='invoiced', to='projects.timeentry')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "invoice",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="invoiced_time",
+                        to="billing.invoice",
+                    ),
+                ),
+                (
+                    "time_entry",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="invoiced",
+                        to="projects.timeentry",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Payment',
+            name="Payment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('amount', models.DecimalField(decimal_places=2, max_digits=14)),
-                ('date', models.DateField()),
-                ('method', models.CharField(choices=[('BACS', 'BACS'), ('Card', 'Card'), ('Cheque', 'Cheque'), ('Cash', 'Cash')], max_length=10)),
-                ('note', models.TextField(blank=True)),
-                ('added', models.DateTimeField(default=django.utils.timezone.now)),
-                ('added_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='added_payments', to=settings.AUTH_USER_MODEL)),
-                ('invoice', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='payments', to='billing.invoice')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("amount", models.DecimalField(decimal_places=2, max_digits=14)),
+                ("date", models.DateField()),
+                (
+                    "method",
+                    models.CharField(
+                        choices=[
+                            ("BACS", "BACS"),
+                            ("Card", "Card"),
+                            ("Cheque", "Cheque"),
+                            ("Cash", "Cash"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                ("note", models.TextField(blank=True)),
+                ("added", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "added_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="added_payments",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "invoice",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="payments",
+                        to="billing.invoice",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-date', '-id'],
+                "ordering": ["-date", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='Periodical',
+            name="Periodical",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=200)),
-                ('items', models.JSONField(blank=True, default=list)),
-                ('discount', models.DecimalField(decimal_places=2, default=0, max_digits=5)),
-                ('total', models.DecimalField(decimal_places=2, default=0, max_digits=14)),
-                ('tax', models.DecimalField(decimal_places=2, default=0, max_digits=14)),
-                ('grandtotal', models.DecimalField(decimal_places=2, default=0, max_digits=14)),
-                ('terms', models.PositiveIntegerField(default=30)),
-                ('repeat', models.CharField(choices=[('D', 'Daily'), ('W', 'Weekly'), ('M', 'Monthly'), ('Y', 'Yearly')], default='M', max_length=1)),
-                ('repeatinterval', models.PositiveSmallIntegerField(default=1)),
-                ('first', models.DateField()),
-                ('last', models.DateField(blank=True, null=True)),
-                ('purchaseorder', models.CharField(blank=True, max_length=100)),
-                ('sendemail', models.BooleanField(default=False)),
-                ('email_to', models.JSONField(blank=True, default=list)),
-                ('email_bcc', models.JSONField(blank=True, default=list)),
-                ('email_message', models.TextField(blank=True)),
-                ('added', models.DateTimeField(default=django.utils.timezone.now)),
-                ('lastupdated', models.DateTimeField(auto_now=True)),
-                ('added_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='added_periodicals', to=settings.AUTH_USER_MODEL)),
-                ('client_company', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='periodicals', to='crm.company')),
-                ('client_contact', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='periodicals', to='crm.contact')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("title", models.CharField(max_length=200)),
+                ("items", models.JSONField(blank=True, default=list)),
+                ("discount", models.DecimalField(decimal_places=2, default=0, max_digits=5)),
+                ("total", models.DecimalField(decimal_places=2, default=0, max_digits=14)),
+                ("tax", models.DecimalField(decimal_places=2, default=0, max_digits=14)),
+                ("grandtotal", models.DecimalField(decimal_places=2, default=0, max_digits=14)),
+                ("terms", models.PositiveIntegerField(default=30)),
+                (
+                    "repeat",
+                    models.CharField(
+                        choices=[
+                            ("D", "Daily"),
+                            ("W", "Weekly"),
+                            ("M", "Monthly"),
+                            ("Y", "Yearly"),
+                        ],
+                        default="M",
+                        max_length=1,
+                    ),
+                ),
+                ("repeatinterval", models.PositiveSmallIntegerField(default=1)),
+                ("first", models.DateField()),
+                ("last", models.DateField(blank=True, null=True)),
+                ("purchaseorder", models.CharField(blank=True, max_length=100)),
+                ("sendemail", models.BooleanField(default=False)),
+                ("email_to", models.JSONField(blank=True, default=list)),
+                ("email_bcc", models.JSONField(blank=True, default=list)),
+                ("email_message", models.TextField(blank=True)),
+                ("added", models.DateTimeField(default=django.utils.timezone.now)),
+                ("lastupdated", models.DateTimeField(auto_now=True)),
+                (
+                    "added_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="added_periodicals",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "client_company",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="periodicals",
+                        to="crm.company",
+                    ),
+                ),
+                (
+                    "client_contact",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="periodicals",
+                        to="crm.contact",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-id'],
+                "ordering": ["-id"],
             },
         ),
         migrations.AddField(
-            model_name='invoice',
-            name='periodical',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='invoices', to='billing.periodical'),
+            model_name="invoice",
+            name="periodical",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="invoices",
+                to="billing.periodical",
+            ),
         ),
         migrations.CreateModel(
-            name='Proposal',
+            name="Proposal",
             fields=[
-                ('id', models.PositiveIntegerField(primary_key=True, serialize=False)),
-                ('title', models.CharField(max_length=200)),
-                ('status', models.CharField(choices=[('P', 'Pending'), ('A', 'Accepted'), ('X', 'Rejected')], default='P', max_length=1)),
-                ('overview', models.TextField(blank=True)),
-                ('expanded', models.JSONField(blank=True, default=list)),
-                ('conclusion', models.JSONField(blank=True, default=list)),
-                ('jobs', models.JSONField(blank=True, default=list)),
-                ('discount', models.DecimalField(decimal_places=2, default=0, max_digits=5)),
-                ('total', models.DecimalField(decimal_places=2, default=0, max_digits=14)),
-                ('tax', models.DecimalField(decimal_places=2, default=0, max_digits=14)),
-                ('grandtotal', models.DecimalField(decimal_places=2, default=0, max_digits=14)),
-                ('printtotal', models.BooleanField(default=True)),
-                ('submitdate', models.DateField(blank=True, null=True)),
-                ('added', models.DateTimeField(default=django.utils.timezone.now)),
-                ('lastupdated', models.DateTimeField(auto_now=True)),
-                ('added_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='added_proposals', to=settings.AUTH_USER_MODEL)),
-                ('client_company', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='proposals', to='crm.company')),
-                ('client_contact', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='proposals', to='crm.contact')),
-                ('project', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='proposal', to='projects.project')),
+                ("id", models.PositiveIntegerField(primary_key=True, serialize=False)),
+                ("title", models.CharField(max_length=200)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("P", "Pending"), ("A", "Accepted"), ("X", "Rejected")],
+                        default="P",
+                        max_length=1,
+                    ),
+                ),
+                ("overview", models.TextField(blank=True)),
+                ("expanded", models.JSONField(blank=True, default=list)),
+                ("conclusion", models.JSONField(blank=True, default=list)),
+                ("jobs", models.JSONField(blank=True, default=list)),
+                ("discount", models.DecimalField(decimal_places=2, default=0, max_digits=5)),
+                ("total", models.DecimalField(decimal_places=2, default=0, max_digits=14)),
+                ("tax", models.DecimalField(decimal_places=2, default=0, max_digits=14)),
+                ("grandtotal", models.DecimalField(decimal_places=2, default=0, max_digits=14)),
+                ("printtotal", models.BooleanField(default=True)),
+                ("submitdate", models.DateField(blank=True, null=True)),
+                ("added", models.DateTimeField(default=django.utils.timezone.now)),
+                ("lastupdated", models.DateTimeField(auto_now=True)),
+                (
+                    "added_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="added_proposals",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "client_company",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="proposals",
+                        to="crm.company",
+                    ),
+                ),
+                (
+                    "client_contact",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="proposals",
+                        to="crm.contact",
+                    ),
+                ),
+                (
+                    "project",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="proposal",
+                        to="projects.project",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-id'],
+                "ordering": ["-id"],
             },
         ),
         migrations.CreateModel(
-            name='DocumentEvent',
+            name="DocumentEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('issued', 'Issued'), ('sent', 'Sent')], max_length=10)),
-                ('at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('detail', models.CharField(blank=True, max_length=500)),
-                ('by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('credit_note', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='events', to='billing.creditnote')),
-                ('invoice', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='events', to='billing.invoice')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("issued", "Issued"), ("sent", "Sent")], max_length=10
+                    ),
+                ),
+                ("at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("detail", models.CharField(blank=True, max_length=500)),
+                (
+                    "by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "credit_note",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="events",
+                        to="billing.creditnote",
+                    ),
+                ),
+                (
+                    "invoice",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="events",
+                        to="billing.invoice",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['at', 'id'],
-                'constraints': [models.CheckConstraint(condition=models.Q(models.Q(('credit_note__isnull', True), ('invoice__isnull', False)), models.Q(('credit_note__isnull', False), ('invoice__isnull', True)), _connector='OR'), name='document_event_is_about_one_document')],
+                "ordering": ["at", "id"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("credit_note__isnull", True), ("invoice__isnull", False)),
+                            models.Q(("credit_note__isnull", False), ("invoice__isnull", True)),
+                            _connector="OR",
+                        ),
+                        name="document_event_is_about_one_document",
+                    )
+                ],
             },
         ),
         migrations.AddIndex(
-            model_name='creditnote',
-            index=models.Index(fields=['date', 'id'], name='billing_cre_date_620642_idx'),
+            model_name="creditnote",
+            index=models.Index(fields=["date", "id"], name="billing_cre_date_620642_idx"),
         ),
         migrations.AddIndex(
-            model_name='creditnote',
-            index=models.Index(fields=['invoice', 'issued_at'], name='billing_cre_invoice_92136b_idx'),
+            model_name="creditnote",
+            index=models.Index(
+                fields=["invoice", "issued_at"], name="billing_cre_invoice_92136b_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='creditnote',
-            constraint=models.CheckConstraint(condition=models.Q(('issued_at__isnull', True), ('reference__isnull', False), _connector='OR'), name='issued_credit_note_has_a_reference'),
+            model_name="creditnote",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("issued_at__isnull", True), ("reference__isnull", False), _connector="OR"
+                ),
+                name="issued_credit_note_has_a_reference",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='creditnote',
-            constraint=models.CheckConstraint(condition=models.Q(('grandtotal__gte', 0)), name='credit_note_is_not_negative'),
+            model_name="creditnote",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("grandtotal__gte", 0)), name="credit_note_is_not_negative"
+            ),
         ),
         migrations.AddIndex(
-            model_name='payment',
-            index=models.Index(fields=['date', 'id'], name='billing_pay_date_662b9e_idx'),
+            model_name="payment",
+            index=models.Index(fields=["date", "id"], name="billing_pay_date_662b9e_idx"),
         ),
         migrations.AddIndex(
-            model_name='payment',
-            index=models.Index(fields=['invoice', 'date'], name='billing_pay_invoice_02be0c_idx'),
+            model_name="payment",
+            index=models.Index(fields=["invoice", "date"], name="billing_pay_invoice_02be0c_idx"),
         ),
         migrations.AddConstraint(
-            model_name='payment',
-            constraint=models.CheckConstraint(condition=models.Q(('amount__gt', 0)), name='payment_is_positive'),
+            model_name="payment",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("amount__gt", 0)), name="payment_is_positive"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='periodical',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('client_company__isnull', False), ('client_contact__isnull', True)), models.Q(('client_company__isnull', True), ('client_contact__isnull', False)), _connector='OR'), name='periodical_has_one_client'),
+            model_name="periodical",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("client_company__isnull", False), ("client_contact__isnull", True)),
+                    models.Q(("client_company__isnull", True), ("client_contact__isnull", False)),
+                    _connector="OR",
+                ),
+                name="periodical_has_one_client",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='periodical',
-            constraint=models.CheckConstraint(condition=models.Q(('discount__gte', 0), ('discount__lte', 100)), name='periodical_discount_is_a_percentage'),
+            model_name="periodical",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("discount__gte", 0), ("discount__lte", 100)),
+                name="periodical_discount_is_a_percentage",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='periodical',
-            constraint=models.CheckConstraint(condition=models.Q(('repeatinterval__gte', 1)), name='periodical_interval_positive'),
+            model_name="periodical",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("repeatinterval__gte", 1)), name="periodical_interval_positive"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='periodical',
-            constraint=models.CheckConstraint(condition=models.Q(('last__isnull', True), ('last__gte', models.F('first')), _connector='OR'), name='periodical_ends_after_it_starts'),
+            model_name="periodical",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("last__isnull", True), ("last__gte", models.F("first")), _connector="OR"
+                ),
+                name="periodical_ends_after_it_starts",
+            ),
         ),
         migrations.AddIndex(
-            model_name='invoice',
-            index=models.Index(fields=['date', 'id'], name='billing_inv_date_34c378_idx'),
+            model_name="invoice",
+            index=models.Index(fields=["date", "id"], name="billing_inv_date_34c378_idx"),
         ),
         migrations.AddIndex(
-            model_name='invoice',
-            index=models.Index(fields=['issued_at', 'due'], name='billing_inv_issued__f6cd06_idx'),
+            model_name="invoice",
+            index=models.Index(fields=["issued_at", "due"], name="billing_inv_issued__f6cd06_idx"),
         ),
         migrations.AddIndex(
-            model_name='invoice',
-            index=models.Index(fields=['client_company', 'date'], name='billing_inv_client__f47426_idx'),
+            model_name="invoice",
+            index=models.Index(
+                fields=["client_company", "date"], name="billing_inv_client__f47426_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='invoice',
-            index=models.Index(fields=['client_contact', 'date'], name='billing_inv_client__a8263f_idx'),
+            model_name="invoice",
+            index=models.Index(
+                fields=["client_contact", "date"], name="billing_inv_client__a8263f_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='invoice',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('client_company__isnull', False), ('client_contact__isnull', True)), models.Q(('client_company__isnull', True), ('client_contact__isnull', False)), _connector='OR'), name='invoice_has_one_client'),
+            model_name="invoice",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("client_company__isnull", False), ("client_contact__isnull", True)),
+                    models.Q(("client_company__isnull", True), ("client_contact__isnull", False)),
+                    _connector="OR",
+                ),
+                name="invoice_has_one_client",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='invoice',
-            constraint=models.CheckConstraint(condition=models.Q(('discount__gte', 0), ('discount__lte', 100)), name='invoice_discount_is_a_percentage'),
+            model_name="invoice",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("discount__gte", 0), ("discount__lte", 100)),
+                name="invoice_discount_is_a_percentage",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='invoice',
-            constraint=models.UniqueConstraint(fields=('periodical', 'period'), name='one_invoice_per_period'),
+            model_name="invoice",
+            constraint=models.UniqueConstraint(
+                fields=("periodical", "period"), name="one_invoice_per_period"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='invoice',
-            constraint=models.CheckConstraint(condition=models.Q(('issued_at__isnull', True), ('reference__isnull', False), _connector='OR'), name='issued_invoice_has_a_reference'),
+            model_name="invoice",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("issued_at__isnull", True), ("reference__isnull", False), _connector="OR"
+                ),
+                name="issued_invoice_has_a_reference",
+            ),
         ),
         migrations.AddIndex(
-            model_name='proposal',
-            index=models.Index(fields=['status', 'id'], name='billing_pro_status_8e9666_idx'),
+            model_name="proposal",
+            index=models.Index(fields=["status", "id"], name="billing_pro_status_8e9666_idx"),
         ),
         migrations.AddIndex(
-            model_name='proposal',
-            index=models.Index(fields=['title'], name='billing_pro_title_576e58_idx'),
+            model_name="proposal",
+            index=models.Index(fields=["title"], name="billing_pro_title_576e58_idx"),
         ),
         migrations.AddConstraint(
-            model_name='proposal',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('client_company__isnull', False), ('client_contact__isnull', True)), models.Q(('client_company__isnull', True), ('client_contact__isnull', False)), _connector='OR'), name='proposal_has_one_client'),
+            model_name="proposal",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("client_company__isnull", False), ("client_contact__isnull", True)),
+                    models.Q(("client_company__isnull", True), ("client_contact__isnull", False)),
+                    _connector="OR",
+                ),
+                name="proposal_has_one_client",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='proposal',
-            constraint=models.CheckConstraint(condition=models.Q(('discount__gte', 0), ('discount__lte', 100)), name='proposal_discount_is_a_percentage'),
+            model_name="proposal",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("discount__gte", 0), ("discount__lte", 100)),
+                name="proposal_discount_is_a_percentage",
+            ),
         ),
     ]
