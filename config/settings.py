@@ -10,6 +10,7 @@ from pathlib import Path
 
 import dj_database_url
 import dj_email_url
+from django.core.exceptions import ImproperlyConfigured
 from PIL import Image
 
 from config.limits import IMAGE_MAX_PIXELS
@@ -226,6 +227,14 @@ else:
 HUEY["consumer"] = {"workers": int(os.environ.get("HUEY_WORKERS", "2")), "worker_type": "thread"}
 
 DOCKET_API_RATE_LIMIT = int(os.environ.get("DOCKET_API_RATE_LIMIT", "60"))
+# Requests a minute per credential (0: off). The bucket counts in microseconds, so a
+# million a minute is as fine as it can tell; more would be a token every 0 µs.
+DOCKET_API_RATE_LIMIT_MAX = 1_000_000
+if not 0 <= DOCKET_API_RATE_LIMIT <= DOCKET_API_RATE_LIMIT_MAX:
+    raise ImproperlyConfigured(
+        f"DOCKET_API_RATE_LIMIT must be from 0 (off) to {DOCKET_API_RATE_LIMIT_MAX:,} "
+        f"requests a minute, not {DOCKET_API_RATE_LIMIT}."
+    )
 # On SQLite (and without Redis) the rate-limit buckets live in a file of their own,
 # which every worker on the machine shares: taking a token in the main database made
 # every other connection drop its cache of it (config/api/throttle.py). Empty: in the
