@@ -227,9 +227,9 @@ else:
 HUEY["consumer"] = {"workers": int(os.environ.get("HUEY_WORKERS", "2")), "worker_type": "thread"}
 
 DOCKET_API_RATE_LIMIT = int(os.environ.get("DOCKET_API_RATE_LIMIT", "60"))
-# Requests a minute per credential (0: off). The bucket counts in microseconds, so a
-# million a minute is as fine as it can tell; more would be a token every 0 µs.
-DOCKET_API_RATE_LIMIT_MAX = 1_000_000
+# Requests a minute per credential (0: off). The bucket counts in microseconds: one
+# token a microsecond is as fine as it can tell; more would be a token every 0 µs.
+DOCKET_API_RATE_LIMIT_MAX = 60_000_000
 if not 0 <= DOCKET_API_RATE_LIMIT <= DOCKET_API_RATE_LIMIT_MAX:
     raise ImproperlyConfigured(
         f"DOCKET_API_RATE_LIMIT must be from 0 (off) to {DOCKET_API_RATE_LIMIT_MAX:,} "

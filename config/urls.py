@@ -9,6 +9,7 @@ from accounts.views import dashboard
 from billing.views import CHARGE_RATES, LEDGERS, TAX_CODES
 from config.api.core import api
 from config.database_errors import server_error
+from config.url_index import indexed_include
 from projects.views import ACTIVITY_TYPES
 
 # One "settings" namespace for every app's settings pages: the account's own, and the
@@ -22,6 +23,8 @@ settings_patterns = [
 ]
 
 urlpatterns = [
+    # First: every API call is resolved, and the pages' prefixes can't match it.
+    indexed_include("api/v1/", api.urls),
     path("", dashboard, name="dashboard"),
     path("accounts/", include("accounts.urls")),
     path("", include((personal_urlpatterns, "notes"))),
@@ -29,7 +32,6 @@ urlpatterns = [
     path("connections/", include("crm.urls")),
     path("projects/", include("projects.urls")),
     path("timesheet/", include("projects.timesheet_urls")),
-    path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
     path(settings.MEDIA_URL.strip("/") + "/<path:path>", serve_media, name="media"),
 ]

@@ -249,3 +249,13 @@ def test_postgresql_sessions_run_without_jit(tmp_path, url, expected):
     shown = _run(env, "-c", JIT)
     assert shown.returncode == 0, shown.stderr
     assert shown.stdout.strip() == expected
+
+
+def test_a_rate_limit_past_one_token_a_microsecond_is_refused_at_start(tmp_path):
+    env = {**_production(tmp_path), "DOCKET_API_RATE_LIMIT": "60000001"}
+    started = _run(env, "manage.py", "check")
+    assert started.returncode != 0
+    assert (
+        "DOCKET_API_RATE_LIMIT must be from 0 (off) to 60,000,000 requests a minute, "
+        "not 60000001." in started.stderr
+    )
