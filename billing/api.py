@@ -1,14 +1,42 @@
-"""Depot's settings resources for tax codes, charge rates and ledger categories."""
+"""Depot resources: invoices, credit notes and payments, and the settings resources
+for tax codes, charge rates and ledger categories."""
 
+from django.core.exceptions import ValidationError
+from django.db.models import Case, Value, When
+from django.db.models.functions import Coalesce, Length, Lower
 from ninja import Router
 
+from accounts import services as account_services
 from accounts.schemas import VALUE_JSON
-from config.api.auth import area_access
+from config.api.auth import area_access, principal
 from config.api.body import body_fields
-from config.api.rendering import list_response, ok_response
+from config.api.errors import ApiNotFound, ApiValidationError
+from config.api.listing import (
+    list_params,
+    order_queryset,
+    query_bool,
+    query_epoch,
+    query_flags,
+    query_int,
+)
+from config.api.lookup import get_or_404
+from config.api.rendering import id_response, item_response, list_response, ok_response
+from config.parsing import parse_json
+from crm.journal import parse_item_code
 
-from . import services
-from .models import ChargeRate, LedgerCategory, TaxCode
+from . import invoicing, queries, services
+from .models import ChargeRate, CreditNote, Invoice, LedgerCategory, Payment, TaxCode
+from .queries import with_balance
+from .schemas import (
+    CREDIT_NOTE_FIELDS,
+    CREDIT_NOTE_ROW,
+    INVOICE_FIELDS,
+    INVOICE_ROW,
+    ISSUE_EVENT_ROW,
+    PAYMENT_FIELDS,
+    PAYMENT_ROW,
+    group_row,
+)
 
 router = Router(tags=["settings"])
 router.add_decorator(area_access("settings", staff_reads=True))
@@ -63,3 +91,515 @@ def list_ledgers(request):
 def update_ledgers(request):
     services.replace_ledgers(body_fields(request, VALUE_JSON, partial=False)["value"])
     return ok_response(request)
+
+
+# --- invoices, credit notes and payments --------------------------------------------
+
+invoices_router = Router(tags=["invoices"])
+invoices_router.add_decorator(area_access("invoices"))
+
+# A document's reference is a number from its counter, kept as text: sorted by length
+# then text, "9" comes before "10". Drafts have none: after the numbered ones (before
+# them, descending), the same on every database.
+REFERENCE_ORDER = ("unnumbered", "reference_length", "reference")
+
+
+def _by_reference(queryset):
+    return queryset.alias(
+        unnumbered=Case(When(reference__isnull=True, then=Value(1)), default=Value(0)),
+        reference_length=Length("reference"),
+    )
+
+
+def _by_reference_and_client(queryset):
+    return _by_reference(queryset).alias(
+        client_key=Lower(Coalesce("client_company__name", "client_contact__fullname"))
+    )
+
+
+INVOICE_ORDERINGS = {
+    "date": "date",
+    "id": "id",
+    "reference": REFERENCE_ORDER,
+    "name": REFERENCE_ORDER,
+    "client": ("client_key", "date"),
+    "clientname": ("client_key", "date"),
+    "total": "total",
+    "grandtotal": "grandtotal",
+    "discount": "discount",
+    "terms": "due",
+    "due": "due",
+    "issued": "issued_at",
+    "paid": ("is_paid", "date"),
+    "amountpaid": "amountpaid",
+    "balance": "balance",
+    "added": "added",
+    "lastupdated": "lastupdated",
+}
+# The grouped list sorts clients: by their latest invoice's date (the default, as the
+# list's), their name, their sums or how many invoices they have.
+GROUP_ORDERINGS = {
+    "date": "latest",
+    "client": "name_key",
+    "clientname": "name_key",
+    "name": "name_key",
+    "total": "grouped_total",
+    "grandtotal": "grouped_grandtotal",
+    "count": "grouped_count",
+}
+# Credit notes' "name" (the spec's default order key) is their reference: numbered
+# ones in number order, ascending as the spec's default.
+CREDIT_NOTE_ORDERINGS = {
+    "name": REFERENCE_ORDER,
+    "reference": REFERENCE_ORDER,
+    "date": "date",
+    "id": "id",
+    "invoice": ("invoice_id", "date"),
+    "invoiceid": ("invoice_id", "date"),
+    "total": "total",
+    "grandtotal": "grandtotal",
+    "issued": "issued_at",
+    "added": "added",
+    "lastupdated": "lastupdated",
+}
+PAYMENT_ORDERINGS = {
+    "date": "date",
+    "id": "id",
+    "amount": "amount",
+    "invoice": ("invoice_id", "date"),
+    "method": ("method", "date"),
+    "added": "added",
+}
+INVOICE_FLAGS = {"issuehistory": False, "payments": False, "creditnotes": False, "group": False}
+CREDIT_NOTE_FLAGS = {"issuehistory": False}
+
+CLIENT_NAME_FILTER_MAX_CHARS = 200
+REFERENCE_MAX_CHARS = Invoice._meta.get_field("reference").max_length
+CLIENT_CODES = ("C", "I")
+WORK_CODES = ("P", "J")
+
+
+def _code_filter(request, name: str, letters: tuple[str, ...], example: str):
+    """A filter naming a client (C41, I5) or the work billed (P12, J3), as (letter, id)."""
+    raw = request.GET.get(name, "").strip()
+    if not raw:
+        return None
+    try:
+        letter, object_id = parse_item_code(raw, field=name)
+    except ValidationError:
+        letter, object_id = "", 0
+    if letter not in letters:
+        shown = raw if len(raw) <= 40 else f"{raw[:40]}…"
+        raise ApiValidationError(
+            f"{name} must be a code such as {example}, not '{shown}'.", field=name
+        )
+    return letter, object_id
+
+
+def _text_filter(text: str, name: str, limit: int) -> str:
+    text = text.strip()
+    if len(text) > limit:
+        raise ApiValidationError(f"{name} must be at most {limit} characters.", field=name)
+    return text
+
+
+def _filters(request, clientname: str, reference: str) -> dict:
+    """The filters invoices and credit notes share, each refused with its own sentence."""
+    return {
+        "client": _code_filter(request, "client", CLIENT_CODES, "C41 or I5"),
+        "client_name": _text_filter(clientname, "clientname", CLIENT_NAME_FILTER_MAX_CHARS),
+        "work": _code_filter(request, "for", WORK_CODES, "P12 or J3"),
+        "reference": _text_filter(reference, "reference", REFERENCE_MAX_CHARS),
+        "issued": query_bool(request, "issued"),
+        "date_from": query_epoch(request, "from"),
+        "date_to": query_epoch(request, "to"),
+    }
+
+
+def _grouped_by_key(rows: list[dict], key: str) -> dict:
+    grouped: dict = {}
+    for row in rows:
+        grouped.setdefault(row.pop(key), []).append(row)
+    return grouped
+
+
+_EVENT_WITH_INVOICE = ISSUE_EVENT_ROW.with_columns("invoice_id")
+_EVENT_WITH_CREDIT_NOTE = ISSUE_EVENT_ROW.with_columns("credit_note_id")
+_PAYMENT_WITH_INVOICE = PAYMENT_ROW.with_columns("invoice_id")
+_CREDIT_NOTE_WITH_INVOICE = CREDIT_NOTE_ROW.with_columns("invoice_id")
+
+
+def _with_issue_history(request, rows: list[dict], *, credit_notes: bool = False) -> None:
+    """Each row's `issuehistory`: one read for the page."""
+    ids = [row["id"] for row in rows]
+    if credit_notes:
+        events = queries.document_events(credit_note_ids=ids)
+        by_document = _grouped_by_key(
+            _EVENT_WITH_CREDIT_NOTE.rows(request, events), "credit_note_id"
+        )
+    else:
+        events = queries.document_events(invoice_ids=ids)
+        by_document = _grouped_by_key(_EVENT_WITH_INVOICE.rows(request, events), "invoice_id")
+    for row in rows:
+        row["issuehistory"] = by_document.get(row["id"], [])
+
+
+def _with_invoice_lists(request, rows: list[dict], flags: dict) -> list[dict]:
+    """`issuehistory`, `payments` and `creditnotes` on each invoice row when asked for,
+    each one read for the whole page (payments and credit notes oldest first)."""
+    if not rows:
+        return rows
+    ids = [row["id"] for row in rows]
+    if flags["issuehistory"]:
+        _with_issue_history(request, rows)
+    if flags["payments"]:
+        payments = Payment.objects.filter(invoice_id__in=ids).order_by("invoice_id", "date", "pk")
+        by_invoice = _grouped_by_key(_PAYMENT_WITH_INVOICE.rows(request, payments), "invoice_id")
+        for row in rows:
+            row["payments"] = by_invoice.get(row["id"], [])
+    if flags["creditnotes"]:
+        notes = CreditNote.objects.filter(invoice_id__in=ids).order_by("invoice_id", "date", "pk")
+        by_invoice = _grouped_by_key(_CREDIT_NOTE_WITH_INVOICE.rows(request, notes), "invoice_id")
+        for row in rows:
+            row["creditnotes"] = by_invoice.get(row["id"], [])
+    return rows
+
+
+def _grouped_invoices(request, invoices):
+    """`group=true`: one row per client, a page of clients, `total` counting them."""
+    params = list_params(request, GROUP_ORDERINGS, default_order="date", default_ascending=False)
+    prefix = params.order_prefix
+    groups = queries.invoice_groups(invoices).order_by(
+        prefix + GROUP_ORDERINGS[params.order],
+        prefix + "client_company_id",
+        prefix + "client_contact_id",
+    )
+    page = list(params.page(groups))
+    references = queries.references_by_client(invoices, page) if page else {}
+    rows = [
+        group_row(
+            group,
+            references.get((group["client_company_id"], group["client_contact_id"]), []),
+        )
+        for group in page
+    ]
+    return list_response(request, rows, params.total(groups, len(rows)))
+
+
+@invoices_router.get(
+    "/invoices",
+    summary="List or search invoices",
+    description="Filters: `client` (C41, I5), `clientname` (part of the client's name), "
+    "`for` (P12: the project's invoices, its jobs' included; J3), `reference`, `issued`, "
+    "`paid`, `from`/`to` (epoch bounds on the date), `overduefrom`/`overdueto` (invoices "
+    "overdue now whose due date lies between these epochs). `issuehistory`, `payments` "
+    "and `creditnotes` add those lists to each invoice. `group=true` answers one row per "
+    "client ({client, invoices: their references, total, grandtotal, count}), a page of "
+    "clients ordered by `date` (their latest invoice), `client`, `total`, `grandtotal` or "
+    "`count`, and `total` counts the clients.",
+)
+def list_invoices(request, clientname: str = "", reference: str = ""):
+    flags = query_flags(request, INVOICE_FLAGS)
+    invoices = queries.invoices_matching(
+        **_filters(request, clientname, reference),
+        paid=query_bool(request, "paid"),
+        overdue_from=query_epoch(request, "overduefrom"),
+        overdue_to=query_epoch(request, "overdueto"),
+    )
+    if flags["group"]:
+        return _grouped_invoices(request, invoices)
+    params = list_params(request, INVOICE_ORDERINGS, default_order="date", default_ascending=False)
+    ordered = order_queryset(_by_reference_and_client(invoices), params, INVOICE_ORDERINGS)
+    rows = INVOICE_ROW.rows(request, params.page(ordered))
+    _with_invoice_lists(request, rows, flags)
+    return list_response(request, rows, params.total(invoices, len(rows)))
+
+
+@invoices_router.get(
+    "/invoices/{int:invoice_id}",
+    summary="Get a specific invoice",
+    description="`issuehistory`, `payments` and `creditnotes` add those lists.",
+)
+def get_invoice(request, invoice_id: int):
+    flags = query_flags(request, INVOICE_FLAGS)
+    rows = INVOICE_ROW.rows(request, with_balance(Invoice.objects.filter(pk=invoice_id)))
+    if not rows:
+        raise ApiNotFound.no_such("invoice", invoice_id)
+    return item_response(request, _with_invoice_lists(request, rows, flags)[0])
+
+
+def _object_code(value, name: str, problems: list) -> str | None:
+    """{type, id} (a client or the work billed, as read) as its code, C41 or P12."""
+    if isinstance(value, dict) and "type" in value and "id" in value:
+        return f"{value['type']}{value['id']}"
+    problems.append((name, f"{name} must be a code, or an object with a type and an id."))
+    return None
+
+
+def _accept_document_shapes(data: dict, spec) -> list[tuple[str, str]]:
+    """What a GET returns, sent back: `client` and `for` ({type, id}; `for` may be the
+    empty `[]` or null: none) as their codes, `terms` ({timestamp, days}) as its days,
+    `addedby` ({email}, or a list of one) as the email and `email` ({to, bcc,
+    message}) as `emailto`, `emailbcc` and `emailmessage`; each as the object or, in a
+    form body, JSON-encoded."""
+    problems: list[tuple[str, str]] = []
+    for name in ("client", "for", "terms", "addedby", "email"):
+        value = data.get(name)
+        if isinstance(value, str) and value.strip().startswith(("{", "[")):
+            try:
+                data[name] = parse_json(value)
+            except ValueError as exc:
+                problems.append((name, f"{name} {exc}."))
+                data.pop(name)
+    for name in ("client", "for"):
+        if name not in spec.spec:
+            continue
+        value = data.get(name)
+        if value in ([], {}):
+            data[name] = ""
+        elif isinstance(value, dict | list):
+            code = _object_code(value, name, problems)
+            if code is None:
+                data.pop(name)
+            else:
+                data[name] = code
+    terms = data.get("terms")
+    if isinstance(terms, dict):
+        if "days" in terms:
+            data["terms"] = terms["days"]
+        else:
+            problems.append(("terms", "terms must be a number of days, or an object with days."))
+            data.pop("terms")
+    added_by = data.get("addedby")
+    if isinstance(added_by, list) and len(added_by) == 1:
+        added_by = added_by[0]
+    if isinstance(added_by, dict) and "email" in added_by:
+        data["addedby"] = added_by["email"]
+    email = data.pop("email", None)
+    if isinstance(email, dict):
+        for part, name in (("to", "emailto"), ("bcc", "emailbcc"), ("message", "emailmessage")):
+            if part in email and name not in data:
+                data[name] = email[part]
+    elif email not in (None, ""):
+        problems.append(("email", "email must be an object with to, bcc and message."))
+    return problems
+
+
+def _document_fields(request, spec, *, partial: bool) -> dict:
+    """The body's fields under the services' names. On an update the author stays who
+    it was (a row sent back carries it, unchecked); `items` need their `total`."""
+    fields = body_fields(request, spec, partial=partial, reshape=_accept_document_shapes)
+    if partial:
+        fields.pop("addedby", None)
+        if "items" in fields and "total" not in fields:
+            raise ApiValidationError(
+                "total is required with items: send the items' total (before tax), "
+                "which checks them.",
+                field="total",
+            )
+    renamed = {}
+    for name, value in fields.items():
+        if name == "for":
+            renamed["for_code"] = value
+        elif name == "invoiceid":
+            renamed["invoice"] = value
+        elif name == "addedby":
+            renamed["added_by"] = account_services.named_author(principal(request).actor, value)
+        else:
+            renamed[name] = value
+    return renamed
+
+
+def _invoice_fields(request, *, partial: bool) -> dict:
+    fields = _document_fields(request, INVOICE_FIELDS, partial=partial)
+    if not partial and "date" in fields and "terms" not in fields:
+        raise ApiValidationError(
+            "terms is required with date: the number of days within which payment is due.",
+            field="terms",
+        )
+    return fields
+
+
+@invoices_router.post(
+    "/invoices",
+    summary="Add a new invoice",
+    description="Lines that can't be priced (an unknown tax code or ledger category, a "
+    "quantity that isn't a number of 0 or more, a take outside 0-100) are refused, each "
+    "naming its section and line; `total` must equal the lines' total to the cent. "
+    "Ready with a date that has come, it is issued (numbered) at once.",
+    openapi_extra=INVOICE_FIELDS.openapi_body(),
+)
+def create_invoice(request):
+    fields = _invoice_fields(request, partial=False)
+    invoice = invoicing.create_invoice(actor=principal(request).user, **fields)
+    return id_response(request, invoice.pk, status=201)
+
+
+@invoices_router.patch(
+    "/invoices/{int:invoice_id}",
+    summary="Update an invoice",
+    description="A draft changes freely (`items` with their `total`). An issued invoice "
+    "keeps its lines, money, client, dates and purchase order: raise a credit note to "
+    "correct it; how it is sent may still change.",
+    openapi_extra=INVOICE_FIELDS.openapi_body(),
+)
+def update_invoice(request, invoice_id: int):
+    invoice = get_or_404(Invoice, "invoice", invoice_id)
+    fields = _invoice_fields(request, partial=True)
+    invoicing.update_invoice(invoice, actor=principal(request).user, **fields)
+    return id_response(request, invoice.pk)
+
+
+@invoices_router.delete(
+    "/invoices/{int:invoice_id}",
+    summary="Delete an invoice",
+    description="Only a draft: an issued invoice is cancelled with a credit note.",
+)
+def delete_invoice(request, invoice_id: int):
+    invoicing.delete_invoice(get_or_404(Invoice, "invoice", invoice_id))
+    return id_response(request, invoice_id)
+
+
+# --- credit notes -------------------------------------------------------------------
+
+
+@invoices_router.get(
+    "/creditnotes",
+    summary="List or search credit notes",
+    description="Ordered by `name`, which is their reference (numbered ones in number "
+    "order, then drafts), unless `order` says otherwise. Filters: `client`, `clientname` "
+    "and `for` (their invoice's), `reference`, `issued`, `invoiceid`, `from`/`to` (epoch "
+    "bounds on the date); `issuehistory` adds when each was issued.",
+)
+def list_credit_notes(request, clientname: str = "", reference: str = ""):
+    params = list_params(request, CREDIT_NOTE_ORDERINGS, default_order="name")
+    flags = query_flags(request, CREDIT_NOTE_FLAGS)
+    notes = queries.credit_notes_matching(
+        **_filters(request, clientname, reference), invoice_id=query_int(request, "invoiceid")
+    )
+    ordered = order_queryset(_by_reference(notes), params, CREDIT_NOTE_ORDERINGS)
+    rows = CREDIT_NOTE_ROW.rows(request, params.page(ordered))
+    if flags["issuehistory"] and rows:
+        _with_issue_history(request, rows, credit_notes=True)
+    return list_response(request, rows, params.total(notes, len(rows)))
+
+
+@invoices_router.get(
+    "/creditnotes/{int:note_id}",
+    summary="Get a specific credit note",
+    description="`issuehistory` adds when it was issued.",
+)
+def get_credit_note(request, note_id: int):
+    flags = query_flags(request, CREDIT_NOTE_FLAGS)
+    rows = CREDIT_NOTE_ROW.rows_of(request, CreditNote, [note_id])
+    if not rows:
+        raise ApiNotFound.no_such("credit note", note_id)
+    if flags["issuehistory"]:
+        _with_issue_history(request, rows, credit_notes=True)
+    return item_response(request, rows[0])
+
+
+@invoices_router.post(
+    "/creditnotes",
+    summary="Add a new credit note",
+    description="Against an issued invoice, never more than is left to credit on it; "
+    "lines are checked as an invoice's.",
+    openapi_extra=CREDIT_NOTE_FIELDS.openapi_body(),
+)
+def create_credit_note(request):
+    fields = _document_fields(request, CREDIT_NOTE_FIELDS, partial=False)
+    note = invoicing.create_credit_note(actor=principal(request).user, **fields)
+    return id_response(request, note.pk, status=201)
+
+
+@invoices_router.patch(
+    "/creditnotes/{int:note_id}",
+    summary="Update a credit note",
+    description="A draft changes freely; an issued one keeps its invoice, lines and date.",
+    openapi_extra=CREDIT_NOTE_FIELDS.openapi_body(),
+)
+def update_credit_note(request, note_id: int):
+    note = get_or_404(CreditNote, "credit note", note_id)
+    fields = _document_fields(request, CREDIT_NOTE_FIELDS, partial=True)
+    invoicing.update_credit_note(note, actor=principal(request).user, **fields)
+    return id_response(request, note.pk)
+
+
+@invoices_router.delete(
+    "/creditnotes/{int:note_id}",
+    summary="Delete a credit note",
+    description="Only a draft: an issued credit note stays in the books.",
+)
+def delete_credit_note(request, note_id: int):
+    invoicing.delete_credit_note(get_or_404(CreditNote, "credit note", note_id))
+    return id_response(request, note_id)
+
+
+# --- payments -----------------------------------------------------------------------
+
+
+def _epoch_day(request, name: str):
+    # Payments are received on a day; an epoch is read as a UTC day, as a POSTed date.
+    moment = query_epoch(request, name)
+    return None if moment is None else moment.date()
+
+
+@invoices_router.get(
+    "/payments",
+    summary="List or search payments",
+    description="Newest first unless `order`/`orderasc` say otherwise; `invoice` keeps one "
+    "invoice's, `from`/`to` (epochs, read as UTC days) bound the day received.",
+)
+def list_payments(request):
+    params = list_params(request, PAYMENT_ORDERINGS, default_order="date", default_ascending=False)
+    payments = queries.payments_matching(
+        invoice_id=query_int(request, "invoice"),
+        date_from=_epoch_day(request, "from"),
+        date_to=_epoch_day(request, "to"),
+    )
+    page = params.page(order_queryset(payments, params, PAYMENT_ORDERINGS))
+    rows = PAYMENT_ROW.rows(request, page)
+    return list_response(request, rows, params.total(payments, len(rows)))
+
+
+@invoices_router.get("/payments/{int:payment_id}", summary="Get a specific payment")
+def get_payment(request, payment_id: int):
+    rows = PAYMENT_ROW.rows_of(request, Payment, [payment_id])
+    if not rows:
+        raise ApiNotFound.no_such("payment", payment_id)
+    return item_response(request, rows[0])
+
+
+@invoices_router.post(
+    "/payments",
+    summary="Add a new payment",
+    description="Against an issued invoice, never more than its balance.",
+    openapi_extra=PAYMENT_FIELDS.openapi_body(),
+)
+def create_payment(request):
+    fields = body_fields(request, PAYMENT_FIELDS, partial=False)
+    payment = invoicing.record_payment(added_by=principal(request).user, **fields)
+    return id_response(request, payment.pk, status=201)
+
+
+PAYMENTS_ARE_FIXED = "Payments can't be updated: delete this payment and add the right one instead."
+
+
+@invoices_router.patch(
+    "/payments/{int:payment_id}",
+    summary="Update a payment (not supported)",
+    description="Always a 400, as the spec says: delete the payment and add it again.",
+)
+def update_payment(request, payment_id: int):
+    get_or_404(Payment, "payment", payment_id)
+    raise ApiValidationError(PAYMENTS_ARE_FIXED)
+
+
+@invoices_router.delete(
+    "/payments/{int:payment_id}",
+    summary="Delete a payment",
+    description="Its invoice owes the amount again.",
+)
+def delete_payment(request, payment_id: int):
+    invoicing.delete_payment(get_or_404(Payment, "payment", payment_id))
+    return id_response(request, payment_id)

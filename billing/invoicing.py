@@ -32,7 +32,7 @@ from projects.models import Job, Project
 from projects.services import client_from_code, discount_percentage
 
 from .models import CreditNote, DocumentEvent, Invoice, Payment
-from .totals import check_sent_total, clean_sections, document_totals
+from .totals import check_sent_total, clean_sections, document_totals, public_sections
 
 User = get_user_model()
 TERMS_MAX_DAYS = 3650
@@ -248,6 +248,13 @@ def _issue(document, counter: str, *, by=None) -> None:
     )
 
 
+def _sent_items(fields: dict):
+    """The lines sent, none when absent or empty; anything else (an object, a number)
+    goes to `clean_sections`, which refuses it rather than read it as no lines."""
+    items = fields.get("items")
+    return [] if items is None or items == "" else items
+
+
 def _due_to_issue(document) -> bool:
     return document.ready and not document.issued and document.date <= timezone.now()
 
@@ -268,36 +275,95 @@ def _work(value) -> Project | Job:
     return resolve_item(code, field="for")
 
 
-def _refuse_issued_changes(invoice: Invoice, fields: dict) -> None:
-    fixed = [
-        name
-        for name in (
-            "items",
-            "total",
-            "discount",
-            "client",
-            "for_code",
-            "purchaseorder",
-            "date",
-            "terms",
+# What an issued invoice keeps for ever (its service names); delivery may still change.
+ISSUED_INVOICE_KEEPS = (
+    "items",
+    "total",
+    "discount",
+    "client",
+    "for_code",
+    "purchaseorder",
+    "date",
+    "terms",
+)
+
+
+def _same(rule, value, current) -> bool:
+    """Whether `rule(value)` is `current`; a value the rule refuses is a change."""
+    try:
+        return rule(value) == current
+    except ValidationError:
+        return False
+
+
+def _same_lines(value, sections: list) -> bool:
+    # As a client reads them: a rate frozen on an old line doesn't make it a change.
+    return _same(
+        lambda sent: public_sections(clean_sections(_sent_items({"items": sent}))),
+        value,
+        public_sections(sections),
+    )
+
+
+def _same_moment(value, moment: datetime) -> bool:
+    # To the second: a client reads dates as epoch seconds.
+    return _same(
+        lambda sent: int(_moment(sent, "date").timestamp()), value, int(moment.timestamp())
+    )
+
+
+def _same_money(value, amount: Decimal) -> bool:
+    try:
+        return to_cents(Decimal(str(value).strip())) == amount
+    except (ArithmeticError, ValueError):
+        return False
+
+
+def _unchanged_on_invoice(invoice: Invoice, name: str, value) -> bool:
+    if name == "items":
+        return _same_lines(value, invoice.items)
+    if name == "total":
+        return _same_money(value, invoice.total)
+    if name == "discount":
+        return _same(discount_percentage, value, invoice.discount)
+    if name == "client":
+        # No client sent keeps the one it has, on a draft too.
+        return value in (None, "") or _same(
+            lambda code: client_from_code(code, field="client"), value, invoice.client
         )
-        if name in fields
-    ]
-    if fixed:
+    if name == "for_code":
+        if value in (None, ""):
+            return invoice.project_id is None
+        return _same(_work, value, invoice.job or invoice.project)
+    if name == "purchaseorder":
+        return str(value or "").strip() == invoice.purchaseorder
+    if name == "date":
+        return _same_moment(value, invoice.date)
+    return _same(_terms, value, invoice.terms)
+
+
+def _refuse_issued_changes(invoice: Invoice, fields: dict) -> dict:
+    """An issued invoice's fixed fields may be sent as they are (a client sending back
+    what it read), never changed: the 400 names each changed one and says to raise a
+    credit note. Returns the fields without the unchanged fixed ones."""
+    sent = [name for name in ISSUED_INVOICE_KEEPS if name in fields]
+    changed = [name for name in sent if not _unchanged_on_invoice(invoice, name, fields[name])]
+    if changed:
         raise ValidationError(
             {
                 ("for" if name == "for_code" else name): [
                     field_message("for" if name == "for_code" else name, ISSUED_IS_FIXED, "issued")
                 ]
-                for name in fixed
+                for name in changed
             }
         )
+    return {name: value for name, value in fields.items() if name not in sent}
 
 
 def _write_invoice(invoice: Invoice, fields: dict, *, creating: bool, actor=None) -> None:
     fields = clean_values(only_known(fields, InvoiceFields))
     if not creating and invoice.issued:
-        _refuse_issued_changes(invoice, fields)
+        fields = _refuse_issued_changes(invoice, fields)
     refusals = Refusals()
     check, errors = refusals.check, refusals.errors
 
@@ -334,7 +400,7 @@ def _write_invoice(invoice: Invoice, fields: dict, *, creating: bool, actor=None
         if discount is not None:
             invoice.discount = discount
     if creating or "items" in fields:
-        sections = check(clean_sections, fields.get("items") or [])
+        sections = check(clean_sections, _sent_items(fields))
         if sections is not None:
             invoice.items = sections
     if "purchaseorder" in fields:
@@ -386,7 +452,8 @@ def create_invoice(*, actor=None, **fields: Unpack[InvoiceFields]) -> Invoice:
 @transaction.atomic
 def update_invoice(invoice: Invoice, *, actor=None, **fields: Unpack[InvoiceFields]) -> Invoice:
     """Drafts change freely. An issued invoice keeps its money, lines, client, dates and
-    PO (a 400 that says to raise a credit note); how it is delivered may still change."""
+    PO (a change is a 400 that says to raise a credit note; the same values sent back
+    pass); how it is delivered may still change."""
     invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
     _write_invoice(invoice, fields, creating=False, actor=actor)
     return invoice
@@ -490,23 +557,49 @@ def _left_to_credit(invoice: Invoice, *, besides: CreditNote | None = None) -> D
     return invoice.grandtotal - (others.aggregate(sum=Sum("grandtotal"))["sum"] or Decimal(0))
 
 
+def _invoice_id(value) -> int | None:
+    if isinstance(value, Invoice):
+        return value.pk
+    try:
+        return parse_int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _unchanged_on_credit_note(note: CreditNote, name: str, value) -> bool:
+    if name == "invoice":
+        return _invoice_id(value) == note.invoice_id
+    if name == "items":
+        return _same_lines(value, note.items)
+    if name == "total":
+        return _same_money(value, note.total)
+    return _same_moment(value, note.date)
+
+
+def _refuse_issued_credit_changes(note: CreditNote, fields: dict) -> dict:
+    """As `_refuse_issued_changes`, for an issued credit note's invoice, lines and date."""
+    sent = [name for name in ("invoice", "items", "total", "date") if name in fields]
+    changed = [name for name in sent if not _unchanged_on_credit_note(note, name, fields[name])]
+    if changed:
+        raise ValidationError(
+            {
+                ("invoiceid" if name == "invoice" else name): [
+                    field_message(
+                        "invoiceid" if name == "invoice" else name,
+                        "%(field)s can't be changed on an issued credit note.",
+                        "issued",
+                    )
+                ]
+                for name in changed
+            }
+        )
+    return {name: value for name, value in fields.items() if name not in sent}
+
+
 def _write_credit_note(note: CreditNote, fields: dict, *, creating: bool, actor=None) -> None:
     fields = clean_values(only_known(fields, CreditNoteFields))
     if not creating and note.issued:
-        fixed = [name for name in ("invoice", "items", "total", "date") if name in fields]
-        if fixed:
-            raise ValidationError(
-                {
-                    name: [
-                        field_message(
-                            name,
-                            "%(field)s can't be changed on an issued credit note.",
-                            "issued",
-                        )
-                    ]
-                    for name in fixed
-                }
-            )
+        fields = _refuse_issued_credit_changes(note, fields)
     refusals = Refusals()
     check, errors = refusals.check, refusals.errors
     if creating or "invoice" in fields:
@@ -520,7 +613,7 @@ def _write_credit_note(note: CreditNote, fields: dict, *, creating: bool, actor=
         elif invoice is not None:
             note.invoice = invoice
     if creating or "items" in fields:
-        sections = check(clean_sections, fields.get("items") or [])
+        sections = check(clean_sections, _sent_items(fields))
         if sections is not None:
             note.items = sections
     if creating or "date" in fields:

@@ -10,9 +10,11 @@ from decimal import Decimal
 from django.db.models import (
     BooleanField,
     Case,
+    Count,
     DecimalField,
     ExpressionWrapper,
     F,
+    Max,
     OuterRef,
     Q,
     QuerySet,
@@ -21,10 +23,12 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Lower
 from django.utils import timezone
 
-from .models import CreditNote, Invoice, Payment
+from config.limits import MAX_ID
+
+from .models import CreditNote, DocumentEvent, Invoice, Payment
 
 MONEY = DecimalField(max_digits=14, decimal_places=2)
 NOTHING = Value(Decimal("0.00"), output_field=MONEY)
@@ -67,3 +71,174 @@ def with_balance(invoices: QuerySet, *, now: datetime | None = None) -> QuerySet
 
 def invoices_overdue_on(moment: datetime) -> QuerySet:
     return with_balance(Invoice.objects.all(), now=moment).filter(is_overdue=True)
+
+
+# --- lists -------------------------------------------------------------------------
+#
+# The filters the invoices, credit notes and payments lists share between the API and
+# the pages. A client is ("C", 41) or ("I", 5); the work billed ("P", 12) or ("J", 3):
+# a project's invoices include those for its jobs. An id past any real one matches
+# nothing rather than overflowing the database's integer.
+
+
+def _for_client(queryset, client: tuple[str, int], path: str = ""):
+    letter, client_id = client
+    if not 0 < client_id <= MAX_ID:
+        return queryset.none()
+    column = "client_company_id" if letter == "C" else "client_contact_id"
+    return queryset.filter(**{f"{path}{column}": client_id})
+
+
+def _for_work(queryset, work: tuple[str, int], path: str = ""):
+    letter, work_id = work
+    if not 0 < work_id <= MAX_ID:
+        return queryset.none()
+    column = "job_id" if letter == "J" else "project_id"
+    return queryset.filter(**{f"{path}{column}": work_id})
+
+
+def _client_named(queryset, text: str, path: str = ""):
+    return queryset.filter(
+        Q(**{f"{path}client_company__name__icontains": text})
+        | Q(**{f"{path}client_contact__fullname__icontains": text})
+    )
+
+
+def invoices_matching(
+    *,
+    client: tuple[str, int] | None = None,
+    client_name: str = "",
+    work: tuple[str, int] | None = None,
+    reference: str = "",
+    issued: bool | None = None,
+    paid: bool | None = None,
+    date_from: datetime | None = None,
+    date_to: datetime | None = None,
+    overdue_from: datetime | None = None,
+    overdue_to: datetime | None = None,
+    now: datetime | None = None,
+) -> QuerySet:
+    """Invoices with their balance (`with_balance`), filtered. `date_from`/`date_to`
+    bound the invoice's date; `overdue_from`/`overdue_to` keep invoices overdue at
+    `now` whose due date lies in that span."""
+    invoices = with_balance(Invoice.objects.all(), now=now)
+    if client is not None:
+        invoices = _for_client(invoices, client)
+    if client_name:
+        invoices = _client_named(invoices, client_name)
+    if work is not None:
+        invoices = _for_work(invoices, work)
+    if reference:
+        invoices = invoices.filter(reference=reference)
+    if issued is not None:
+        invoices = invoices.filter(issued_at__isnull=not issued)
+    if paid is not None:
+        invoices = invoices.filter(is_paid=paid)
+    if date_from is not None:
+        invoices = invoices.filter(date__gte=date_from)
+    if date_to is not None:
+        invoices = invoices.filter(date__lte=date_to)
+    if overdue_from is not None or overdue_to is not None:
+        invoices = invoices.filter(is_overdue=True)
+        if overdue_from is not None:
+            invoices = invoices.filter(due__gte=overdue_from)
+        if overdue_to is not None:
+            invoices = invoices.filter(due__lte=overdue_to)
+    return invoices
+
+
+def invoice_groups(invoices: QuerySet) -> QuerySet:
+    """`invoices` by client: one row per client with its name, the sum of their totals
+    and grand totals, how many and the latest date (`grouped_total`,
+    `grouped_grandtotal`, `grouped_count`, `latest`, `name_key` to sort by). The
+    filtered invoices are a subquery, so a filter on a balance never joins the sums."""
+    return (
+        Invoice.objects.filter(pk__in=invoices.order_by().values("pk"))
+        .order_by()
+        .values(
+            "client_company_id",
+            "client_company__name",
+            "client_contact_id",
+            "client_contact__fullname",
+        )
+        .annotate(
+            grouped_total=Sum("total"),
+            grouped_grandtotal=Sum("grandtotal"),
+            grouped_count=Count("id"),
+            latest=Max("date"),
+            name_key=Lower(Coalesce(Max("client_company__name"), Max("client_contact__fullname"))),
+        )
+    )
+
+
+def references_by_client(invoices: QuerySet, groups: list[dict]) -> dict[tuple, list]:
+    """The references of `invoices` for the clients of `groups`, oldest first, keyed by
+    (company id, person id): one query for the page."""
+    companies = [g["client_company_id"] for g in groups if g["client_company_id"] is not None]
+    people = [g["client_contact_id"] for g in groups if g["client_contact_id"] is not None]
+    found: dict[tuple, list] = {}
+    rows = (
+        invoices.filter(Q(client_company_id__in=companies) | Q(client_contact_id__in=people))
+        .order_by("date", "pk")
+        .values_list("client_company_id", "client_contact_id", "reference")
+    )
+    for company_id, contact_id, reference in rows:
+        found.setdefault((company_id, contact_id), []).append(reference)
+    return found
+
+
+def credit_notes_matching(
+    *,
+    client: tuple[str, int] | None = None,
+    client_name: str = "",
+    work: tuple[str, int] | None = None,
+    reference: str = "",
+    issued: bool | None = None,
+    invoice_id: int | None = None,
+    date_from: datetime | None = None,
+    date_to: datetime | None = None,
+) -> QuerySet:
+    """Credit notes, filtered; the client and the work are their invoice's."""
+    notes = CreditNote.objects.all()
+    if client is not None:
+        notes = _for_client(notes, client, "invoice__")
+    if client_name:
+        notes = _client_named(notes, client_name, "invoice__")
+    if work is not None:
+        notes = _for_work(notes, work, "invoice__")
+    if reference:
+        notes = notes.filter(reference=reference)
+    if issued is not None:
+        notes = notes.filter(issued_at__isnull=not issued)
+    if invoice_id is not None:
+        notes = notes.filter(invoice_id=invoice_id) if 0 < invoice_id <= MAX_ID else notes.none()
+    if date_from is not None:
+        notes = notes.filter(date__gte=date_from)
+    if date_to is not None:
+        notes = notes.filter(date__lte=date_to)
+    return notes
+
+
+def payments_matching(*, invoice_id: int | None = None, date_from=None, date_to=None) -> QuerySet:
+    """Payments against one invoice, received from `date_from` to `date_to` (days)."""
+    payments = Payment.objects.all()
+    if invoice_id is not None:
+        payments = (
+            payments.filter(invoice_id=invoice_id) if 0 < invoice_id <= MAX_ID else payments.none()
+        )
+    if date_from is not None:
+        payments = payments.filter(date__gte=date_from)
+    if date_to is not None:
+        payments = payments.filter(date__lte=date_to)
+    return payments
+
+
+def document_events(*, invoice_ids=(), credit_note_ids=()) -> QuerySet:
+    """The issue history of these invoices or credit notes, oldest first."""
+    if invoice_ids:
+        return DocumentEvent.objects.filter(invoice_id__in=invoice_ids).order_by(
+            "invoice_id", "at", "pk"
+        )
+    return DocumentEvent.objects.filter(credit_note_id__in=credit_note_ids).order_by(
+        "credit_note_id", "at", "pk"
+    )

@@ -58,7 +58,8 @@ def names_its_field(error: ValidationError) -> bool:
 
 class Refusals:
     """A write's refusals collected field by field, so one answer names every wrong
-    field: `check(rule, ...)` returns the rule's value, or None after noting why."""
+    field: `check(rule, ...)` returns the rule's value, or None after noting why (every
+    message the rule gave: a document's lines name each bad line)."""
 
     def __init__(self):
         self.errors: dict[str, ValidationError] = {}
@@ -67,5 +68,7 @@ class Refusals:
         try:
             return rule(*args, **options)
         except ValidationError as exc:
-            self.errors.update({key: messages[0] for key, messages in exc.error_dict.items()})
+            self.errors.update(
+                {key: ValidationError(messages) for key, messages in exc.error_dict.items()}
+            )
             return None

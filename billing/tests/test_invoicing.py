@@ -1,5 +1,6 @@
 """Invoices, credit notes and payments through the service every caller uses."""
 
+import json
 from datetime import timedelta
 from decimal import Decimal as D
 
@@ -13,6 +14,7 @@ from billing import invoicing
 from billing.models import DocumentEvent, Invoice
 from billing.queries import invoices_overdue_on, with_balance
 from billing.tests.factories import TaxCodeFactory
+from billing.totals import public_sections
 from crm.tests.factories import CompanyFactory
 from projects.tests.factories import JobFactory
 
@@ -129,8 +131,9 @@ def test_ready_for_a_later_date_is_issued_by_the_worker_on_its_day(owner):
 
 def test_an_issued_invoice_keeps_its_money_and_cannot_be_deleted(owner):
     invoice = issued(owner)
+    fewer_lines = [{**SPEC_ITEMS[0], "items": SPEC_ITEMS[0]["items"][:1]}]
     with pytest.raises(ValidationError) as refused:
-        invoicing.update_invoice(invoice, items=SPEC_ITEMS, total="250", discount="10")
+        invoicing.update_invoice(invoice, items=fewer_lines, total="100", discount="10")
     assert set(errors_of(refused.value)) == {"items", "total", "discount"}
     assert "raise a credit note" in errors_of(refused.value)["discount"][0]
     with pytest.raises(ValidationError, match="raise a credit note"):
@@ -139,6 +142,65 @@ def test_an_issued_invoice_keeps_its_money_and_cannot_be_deleted(owner):
     invoicing.update_invoice(invoice, emailmessage="Thanks!")
     invoice.refresh_from_db()
     assert (invoice.email_message, invoice.grandtotal) == ("Thanks!", D("300"))
+
+
+def test_an_issued_invoice_takes_its_fixed_fields_back_unchanged(owner):
+    """A client sends back what it read (the date to the second, numbers as numbers):
+    only what would change is refused."""
+    job = JobFactory()
+    invoice = issued(owner, client="", for_code=f"J{job.pk}", purchaseorder="PO-1", terms=14)
+    as_read = {
+        "items": json.loads(json.dumps(public_sections(invoice.items), default=float)),
+        "total": 250,
+        "discount": 0,
+        "client": f"C{job.project.client_company_id}",
+        "for_code": f"J{job.pk}",
+        "purchaseorder": "PO-1",
+        "date": int(invoice.date.timestamp()),
+        "terms": 14,
+    }
+    invoicing.update_invoice(invoice, emailmessage="Paid yet?", **as_read)
+    invoice.refresh_from_db()
+    assert (invoice.email_message, invoice.total, invoice.terms) == ("Paid yet?", D("250"), 14)
+    for name, changed in (
+        ("date", as_read["date"] + 1),
+        ("for_code", f"P{job.project_id}"),
+        ("for_code", ""),
+        ("client", f"C{CompanyFactory().pk}"),
+        ("terms", 15),
+        ("purchaseorder", "PO-2"),
+        ("total", "250.01"),
+    ):
+        with pytest.raises(ValidationError, match="raise a credit note"):
+            invoicing.update_invoice(invoice, **{**as_read, name: changed})
+    note = invoicing.issue_credit_note(credit(invoice, owner, "10"), by=owner)
+    invoicing.update_credit_note(
+        note,
+        invoice=invoice.pk,
+        items=note.items,
+        total="10",
+        date=int(note.date.timestamp()),
+        emailmessage="Sorry",
+    )
+    with pytest.raises(ValidationError) as refused:
+        invoicing.update_credit_note(note, invoice=issued(owner).pk, total="11")
+    assert set(errors_of(refused.value)) == {"invoiceid", "total"}
+
+
+def test_every_bad_line_is_named_and_an_object_is_not_no_lines(owner):
+    items = [
+        {"title": "A", "items": [{"title": "x", "unitprice": 1, "taxcode": "nope"}]},
+        {"title": "B", "items": [{"title": "y", "unitprice": "ten", "taxcode": "001"}]},
+    ]
+    with pytest.raises(ValidationError) as refused:
+        draft(owner, items=items, total="2")
+    assert errors_of(refused.value)["items"] == [
+        "items: section 1, line 1: tax code 'nope' does not exist.",
+        "items: section 2, line 1: unitprice must be a number.",
+    ]
+    with pytest.raises(ValidationError) as refused:
+        draft(owner, items={}, total="0")
+    assert errors_of(refused.value)["items"] == ["items must be a list of sections."]
 
 
 def test_drafts_change_and_delete(owner):

@@ -39,10 +39,17 @@ class ListParams:
 MAX_ROWS = 1000
 
 
-def list_params(request, orderings: dict[str, str | tuple], default_order: str) -> ListParams:
+def list_params(
+    request,
+    orderings: dict[str, str | tuple],
+    default_order: str,
+    *,
+    default_ascending: bool = True,
+) -> ListParams:
     """`rows`, `start`, `order`, `orderasc` as the spec defines them. `orderings` maps
     each order key clients may send to the model field(s) it sorts by; any other key
-    is a 400 rather than a crash or a silent default."""
+    is a 400 rather than a crash or a silent default. `default_ascending` is the
+    resource's `orderasc` when none is sent (invoices and payments: newest first)."""
     query = request.GET
     errors = []
     rows, start = 10, 0
@@ -64,7 +71,7 @@ def list_params(request, orderings: dict[str, str | tuple], default_order: str) 
     order = query.get("order") or default_order
     if order not in orderings:
         errors.append(("order", f"order must be one of: {', '.join(sorted(orderings))}."))
-    ascending = True
+    ascending = default_ascending
     if "orderasc" in query:
         try:
             ascending = parse_bool(query["orderasc"])

@@ -233,26 +233,26 @@ def test_unknown_ids_are_404_saying_which_id(depot):
 
 
 def test_unknown_routes_are_404_naming_the_path(depot):
-    # A resource Docket doesn't have yet must be told apart from an unknown id.
-    for path, fmt in (("invoices", "json"), ("invoices/5", ""), ("companies/abc", "json")):
+    # A resource Docket doesn't have must be told apart from an unknown id.
+    for path, fmt in (("widgets", "json"), ("widgets/5", ""), ("companies/abc", "json")):
         response = depot.get(path, fmt=fmt)
         assert response.status_code == 404
         assert response.json() == {
             "error": True,
             "msg": f"No such resource: {depot.url(path, fmt)}",
         }
-    assert depot.post("invoices", {"name": "x"}).json()["msg"] == (
-        "No such resource: /api/v1/invoices.json"
+    assert depot.post("widgets", {"name": "x"}).json()["msg"] == (
+        "No such resource: /api/v1/widgets.json"
     )
     # Routes are public in the OpenAPI schema: no credentials still learns only that.
-    anonymous = Client().get("/api/v1/invoices.json")
+    anonymous = Client().get("/api/v1/widgets.json")
     assert anonymous.status_code == 404
     assert anonymous.json()["error"] is True
 
 
 def test_404_answers_in_xml_for_xml_urls(depot):
     for path, msg in (
-        ("invoices", "No such resource: /api/v1/invoices.xml"),
+        ("widgets", "No such resource: /api/v1/widgets.xml"),
         ("users/nobody@studio.test", "No user with email nobody@studio.test."),
     ):
         response = depot.get(path, fmt="xml")
