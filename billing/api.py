@@ -1,5 +1,5 @@
-"""Depot resources: invoices, credit notes and payments, and the settings resources
-for tax codes, charge rates and ledger categories."""
+"""Depot resources: invoices, credit notes, payments and proposals, and the settings
+resources for tax codes, charge rates and ledger categories."""
 
 from django.core.exceptions import ValidationError
 from django.db.models import Case, Value, When
@@ -9,7 +9,7 @@ from ninja import Router
 from accounts import services as account_services
 from accounts.schemas import VALUE_JSON
 from config.api.auth import area_access, principal
-from config.api.body import body_fields
+from config.api.body import body_fields, decode_object
 from config.api.errors import ApiNotFound, ApiValidationError
 from config.api.listing import (
     list_params,
@@ -24,8 +24,16 @@ from config.api.rendering import id_response, item_response, list_response, ok_r
 from config.parsing import parse_json
 from crm.journal import parse_item_code
 
-from . import invoicing, queries, services
-from .models import ChargeRate, CreditNote, Invoice, LedgerCategory, Payment, TaxCode
+from . import invoicing, proposals, queries, services
+from .models import (
+    ChargeRate,
+    CreditNote,
+    Invoice,
+    LedgerCategory,
+    Payment,
+    Proposal,
+    TaxCode,
+)
 from .queries import with_balance
 from .schemas import (
     CREDIT_NOTE_FIELDS,
@@ -35,6 +43,8 @@ from .schemas import (
     ISSUE_EVENT_ROW,
     PAYMENT_FIELDS,
     PAYMENT_ROW,
+    PROPOSAL_FIELDS,
+    PROPOSAL_ROW,
     group_row,
 )
 
@@ -410,6 +420,91 @@ def _document_fields(request, spec, *, partial: bool) -> dict:
     return renamed
 
 
+# --- proposals ---------------------------------------------------------------------
+
+proposals_router = Router(tags=["proposals"])
+proposals_router.add_decorator(area_access("proposals"))
+
+PROPOSAL_ORDERINGS = {
+    "name": "title_key",
+    "title": "title_key",
+    "id": "id",
+    "status": ("status", "title_key"),
+    "created": "added",
+    "submitdate": "submitdate",
+    "discount": "discount",
+    "total": "total",
+    "tax": "tax",
+    "grandtotal": "grandtotal",
+}
+
+
+def _proposal_statuses(raw: str) -> list[str]:
+    statuses = [part.strip().upper() for part in raw.split(",") if part.strip()]
+    if set(statuses) - set(Proposal.Status.values):
+        raise ApiValidationError(
+            "status must be P (pending), A (accepted) or X (rejected), or a comma separated "
+            "list of them.",
+            field="status",
+        )
+    return statuses
+
+
+def _with_empty_issue_history(request, rows: list[dict]) -> list[dict]:
+    # A proposal is never issued: asked for, its issue history is empty.
+    if query_flags(request, {"issuehistory": False})["issuehistory"]:
+        for row in rows:
+            row["issuehistory"] = []
+    return rows
+
+
+def _accept_proposal_shapes(data: dict, spec) -> list[tuple[str, str]]:
+    """What a GET returns, sent back: `name` as the title, `jobs` as the `items` that
+    write them, `client` ({type, id}) as its code and `user` ({email}) as the email,
+    each as the object or (in a form body) JSON-encoded; `submitdate` 0 as none."""
+    problems: list[tuple[str, str]] = []
+    name = data.pop("name", None)
+    if name is not None and "title" not in data:
+        data["title"] = name
+    jobs = data.pop("jobs", None)
+    if jobs is not None and "items" not in data:
+        data["items"] = jobs
+    for field in ("client", "user"):
+        decode_object(data, field, problems)
+    client = data.get("client")
+    if isinstance(client, dict):
+        if "type" in client and "id" in client:
+            data["client"] = f"{client['type']}{client['id']}"
+        else:
+            problems.append(
+                ("client", "client must be a code such as C41 or an object with a type and an id.")
+            )
+    user = data.get("user")
+    if isinstance(user, dict):
+        if "email" in user:
+            data["user"] = user["email"]
+        else:
+            problems.append(("user", "user must be an email or an object with an email."))
+    if data.get("submitdate") in (0, "0"):
+        data["submitdate"] = ""
+    return problems
+
+
+def _proposal_fields(request, *, partial: bool) -> dict:
+    fields = body_fields(request, PROPOSAL_FIELDS, partial=partial, reshape=_accept_proposal_shapes)
+    renamed = {}
+    for name, value in fields.items():
+        if name == "items":
+            renamed["jobs"] = value
+        elif name == "user":
+            renamed["added_by"] = account_services.named_author(
+                principal(request).actor, value, field="user"
+            )
+        else:
+            renamed[name] = value
+    return renamed
+
+
 def _invoice_fields(request, *, partial: bool) -> dict:
     fields = _document_fields(request, INVOICE_FIELDS, partial=partial)
     if not partial and "date" in fields and "terms" not in fields:
@@ -603,3 +698,54 @@ def update_payment(request, payment_id: int):
 def delete_payment(request, payment_id: int):
     invoicing.delete_payment(get_or_404(Payment, "payment", payment_id))
     return id_response(request, payment_id)
+
+
+@proposals_router.get(
+    "/proposals",
+    summary="List or search proposals",
+    description="`title` finds proposals whose title contains it; `status` is P, A or X "
+    "(or several, comma separated); `issuehistory=true` adds each one's issue history, "
+    "which for a proposal is empty.",
+)
+def list_proposals(request, title: str = "", status: str = ""):
+    params = list_params(request, PROPOSAL_ORDERINGS, default_order="name")
+    found = queries.proposals_matching(search=title, statuses=_proposal_statuses(status))
+    query_flags(request, {"issuehistory": False})
+    listed = found.alias(title_key=Lower("title"))
+    page = params.page(order_queryset(listed, params, PROPOSAL_ORDERINGS))
+    rows = _with_empty_issue_history(request, PROPOSAL_ROW.rows(request, page))
+    return list_response(request, rows, params.total(found, len(rows)))
+
+
+@proposals_router.get("/proposals/{int:proposal_id}", summary="Get a specific proposal")
+def get_proposal(request, proposal_id: int):
+    rows = PROPOSAL_ROW.rows_of(request, Proposal, [proposal_id])
+    if not rows:
+        raise ApiNotFound.no_such("proposal", proposal_id)
+    return item_response(request, _with_empty_issue_history(request, rows)[0])
+
+
+@proposals_router.post(
+    "/proposals", summary="Add a new proposal", openapi_extra=PROPOSAL_FIELDS.openapi_body()
+)
+def create_proposal(request):
+    proposal = proposals.create_proposal(**_proposal_fields(request, partial=False))
+    return id_response(request, proposal.pk, status=201)
+
+
+@proposals_router.patch(
+    "/proposals/{int:proposal_id}",
+    summary="Update a proposal",
+    description="Accept or reject it with `status` A or X.",
+    openapi_extra=PROPOSAL_FIELDS.openapi_body(),
+)
+def update_proposal(request, proposal_id: int):
+    proposal = get_or_404(Proposal, "proposal", proposal_id)
+    proposals.update_proposal(proposal, **_proposal_fields(request, partial=True))
+    return id_response(request, proposal.pk)
+
+
+@proposals_router.delete("/proposals/{int:proposal_id}", summary="Delete a proposal")
+def delete_proposal(request, proposal_id: int):
+    proposals.delete_proposal(get_or_404(Proposal, "proposal", proposal_id))
+    return id_response(request, proposal_id)

@@ -7,9 +7,11 @@ class BillingConfig(AppConfig):
 
     def ready(self):
         from config.pages import register_settings_section
-        from projects.hooks import register_reference_check
+        from crm.journal import register_item_type
+        from projects.hooks import register_reference_check, register_shared_numbers
 
-        from .models import LedgerCategory, TaxCode
+        from .models import LedgerCategory, Proposal, TaxCode
+        from .proposals import CODE as PROPOSAL_CODE
 
         register_settings_section("tax-codes", "Tax codes", position=30)
         register_settings_section("ledgers", "Ledger categories", position=40)
@@ -20,3 +22,11 @@ class BillingConfig(AppConfig):
         register_reference_check(
             "ledger", lambda code: LedgerCategory.objects.filter(code=code).exists()
         )
+
+        # Proposals take their numbers from the proposal/project counter projects
+        # keeps, and the project made from one keeps its number: no project may take
+        # a number a proposal has.
+        register_shared_numbers(
+            lambda: Proposal.objects.order_by("-id").values_list("id", flat=True).first() or 0
+        )
+        register_item_type(PROPOSAL_CODE, Proposal, "title", area="proposals")

@@ -28,7 +28,7 @@ from django.utils import timezone
 
 from config.limits import MAX_ID
 
-from .models import CreditNote, DocumentEvent, Invoice, Payment
+from .models import CreditNote, DocumentEvent, Invoice, Payment, Proposal
 
 MONEY = DecimalField(max_digits=14, decimal_places=2)
 NOTHING = Value(Decimal("0.00"), output_field=MONEY)
@@ -241,4 +241,49 @@ def document_events(*, invoice_ids=(), credit_note_ids=()) -> QuerySet:
         )
     return DocumentEvent.objects.filter(credit_note_id__in=credit_note_ids).order_by(
         "credit_note_id", "at", "pk"
+    )
+
+
+# --- proposals ---------------------------------------------------------------------
+
+
+def proposals_matching(
+    *,
+    search: str = "",
+    statuses: list[str] | None = None,
+    client: tuple[str, int] | None = None,
+    client_search: str = "",
+) -> QuerySet:
+    """Proposals whose title contains `search`, in any of `statuses`, for one client
+    (("C", 41) or ("I", 5)) or clients whose name contains `client_search`."""
+    found = Proposal.objects.all()
+    if search:
+        found = found.filter(title__icontains=search)
+    if statuses:
+        found = found.filter(status__in=statuses)
+    if client is not None:
+        letter, client_id = client
+        if not 0 < client_id <= MAX_ID:
+            return found.none()
+        column = "client_company_id" if letter == "C" else "client_contact_id"
+        found = found.filter(**{column: client_id})
+    if client_search:
+        found = found.filter(
+            Q(client_company__name__icontains=client_search)
+            | Q(client_contact__fullname__icontains=client_search)
+        )
+    return found
+
+
+# The list page's default order (newest first), and every sortable column's tie-break.
+PROPOSAL_LIST_ORDER = ("-id",)
+
+
+def proposals_for_list(**filters) -> QuerySet:
+    """The proposals page's rows: `proposals_matching`'s filters, each with its client
+    and the client's name to sort by."""
+    return (
+        proposals_matching(**filters)
+        .select_related("client_company", "client_contact")
+        .annotate(client_name=Coalesce(F("client_company__name"), F("client_contact__fullname")))
     )

@@ -4,7 +4,9 @@ Pages, the API, tasks and (next) the PDFs and e-invoices all price a document he
 `clean_sections` turns what a client sent into the stored sections (every line
 checked, its tax rate looked up and kept with it), and `document_totals` prices
 stored sections. A line's rate is frozen with the line, so an issued document prices
-the same for ever even if the tax code's rate changes later.
+the same for ever even if the tax code's rate changes later. A proposal's jobs of
+items are checked by its own service (billing.proposals) with the same `LineChecks`,
+and priced here by `proposal_totals`.
 
     net   = round(quantity × unitprice × take/100 × (1 + markup/100))
     subtotal = Σ nets;  discount = round(subtotal × discount/100)
@@ -120,6 +122,39 @@ def line_amount(line: Mapping) -> Decimal:
     )
 
 
+# --- proposals: jobs of items, hours × rate ---------------------------------------
+#
+# A proposal's item is priced as hours (or a fixed item's quantity) × rate. A job's own
+# discount comes off its items' nets before the proposal's discount: per tax code,
+# rounded to the cent once per job (two 0.05 items under 10 % give 0.09, not 0.10), so
+# tax is still worked out once per code over the whole proposal.
+
+
+def item_net(item: Mapping) -> Decimal:
+    """A stored proposal item's net: hours × rate, to the cent."""
+    return line_net(Decimal(item["hours"]), Decimal(item["rate"]), HUNDRED, ZERO)
+
+
+def _job_lines(job: Mapping) -> list[tuple[Decimal, str, Decimal]]:
+    keep = 1 - Decimal(job["discount"]) / HUNDRED
+    by_code: dict[str, tuple[Decimal, Decimal]] = {}
+    for item in job["items"]:
+        so_far, rate = by_code.get(item["taxcode"], (ZERO, Decimal(item["taxrate"])))
+        by_code[item["taxcode"]] = (so_far + item_net(item), rate)
+    return [(to_cents(net * keep), code, rate) for code, (net, rate) in by_code.items()]
+
+
+def job_net(job: Mapping) -> Decimal:
+    """A stored job's items' nets after the job's own discount."""
+    return sum((net for net, _, _ in _job_lines(job)), ZERO)
+
+
+def proposal_totals(jobs: list, discount: Decimal = ZERO) -> Totals:
+    """Price a proposal's stored jobs (as billing.proposals cleaned them) under the
+    proposal's discount. `subtotal` is after the jobs' own discounts."""
+    return price((line for job in jobs for line in _job_lines(job)), Decimal(discount))
+
+
 def public_sections(sections: list) -> list[dict]:
     """Stored sections in Depot's shape: numbers as numbers, the frozen rate left out."""
     return [
@@ -144,8 +179,9 @@ def public_sections(sections: list) -> list[dict]:
     ]
 
 
-class _Lines:
-    """Checks a document's lines, collecting every problem with where it is."""
+class LineChecks:
+    """Checks a document's lines, collecting every problem with where it is (an
+    invoice's sections here, a proposal's jobs in billing.proposals)."""
 
     def __init__(self, field: str):
         self.field = field
@@ -175,7 +211,15 @@ class _Lines:
         return value
 
     def number(
-        self, where: str, line: Mapping, key: str, default, *, low=ZERO, high=AMOUNT_LIMIT
+        self,
+        where: str,
+        line: Mapping,
+        key: str,
+        default,
+        *,
+        low=ZERO,
+        high=AMOUNT_LIMIT,
+        places: Decimal = QUANTITY_PLACES,
     ) -> Decimal:
         value = line.get(key, default)
         if value is None or value == "":
@@ -193,18 +237,15 @@ class _Lines:
             words = f"from {low} to {high}" if high != AMOUNT_LIMIT else f"of {low} or more"
             self.refuse(where, f"{key} must be a number {words}.")
             return ZERO
-        if number != number.quantize(QUANTITY_PLACES):
-            self.refuse(where, f"{key} can have at most 4 decimal places.")
+        if number != number.quantize(places):
+            digits = -places.as_tuple().exponent
+            self.refuse(where, f"{key} can have at most {digits} decimal places.")
             return ZERO
         return number.normalize() if number else ZERO
 
-    def line(self, where: str, line) -> dict | None:
-        if not isinstance(line, Mapping):
-            self.refuse(where, "must be an object with a title, quantity and unitprice.")
-            return None
-        kind = str(line.get("type") or "fixed").strip().lower()
-        if kind not in LINE_TYPES:
-            self.refuse(where, "type must be one of %(types)s.", types=", ".join(LINE_TYPES))
+    def codes(self, where: str, line: Mapping) -> tuple[str, str]:
+        """The line's tax code (required, one that exists) and ledger category (one
+        that exists, or "-" for none)."""
         taxcode = str(line.get("taxcode") or "").strip()
         if taxcode not in self.rates:
             if taxcode:
@@ -214,6 +255,20 @@ class _Lines:
         category = str(line.get("category") or "").strip() or NO_CATEGORY
         if category != NO_CATEGORY and category not in self.ledgers:
             self.refuse(where, "ledger category '%(code)s' does not exist.", code=category[:40])
+        return taxcode, category
+
+    def rate_of(self, taxcode: str) -> str:
+        """The code's rate as it is now, frozen with the line that names it."""
+        return str(self.rates.get(taxcode, ZERO))
+
+    def line(self, where: str, line) -> dict | None:
+        if not isinstance(line, Mapping):
+            self.refuse(where, "must be an object with a title, quantity and unitprice.")
+            return None
+        kind = str(line.get("type") or "fixed").strip().lower()
+        if kind not in LINE_TYPES:
+            self.refuse(where, "type must be one of %(types)s.", types=", ".join(LINE_TYPES))
+        taxcode, category = self.codes(where, line)
         return {
             "type": kind,
             "title": self.text(where, line, "title", DOCUMENT_LINE_TITLE_MAX_CHARS, required=True),
@@ -224,7 +279,7 @@ class _Lines:
             "unitprice": str(self.number(where, line, "unitprice", None)),
             "take": str(self.number(where, line, "take", 100, high=HUNDRED)),
             "taxcode": taxcode,
-            "taxrate": str(self.rates.get(taxcode, ZERO)),
+            "taxrate": self.rate_of(taxcode),
             "markup": str(self.number(where, line, "markup", 0, high=MARKUP_LIMIT)),
             "category": category,
         }
@@ -254,7 +309,7 @@ def clean_sections(value, *, field: str = "items") -> list[dict]:
             "too_many",
             limit=DOCUMENT_SECTIONS_MAX_ITEMS,
         )
-    lines = _Lines(field)
+    lines = LineChecks(field)
     sections = []
     count = 0
     for number, section in enumerate(value, start=1):

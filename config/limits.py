@@ -63,3 +63,5 @@ DOCUMENT_LINE_TITLE_MAX_CHARS = 200
 DOCUMENT_LINE_DESCRIPTION_MAX_CHARS = 5_000
 # An email's message sent with a document.
 EMAIL_MESSAGE_MAX_CHARS = 10_000
+# A proposal item's actions (made on the project's item when the proposal becomes one).
+PROPOSAL_ITEM_ACTIONS_MAX_ITEMS = 50

@@ -13,7 +13,7 @@ import dj_email_url
 from django.core.exceptions import ImproperlyConfigured
 from PIL import Image
 
-from config.limits import IMAGE_MAX_PIXELS
+from config.limits import DOCUMENT_LINES_MAX_ITEMS, IMAGE_MAX_PIXELS
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("DOCKET_VAR_DIR", BASE_DIR / "var"))
@@ -258,6 +258,11 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
 # Form fields and JSON bodies are read into memory. The largest a page sends is the
 # CSV import's confirmation, which posts back its file (up to 5 MB) as form text.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+# The most fields a page posts: a document editor's lines, nine inputs each (a
+# proposal's items: name, description, type, hours, rate, tax code, category, print and
+# the fields it carries unseen), up to DOCUMENT_LINES_MAX_ITEMS of them, with their
+# jobs' and sections' own. Django's default (1,000) stopped a proposal at ~100 items.
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 10 * DOCUMENT_LINES_MAX_ITEMS + 1_000
 # Uploads are held to IMAGE_MAX_PIXELS by config.api.uploads; this makes Pillow refuse
 # anything past twice that wherever an image is opened (PDFs, older files).
 Image.MAX_IMAGE_PIXELS = IMAGE_MAX_PIXELS

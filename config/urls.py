@@ -32,6 +32,7 @@ urlpatterns = [
     path("connections/", include("crm.urls")),
     path("projects/", include("projects.urls")),
     path("timesheet/", include("projects.timesheet_urls")),
+    path("proposals/", include("billing.proposal_urls")),
     path("admin/", admin.site.urls),
     path(settings.MEDIA_URL.strip("/") + "/<path:path>", serve_media, name="media"),
 ]

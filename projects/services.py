@@ -31,7 +31,7 @@ from crm import services as crm_services
 from crm.journal import parse_item_code, resolve_item
 from crm.models import Company, Contact
 
-from .hooks import reference_exists
+from .hooks import highest_shared_number, reference_exists
 from .models import ActivityType, Job, JobAction, JobItem, Project, RunningTimer, TimeEntry
 from .queries import jobs_in_reach
 
@@ -196,9 +196,10 @@ CLIENT_LETTERS = (Company.CODE, Contact.CODE)
 TITLE_MAX_CHARS = Project._meta.get_field("title").max_length
 
 
-def _sections(field: str, value) -> list[dict[str, str]]:
+def titled_sections(field: str, value) -> list[dict[str, str]]:
     """The expanded or conclusion sections as [{"title", "content"}]. Each section
-    may come as that object or as Depot's one-pair object {title: content}."""
+    may come as that object or as Depot's one-pair object {title: content}
+    (a project's, and a proposal's that becomes one)."""
     if value in (None, ""):
         return []
     if isinstance(value, str):
@@ -394,23 +395,31 @@ def _author(user):
     return user
 
 
-def _take_next_project_id() -> int:
+def take_next_project_number() -> int:
     """The next number from the account's proposal/project counter, under a lock on
-    the settings row so two projects added at once never get the same one."""
+    the settings row so two projects (or proposals, which billing numbers from the
+    same counter) added at once never get the same one."""
     account = AccountSettings.objects.select_for_update().get(pk=AccountSettings.load().pk)
     highest = Project.objects.order_by("-id").values_list("id", flat=True).first() or 0
-    # The counter may have been set back below numbers already used.
-    new_id = max(account.nextproposalid, highest + 1)
+    # The counter may have been set back below numbers already used, by projects or
+    # by the rows a higher layer numbers from it (hooks.register_shared_numbers).
+    new_id = max(account.nextproposalid, highest + 1, highest_shared_number() + 1)
     account.nextproposalid = new_id + 1
     account.save(update_fields=["nextproposalid"])
     return new_id
 
 
 @transaction.atomic
-def create_project(*, actor=None, **fields: Unpack[ProjectFields]) -> Project:
-    """`actor` is who makes the change (not told of it); by default the adder."""
+def create_project(
+    *, actor=None, number: int | None = None, **fields: Unpack[ProjectFields]
+) -> Project:
+    """`actor` is who makes the change (not told of it); by default the adder.
+    `number` is one already taken from the counter that the project keeps (an
+    accepted proposal's, DESIGN §4); by default the counter's next."""
+    if number is not None and Project.objects.filter(pk=number).exists():
+        raise request_error("Project %(number)s already exists.", "taken", number=number)
     project = Project()
-    _write_project(project, fields, creating=True, actor=actor)
+    _write_project(project, fields, creating=True, actor=actor, number=number)
     return project
 
 
@@ -449,7 +458,9 @@ def _acting_user(actor, owner):
     return actor if isinstance(actor, get_user_model()) else None
 
 
-def _write_project(project: Project, fields: dict, *, creating: bool, actor=None) -> None:
+def _write_project(
+    project: Project, fields: dict, *, creating: bool, actor=None, number: int | None = None
+) -> None:
     fields = clean_values(only_known(fields, ProjectFields))
     refusals = Refusals()
     check, errors = refusals.check, refusals.errors
@@ -475,7 +486,7 @@ def _write_project(project: Project, fields: dict, *, creating: bool, actor=None
             project.brief = brief
     for name in ("expanded", "conclusion"):
         if name in fields:
-            sections = check(_sections, name, fields[name])
+            sections = check(titled_sections, name, fields[name])
             if sections is not None:
                 setattr(project, name, sections)
     if "deadline" in fields and fields["deadline"] is not None:
@@ -502,7 +513,7 @@ def _write_project(project: Project, fields: dict, *, creating: bool, actor=None
     if errors:
         raise ValidationError(errors)
     if creating:
-        project.id = _take_next_project_id()
+        project.id = number if number is not None else take_next_project_number()
     project.save()
     if "team" in people:
         _tell_new_members(

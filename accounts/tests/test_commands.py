@@ -16,7 +16,7 @@ from accounts.models import (
     hash_secret,
 )
 from accounts.queries import unread_notification_count
-from billing.models import ChargeRate, LedgerCategory, TaxCode
+from billing.models import ChargeRate, LedgerCategory, Proposal, TaxCode
 from crm.models import Activity, Company, Contact
 from projects.models import ActivityType, Job, JobAction, JobItem, Project, TimeEntry
 
@@ -106,7 +106,14 @@ def test_seed_demo_loads_an_account_once():
     assert Contact.objects.count() == 80
     assert Contact.objects.filter(company__isnull=True).count() == 8
     assert Activity.objects.filter(replyto__isnull=True).count() == 60
-    assert sorted(Project.objects.values_list("id", flat=True)) == list(range(1001, 1007))
+    # Proposals take their numbers from the same counter, after the projects; the
+    # accepted one became the project that keeps its number.
+    accepted = Proposal.objects.get(status="A")
+    assert sorted(Proposal.objects.values_list("id", flat=True)) == [1007, 1008, 1009]
+    assert set(Proposal.objects.values_list("status", flat=True)) == set("PAX")
+    assert all(proposal.grandtotal > 0 for proposal in Proposal.objects.all())
+    assert accepted.project_id == accepted.pk == 1008
+    assert sorted(Project.objects.values_list("id", flat=True)) == [*range(1001, 1007), 1008]
     assert set(Project.objects.values_list("status", flat=True)) == set("OHPCF")
     # Three weeks of weekdays for every standard person, on open jobs.
     logged = TimeEntry.objects.values("user").distinct().count()
@@ -114,6 +121,10 @@ def test_seed_demo_loads_an_account_once():
     assert set(TimeEntry.objects.values_list("item__status", flat=True)) == {"O"}
     assert Project.objects.filter(client_contact__isnull=False).count() == 1
     assert all(2 <= project.jobs.count() <= 4 for project in Project.objects.all())
+    assert (
+        accepted.project.jobs.count() == 2
+        and JobItem.objects.filter(job__project=accepted.project).count() == 4
+    )
 
     users_before = User.objects.count()
     # Everyone on the team has their day, and notifications to read.

@@ -1,0 +1,18 @@
+from django.urls import path
+
+from . import proposal_views as views
+
+app_name = "proposals"
+
+urlpatterns = [
+    path("", views.proposal_list, name="list"),
+    path("add/", views.proposal_create, name="add"),
+    path("clients/", views.client_suggestions, name="clients"),
+    path("editor/", views.editor_change, name="editor"),
+    path("editor/totals/", views.editor_totals, name="totals"),
+    path("<int:pk>/", views.proposal_detail, name="detail"),
+    path("<int:pk>/edit/", views.proposal_edit, name="edit"),
+    path("<int:pk>/status/", views.proposal_status, name="status"),
+    path("<int:pk>/project/", views.proposal_make_project, name="make_project"),
+    path("<int:pk>/delete/", views.proposal_delete, name="delete"),
+]

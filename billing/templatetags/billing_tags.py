@@ -1,0 +1,32 @@
+"""Template tags of billing's pages."""
+
+from decimal import Decimal
+
+from django import template
+from django.utils.html import format_html
+
+register = template.Library()
+
+PROPOSAL_BADGES = {"P": "badge-blue", "A": "badge-green", "X": "badge-red"}
+
+
+@register.simple_tag
+def proposal_badge(proposal):
+    """A proposal's status as a badge: pending blue, accepted green, rejected red."""
+    return format_html(
+        '<span class="badge {}">{}</span>',
+        PROPOSAL_BADGES.get(proposal.status, "badge-grey"),
+        proposal.get_status_display(),
+    )
+
+
+@register.filter
+def percent(rate) -> str:
+    """A tax rate kept as a fraction, as people read it: 0.2 → 20%, 0.175 → 17.5%."""
+    return f"{(Decimal(rate) * 100).normalize():f}%"
+
+
+@register.filter
+def plain(number) -> str:
+    """A percentage or quantity without trailing zeros: 10.00 → 10, 2.50 → 2.5."""
+    return format(Decimal(number).normalize(), "f")
