@@ -267,6 +267,19 @@ EDITOR_LINES_MAX = min(
 )
 
 
+def fits_the_editor(sections: list) -> bool:
+    """Whether stored sections fit one page's form (the API allows more)."""
+    return len(sections) <= EDITOR_SECTIONS_MAX and (
+        sum(len(section.get("items", [])) for section in sections) <= EDITOR_LINES_MAX
+    )
+
+
+TOO_BIG_FOR_THE_PAGE = (
+    "%(document)s has more than this page edits (%(sections)s sections, %(lines)s lines): "
+    "change it through the API."
+)
+
+
 def _plain(value) -> str:
     """A stored number as people type it: 10, not 1E+1."""
     try:

@@ -25,10 +25,13 @@ from projects.forms import CLIENT_CODE
 from . import invoicing, queries
 from .forms import (
     EDITOR_LINES_MAX,
+    EDITOR_SECTIONS_MAX,
+    TOO_BIG_FOR_THE_PAGE,
     CreditNoteForm,
     InvoiceForm,
     LinesEditor,
     PaymentForm,
+    fits_the_editor,
     stored_first_taxcode,
 )
 from .models import CreditNote, Invoice, LedgerCategory, Payment, Product, TaxCode
@@ -323,7 +326,19 @@ def invoice_edit(request, pk: int):
             "Raise a credit note to correct it.",
         )
         return redirect("invoices:detail", pk=invoice.pk)
+    if not fits_the_editor(invoice.items):
+        return _too_big(request, str(invoice), reverse("invoices:detail", args=[invoice.pk]))
     return _save_invoice(request, invoice)
+
+
+def _too_big(request, document: str, back: str):
+    """A document the API filled past what one page's form can carry."""
+    messages.info(
+        request,
+        TOO_BIG_FOR_THE_PAGE
+        % {"document": document, "sections": EDITOR_SECTIONS_MAX, "lines": EDITOR_LINES_MAX},
+    )
+    return redirect(back)
 
 
 # --- an invoice ------------------------------------------------------------------
@@ -485,6 +500,8 @@ def _credit_note_page(request, *, form, invoice, note=None, editor_context):
         "title": title,
         "nav_section": "invoices",
         "lines_take_focus": _lines_take_focus(form),
+        # Where a new credit note starts, when the invoice's lines fit the page.
+        "offer_starts": note is None and fits_the_editor(invoice.items),
         **editor_context,
     }
     return render(request, "billing/credit_note_form.html", context)
@@ -495,7 +512,7 @@ def _save_credit_note(request, invoice: Invoice, note: CreditNote | None):
     if request.method != "POST":
         if note is not None:
             editor = LinesEditor.from_stored(note.items)
-        elif request.GET.get("start") == "one":
+        elif request.GET.get("start") == "one" or not fits_the_editor(invoice.items):
             title = f"Credit against invoice {invoice.reference}"
             editor = LinesEditor.one_line(title, stored_first_taxcode(invoice.items))
         else:
@@ -548,6 +565,8 @@ def credit_note_edit(request, pk: int):
     if note.issued:
         messages.info(request, f"Credit note {note.reference} is issued: it stays as it is.")
         return redirect("invoices:credit_note", pk=pk)
+    if not fits_the_editor(note.items):
+        return _too_big(request, str(note), reverse("invoices:credit_note", args=[pk]))
     return _save_credit_note(request, note.invoice, note)
 
 

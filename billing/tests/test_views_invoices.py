@@ -542,6 +542,18 @@ def test_the_editor_refuses_lines_past_what_a_page_can_carry(staff_client):
     assert f'name="sections-0-lines-{EDITOR_LINES_MAX}-title"' not in page
 
 
+def test_a_draft_with_more_lines_than_a_page_carries_is_left_to_the_api(staff_client, admin_user):
+    invoice = draft(admin_user, amounts=[1] * (EDITOR_LINES_MAX + 1))
+    response = staff_client.get(f"/invoices/{invoice.pk}/edit/", follow=True)
+    assert response.redirect_chain[-1][0] == f"/invoices/{invoice.pk}/"
+    assert "change it through the API" in text(response)
+    # Credited, such an invoice starts from one line.
+    issued_invoice = invoicing.issue_invoice(invoice, by=admin_user)
+    page = text(staff_client.get(f"/invoices/{issued_invoice.pk}/credit/"))
+    assert 'name="sections-0-lines-0-title" value="Credit against invoice 1"' in page
+    assert 'name="sections-0-lines-1-title"' not in page
+
+
 def test_live_totals_come_from_the_server_with_each_lines_net(staff_client):
     data = editor_post(
         discount="10",
