@@ -1,14 +1,24 @@
 import json
 import re
+from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 
 from django import forms
+from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.urls import reverse_lazy
+from django.utils import timezone
 
+from accounts.models import AccountSettings
+from config.errors import render
+from config.limits import DOCUMENT_LINES_MAX_ITEMS, MAX_ID
 from projects.forms import CLIENT_CODE, client_label
+from projects.models import Job
+from projects.services import discount_percentage
 
-from .models import Proposal
-from .totals import NO_CATEGORY
+from .models import CreditNote, Invoice, Payment, Product, Proposal, TaxCode
+from .totals import NO_CATEGORY, Totals, clean_sections, document_totals, line_amount
 
 
 class TaxCodeForm(forms.Form):
@@ -314,3 +324,595 @@ def _service_item(row: dict) -> dict:
     if isinstance(extra, dict):
         item.update({key: extra[key] for key in ITEM_EXTRA if key in extra})
     return item
+
+
+# "P12 · Rebrand", "J7 · Rebrand › Logo": a picked suggestion's code leads.
+WORK_CODE = re.compile(r"\s*([PpJj]\d{1,18})\b")
+
+
+CLIENT_HELP = "Type a company's or person's name and pick them, or their code (C41, I5)."
+
+
+def work_label(work) -> str:
+    """How a project or job reads in the invoice's "Project or job" field."""
+    if isinstance(work, Job):
+        return f"J{work.pk} · {work.project.title} › {work.title}"
+    return f"P{work.pk} · {work.title}"
+
+
+def _date_value(value: date | None, current: date | None) -> str | None:
+    """The date as the services take it, or None for "leave it": a new document dated
+    today is dated now, an existing one keeps its moment while its day is unchanged."""
+    if value is None or value == current:
+        return None
+    return value.isoformat()
+
+
+class InvoiceForm(forms.Form):
+    """An invoice's head: client, work, date, terms, PO and discount. Its lines are
+    the LinesEditor's; the rules are the service's (billing.invoicing), shown by
+    add_service_errors, the lines' on `items`."""
+
+    client = forms.CharField(
+        max_length=200,
+        required=False,
+        help_text=CLIENT_HELP,
+        widget=forms.TextInput(
+            attrs={
+                "list": "client-suggestions",
+                "autocomplete": "off",
+                "hx-get": reverse_lazy("invoices:client_suggestions"),
+                "hx-trigger": "input changed delay:200ms",
+                "hx-target": "#client-suggestions",
+                "hx-swap": "innerHTML",
+                "hx-sync": "this:replace",
+            }
+        ),
+    )
+    work = forms.CharField(
+        label="Project or job",
+        max_length=300,
+        required=False,
+        help_text="Optional: the work it bills (P12, J7). Its client is the invoice's "
+        "when no client is picked.",
+        widget=forms.TextInput(
+            attrs={
+                "list": "work-suggestions",
+                "autocomplete": "off",
+                "hx-get": reverse_lazy("invoices:work_suggestions"),
+                "hx-trigger": "input changed delay:200ms",
+                "hx-target": "#work-suggestions",
+                "hx-swap": "innerHTML",
+                "hx-sync": "this:replace",
+                "hx-include": "#id_client",
+            }
+        ),
+    )
+    date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    terms = forms.CharField(
+        label="Payment terms (days)",
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+    purchaseorder = forms.CharField(
+        label="Purchase order (PO)",
+        required=False,
+        widget=forms.TextInput(
+            attrs={"maxlength": Invoice._meta.get_field("purchaseorder").max_length}
+        ),
+    )
+    discount = forms.CharField(
+        label="Discount (%)",
+        required=False,
+        help_text="A percentage from 0 to 100, off every line.",
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
+    )
+    # Not drawn as a field: the lines' refusals, shown above the lines.
+    items = forms.CharField(label="Lines", required=False, widget=forms.HiddenInput)
+
+    service_field_names = {"for": "work"}
+
+    def __init__(self, *args, invoice: Invoice | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.invoice = invoice
+        if invoice is not None:
+            # Emptied on an existing invoice it would keep the old client without a word.
+            self.fields["client"].required = True
+
+    def clean_client(self) -> str:
+        typed = self.cleaned_data["client"].strip()
+        if not typed:
+            return ""
+        match = CLIENT_CODE.match(typed)
+        if not match:
+            raise forms.ValidationError(
+                "Pick a company or person from the suggestions, or type their code (C41, I5)."
+            )
+        return match.group(1).upper()
+
+    def clean_work(self) -> str:
+        typed = self.cleaned_data["work"].strip()
+        if not typed:
+            return ""
+        match = WORK_CODE.match(typed)
+        if not match:
+            raise forms.ValidationError(
+                "Pick a project or job from the suggestions, or type its code (P12, J7)."
+            )
+        return match.group(1).upper()
+
+    def service_values(self) -> dict:
+        data = self.cleaned_data
+        invoice = self.invoice
+        values = {
+            "terms": data["terms"],
+            "purchaseorder": data["purchaseorder"],
+            "discount": data["discount"],
+        }
+        if data["client"]:
+            values["client"] = data["client"]
+        if data["work"] or invoice is not None:
+            values["for_code"] = data["work"]
+        current = timezone.localdate(invoice.date) if invoice else timezone.localdate()
+        if (moment := _date_value(data["date"], current)) is not None:
+            values["date"] = moment
+        return values
+
+    @staticmethod
+    def initial_for(invoice: Invoice | None, client=None) -> dict:
+        if invoice is None:
+            return {
+                "client": client_label(client) if client else "",
+                "date": timezone.localdate(),
+                "terms": AccountSettings.load().default_payment_terms,
+                "discount": "0",
+            }
+        work = invoice.job or invoice.project
+        return {
+            "client": client_label(invoice.client),
+            "work": work_label(work) if work else "",
+            "date": timezone.localdate(invoice.date),
+            "terms": invoice.terms,
+            "purchaseorder": invoice.purchaseorder,
+            "discount": f"{invoice.discount.normalize():f}",
+        }
+
+
+class CreditNoteForm(forms.Form):
+    """A credit note's date; its lines are the LinesEditor's, its rules the service's."""
+
+    date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    items = forms.CharField(label="Lines", required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, note: CreditNote | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.note = note
+
+    def service_values(self) -> dict:
+        current = timezone.localdate(self.note.date) if self.note else timezone.localdate()
+        moment = _date_value(self.cleaned_data["date"], current)
+        return {} if moment is None else {"date": moment}
+
+
+class PaymentForm(forms.Form):
+    """A payment against an issued invoice, in the invoice page's modal."""
+
+    amount = forms.CharField(
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"})
+    )
+    date = forms.DateField(
+        label="Received on", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    method = forms.ChoiceField(choices=Payment.Method.choices)
+    note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, currency_symbol: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        # components/form_field.html draws the symbol before the amount.
+        self.fields["amount"].prefix = currency_symbol.strip()
+
+    def service_values(self) -> dict:
+        return dict(self.cleaned_data)
+
+
+SECTION_FIELD = re.compile(r"sections-(\d{1,3})-title\Z")
+
+
+LINE_FIELD = re.compile(r"sections-(\d{1,3})-lines-(\d{1,4})-([a-z]+)\Z")
+
+
+SHOWN_LINE_KEYS = ("title", "description", "quantity", "unitprice", "taxcode", "category")
+
+
+# Kept with a line as hidden inputs when they aren't these defaults (the API may set
+# them): the page doesn't edit them and mustn't lose them.
+KEPT_LINE_DEFAULTS = {"type": "fixed", "take": "100", "markup": "0"}
+
+
+LINE_KEYS = (*SHOWN_LINE_KEYS, *KEPT_LINE_DEFAULTS)
+
+
+# What one page's form can carry: Django refuses a request with more than
+# DATA_UPLOAD_MAX_NUMBER_FIELDS fields, and a line is up to nine of them.
+EDITOR_SECTIONS_MAX = 20
+
+
+EDITOR_LINES_MAX = min(
+    DOCUMENT_LINES_MAX_ITEMS,
+    ((settings.DATA_UPLOAD_MAX_NUMBER_FIELDS or 10_000) - 2 * EDITOR_SECTIONS_MAX - 20)
+    // len(LINE_KEYS),
+    100,
+)
+
+
+def fits_the_editor(sections: list) -> bool:
+    """Whether stored sections fit one page's form (the API allows more)."""
+    return len(sections) <= EDITOR_SECTIONS_MAX and (
+        sum(len(section.get("items", [])) for section in sections) <= EDITOR_LINES_MAX
+    )
+
+
+TOO_BIG_FOR_THE_PAGE = (
+    "%(document)s has more than this page edits (%(sections)s sections, %(lines)s lines): "
+    "change it through the API."
+)
+
+
+def _plain(value) -> str:
+    """A stored number as people type it: 10, not 1E+1."""
+    try:
+        number = Decimal(str(value))
+    except ArithmeticError:
+        return str(value)
+    return format(number.normalize(), "f") if number.is_finite() else str(value)
+
+
+def _blank_line(taxcode: str) -> dict:
+    return {
+        **KEPT_LINE_DEFAULTS,
+        "title": "",
+        "description": "",
+        "quantity": "1",
+        "unitprice": "",
+        "taxcode": taxcode,
+        "category": NO_CATEGORY,
+    }
+
+
+def _is_blank(line: dict) -> bool:
+    """A line nothing was typed into: left out rather than refused."""
+    return not any(line.get(key, "").strip() for key in ("title", "description", "unitprice"))
+
+
+@dataclass
+class Preview:
+    """The editor's lines priced as they stand: the totals and each line's net by
+    (section, line), or the reasons they can't be priced yet."""
+
+    totals: Totals | None = None
+    nets: dict = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)
+
+
+class LinesEditor:
+    """The sections and lines of a draft invoice or credit note, as typed (text)."""
+
+    def __init__(self, sections: list[dict], *, taxcodes: list[TaxCode]):
+        self.sections = sections
+        self.taxcodes = taxcodes
+        self.focus: tuple | None = None  # (section, line or None, control)
+        self.refusal = ""
+
+    @classmethod
+    def load_codes(cls) -> list[TaxCode]:
+        return list(TaxCode.objects.all())
+
+    @property
+    def default_taxcode(self) -> str:
+        return self.taxcodes[0].code if self.taxcodes else ""
+
+    @classmethod
+    def new(cls) -> "LinesEditor":
+        taxcodes = cls.load_codes()
+        editor = cls([], taxcodes=taxcodes)
+        editor.sections = [{"title": "", "items": [_blank_line(editor.default_taxcode)]}]
+        return editor
+
+    @classmethod
+    def from_stored(cls, sections: list) -> "LinesEditor":
+        """A document's stored sections (billing.totals.clean_sections' shape)."""
+        editor_sections = [
+            {
+                "title": section.get("title", ""),
+                "items": [
+                    {
+                        **{key: str(line.get(key, "")) for key in ("title", "description")},
+                        "type": line.get("type") or KEPT_LINE_DEFAULTS["type"],
+                        "taxcode": line.get("taxcode", ""),
+                        "category": line.get("category") or NO_CATEGORY,
+                        **{
+                            key: _plain(line.get(key, default))
+                            for key, default in (
+                                ("quantity", "1"),
+                                ("unitprice", "0"),
+                                ("take", "100"),
+                                ("markup", "0"),
+                            )
+                        },
+                    }
+                    for line in section.get("items", [])
+                ],
+            }
+            for section in sections
+        ]
+        return cls(editor_sections, taxcodes=cls.load_codes())
+
+    @classmethod
+    def from_post(cls, data) -> "LinesEditor":
+        sections: dict[int, dict] = {}
+        for key in data:
+            if match := SECTION_FIELD.match(key):
+                sections.setdefault(int(match.group(1)), {"title": "", "lines": {}})
+                sections[int(match.group(1))]["title"] = data.get(key, "")
+            elif (match := LINE_FIELD.match(key)) and match.group(3) in LINE_KEYS:
+                section = sections.setdefault(int(match.group(1)), {"title": "", "lines": {}})
+                line = section["lines"].setdefault(int(match.group(2)), {})
+                line[match.group(3)] = data.get(key, "")
+        taxcodes = cls.load_codes()
+        editor = cls([], taxcodes=taxcodes)
+        editor.sections = [
+            {
+                "title": sections[number]["title"],
+                "items": [
+                    {**_blank_line(""), **sections[number]["lines"][index]}
+                    for index in sorted(sections[number]["lines"])
+                ],
+            }
+            for number in sorted(sections)
+        ]
+        return editor
+
+    @classmethod
+    def one_line(cls, title: str, taxcode: str) -> "LinesEditor":
+        editor = cls([], taxcodes=cls.load_codes())
+        line = {**_blank_line(taxcode or editor.default_taxcode), "title": title}
+        editor.sections = [{"title": "", "items": [line]}]
+        editor.focus = (0, 0, "unitprice")
+        return editor
+
+    @property
+    def line_count(self) -> int:
+        return sum(len(section["items"]) for section in self.sections)
+
+    # --- the buttons ----------------------------------------------------------
+
+    def apply(self, action: str, data) -> None:
+        """Applies one button's action to the sections; sets `focus` (where the keyboard
+        goes next) or `refusal` (why nothing changed)."""
+        name, _, where = action.partition(":")
+        try:
+            numbers = [int(part) for part in where.split(":")] if where else []
+        except ValueError:
+            numbers = []
+        handler = getattr(self, "_" + name.replace("-", "_"), None)
+        if name not in ACTIONS or handler is None:
+            self.refusal = "That button no longer matches the page: try again."
+            return
+        try:
+            handler(data, *numbers)
+        except (IndexError, TypeError):
+            self.refusal = "That line or section is no longer there: the page shows them now."
+
+    def _section(self, number: int) -> dict:
+        if not 0 <= number < len(self.sections):
+            raise IndexError(number)
+        return self.sections[number]
+
+    def _room_for_a_line(self) -> bool:
+        if self.line_count >= EDITOR_LINES_MAX:
+            self.refusal = (
+                f"A document edited on this page can have at most {EDITOR_LINES_MAX} lines."
+            )
+            return False
+        return True
+
+    def _add_section(self, data) -> None:
+        if len(self.sections) >= EDITOR_SECTIONS_MAX:
+            self.refusal = (
+                f"A document edited on this page can have at most {EDITOR_SECTIONS_MAX} sections."
+            )
+            return
+        if not self._room_for_a_line():
+            return
+        self.sections.append({"title": "", "items": [_blank_line(self.default_taxcode)]})
+        self.focus = (len(self.sections) - 1, None, "title")
+
+    def _remove_section(self, data, number: int) -> None:
+        self._section(number)
+        del self.sections[number]
+        if self.sections:
+            self.focus = (min(number, len(self.sections) - 1), None, "title")
+        else:
+            self.focus = (None, None, "add-section")
+
+    def _move_section(self, number: int, step: int) -> None:
+        self._section(number)
+        other = number + step
+        if not 0 <= other < len(self.sections):
+            return
+        self.sections[number], self.sections[other] = self.sections[other], self.sections[number]
+        self.focus = (other, None, "up" if step < 0 else "down")
+
+    def _up_section(self, data, number: int) -> None:
+        self._move_section(number, -1)
+
+    def _down_section(self, data, number: int) -> None:
+        self._move_section(number, 1)
+
+    def _add_line(self, data, number: int) -> None:
+        lines = self._section(number)["items"]
+        if self._room_for_a_line():
+            lines.append(_blank_line(self.default_taxcode))
+            self.focus = (number, len(lines) - 1, "title")
+
+    def _add_product(self, data, number: int) -> None:
+        lines = self._section(number)["items"]
+        product = _picked_product(data.get(f"sections-{number}-product", ""))
+        if product is None:
+            self.refusal = "Pick a product from the catalogue first."
+            self.focus = (number, None, "product")
+            return
+        line = {
+            **_blank_line(product.taxcode or self.default_taxcode),
+            "type": "product",
+            "title": product.name,
+            "description": product.description,
+            "unitprice": _plain(product.unitprice),
+            "category": product.category or NO_CATEGORY,
+        }
+        # The empty line a new section starts with is taken rather than left behind.
+        if lines and _is_blank(lines[-1]):
+            lines[-1] = line
+        elif self._room_for_a_line():
+            lines.append(line)
+        else:
+            return
+        self.focus = (number, len(lines) - 1, "quantity")
+
+    def _remove_line(self, data, number: int, index: int) -> None:
+        lines = self._section(number)["items"]
+        if not 0 <= index < len(lines):
+            raise IndexError(index)
+        del lines[index]
+        if lines:
+            self.focus = (number, min(index, len(lines) - 1), "title")
+        else:
+            self.focus = (number, None, "add-line")
+
+    def _move_line(self, number: int, index: int, step: int) -> None:
+        lines = self._section(number)["items"]
+        if not 0 <= index < len(lines):
+            raise IndexError(index)
+        other = index + step
+        if not 0 <= other < len(lines):
+            return
+        lines[index], lines[other] = lines[other], lines[index]
+        self.focus = (number, other, "up" if step < 0 else "down")
+
+    def _up_line(self, data, number: int, index: int) -> None:
+        self._move_line(number, index, -1)
+
+    def _down_line(self, data, number: int, index: int) -> None:
+        self._move_line(number, index, 1)
+
+    # --- what the services and the page read -------------------------------------
+
+    def service_items(self) -> list[dict]:
+        """The sections as the services take them (Depot's `items`), empty lines left out."""
+        return [
+            {
+                "title": section["title"],
+                "items": [
+                    {key: line.get(key, "") for key in LINE_KEYS}
+                    for line in section["items"]
+                    if not _is_blank(line)
+                ],
+            }
+            for section in self.sections
+        ]
+
+    def preview(self, discount=None) -> Preview:
+        """Prices the lines with the one pricing code (billing.totals), or says why it
+        can't yet, each reason naming its section and line as the service would."""
+        problems = []
+        try:
+            sections = clean_sections(self.service_items())
+        except ValidationError as exc:
+            sections = None
+            problems += [render(error, "Lines") for error in exc.error_dict.get("items", [])]
+        try:
+            percentage = discount_percentage(discount)
+        except ValidationError as exc:
+            percentage = None
+            problems += [render(error, "Discount") for error in exc.error_dict["discount"]]
+        if sections is None or percentage is None:
+            return Preview(problems=problems)
+        nets = {}
+        for number, (typed, cleaned) in enumerate(zip(self.sections, sections, strict=True)):
+            kept = [index for index, line in enumerate(typed["items"]) if not _is_blank(line)]
+            for index, line in zip(kept, cleaned["items"], strict=True):
+                nets[(number, index)] = line_amount(line)
+        return Preview(totals=document_totals(sections, percentage), nets=nets)
+
+    def rows(self, preview: Preview | None = None) -> list[dict]:
+        """The sections and lines as the template draws them: names, places, the
+        control that takes the focus, each line's net."""
+        codes = {taxcode.code for taxcode in self.taxcodes}
+        nets = preview.nets if preview else {}
+        focus_section, focus_line, focus_control = self.focus or (None, None, None)
+        count = len(self.sections)
+        drawn = []
+        for number, section in enumerate(self.sections):
+            lines = []
+            for index, line in enumerate(section["items"]):
+                lines.append(
+                    {
+                        "number": index + 1,
+                        "prefix": f"sections-{number}-lines-{index}",
+                        "action": f"{number}:{index}",
+                        "values": line,
+                        "kept": {
+                            key: line.get(key, default)
+                            for key, default in KEPT_LINE_DEFAULTS.items()
+                            if line.get(key, default) != default
+                        },
+                        "unknown_taxcode": line.get("taxcode") not in codes,
+                        "net": nets.get((number, index)),
+                        "first": index == 0,
+                        "last": index == len(section["items"]) - 1,
+                        "focus": focus_control
+                        if (focus_section, focus_line) == (number, index)
+                        else None,
+                    }
+                )
+            drawn.append(
+                {
+                    "number": number + 1,
+                    "index": number,
+                    "prefix": f"sections-{number}",
+                    "title": section["title"],
+                    "lines": lines,
+                    "first": number == 0,
+                    "last": number == count - 1,
+                    "focus": focus_control
+                    if focus_section == number and focus_line is None
+                    else None,
+                }
+            )
+        return drawn
+
+
+ACTIONS = {
+    "add-section",
+    "remove-section",
+    "up-section",
+    "down-section",
+    "add-line",
+    "add-product",
+    "remove-line",
+    "up-line",
+    "down-line",
+}
+
+
+def _picked_product(value) -> Product | None:
+    try:
+        pk = int(str(value).strip())
+    except ValueError:
+        return None
+    return Product.objects.filter(pk=pk).first() if 0 < pk <= MAX_ID else None
+
+
+def stored_first_taxcode(sections: list) -> str:
+    """The tax code of a document's first line ("" for none): a one-line credit
+    note's starting code."""
+    return next((line["taxcode"] for section in sections for line in section["items"]), "")

@@ -1,7 +1,12 @@
 import django_tables2 as tables
 
-from .models import Proposal
-from .queries import PROPOSAL_LIST_ORDER
+from .models import CreditNote, Invoice, Payment, Proposal
+from .queries import (
+    CREDIT_NOTE_LIST_ORDER,
+    INVOICE_LIST_ORDER,
+    PAYMENT_LIST_ORDER,
+    PROPOSAL_LIST_ORDER,
+)
 
 # Every sortable column ends its order with the list's default order, so rows that
 # tie keep one order from page to page.
@@ -33,3 +38,78 @@ class ProposalTable(tables.Table):
     # template (components/table.html), in the same order.
     cells_template = "billing/rows/proposal_cells.html"
     result_nouns = "proposal,proposals"
+
+
+"""Billing's list tables (django-tables2): the columns give the headers and the
+sorting, each table's rows are written out in its cells_template
+(templates/billing/rows/). Every sortable column ends its order with the list's
+default order, so rows that tie keep one order from page to page."""
+
+
+NUM = {"td": {"class": "num"}, "th": {"class": "num"}}
+
+
+class InvoiceTable(tables.Table):
+    # References follow the order invoices were issued in; drafts have none yet.
+    reference = tables.Column(verbose_name="No.", order_by=("issued_at", "id"))
+    client = tables.Column(empty_values=(), order_by=("client_name", *INVOICE_LIST_ORDER))
+    date = tables.DateTimeColumn(format="j M Y", order_by=("date", "id"))
+    due = tables.DateTimeColumn(format="j M Y", order_by=("due", "id"))
+    grandtotal = tables.Column(
+        verbose_name="Total", attrs=NUM, order_by=("grandtotal", *INVOICE_LIST_ORDER)
+    )
+    balance = tables.Column(attrs=NUM, order_by=("balance", *INVOICE_LIST_ORDER))
+    status = tables.Column(empty_values=(), orderable=False)
+
+    class Meta:
+        model = Invoice
+        fields = ("reference", "client", "date", "due", "grandtotal", "balance", "status")
+        attrs = {"id": "invoices-table"}
+        empty_text = "No invoices match."
+        order_by = INVOICE_LIST_ORDER
+
+    container_id = "invoices"
+    cells_template = "billing/rows/invoice_cells.html"
+    result_nouns = "invoice,invoices"
+
+
+class CreditNoteTable(tables.Table):
+    reference = tables.Column(verbose_name="No.", order_by=("issued_at", "id"))
+    invoice = tables.Column(order_by=("invoice__issued_at", *CREDIT_NOTE_LIST_ORDER))
+    client = tables.Column(empty_values=(), order_by=("client_name", *CREDIT_NOTE_LIST_ORDER))
+    date = tables.DateTimeColumn(format="j M Y", order_by=("date", "id"))
+    grandtotal = tables.Column(
+        verbose_name="Total", attrs=NUM, order_by=("grandtotal", *CREDIT_NOTE_LIST_ORDER)
+    )
+    status = tables.Column(empty_values=(), orderable=False)
+
+    class Meta:
+        model = CreditNote
+        fields = ("reference", "invoice", "client", "date", "grandtotal", "status")
+        attrs = {"id": "credit-notes-table"}
+        empty_text = "No credit notes match."
+        order_by = CREDIT_NOTE_LIST_ORDER
+
+    container_id = "credit-notes"
+    cells_template = "billing/rows/credit_note_cells.html"
+    result_nouns = "credit note,credit notes"
+
+
+class PaymentTable(tables.Table):
+    date = tables.DateColumn(verbose_name="Received", format="j M Y", order_by=("date", "id"))
+    invoice = tables.Column(order_by=("invoice__issued_at", *PAYMENT_LIST_ORDER))
+    client = tables.Column(empty_values=(), order_by=("client_name", *PAYMENT_LIST_ORDER))
+    method = tables.Column(order_by=("method", *PAYMENT_LIST_ORDER))
+    note = tables.Column(orderable=False)
+    amount = tables.Column(attrs=NUM, order_by=("amount", *PAYMENT_LIST_ORDER))
+
+    class Meta:
+        model = Payment
+        fields = ("date", "invoice", "client", "method", "note", "amount")
+        attrs = {"id": "payments-table"}
+        empty_text = "No payments match."
+        order_by = PAYMENT_LIST_ORDER
+
+    container_id = "payments"
+    cells_template = "billing/rows/payment_cells.html"
+    result_nouns = "payment,payments"

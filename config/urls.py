@@ -33,6 +33,8 @@ urlpatterns = [
     path("projects/", include("projects.urls")),
     path("timesheet/", include("projects.timesheet_urls")),
     path("proposals/", include("billing.proposal_urls")),
+    path("invoices/", include("billing.invoice_urls")),
+    path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
     path(settings.MEDIA_URL.strip("/") + "/<path:path>", serve_media, name="media"),
 ]

@@ -1,0 +1,26 @@
+from django.urls import path
+
+from . import invoice_views as views
+
+app_name = "invoices"
+
+urlpatterns = [
+    path("", views.invoice_list, name="list"),
+    path("add/", views.invoice_create, name="add"),
+    path("totals/", views.totals, name="totals"),
+    path("clients/", views.client_suggestions, name="client_suggestions"),
+    path("work/", views.work_suggestions, name="work_suggestions"),
+    path("<int:pk>/", views.invoice_detail, name="detail"),
+    path("<int:pk>/edit/", views.invoice_edit, name="edit"),
+    path("<int:pk>/issue/", views.invoice_issue, name="issue"),
+    path("<int:pk>/delete/", views.invoice_delete, name="delete"),
+    path("<int:pk>/payments/add/", views.payment_add, name="payment_add"),
+    path("<int:pk>/credit/", views.credit_note_create, name="credit_note_add"),
+    path("payments/", views.payment_list, name="payments"),
+    path("payments/<int:pk>/delete/", views.payment_delete, name="payment_delete"),
+    path("creditnotes/", views.credit_note_list, name="credit_notes"),
+    path("creditnotes/<int:pk>/", views.credit_note_detail, name="credit_note"),
+    path("creditnotes/<int:pk>/edit/", views.credit_note_edit, name="credit_note_edit"),
+    path("creditnotes/<int:pk>/issue/", views.credit_note_issue, name="credit_note_issue"),
+    path("creditnotes/<int:pk>/delete/", views.credit_note_delete, name="credit_note_delete"),
+]
