@@ -241,7 +241,8 @@ class LineChecks:
             digits = -places.as_tuple().exponent
             self.refuse(where, f"{key} can have at most {digits} decimal places.")
             return ZERO
-        return number.normalize() if number else ZERO
+        # Kept as people write it: 50 and 2.5, never 5E+1 or 2.5000.
+        return Decimal(format(number.normalize(), "f")) if number else ZERO
 
     def codes(self, where: str, line: Mapping) -> tuple[str, str]:
         """The line's tax code (required, one that exists) and ledger category (one
