@@ -63,3 +63,5 @@ DOCUMENT_LINE_TITLE_MAX_CHARS = 200
 DOCUMENT_LINE_DESCRIPTION_MAX_CHARS = 5_000
 # An email's message sent with a document.
 EMAIL_MESSAGE_MAX_CHARS = 10_000
+# A recurring invoice repeats every 1 to this many days, weeks, months or years.
+PERIODICAL_REPEAT_INTERVAL_MAX = 365

@@ -179,6 +179,7 @@ def on_unexpected_error(request, exc: Exception):
 def _register_routers():
     from accounts.api import me_router, notes_router, settings_router
     from accounts.api import router as accounts_router
+    from billing.api import periodicals_router
     from billing.api import router as billing_router
     from crm.api import activity_router
     from crm.api import router as crm_router
@@ -195,6 +196,7 @@ def _register_routers():
     api.add_router("/", activity_router)
     api.add_router("/", projects_router)
     api.add_router("/", timesheet_router)
+    api.add_router("/", periodicals_router)
 
 
 _register_routers()
