@@ -249,6 +249,40 @@ def _day(value, field: str) -> date:
         ) from None
 
 
+def planned(*, repeat, repeatinterval, first, last, added: datetime | None = None) -> Periodical:
+    """An unsaved periodical with this schedule, to show its dates while it is being
+    written: the writes' own rules, a ValidationError naming each wrong field."""
+    refusals = Refusals()
+    check = refusals.check
+    periodical = Periodical(
+        repeat=check(_repeat, repeat),
+        repeatinterval=check(_interval, repeatinterval),
+        first=timezone.localdate() if first in (None, "") else check(_day, first, "first"),
+        last=None if last in (None, "") else check(_day, last, "last"),
+        added=added or timezone.now(),
+    )
+    _check_ends(periodical, refusals.errors)
+    if refusals.errors:
+        raise ValidationError(refusals.errors)
+    return periodical
+
+
+def _check_ends(periodical: Periodical, errors: dict) -> None:
+    if (
+        "first" not in errors
+        and "last" not in errors
+        and periodical.first is not None
+        and periodical.last is not None
+        and periodical.last < periodical.first
+    ):
+        errors["last"] = field_message(
+            "last",
+            "%(field)s must be on or after the first date (%(first)s), or empty for never.",
+            "before_first",
+            first=periodical.first.isoformat(),
+        )
+
+
 def _sections(value) -> list[dict]:
     sections = clean_sections(value if value not in (None, "") else [])
     if not any(section["items"] for section in sections):
@@ -312,18 +346,7 @@ def _write_periodical(periodical: Periodical, fields: dict, *, creating: bool) -
         user = check(invoicing.document_author, fields.get("added_by"))
         if user is not None:
             periodical.added_by = user
-    if (
-        "first" not in errors
-        and "last" not in errors
-        and periodical.last is not None
-        and periodical.last < periodical.first
-    ):
-        errors["last"] = field_message(
-            "last",
-            "%(field)s must be on or after the first date (%(first)s), or empty for never.",
-            "before_first",
-            first=periodical.first.isoformat(),
-        )
+    _check_ends(periodical, errors)
     if errors:
         raise ValidationError(errors)
 
