@@ -14,6 +14,7 @@ class BillingConfig(AppConfig):
         register_settings_section("tax-codes", "Tax codes", position=30)
         register_settings_section("ledgers", "Ledger categories", position=40)
         register_settings_section("charge-rates", "Charge rates", position=50)
+        register_settings_section("products", "Products", position=55)
 
         # Job items keep these codes; projects, a layer below, asks billing if they exist.
         register_reference_check("taxcode", lambda code: TaxCode.objects.filter(code=code).exists())

@@ -255,10 +255,10 @@ class ProductForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["taxcode"].choices = [("", "No tax code")] + [
+        self.fields["taxcode"].choices = [("", "None")] + [
             (code, f"{code} · {name}") for code, name in TaxCode.objects.values_list("code", "name")
         ]
-        self.fields["category"].choices = [("", "No ledger")] + [
+        self.fields["category"].choices = [("", "None")] + [
             (code, f"{code} · {name}")
             for code, name in LedgerCategory.objects.values_list("code", "name")
         ]

@@ -6,7 +6,7 @@ from accounts import settings_urls as account_settings_urls
 from accounts.media import serve_media
 from accounts.urls import personal_urlpatterns
 from accounts.views import dashboard
-from billing.views import CHARGE_RATES, LEDGERS, TAX_CODES
+from billing.views import CHARGE_RATES, LEDGERS, PRODUCTS, TAX_CODES
 from config.api.core import api
 from config.database_errors import server_error
 from projects.views import ACTIVITY_TYPES
@@ -18,6 +18,7 @@ settings_patterns = [
     *TAX_CODES.urls(),
     *LEDGERS.urls(),
     *CHARGE_RATES.urls(),
+    *PRODUCTS.urls(),
     *ACTIVITY_TYPES.urls(),
 ]
 

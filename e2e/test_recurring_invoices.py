@@ -121,3 +121,33 @@ def test_deleting_asks_first(signed_in, live_server, shot, console_errors):
     expect(page.locator(".flash-success")).to_contain_text("Old retainer was deleted")
     assert not Periodical.objects.exists()
     assert console_errors == []
+
+
+def test_the_products_catalogue_in_settings(signed_in, live_server, shot, console_errors):
+    page = signed_in
+    TaxCode.objects.create(code="001", name="Standard VAT", rate=Decimal("0.2"), position=1)
+    page.goto(f"{live_server.url}/settings/")
+    page.get_by_role("link", name="Products").click()
+    rows = page.locator("#products-rows")
+
+    page.get_by_label("Product name").fill("Hosting")
+    page.get_by_label("Product description").fill("Managed server, monthly")
+    page.get_by_label("Product unit price").fill("120")
+    page.get_by_label("Product tax code").select_option("001")
+    page.get_by_role("button", name="Add product").click()
+    expect(rows.locator("tr", has_text="Hosting")).to_contain_text("120.00")
+
+    # The same name again is refused inline.
+    page.get_by_label("Product name").fill("hosting")
+    page.get_by_label("Product unit price").fill("5")
+    page.get_by_role("button", name="Add product").click()
+    expect(page.locator("#products-add-row .field-error")).to_contain_text("already in use")
+    shot("settings-products")
+
+    page.get_by_role("button", name="Edit Hosting").click()
+    editing = page.locator("tr.editing")
+    editing.locator("input[name$='unitprice']").fill("99.50")
+    editing.get_by_role("button", name="Save").click()
+    expect(rows.locator("tr:not(.add-row)", has_text="Hosting")).to_contain_text("99.50")
+    assert Product.objects.get().unitprice == Decimal("99.50")
+    assert console_errors == []
