@@ -2,11 +2,13 @@ import re
 from datetime import date
 from decimal import Decimal
 
+import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
 from billing.models import Periodical, Product, TaxCode
 from crm.tests.factories import CompanyFactory, ContactFactory
+from e2e.test_accessibility import PHONE, Audit
 
 
 def _month_end_dates(year: int) -> list[str]:
@@ -151,3 +153,31 @@ def test_the_products_catalogue_in_settings(signed_in, live_server, shot, consol
     expect(rows.locator("tr:not(.add-row)", has_text="Hosting")).to_contain_text("99.50")
     assert Product.objects.get().unitprice == Decimal("99.50")
     assert console_errors == []
+
+
+@pytest.mark.parametrize("viewport", [None, PHONE])
+def test_the_pages_pass_axe(signed_in, live_server, viewport):
+    from billing import periodicals
+    from billing.tests.factories import PeriodicalFactory
+
+    page = signed_in
+    if viewport:
+        page.set_viewport_size(viewport)
+    Product.objects.create(name="Hosting", unitprice=Decimal("120"))
+    periodical = PeriodicalFactory(title="Retainer", sendemail=True)
+    ContactFactory(company=periodical.client_company, fullname="Ann Accounts")
+    periodicals.invoice_due_periods()
+    audit = Audit(page, live_server.url)
+    for path in (
+        "/invoices/recurring/",
+        "/invoices/recurring/add/",
+        f"/invoices/recurring/{periodical.pk}/",
+        "/settings/products/",
+    ):
+        audit.visit(path)
+    # Refused, with its errors inline.
+    page.goto(f"{live_server.url}/invoices/recurring/add/")
+    page.get_by_role("button", name="Add recurring invoice").click()
+    expect(page.locator(".has-error").first).to_be_visible()
+    audit.check("/invoices/recurring/add/ (refused)")
+    audit.assert_clean()

@@ -16,7 +16,7 @@ from accounts.models import (
     hash_secret,
 )
 from accounts.queries import unread_notification_count
-from billing.models import ChargeRate, LedgerCategory, TaxCode
+from billing.models import ChargeRate, Invoice, LedgerCategory, Periodical, Product, TaxCode
 from crm.models import Activity, Company, Contact
 from projects.models import ActivityType, Job, JobAction, JobItem, Project, TimeEntry
 
@@ -114,6 +114,10 @@ def test_seed_demo_loads_an_account_once():
     assert set(TimeEntry.objects.values_list("item__status", flat=True)) == {"O"}
     assert Project.objects.filter(client_contact__isnull=False).count() == 1
     assert all(2 <= project.jobs.count() <= 4 for project in Project.objects.all())
+    assert Product.objects.count() == 5
+    # Recurring invoices that start next month: none made yet.
+    assert Periodical.objects.count() == 3 and not Invoice.objects.exists()
+    assert all(periodical.first > timezone.localdate() for periodical in Periodical.objects.all())
 
     users_before = User.objects.count()
     # Everyone on the team has their day, and notifications to read.

@@ -449,3 +449,23 @@ def test_the_invoices_area_decides(bloggs, bearer_for, restricted_to, outsider, 
 def test_collaborators_are_refused(collaborator_api, bloggs):
     PeriodicalFactory(client_company=bloggs)
     assert collaborator_api.get("periodic").status_code == 401
+
+
+def test_the_journal_names_a_periodical_as_r(admin_api, admin_user, bearer_for, restricted_to):
+    periodical = PeriodicalFactory(title="Hosting retainer")
+    response = admin_api.post(
+        "activity",
+        {
+            "title": "Agreed the new price",
+            "type": "C",
+            "addedby": admin_user.email,
+            "for": f"R{periodical.pk}",
+        },
+    )
+    assert response.status_code == 201, response.content
+    rows = admin_api.get("activity", {"for": f"R{periodical.pk}"}).json()["rows"]
+    assert [row["title"] for row in rows] == ["Agreed the new price"]
+    assert rows[0]["for"]["name"] == "Hosting retainer"
+    # Entries about recurring invoices are the invoices area's.
+    contacts_only = bearer_for(restricted_to("contacts"))
+    assert contacts_only.get("activity").json()["rows"] == []
