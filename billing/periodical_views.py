@@ -153,12 +153,14 @@ def _form(request, periodical: Periodical | None) -> PeriodicalForm:
         client = project_queries.client_named_by(request.GET.get("client", "")[:20])
         chosen = []
         initial = {"client": client_label(client)} if client else {}
-    return PeriodicalForm(
+    form = PeriodicalForm(
         data,
         initial=initial,
         recipient_choices=_recipient_choices(client, chosen),
         bcc_choices=_bcc_choices(),
     )
+    form.client_known = client is not None
+    return form
 
 
 def _line_nets(sections: list[dict], cleaned: list[dict]) -> dict[tuple[int, int], object]:
@@ -377,6 +379,7 @@ def recipients(request):
         recipient_choices=_recipient_choices(client, chosen),
         bcc_choices=[],
     )
+    form.client_known = client is not None
     return render(request, "billing/periodical_form.html#recipients", {"form": form})
 
 

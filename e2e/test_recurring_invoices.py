@@ -71,6 +71,16 @@ def test_a_monthly_recurring_invoice_shows_its_next_five_dates(
     expect(page.get_by_label("Section 1, line 2: title")).to_have_value("Hosting")
     expect(page.get_by_label("Section 1, line 2: quantity")).to_be_focused()
     expect(page.locator("#preview-grandtotal")).to_have_text("£384.00")
+
+    # A third line typed and removed straight away: the totals come back with it.
+    page.get_by_role("button", name="Add line").click()
+    third = page.get_by_label("Section 1, line 3: title")
+    expect(third).to_be_focused()
+    third.fill("Extra")
+    page.get_by_label("Section 1, line 3: unit price").fill("1000")
+    page.get_by_role("button", name="Remove section 1, line 3").click()
+    expect(third).to_have_count(0)
+    expect(page.locator("#preview-grandtotal")).to_have_text("£384.00")
     page.get_by_label("Nia Northwind").check()
     page.get_by_label("Email each invoice when it is issued").check()
     shot("recurring-invoice-editor")

@@ -314,6 +314,11 @@ def test_recipients_follow_the_client(staff_client, acme):
         "/invoices/recurring/recipients/", {"client": "nobody"}
     ).content.decode()
     assert "Pick the client first" in html
+    lonely = CompanyFactory(name="No People Ltd")
+    html = staff_client.get(
+        "/invoices/recurring/recipients/", {"client": f"C{lonely.pk}"}
+    ).content.decode()
+    assert "No one to send to yet: add people to this client's company." in html
 
 
 def test_client_suggestions(staff_client, acme):
@@ -325,7 +330,10 @@ def test_delete_asks_first_and_keeps_the_invoices(staff_client, acme):
     periodical = PeriodicalFactory(client_company=acme)
     periodicals.invoice_due_periods()
     page = staff_client.get(f"/invoices/recurring/{periodical.pk}/").content.decode()
-    assert 'data-confirm="Delete this recurring invoice?' in page
+    assert (
+        'data-confirm="Delete this recurring invoice? No more invoices will be made; '
+        'the 1 it made stay."' in page
+    )
     assert staff_client.get(f"/invoices/recurring/{periodical.pk}/delete/").status_code == 405
     response = staff_client.post(f"/invoices/recurring/{periodical.pk}/delete/", follow=True)
     assert "was deleted; the invoices it made stay." in response.content.decode()
