@@ -10,12 +10,15 @@ class BillingConfig(AppConfig):
         from crm.journal import register_item_type
         from projects.hooks import register_reference_check, register_shared_numbers
 
-        from .models import LedgerCategory, Proposal, TaxCode
+        from .models import LedgerCategory, Periodical, Proposal, TaxCode
         from .proposals import CODE as PROPOSAL_CODE
 
         register_settings_section("tax-codes", "Tax codes", position=30)
         register_settings_section("ledgers", "Ledger categories", position=40)
         register_settings_section("charge-rates", "Charge rates", position=50)
+        register_settings_section("products", "Products", position=55)
+        # The journal's R5: a recurring invoice, for those who may see invoices.
+        register_item_type("R", Periodical, "title", area="invoices")
 
         # Job items keep these codes; projects, a layer below, asks billing if they exist.
         register_reference_check("taxcode", lambda code: TaxCode.objects.filter(code=code).exists())

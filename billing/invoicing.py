@@ -9,7 +9,7 @@ Payments and credit notes lock their invoice's row while they check its balance,
 two at once can never take it below what is owed.
 """
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, TypedDict, Unpack
 
@@ -66,6 +66,10 @@ class InvoiceFields(EmailFields, total=False):
     date: datetime | str | int | None  # None: now
     terms: int | str | None  # days; None: the account's default
     added_by: Any
+    # Set by the worker for a recurring invoice's period (billing.periodicals): one
+    # invoice per period, which the unique constraint on the two holds.
+    periodical: Any  # a Periodical
+    period: date | None
 
 
 class CreditNoteFields(EmailFields, total=False):
@@ -88,7 +92,7 @@ class PaymentFields(TypedDict, total=False):
 # --- shared parts ------------------------------------------------------------------
 
 
-def _author(user) -> Any:
+def document_author(user) -> Any:
     if user is None:
         raise field_error("addedby", "%(field)s is required.", "required")
     if not isinstance(user, User) or not user.pk:
@@ -107,7 +111,7 @@ def _moment(value, field: str) -> datetime:
         raise field_error(field, "%(field)s %(problem)s", "invalid", problem=str(problem)) from None
 
 
-def _terms(value) -> int:
+def terms_days(value) -> int:
     if value in (None, ""):
         return AccountSettings.load().default_payment_terms
     try:
@@ -122,6 +126,18 @@ def _terms(value) -> int:
             limit=TERMS_MAX_DAYS,
         )
     return days
+
+
+def purchase_order(value) -> str:
+    order = str(value or "").strip()
+    if len(order) > PURCHASE_ORDER_MAX_CHARS:
+        raise field_error(
+            "purchaseorder",
+            "%(field)s must be at most %(limit)s characters.",
+            "max_length",
+            limit=PURCHASE_ORDER_MAX_CHARS,
+        )
+    return order
 
 
 def _bool(value, field: str) -> bool:
@@ -199,7 +215,7 @@ def _email_message(value) -> str:
     return message
 
 
-def _write_email_fields(document, fields: dict, check, errors: dict) -> None:
+def write_email_fields(document, fields: dict, check, errors: dict) -> None:
     if "sendemail" in fields:
         value = check(_bool, fields["sendemail"], "sendemail")
         if value is not None:
@@ -339,7 +355,7 @@ def _unchanged_on_invoice(invoice: Invoice, name: str, value) -> bool:
         return str(value or "").strip() == invoice.purchaseorder
     if name == "date":
         return _same_moment(value, invoice.date)
-    return _same(_terms, value, invoice.terms)
+    return _same(terms_days, value, invoice.terms)
 
 
 def _refuse_issued_changes(invoice: Invoice, fields: dict) -> dict:
@@ -404,29 +420,26 @@ def _write_invoice(invoice: Invoice, fields: dict, *, creating: bool, actor=None
         if sections is not None:
             invoice.items = sections
     if "purchaseorder" in fields:
-        order = str(fields["purchaseorder"] or "").strip()
-        if len(order) > PURCHASE_ORDER_MAX_CHARS:
-            errors["purchaseorder"] = field_message(
-                "purchaseorder",
-                "%(field)s must be at most %(limit)s characters.",
-                "max_length",
-                limit=PURCHASE_ORDER_MAX_CHARS,
-            )
-        else:
+        order = check(purchase_order, fields["purchaseorder"])
+        if order is not None:
             invoice.purchaseorder = order
     if creating or "date" in fields:
         moment = check(_moment, fields.get("date"), "date")
         if moment is not None:
             invoice.date = moment
     if creating or "terms" in fields:
-        terms = check(_terms, fields.get("terms"))
+        terms = check(terms_days, fields.get("terms"))
         if terms is not None:
             invoice.terms = terms
-    _write_email_fields(invoice, fields, check, errors)
+    write_email_fields(invoice, fields, check, errors)
     if creating:
-        user = check(_author, fields.get("added_by"))
+        user = check(document_author, fields.get("added_by"))
         if user is not None:
             invoice.added_by = user
+    if "periodical" in fields:
+        invoice.periodical = fields["periodical"]
+    if "period" in fields:
+        invoice.period = fields["period"]
     if errors:
         raise ValidationError(errors)
 
@@ -620,9 +633,9 @@ def _write_credit_note(note: CreditNote, fields: dict, *, creating: bool, actor=
         moment = check(_moment, fields.get("date"), "date")
         if moment is not None:
             note.date = moment
-    _write_email_fields(note, fields, check, errors)
+    write_email_fields(note, fields, check, errors)
     if creating:
-        user = check(_author, fields.get("added_by"))
+        user = check(document_author, fields.get("added_by"))
         if user is not None:
             note.added_by = user
     if errors:

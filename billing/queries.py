@@ -12,8 +12,10 @@ from django.db.models import (
     Case,
     Count,
     DecimalField,
+    Exists,
     ExpressionWrapper,
     F,
+    IntegerField,
     Max,
     OuterRef,
     Q,
@@ -28,7 +30,7 @@ from django.utils import timezone
 
 from config.limits import MAX_ID
 
-from .models import CreditNote, DocumentEvent, Invoice, Payment, Proposal
+from .models import CreditNote, DocumentEvent, Invoice, Payment, Periodical, Proposal
 
 MONEY = DecimalField(max_digits=14, decimal_places=2)
 NOTHING = Value(Decimal("0.00"), output_field=MONEY)
@@ -453,4 +455,55 @@ def payments_for_pages(*, search: str = "", method: str = "") -> QuerySet:
         client_name=Coalesce(
             F("invoice__client_company__name"), F("invoice__client_contact__fullname")
         )
+    )
+
+
+def periodicals_matching(
+    *,
+    search: str = "",
+    client: tuple[str, int] | None = None,
+    client_search: str = "",
+    repeats: list[str] | None = None,
+    has_run: bool | None = None,
+) -> QuerySet:
+    """Recurring invoices whose title or client's name contains `search`, for one
+    client (("C", 41) or ("I", 5)) or clients whose name contains `client_search`,
+    repeating by any of `repeats`, and that have (or have not) made an invoice."""
+    periodicals = Periodical.objects.all()
+    if search:
+        periodicals = periodicals.filter(
+            Q(title__icontains=search)
+            | Q(client_company__name__icontains=search)
+            | Q(client_contact__fullname__icontains=search)
+        )
+    if client_search:
+        periodicals = periodicals.filter(
+            Q(client_company__name__icontains=client_search)
+            | Q(client_contact__fullname__icontains=client_search)
+        )
+    if client is not None:
+        letter, client_id = client
+        if not 0 < client_id <= MAX_ID:
+            return periodicals.none()
+        column = "client_company_id" if letter == "C" else "client_contact_id"
+        periodicals = periodicals.filter(**{column: client_id})
+    if repeats:
+        periodicals = periodicals.filter(repeat__in=repeats)
+    if has_run is not None:
+        made = Exists(Invoice.objects.filter(periodical=OuterRef("pk")))
+        periodicals = periodicals.filter(made if has_run else ~made)
+    return periodicals
+
+
+def with_runs(periodicals: QuerySet) -> QuerySet:
+    """Annotates `last_made` (the last period invoiced, or None) and `invoice_count`,
+    each a correlated subquery on the invoices' (periodical, period) index."""
+    made = Invoice.objects.filter(periodical=OuterRef("pk")).order_by().values("periodical")
+    return periodicals.annotate(
+        last_made=Subquery(made.annotate(last=Max("period")).values("last")),
+        invoice_count=Coalesce(
+            Subquery(made.annotate(count=Count("pk")).values("count")),
+            Value(0),
+            output_field=IntegerField(),
+        ),
     )

@@ -16,7 +16,15 @@ from accounts.models import (
     hash_secret,
 )
 from accounts.queries import unread_notification_count
-from billing.models import ChargeRate, LedgerCategory, Proposal, TaxCode
+from billing.models import (
+    ChargeRate,
+    Invoice,
+    LedgerCategory,
+    Periodical,
+    Product,
+    Proposal,
+    TaxCode,
+)
 from crm.models import Activity, Company, Contact
 from projects.models import ActivityType, Job, JobAction, JobItem, Project, TimeEntry
 
@@ -125,6 +133,10 @@ def test_seed_demo_loads_an_account_once():
         accepted.project.jobs.count() == 2
         and JobItem.objects.filter(job__project=accepted.project).count() == 4
     )
+    assert Product.objects.count() == 5
+    # Recurring invoices that start next month: none made yet.
+    assert Periodical.objects.count() == 3 and not Invoice.objects.exists()
+    assert all(periodical.first > timezone.localdate() for periodical in Periodical.objects.all())
 
     users_before = User.objects.count()
     # Everyone on the team has their day, and notifications to read.
