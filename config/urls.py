@@ -29,6 +29,7 @@ urlpatterns = [
     path("connections/", include("crm.urls")),
     path("projects/", include("projects.urls")),
     path("timesheet/", include("projects.timesheet_urls")),
+    path("invoices/", include("billing.work_urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
     path(settings.MEDIA_URL.strip("/") + "/<path:path>", serve_media, name="media"),
