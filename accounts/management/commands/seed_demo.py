@@ -10,6 +10,7 @@ from accounts import services as account_services
 from accounts.demo import load_demo_notes
 from accounts.models import AccountSettings, User
 from billing import services as billing_services
+from billing.demo import load_demo_billing
 from crm.demo import load_demo_connections
 from projects import services as project_services
 from projects.demo import load_demo_projects, load_demo_time
@@ -62,8 +63,8 @@ ACTIVITY_TYPES = [
 class Command(BaseCommand):
     help = (
         "Load demo data: the account, its team, tax codes, ledgers, rates, activity types, "
-        "clients and suppliers with their people and journal, projects, time, private "
-        "tasks and notifications."
+        "clients and suppliers with their people and journal, projects, time, products, "
+        "invoices with their payments and credit notes, private tasks and notifications."
     )
 
     def add_arguments(self, parser):
@@ -138,6 +139,7 @@ class Command(BaseCommand):
             if design is not None and not collaborator.collaborator_jobs:
                 account_services.update_user(collaborator, jobs=[design.pk])
         load_demo_time(team)
+        load_demo_billing(team)
         load_demo_notes(team)
         self.stdout.write(
             self.style.SUCCESS(f"Demo data loaded. Sign in as {DEMO_EMAIL} / {DEMO_PASSWORD}")
