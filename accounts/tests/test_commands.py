@@ -25,6 +25,7 @@ from billing.models import (
     Proposal,
     TaxCode,
 )
+from billing.queries import with_balance
 from crm.models import Activity, Company, Contact
 from projects.models import ActivityType, Job, JobAction, JobItem, Project, TimeEntry
 
@@ -133,9 +134,17 @@ def test_seed_demo_loads_an_account_once():
         accepted.project.jobs.count() == 2
         and JobItem.objects.filter(job__project=accepted.project).count() == 4
     )
-    assert Product.objects.count() == 5
+    assert Product.objects.count() == 10
     # Recurring invoices that start next month: none made yet.
-    assert Periodical.objects.count() == 3 and not Invoice.objects.exists()
+    assert Periodical.objects.count() == 3
+    assert not Invoice.objects.filter(periodical__isnull=False).exists()
+    # Invoices in every state: a draft from unbilled time, issued ones paid, part-paid,
+    # overdue and credited.
+    invoices = with_balance(Invoice.objects.all())
+    assert invoices.filter(issued_at__isnull=True, job__isnull=True, project__isnull=False).exists()
+    assert invoices.filter(is_paid=True).exists() and invoices.filter(is_overdue=True).exists()
+    assert invoices.filter(amountpaid__gt=0, is_paid=False).exists()
+    assert invoices.filter(credited__gt=0).exists()
     assert all(periodical.first > timezone.localdate() for periodical in Periodical.objects.all())
 
     users_before = User.objects.count()
