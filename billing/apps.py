@@ -7,15 +7,24 @@ class BillingConfig(AppConfig):
 
     def ready(self):
         from config.pages import register_settings_section
+        from crm.benchmark.registry import register_benchmark_group
         from crm.journal import register_item_type
         from projects.hooks import register_reference_check, register_shared_numbers
 
+        from . import benchmark
         from .models import LedgerCategory, Proposal, TaxCode
         from .proposals import CODE as PROPOSAL_CODE
 
         register_settings_section("tax-codes", "Tax codes", position=30)
         register_settings_section("ledgers", "Ledger categories", position=40)
         register_settings_section("charge-rates", "Charge rates", position=50)
+        # invoices.json against its SQL, and the invoices list with its tab totals.
+        register_benchmark_group(
+            "billing",
+            rows=benchmark.rows,
+            cases=benchmark.cases,
+            urlpatterns=benchmark.urlpatterns,
+        )
 
         # Job items keep these codes; projects, a layer below, asks billing if they exist.
         register_reference_check("taxcode", lambda code: TaxCode.objects.filter(code=code).exists())
