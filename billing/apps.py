@@ -6,18 +6,28 @@ class BillingConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from config.pages import register_settings_section
+        from django.urls import reverse
+
+        from config.pages import register_detail_panel, register_settings_section
         from crm.benchmark.registry import register_benchmark_group
         from crm.journal import register_item_type
-        from projects.hooks import register_reference_check, register_shared_numbers
+        from projects.hooks import (
+            register_billed_time,
+            register_reference_check,
+            register_shared_numbers,
+        )
 
-        from . import benchmark
-        from .models import LedgerCategory, Proposal, TaxCode
+        from . import benchmark, queries
+        from .models import InvoicedTime, LedgerCategory, Periodical, Proposal, TaxCode
         from .proposals import CODE as PROPOSAL_CODE
+        from .work_views import invoice_url
 
         register_settings_section("tax-codes", "Tax codes", position=30)
         register_settings_section("ledgers", "Ledger categories", position=40)
         register_settings_section("charge-rates", "Charge rates", position=50)
+        register_settings_section("products", "Products", position=55)
+        # The journal's R5: a recurring invoice, for those who may see invoices.
+        register_item_type("R", Periodical, "title", area="invoices")
         # invoices.json against its SQL, and the invoices list with its tab totals.
         register_benchmark_group(
             "billing",
@@ -39,3 +49,41 @@ class BillingConfig(AppConfig):
             lambda: Proposal.objects.order_by("-id").values_list("id", flat=True).first() or 0
         )
         register_item_type(PROPOSAL_CODE, Proposal, "title", area="proposals")
+
+        # Billed time is fixed: the timesheet asks which entries an invoice holds.
+        def billed_time(entry_ids: list[int]) -> dict[int, str]:
+            rows = InvoicedTime.objects.filter(time_entry_id__in=entry_ids).values_list(
+                "time_entry_id", "invoice_id", "invoice__reference"
+            )
+            return {
+                entry: f"invoice {reference}" if reference else f"draft invoice #{invoice}"
+                for entry, invoice, reference in rows
+            }
+
+        register_billed_time(billed_time)
+
+        # Invoices, what they owe and the work not billed yet, on the pages of the
+        # work and of its clients; the project and job pages invoice their work.
+        invoice_work_urls = {
+            "project": "billing_work:invoice_project",
+            "job": "billing_work:invoice_job",
+        }
+
+        def invoices_panel(level: str):
+            def context(obj) -> dict:
+                found = queries.invoices_of(level, obj.pk)
+                for invoice in found["invoices"]:
+                    invoice.url = invoice_url(invoice)
+                work_url = invoice_work_urls.get(level)
+                return {
+                    **found,
+                    "unbilled": queries.unbilled_work(level, obj.pk),
+                    "invoice_work_url": reverse(work_url, args=[obj.pk]) if work_url else "",
+                }
+
+            return context
+
+        for page in ("company", "contact", "project", "job"):
+            register_detail_panel(
+                page, "invoices", "billing/_work_invoices.html", invoices_panel(page)
+            )

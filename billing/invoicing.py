@@ -7,9 +7,13 @@ it, so references never repeat and issued ones leave no gaps. From then on its m
 fields and lines are fixed and it can't be deleted: a credit note corrects it.
 Payments and credit notes lock their invoice's row while they check its balance, so
 two at once can never take it below what is owed.
+
+`invoice_work` makes a draft from a project's or a job's unbilled work and marks
+what it bills (the time entries, the fixed and external items), so nothing is billed
+twice; deleting the draft frees them again.
 """
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, TypedDict, Unpack
 
@@ -22,17 +26,39 @@ from django.utils import timezone
 from accounts.models import AccountSettings
 from config.errors import Refusals, field_error, field_message, request_error
 from config.keywords import only_known
-from config.limits import EMAIL_MESSAGE_MAX_CHARS, REQUEST_LIST_MAX_ITEMS
+from config.limits import (
+    DOCUMENT_LINE_DESCRIPTION_MAX_CHARS,
+    DOCUMENT_LINE_TITLE_MAX_CHARS,
+    EMAIL_MESSAGE_MAX_CHARS,
+    REQUEST_LIST_MAX_ITEMS,
+)
 from config.money import to_cents
 from config.parsing import parse_bool, parse_date, parse_datetime, parse_int
 from config.text import clean_values
 from crm.journal import parse_item_code, resolve_item
 from crm.models import Company, Contact
-from projects.models import Job, Project
+from projects.models import Job, JobItem, Project
 from projects.services import client_from_code, discount_percentage
 
-from .models import CreditNote, DocumentEvent, Invoice, Payment
-from .totals import check_sent_total, clean_sections, document_totals, public_sections
+from .models import (
+    CreditNote,
+    DocumentEvent,
+    Invoice,
+    InvoicedItem,
+    InvoicedTime,
+    LedgerCategory,
+    Payment,
+    TaxCode,
+)
+from .queries import unbilled_entries, unbilled_items
+from .totals import (
+    NO_CATEGORY,
+    check_sent_total,
+    clean_sections,
+    document_totals,
+    job_item_terms,
+    public_sections,
+)
 
 User = get_user_model()
 TERMS_MAX_DAYS = 3650
@@ -66,6 +92,10 @@ class InvoiceFields(EmailFields, total=False):
     date: datetime | str | int | None  # None: now
     terms: int | str | None  # days; None: the account's default
     added_by: Any
+    # Set by the worker for a recurring invoice's period (billing.periodicals): one
+    # invoice per period, which the unique constraint on the two holds.
+    periodical: Any  # a Periodical
+    period: date | None
 
 
 class CreditNoteFields(EmailFields, total=False):
@@ -88,7 +118,7 @@ class PaymentFields(TypedDict, total=False):
 # --- shared parts ------------------------------------------------------------------
 
 
-def _author(user) -> Any:
+def document_author(user) -> Any:
     if user is None:
         raise field_error("addedby", "%(field)s is required.", "required")
     if not isinstance(user, User) or not user.pk:
@@ -107,7 +137,7 @@ def _moment(value, field: str) -> datetime:
         raise field_error(field, "%(field)s %(problem)s", "invalid", problem=str(problem)) from None
 
 
-def _terms(value) -> int:
+def terms_days(value) -> int:
     if value in (None, ""):
         return AccountSettings.load().default_payment_terms
     try:
@@ -122,6 +152,18 @@ def _terms(value) -> int:
             limit=TERMS_MAX_DAYS,
         )
     return days
+
+
+def purchase_order(value) -> str:
+    order = str(value or "").strip()
+    if len(order) > PURCHASE_ORDER_MAX_CHARS:
+        raise field_error(
+            "purchaseorder",
+            "%(field)s must be at most %(limit)s characters.",
+            "max_length",
+            limit=PURCHASE_ORDER_MAX_CHARS,
+        )
+    return order
 
 
 def _bool(value, field: str) -> bool:
@@ -199,7 +241,7 @@ def _email_message(value) -> str:
     return message
 
 
-def _write_email_fields(document, fields: dict, check, errors: dict) -> None:
+def write_email_fields(document, fields: dict, check, errors: dict) -> None:
     if "sendemail" in fields:
         value = check(_bool, fields["sendemail"], "sendemail")
         if value is not None:
@@ -339,7 +381,7 @@ def _unchanged_on_invoice(invoice: Invoice, name: str, value) -> bool:
         return str(value or "").strip() == invoice.purchaseorder
     if name == "date":
         return _same_moment(value, invoice.date)
-    return _same(_terms, value, invoice.terms)
+    return _same(terms_days, value, invoice.terms)
 
 
 def _refuse_issued_changes(invoice: Invoice, fields: dict) -> dict:
@@ -404,29 +446,26 @@ def _write_invoice(invoice: Invoice, fields: dict, *, creating: bool, actor=None
         if sections is not None:
             invoice.items = sections
     if "purchaseorder" in fields:
-        order = str(fields["purchaseorder"] or "").strip()
-        if len(order) > PURCHASE_ORDER_MAX_CHARS:
-            errors["purchaseorder"] = field_message(
-                "purchaseorder",
-                "%(field)s must be at most %(limit)s characters.",
-                "max_length",
-                limit=PURCHASE_ORDER_MAX_CHARS,
-            )
-        else:
+        order = check(purchase_order, fields["purchaseorder"])
+        if order is not None:
             invoice.purchaseorder = order
     if creating or "date" in fields:
         moment = check(_moment, fields.get("date"), "date")
         if moment is not None:
             invoice.date = moment
     if creating or "terms" in fields:
-        terms = check(_terms, fields.get("terms"))
+        terms = check(terms_days, fields.get("terms"))
         if terms is not None:
             invoice.terms = terms
-    _write_email_fields(invoice, fields, check, errors)
+    write_email_fields(invoice, fields, check, errors)
     if creating:
-        user = check(_author, fields.get("added_by"))
+        user = check(document_author, fields.get("added_by"))
         if user is not None:
             invoice.added_by = user
+    if "periodical" in fields:
+        invoice.periodical = fields["periodical"]
+    if "period" in fields:
+        invoice.period = fields["period"]
     if errors:
         raise ValidationError(errors)
 
@@ -515,6 +554,131 @@ def delete_invoice(invoice: Invoice) -> None:
             reference=invoice.reference,
         )
     invoice.delete()
+
+
+# --- invoicing the work --------------------------------------------------------------
+
+
+def _hours_line(item: JobItem, hours: Decimal, first, last, taxcode: str, category: str) -> dict:
+    days = f"{first:%-d %b %Y}" if first == last else f"{first:%-d %b %Y} to {last:%-d %b %Y}"
+    return {
+        "type": "hourly",
+        "title": item.title[:DOCUMENT_LINE_TITLE_MAX_CHARS],
+        "description": f"{hours.normalize():f} hours logged, {days}",
+        "quantity": hours,
+        "unitprice": item.rate,
+        "taxcode": taxcode,
+        "category": category,
+    }
+
+
+def _item_line(item: JobItem, taxcode: str, category: str) -> dict:
+    quantity, unitprice, markup = job_item_terms(item.type, item.hours, item.rate)
+    return {
+        "type": item.type,
+        "title": item.title[:DOCUMENT_LINE_TITLE_MAX_CHARS],
+        "description": item.description[:DOCUMENT_LINE_DESCRIPTION_MAX_CHARS],
+        "quantity": quantity,
+        "unitprice": unitprice,
+        "markup": markup,
+        "taxcode": taxcode,
+        "category": category,
+    }
+
+
+@transaction.atomic
+def invoice_work(*, for_code: str, added_by) -> Invoice:
+    """A draft invoice for a project's or a job's unbilled work (`for_code`: P12 or
+    J7), for its client, with the project's discount (a job's own, if it has one), to
+    be checked and edited before it is issued. A section per job, in the project's
+    order, and in each a line per item, in the job's order:
+
+    - an hourly item: its unbilled hours (`billing.queries.unbilled_entries`: logged
+      on the item or its actions, not internal, not invoiced) at the item's rate;
+    - a fixed-price item: its quantity at its price, once;
+    - an external item: its cost with its markup (`billing.totals.job_item_terms`),
+      once; neither when cancelled.
+
+    A line takes its item's tax code and ledger category; an item without a tax code
+    (or with one since deleted) takes the account's first (Settings → Tax codes), one
+    without a ledger category (or with one since deleted) none.
+
+    The entries and items billed are recorded (`InvoicedTime`, `InvoicedItem`), so the
+    next invoice leaves them out whatever is then done to the draft's lines; deleting
+    the draft frees them. The project's row is locked first: two people invoicing the
+    same work at once (the project and one of its jobs, or one click twice) take turns,
+    and the second bills only what the first left. A 400 on `for` when there is
+    nothing to bill."""
+    author = document_author(added_by)
+    work = _work(for_code)
+    project = work if isinstance(work, Project) else work.project
+    code = f"{work.CODE}{work.pk}"
+    Project.objects.select_for_update().filter(pk=project.pk).first()
+    if isinstance(work, Project):
+        jobs = list(project.jobs.order_by("order", "pk"))
+        discount = project.discount
+        scope = {"project_id": project.pk}
+    else:
+        jobs = [work]
+        discount = work.discount or project.discount
+        scope = {"job_id": work.pk}
+
+    # Locked too, so a timesheet change to them waits for this invoice, then finds
+    # them billed (projects.timesheet locks an entry before changing it).
+    entries = list(
+        unbilled_entries(**scope)
+        .select_for_update(of=("self",))
+        .order_by()
+        .values_list("pk", "item_id", "hours", "date")
+    )
+    time_by_item: dict[int, tuple[Decimal, Any, Any]] = {}
+    for _, item_id, hours, day in entries:
+        total, first, last = time_by_item.get(item_id, (Decimal(0), day, day))
+        time_by_item[item_id] = (total + hours, min(first, day), max(last, day))
+    item_scope = {"job__project_id": project.pk} if "project_id" in scope else scope
+    once = set(unbilled_items(**item_scope).values_list("pk", flat=True))
+    wanted = set(time_by_item) | once
+    items_by_job: dict[int, list[JobItem]] = {}
+    for item in JobItem.objects.filter(pk__in=wanted).order_by("order", "pk"):
+        items_by_job.setdefault(item.job_id, []).append(item)
+
+    codes = list(TaxCode.objects.values_list("code", flat=True))
+    ledgers = set(LedgerCategory.objects.values_list("code", flat=True))
+    sections = []
+    for job in jobs:
+        lines = []
+        for item in items_by_job.get(job.pk, []):
+            taxcode = item.taxcode if item.taxcode in codes else (codes[0] if codes else "")
+            category = item.ledger if item.ledger in ledgers else NO_CATEGORY
+            if item.pk in time_by_item:
+                lines.append(_hours_line(item, *time_by_item[item.pk], taxcode, category))
+            else:
+                lines.append(_item_line(item, taxcode, category))
+        if lines:
+            sections.append({"title": job.title, "items": lines})
+    if not sections:
+        raise field_error(
+            "for",
+            "%(work)s has nothing left to bill: no unbilled time on its hourly items, and "
+            "its fixed-price and external items are on invoices already.",
+            "nothing_to_bill",
+            work=f"{work} ({code})",
+        )
+    if not codes:
+        raise field_error(
+            "for",
+            "%(work)s can't be billed before the account has a tax code for its lines: "
+            "add one in Settings, Tax codes.",
+            "no_tax_code",
+            work=f"{work} ({code})",
+        )
+
+    invoice = create_invoice(items=sections, for_code=code, added_by=author, discount=discount)
+    InvoicedTime.objects.bulk_create(
+        InvoicedTime(invoice=invoice, time_entry_id=pk) for pk, *_ in entries
+    )
+    InvoicedItem.objects.bulk_create(InvoicedItem(invoice=invoice, item_id=pk) for pk in once)
+    return invoice
 
 
 # --- what is owed ------------------------------------------------------------------
@@ -620,9 +784,9 @@ def _write_credit_note(note: CreditNote, fields: dict, *, creating: bool, actor=
         moment = check(_moment, fields.get("date"), "date")
         if moment is not None:
             note.date = moment
-    _write_email_fields(note, fields, check, errors)
+    write_email_fields(note, fields, check, errors)
     if creating:
-        user = check(_author, fields.get("added_by"))
+        user = check(document_author, fields.get("added_by"))
         if user is not None:
             note.added_by = user
     if errors:

@@ -419,3 +419,22 @@ class InvoicedTime(models.Model):
 
     def __str__(self):
         return f"Time entry {self.time_entry_id} on invoice {self.invoice_id}"
+
+
+class InvoicedItem(models.Model):
+    """A fixed-price or external job item billed on an invoice: such an item is billed
+    once (the unique key), whatever later happens to the draft's lines; deleting the
+    draft frees it again (cascade). Hourly items are billed by their time instead
+    (`InvoicedTime`)."""
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="invoiced_items")
+    item = models.OneToOneField(
+        "projects.JobItem", on_delete=models.PROTECT, related_name="invoiced"
+    )
+
+    class Meta:
+        # How a refused deletion of the item names it: "… while it has 1 invoice line".
+        verbose_name = "invoice line"
+
+    def __str__(self):
+        return f"Job item {self.item_id} on invoice {self.invoice_id}"

@@ -9,6 +9,7 @@ from config.limits import (
     DOCUMENT_LINES_MAX_ITEMS,
     DOCUMENT_SECTIONS_MAX_ITEMS,
     EMAIL_MESSAGE_MAX_CHARS,
+    PERIODICAL_REPEAT_INTERVAL_MAX,
     PROJECT_BRIEF_MAX_CHARS,
     PROJECT_SECTIONS_MAX_ITEMS,
 )
@@ -16,7 +17,7 @@ from projects import schemas as project_schemas
 from projects.schemas import sections_from_json
 
 from .invoicing import PURCHASE_ORDER_MAX_CHARS, TERMS_MAX_DAYS
-from .models import Payment, Proposal
+from .models import Payment, Periodical, Proposal
 from .proposals import NOT_YET_KNOWN
 from .totals import public_sections
 
@@ -429,4 +430,109 @@ PROPOSAL_ROW = RowSpec(
     key("created", EpochSeconds("added")),
     key("submitdate", EpochSeconds("submitdate"), read=epoch_or_zero),
     key("user", "added_by__email", "added_by__name", read=project_schemas.user_of),
+)
+
+
+# What a GET returns and a client may send back as it read it: `terms` ({"days"}),
+# `client` ({type, id, name}), `email` ({to, bcc, message}) and `addedby` ([{email,
+# name}]) as the objects naming what those fields write; the rest is read-only.
+PERIODICAL_FIELDS = Fields(
+    read_only=("id", "grandtotal"),
+    shapes=("email",),
+    terms=Field(
+        "int",
+        required=True,
+        min_value=0,
+        max_value=TERMS_MAX_DAYS,
+        help="The number of days within which payment is required",
+    ),
+    client=Field(
+        "str", required=True, max_length=41, help="The client: C41 for a company, I5 for a person"
+    ),
+    items=Field("json", required=True, help=ITEMS_HELP),
+    total=Field(
+        "decimal",
+        required=True,
+        help="The total of the items before tax: checked against them to the cent",
+    ),
+    addedby=Field("email", required=True, help="The email address of the user adding it"),
+    repeat=Field("str", max_length=1, help="D for day, W for week, M for month, Y for year (Y)"),
+    repeatinterval=Field(
+        "int",
+        min_value=1,
+        max_value=PERIODICAL_REPEAT_INTERVAL_MAX,
+        help="Repeat every this many days, weeks, months or years (1)",
+    ),
+    discount=Field("decimal", min_value=0, max_value=100, help="A percentage of the total"),
+    purchaseorder=Field(
+        "str",
+        clearable=True,
+        max_length=PURCHASE_ORDER_MAX_CHARS,
+        help="A purchase order reference for its invoices",
+    ),
+    title=Field(
+        "str",
+        clearable=True,
+        max_length=Periodical._meta.get_field("title").max_length,
+        help="A title for the recurring invoice",
+    ),
+    first=Field(
+        "date", empty_is_absent=True, help="The date of the first invoice (today by default)"
+    ),
+    last=Field(
+        "date", clearable=True, help="The date of the last invoice; empty or null for never"
+    ),
+    sendemail=Field("bool", help="Send each invoice by email when it is issued"),
+    emailto=Field(
+        "str", comma_list=True, clearable=True, help="People's ids to send it to, comma separated"
+    ),
+    emailbcc=Field(
+        "str",
+        comma_list=True,
+        clearable=True,
+        help="Users' emails to blind copy, comma separated",
+    ),
+    emailmessage=Field(
+        "str",
+        clearable=True,
+        max_length=EMAIL_MESSAGE_MAX_CHARS,
+        help="The message sent with each invoice",
+    ),
+)
+
+
+def text_or_null(value):
+    # No purchase order is null, as the spec shows it.
+    return value or None
+
+
+def days_terms(days) -> dict:
+    # A recurring invoice's terms have no due date of their own.
+    return {"days": days}
+
+
+PERIODICAL_ROW = RowSpec(
+    key("id"),
+    key("title"),
+    key("terms", read=days_terms),
+    key(
+        "client",
+        "client_company_id",
+        "client_company__name",
+        "client_contact_id",
+        "client_contact__fullname",
+        read=project_schemas.client_of,
+    ),
+    key("sendemail"),
+    key("email", json_text("email_to"), json_text("email_bcc"), "email_message", read=email_of),
+    key("items", json_text("items"), read=sections_of),
+    key("discount"),
+    key("total"),
+    key("grandtotal"),
+    key("repeat"),
+    key("repeatinterval"),
+    key("purchaseorder", read=text_or_null),
+    key("first", EpochSeconds("first")),
+    key("last", EpochSeconds("last")),
+    key("addedby", "added_by__email", "added_by__name", read=users_of),
 )

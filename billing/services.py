@@ -1,4 +1,5 @@
-"""Writes for billing's reference data: tax codes, ledger categories, charge rates."""
+"""Writes for billing's reference data: tax codes, ledger categories, charge rates, and
+the products catalogue."""
 
 from decimal import Decimal
 
@@ -6,11 +7,13 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from config.errors import field_error, field_message
+from config.limits import DOCUMENT_LINE_DESCRIPTION_MAX_CHARS
 from config.money import to_cents
 from config.records import delete_unless_used
-from config.text import required_text
+from config.text import clean_text, required_text, text_problem
 
-from .models import ChargeRate, LedgerCategory, TaxCode
+from .models import ChargeRate, LedgerCategory, Product, TaxCode
+from .totals import AMOUNT_LIMIT
 
 
 def _clean_text(value, field: str, model) -> str:
@@ -55,6 +58,54 @@ def clean_charge_rate(name, rate) -> dict:
     if rate < 0 or rate >= Decimal("1e10"):
         raise field_error("rate", "%(field)s must be an amount of 0 or more.", "out_of_range")
     return {"name": _clean_text(name, "name", ChargeRate), "rate": to_cents(rate)}
+
+
+def _description(value) -> str:
+    if isinstance(value, dict | list | tuple):
+        raise field_error(
+            "description", "%(field)s must be text, not a list or an object.", "not_text"
+        )
+    text = clean_text("" if value is None else str(value)).strip()
+    if problem := text_problem(text):
+        raise field_error("description", "%(field)s %(problem)s.", "unstorable", problem=problem)
+    if len(text) > DOCUMENT_LINE_DESCRIPTION_MAX_CHARS:
+        raise field_error(
+            "description",
+            "%(field)s must be at most %(limit)s characters.",
+            "max_length",
+            limit=DOCUMENT_LINE_DESCRIPTION_MAX_CHARS,
+        )
+    return text
+
+
+def _code_of(model, value, field: str) -> str:
+    """A tax code's or a ledger's code, which must exist; empty for none."""
+    code = "" if value is None else str(value).strip()
+    if code and not model.objects.filter(code=code).exists():
+        raise field_error(field, "%(field)s %(code)s does not exist.", "not_found", code=code[:40])
+    return code
+
+
+def clean_product(name, description, unitprice, taxcode, category) -> dict:
+    """A product as the catalogue keeps it: its price to the cent (below a line's
+    limit), and a tax code and a ledger that exist, so a line made from it prices."""
+    price = _clean_decimal(unitprice, "unitprice")
+    if not 0 <= price < AMOUNT_LIMIT:
+        raise field_error(
+            "unitprice",
+            "%(field)s must be an amount from 0 up to %(limit)s.",
+            "out_of_range",
+            limit=f"{AMOUNT_LIMIT:,.0f}",
+        )
+    if price != to_cents(price):
+        raise field_error("unitprice", "%(field)s can have at most 2 decimal places.", "precision")
+    return {
+        "name": _clean_text(name, "name", Product),
+        "description": _description(description),
+        "unitprice": price,
+        "taxcode": _code_of(TaxCode, taxcode, "taxcode"),
+        "category": _code_of(LedgerCategory, category, "category"),
+    }
 
 
 def _others(model, instance):
@@ -102,6 +153,13 @@ def save_ledger(instance: LedgerCategory | None, *, code, name) -> LedgerCategor
 
 def save_charge_rate(instance: ChargeRate | None, *, name, rate) -> ChargeRate:
     return _save_one(ChargeRate, instance, clean_charge_rate(name, rate), "name")
+
+
+def save_product(
+    instance: Product | None, *, name, unitprice, description="", taxcode="", category=""
+) -> Product:
+    values = clean_product(name, description, unitprice, taxcode, category)
+    return _save_one(Product, instance, values, "name", unique_name=True)
 
 
 def delete_reference_row(instance) -> None:

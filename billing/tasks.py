@@ -1,7 +1,7 @@
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
-from . import invoicing
+from . import invoicing, periodicals
 
 
 @db_periodic_task(crontab(minute="*/5"))
@@ -9,3 +9,10 @@ def issue_due_documents() -> None:
     """Ready invoices and credit notes dated ahead are issued on their day (within
     five minutes of their time)."""
     invoicing.issue_due_invoices()
+
+
+@db_periodic_task(crontab(minute="*/15"))
+def invoice_recurring() -> None:
+    """Each recurring invoice's periods that have come get their invoice, made and
+    issued once each: a worker that was down catches up on the next round."""
+    periodicals.invoice_due_periods()

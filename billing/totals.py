@@ -112,6 +112,16 @@ def document_totals(sections: list, discount: Decimal = ZERO) -> Totals:
     )
 
 
+def job_item_terms(kind: str, hours: Decimal, rate: Decimal) -> tuple[Decimal, Decimal, Decimal]:
+    """(quantity, unitprice, markup) of the line billing a fixed-price or external job
+    item. A fixed item is its quantity (kept in `hours`) at its price (`rate`); an
+    external cost is what was spent (kept in `hours`, Depot's "hours/quantity") with
+    its markup percentage (`rate`, Depot's "markup for external costs") on top."""
+    if kind == "external":
+        return Decimal(1), Decimal(hours), Decimal(rate)
+    return Decimal(hours), Decimal(rate), ZERO
+
+
 def line_amount(line: Mapping) -> Decimal:
     """One stored line's net, for pages and PDFs that show it."""
     return line_net(
@@ -241,7 +251,8 @@ class LineChecks:
             digits = -places.as_tuple().exponent
             self.refuse(where, f"{key} can have at most {digits} decimal places.")
             return ZERO
-        return number.normalize() if number else ZERO
+        # Kept as people write it: 50 and 2.5, never 5E+1 or 2.5000.
+        return Decimal(format(number.normalize(), "f")) if number else ZERO
 
     def codes(self, where: str, line: Mapping) -> tuple[str, str]:
         """The line's tax code (required, one that exists) and ledger category (one

@@ -1,11 +1,14 @@
-"""Settings tables for billing's reference data, edited in place on the settings pages."""
+"""Settings tables for billing's reference data and the products catalogue, edited in
+place on the settings pages."""
+
+from django.utils.text import Truncator
 
 from accounts.templatetags.docket import money
 from config.reference_tables import Column, ReferenceTable
 
 from . import services
-from .forms import ChargeRateForm, LedgerForm, TaxCodeForm
-from .models import ChargeRate, LedgerCategory, TaxCode
+from .forms import ChargeRateForm, LedgerForm, ProductForm, TaxCodeForm
+from .models import ChargeRate, LedgerCategory, Product, TaxCode
 
 
 def _percent_number(rate) -> str:
@@ -60,4 +63,30 @@ CHARGE_RATES = ReferenceTable(
     save=lambda obj, **values: services.save_charge_rate(obj, **values),
     delete=services.delete_reference_row,
     initial=lambda c: {"name": c.name, "rate": c.rate},
+)
+
+PRODUCTS = ReferenceTable(
+    slug="products",
+    title="Products",
+    noun="Product",
+    intro="The catalogue invoice lines are picked from: a product brings its name, "
+    "description, price, tax code and ledger to the line.",
+    model=Product,
+    form_class=ProductForm,
+    columns=[
+        Column("Name", lambda p: p.name),
+        Column("Description", lambda p: Truncator(p.description).chars(80)),
+        Column("Unit price", lambda p: money(p.unitprice), "num", currency=True),
+        Column("Tax code", lambda p: p.taxcode or "—"),
+        Column("Ledger", lambda p: p.category or "—"),
+    ],
+    save=lambda obj, **values: services.save_product(obj, **values),
+    delete=services.delete_reference_row,
+    initial=lambda p: {
+        "name": p.name,
+        "description": p.description,
+        "unitprice": p.unitprice,
+        "taxcode": p.taxcode,
+        "category": p.category,
+    },
 )

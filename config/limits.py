@@ -65,3 +65,5 @@ DOCUMENT_LINE_DESCRIPTION_MAX_CHARS = 5_000
 EMAIL_MESSAGE_MAX_CHARS = 10_000
 # A proposal item's actions (made on the project's item when the proposal becomes one).
 PROPOSAL_ITEM_ACTIONS_MAX_ITEMS = 50
+# A recurring invoice repeats every 1 to this many days, weeks, months or years.
+PERIODICAL_REPEAT_INTERVAL_MAX = 365

@@ -6,7 +6,7 @@ from accounts import settings_urls as account_settings_urls
 from accounts.media import serve_media
 from accounts.urls import personal_urlpatterns
 from accounts.views import dashboard
-from billing.views import CHARGE_RATES, LEDGERS, TAX_CODES
+from billing.views import CHARGE_RATES, LEDGERS, PRODUCTS, TAX_CODES
 from config.api.core import api
 from config.database_errors import server_error
 from config.url_index import indexed_include
@@ -19,6 +19,7 @@ settings_patterns = [
     *TAX_CODES.urls(),
     *LEDGERS.urls(),
     *CHARGE_RATES.urls(),
+    *PRODUCTS.urls(),
     *ACTIVITY_TYPES.urls(),
 ]
 
@@ -33,8 +34,9 @@ urlpatterns = [
     path("projects/", include("projects.urls")),
     path("timesheet/", include("projects.timesheet_urls")),
     path("proposals/", include("billing.proposal_urls")),
+    path("invoices/recurring/", include("billing.periodical_urls")),
     path("invoices/", include("billing.invoice_urls")),
-    path("api/v1/", api.urls),
+    path("invoices/", include("billing.work_urls")),
     path("admin/", admin.site.urls),
     path(settings.MEDIA_URL.strip("/") + "/<path:path>", serve_media, name="media"),
 ]

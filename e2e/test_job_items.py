@@ -39,9 +39,12 @@ def test_an_item_an_action_and_my_actions(signed_in, live_server, shot, console_
     expect(block.get_by_role("button", name="Move Artwork up")).to_be_disabled()
     expect(block.get_by_role("button", name="Move Artwork down")).to_be_focused()
     # By dragging: Sketches back above Artwork.
+    # Onto the top of Artwork's row, in view, which puts it above whatever the
+    # page's scroll (the middle of a row is where "above" turns into "below").
+    page.locator(f"#item-{artwork.pk}").evaluate("row => row.scrollIntoView({block: 'center'})")
     with page.expect_response(lambda response: "/items/reorder/" in response.url):
         handle = block.locator(f"#item-{first.pk} .drag-handle")
-        handle.drag_to(block.locator(f"#item-{artwork.pk}"))
+        handle.drag_to(block.locator(f"#item-{artwork.pk}"), target_position={"x": 40, "y": 8})
     expect(block.locator(".item-list > li").first).to_contain_text("Sketches")
     assert list(job.items.order_by("order").values_list("title", flat=True)) == [
         "Sketches",

@@ -13,13 +13,13 @@ from .models import ActivityType, Job, JobItem
 # Each project's work, in the order it is done.
 JOBS = ["Discovery", "Design", "Production", "Delivery"]
 
-# Each job's items: (title, type, hours or quantity, rate or price or markup).
+# Each job's items: (title, type, hours or quantity or cost, rate or price or markup %).
 ITEMS = {
     "Discovery": [("Kick-off workshop", "hourly", 6, 110), ("Research", "hourly", 10, 85)],
     "Design": [
         ("Concepts", "hourly", 12, 110),
         ("Design development", "hourly", 16, 85),
-        ("Stock imagery", "external", 1, 15),
+        ("Stock imagery", "external", 240, 15),
     ],
     "Production": [
         ("Build", "hourly", 30, 85),

@@ -1,14 +1,18 @@
-"""Checks a higher layer registers for the references projects keep as codes.
+"""Checks a higher layer registers for what projects keeps but doesn't own.
 
 A job item's tax code and ledger category are billing's reference rows, and billing
 sits above projects: projects stores the codes and asks billing, through this
-registry, whether a code exists. Billing registers from its `AppConfig.ready()`.
+registry, whether a code exists. Time that billing has put on an invoice is fixed:
+the timesheet asks, through `billed_time`, which of the entries it is about to
+change or delete are billed. Billing registers both from its `AppConfig.ready()`.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 # kind ("taxcode", "ledger") -> a function answering whether the code exists
 _REFERENCE_CHECKS: dict[str, Callable[[str], bool]] = {}
+# entry ids -> {entry id: what billed it ("invoice 2401", "draft invoice #7")}
+_BILLED_TIME: list[Callable[[list[int]], dict[int, str]]] = []
 
 
 def register_reference_check(kind: str, exists: Callable[[str], bool]) -> None:
@@ -35,3 +39,17 @@ def register_shared_numbers(highest: Callable[[], int]) -> None:
 def highest_shared_number() -> int:
     """The highest number a higher layer's rows took from the counter (0 for none)."""
     return max((highest() or 0 for highest in _SHARED_NUMBERS), default=0)
+
+
+def register_billed_time(billed: Callable[[list[int]], dict[int, str]]) -> None:
+    """`billed(entry_ids)` answers which of the time entries are on an invoice, each
+    with the words naming that invoice. Registering again replaces the check."""
+    _BILLED_TIME[:] = [billed]
+
+
+def billed_time(entry_ids: Iterable[int]) -> dict[int, str]:
+    """The billed ones among `entry_ids` and what billed them; none without billing."""
+    ids = [pk for pk in entry_ids if pk is not None]
+    if not ids or not _BILLED_TIME:
+        return {}
+    return _BILLED_TIME[0](ids)

@@ -14,7 +14,12 @@ Rules, each in one place here:
   weekly grid offers only open work to add as a new row;
 - who: a person who can't use the "timesheets" area (everyone's timesheets) logs
   and sees only their own time; a collaborator only on the jobs they are given (and
-  the items and actions in them).
+  the items and actions in them);
+- billed time is fixed: an entry on an invoice (billing answers which, through
+  `projects.hooks.billed_time`) keeps its hours and its target and can't be deleted;
+  its row is locked first, so an invoice being made at the same moment either bills
+  the change or comes after the refusal. A grid cell holding billed time can be
+  raised, never set below what is billed.
 """
 
 import math
@@ -30,11 +35,12 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from accounts.models import AccountSettings, ApiCredential, User
-from config.errors import Refusals, field_error, request_error
+from config.errors import Refusals, field_error, merge, request_error
 from config.keywords import only_known
 from config.limits import MAX_ID, TIME_NOTES_MAX_CHARS
 from config.text import clean_values
 
+from .hooks import billed_time
 from .models import ActivityType, Job, JobAction, JobItem, Project, RunningTimer, TimeEntry
 from .queries import collaborator_job_ids
 
@@ -371,9 +377,26 @@ def update_time_entry(
     return entry
 
 
+def _billed_on(entry_ids: list[int]) -> dict[int, str]:
+    """The billed ones among the entries, after locking their rows: whoever bills or
+    changes them at the same moment waits for this transaction (SQLite: one writer)."""
+    locked = list(
+        TimeEntry.objects.select_for_update().filter(pk__in=entry_ids).values_list("pk", flat=True)
+    )
+    return billed_time(locked)
+
+
 @transaction.atomic
 def delete_time_entry(entry: TimeEntry, *, actor: Actor = None) -> None:
+    """Refused for billed time: the invoice bills it (deleting a draft frees it)."""
     require_entry_access(actor, entry)
+    billed = _billed_on([entry.pk])
+    if billed:
+        raise request_error(
+            "This time entry is billed on %(invoice)s, so it can't be deleted.",
+            "billed",
+            invoice=billed[entry.pk],
+        )
     entry.delete()
 
 
@@ -413,6 +436,8 @@ def _write_entry(entry: TimeEntry, fields: dict, *, actor: Actor, creating: bool
     if errors:
         raise ValidationError(errors)
     require_time_access(actor, user, target)
+    if not creating:
+        _refuse_billed_changes(entry, target, hours)
     entry.user = user
     for column, value in target.columns().items():
         setattr(entry, column, value)
@@ -422,6 +447,29 @@ def _write_entry(entry: TimeEntry, fields: dict, *, actor: Actor, creating: bool
     _lock_person(user)
     _check_day(user, entry.date, entry.hours, excluding=entry.pk)
     entry.save()
+
+
+def _refuse_billed_changes(entry: TimeEntry, target: Target, hours: Decimal | None) -> None:
+    """A billed entry keeps its hours and what it was logged on; sending them back as
+    they are (an API client returning the row it read) changes nothing and passes."""
+    moved = target != Target.of(entry)
+    rehoured = hours is not None and (
+        rounded_hours(hours, AccountSettings.load().timeround) != entry.hours
+    )
+    if not (moved or rehoured):
+        return
+    billed = _billed_on([entry.pk])
+    if billed:
+        fields = [name for name, changed in (("hours", rehoured), ("job", moved)) if changed]
+        raise merge(
+            field_error(
+                name,
+                "%(field)s can't be changed: this time is billed on %(invoice)s.",
+                "billed",
+                invoice=billed[entry.pk],
+            )
+            for name in fields
+        )
 
 
 def _is_nothing(hours) -> bool:
@@ -439,13 +487,21 @@ def _is_nothing(hours) -> bool:
 def set_day_total(*, actor: Actor, user: User, target: str, day: date, hours) -> Decimal:
     """A weekly grid cell: make the person's hours on `target` that day add up to
     `hours` (empty or 0: none). One entry is kept (the first), carrying the notes of
-    any others it replaces; returns the new total."""
+    any others it replaces; returns the new total. Billed entries in the cell stay as
+    they are: the rest of the cell is made up around them."""
     resolved = resolve_target(target)
     require_time_access(actor, user, resolved)
     _lock_person(user)
     entries = list(
-        TimeEntry.objects.filter(user=user, date=day, **resolved.columns()).order_by("pk")
+        TimeEntry.objects.select_for_update()
+        .filter(user=user, date=day, **resolved.columns())
+        .order_by("pk")
     )
+    billed = billed_time([entry.pk for entry in entries])
+    if billed:
+        return _set_total_around_billed(
+            entries, billed, actor=actor, user=user, target=resolved, day=day, hours=hours
+        )
     if _is_nothing(hours):
         for entry in entries:
             entry.delete()
@@ -453,12 +509,48 @@ def set_day_total(*, actor: Actor, user: User, target: str, day: date, hours) ->
     if not entries:
         entry = log_time(actor=actor, user=user, date=day, hours=hours, target=resolved.code)
         return entry.hours
+    return _keep_one(entries, actor=actor, hours=hours)
+
+
+def _keep_one(entries: list[TimeEntry], *, actor: Actor, hours) -> Decimal:
     kept, others = entries[0], entries[1:]
     notes = "\n".join(note for note in [kept.notes, *(e.notes for e in others)] if note)
     for other in others:
         other.delete()
     update_time_entry(kept, actor=actor, hours=hours, notes=notes)
     return kept.hours
+
+
+def _set_total_around_billed(
+    entries: list[TimeEntry],
+    billed: dict[int, str],
+    *,
+    actor: Actor,
+    user: User,
+    target: Target,
+    day: date,
+    hours,
+) -> Decimal:
+    billed_hours = sum((entry.hours for entry in entries if entry.pk in billed), Decimal(0))
+    wanted = Decimal(0) if _is_nothing(hours) else parse_hours(hours)
+    if wanted < billed_hours:
+        raise field_error(
+            "hours",
+            "%(field)s can't be less than the %(billed)s hours already billed on %(invoice)s.",
+            "billed",
+            billed=f"{billed_hours:.2f}",
+            invoice=", ".join(dict.fromkeys(billed.values())),
+        )
+    unbilled = [entry for entry in entries if entry.pk not in billed]
+    rest = wanted - billed_hours
+    if not rest:
+        for entry in unbilled:
+            entry.delete()
+        return billed_hours
+    if not unbilled:
+        entry = log_time(actor=actor, user=user, date=day, hours=rest, target=target.code)
+        return billed_hours + entry.hours
+    return billed_hours + _keep_one(unbilled, actor=actor, hours=rest)
 
 
 # --- the running timer -----------------------------------------------------------------

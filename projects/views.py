@@ -20,6 +20,7 @@ from django_tables2 import RequestConfig
 from config.limits import MAX_ID
 from config.pages import (
     add_service_errors,
+    detail_panels,
     htmx_events,
     query_int,
     refusal_text,
@@ -139,6 +140,8 @@ def project_detail(request, pk: int, *, job_form: JobForm | None = None):
         "job_form": job_form or JobForm(),
         "assign_options": _assign_options(queries.team_choices(), request.user.pk),
         "today": timezone.localdate(),
+        # What apps above add to the page (billing: its invoices and unbilled work).
+        "panels": detail_panels(request.user, "project", project),
         "nav_section": "projects",
         **_timer(request.user),
     }
@@ -265,6 +268,7 @@ def job_detail(request, pk: int):
         "assign_options": _assign_options(queries.team_choices(), request.user.pk),
         "today": timezone.localdate(),
         "on_job_page": True,
+        "panels": detail_panels(request.user, "job", job),
         "nav_section": "jobs" if request.user.is_collaborator else "projects",
         **_timer(request.user),
     }

@@ -16,7 +16,16 @@ from accounts.models import (
     hash_secret,
 )
 from accounts.queries import unread_notification_count
-from billing.models import ChargeRate, LedgerCategory, Proposal, TaxCode
+from billing.models import (
+    ChargeRate,
+    Invoice,
+    LedgerCategory,
+    Periodical,
+    Product,
+    Proposal,
+    TaxCode,
+)
+from billing.queries import with_balance
 from crm.models import Activity, Company, Contact
 from projects.models import ActivityType, Job, JobAction, JobItem, Project, TimeEntry
 
@@ -125,6 +134,18 @@ def test_seed_demo_loads_an_account_once():
         accepted.project.jobs.count() == 2
         and JobItem.objects.filter(job__project=accepted.project).count() == 4
     )
+    assert Product.objects.count() == 10
+    # Recurring invoices that start next month: none made yet.
+    assert Periodical.objects.count() == 3
+    assert not Invoice.objects.filter(periodical__isnull=False).exists()
+    # Invoices in every state: a draft from unbilled time, issued ones paid, part-paid,
+    # overdue and credited.
+    invoices = with_balance(Invoice.objects.all())
+    assert invoices.filter(issued_at__isnull=True, job__isnull=True, project__isnull=False).exists()
+    assert invoices.filter(is_paid=True).exists() and invoices.filter(is_overdue=True).exists()
+    assert invoices.filter(amountpaid__gt=0, is_paid=False).exists()
+    assert invoices.filter(credited__gt=0).exists()
+    assert all(periodical.first > timezone.localdate() for periodical in Periodical.objects.all())
 
     users_before = User.objects.count()
     # Everyone on the team has their day, and notifications to read.

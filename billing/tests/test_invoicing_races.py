@@ -6,6 +6,7 @@ SQLite takes one writer at a time (IMMEDIATE transactions), so nothing races the
 
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from datetime import date
 from decimal import Decimal as D
 
 import pytest
@@ -14,7 +15,7 @@ from django.db import connection
 
 from accounts.tests.factories import UserFactory
 from billing import invoicing
-from billing.models import Invoice, Payment
+from billing.models import Invoice, InvoicedTime, Payment
 from billing.tests.factories import TaxCodeFactory
 from crm.tests.factories import CompanyFactory
 
@@ -72,3 +73,83 @@ def test_racing_payments_never_pay_more_than_the_balance():
     )
     assert Payment.objects.count() == 2  # 120 owed: two of 50 fit, a third doesn't
     assert sum(isinstance(result, ValidationError) for result in results) == 4
+
+
+# --- invoicing the work -------------------------------------------------------------
+
+
+def _work_to_bill(hours_each: str = "1", entries: int = 4):
+    from projects import timesheet
+    from projects.models import JobItem
+    from projects.tests.factories import JobFactory
+
+    TaxCodeFactory(code="001", rate=D("0.2"))
+    job = JobFactory(title="Design")
+    hourly = JobItem.objects.create(job=job, title="Concepts", rate=100, added_by=job.added_by)
+    JobItem.objects.create(
+        job=job, title="Print run", type="fixed", hours=1, rate=900, added_by=job.added_by
+    )
+    logged = [
+        timesheet.log_time(
+            user=UserFactory(), date=date(2026, 11, 2), hours=hours_each, target=f"T{hourly.pk}"
+        )
+        for _ in range(entries)
+    ]
+    return job, logged
+
+
+def _billed_quantities() -> dict[str, D]:
+    """Each billed line's quantity summed over the invoices, by line title."""
+    found: dict[str, D] = {}
+    for items in Invoice.objects.values_list("items", flat=True):
+        for section in items:
+            for line in section["items"]:
+                found[line["title"]] = found.get(line["title"], D(0)) + D(line["quantity"])
+    return found
+
+
+def test_five_clicks_at_once_make_one_invoice():
+    job, logged = _work_to_bill()
+    owner = UserFactory()
+    results = in_parallel(
+        [
+            lambda: invoicing.invoice_work(for_code=f"P{job.project_id}", added_by=owner)
+            for _ in range(5)
+        ]
+    )
+    assert Invoice.objects.count() == 1
+    refused = [result for result in results if isinstance(result, ValidationError)]
+    assert [exc.error_dict["for"][0].code for exc in refused] == ["nothing_to_bill"] * 4
+    assert _billed_quantities() == {"Concepts": D(4), "Print run": D(1)}
+    assert InvoicedTime.objects.count() == len(logged)
+
+
+def test_the_project_and_its_job_invoiced_at_once_bill_each_hour_once():
+    job, logged = _work_to_bill()
+    owner = UserFactory()
+    in_parallel(
+        [
+            lambda: invoicing.invoice_work(for_code=f"P{job.project_id}", added_by=owner),
+            lambda: invoicing.invoice_work(for_code=f"J{job.pk}", added_by=owner),
+        ]
+    )
+    assert Invoice.objects.count() == 1
+    assert _billed_quantities() == {"Concepts": D(4), "Print run": D(1)}
+
+
+def test_time_changed_while_it_is_invoiced_is_billed_as_it_ends_up_or_refused():
+    from projects import timesheet
+    from projects.models import TimeEntry
+
+    job, logged = _work_to_bill()
+    owner = UserFactory()
+    calls = [lambda: invoicing.invoice_work(for_code=f"J{job.pk}", added_by=owner)]
+    calls += [lambda entry=entry: timesheet.update_time_entry(entry, hours="3") for entry in logged]
+    results = in_parallel(calls)
+    # Each change came before the invoice (and is billed) or after it (and was refused).
+    billed = TimeEntry.objects.filter(invoiced__isnull=False)
+    assert billed.count() == len(logged)
+    hours = sum(billed.values_list("hours", flat=True), D(0))
+    assert _billed_quantities()["Concepts"] == hours
+    refused = sum(isinstance(result, ValidationError) for result in results[1:])
+    assert hours == D(1) * refused + D(3) * (len(logged) - refused)

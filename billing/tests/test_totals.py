@@ -117,3 +117,12 @@ def test_public_sections_are_depots_shape(codes):
             ],
         }
     ]
+
+
+def test_stored_numbers_read_as_people_write_them(codes):
+    stored = clean_sections([line(quantity="2.50", unitprice="50", markup="0.0")])
+    assert {key: stored[0]["items"][0][key] for key in ("quantity", "unitprice", "markup")} == {
+        "quantity": "2.5",
+        "unitprice": "50",
+        "markup": "0",
+    }

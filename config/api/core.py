@@ -179,7 +179,7 @@ def on_unexpected_error(request, exc: Exception):
 def _register_routers():
     from accounts.api import me_router, notes_router, settings_router
     from accounts.api import router as accounts_router
-    from billing.api import invoices_router, proposals_router
+    from billing.api import invoices_router, periodicals_router, proposals_router
     from billing.api import router as billing_router
     from crm.api import activity_router
     from crm.api import router as crm_router
@@ -198,6 +198,7 @@ def _register_routers():
     api.add_router("/", timesheet_router)
     api.add_router("/", invoices_router)
     api.add_router("/", proposals_router)
+    api.add_router("/", periodicals_router)
 
 
 _register_routers()

@@ -199,6 +199,8 @@ def test_a_tiny_run_through_gunicorn(tmp_path, monkeypatch):
         "0",
         "--projects",
         "0",
+        "--invoices",
+        "0",
         stdout=StringIO(),
     )
     _record_collected_static_files(tmp_path / "static")

@@ -20,6 +20,8 @@ def test_seed_scale_inserts_exact_counts_with_search_keys():
         "100",
         "--projects",
         "0",
+        "--invoices",
+        "0",
         stdout=StringIO(),
     )
     assert Company.objects.count() == 50

@@ -176,6 +176,7 @@ def test_a_tiny_run_of_the_projects_cases_through_gunicorn(tmp_path, monkeypatch
         "--jobs=6",
         "--items=12",
         "--time-entries=300",
+        "--invoices=0",
         stdout=StringIO(),
     )
     _record_collected_static_files(tmp_path / "static")

@@ -15,7 +15,8 @@ pytestmark = pytest.mark.django_db
 
 
 def seed(**counts):
-    arguments = ["--companies", "5", "--contacts", "20", "--activities", "0"]
+    # Invoices have their own test (billing/tests/test_scale.py).
+    arguments = ["--companies", "5", "--contacts", "20", "--activities", "0", "--invoices", "0"]
     for kind, count in counts.items():
         arguments += [f"--{kind.replace('_', '-')}", str(count)]
     call_command("seed_scale", *arguments, stdout=StringIO())
@@ -58,6 +59,14 @@ def test_projects_added_afterwards_take_the_next_number():
 def test_if_empty_skips_projects_when_there_are_some():
     seed(projects=2, jobs=2, items=2, time_entries=4)
     call_command(
-        "seed_scale", "--if-empty", "--projects", "5", "--companies", "1", stdout=StringIO()
+        "seed_scale",
+        "--if-empty",
+        "--projects",
+        "5",
+        "--companies",
+        "1",
+        "--invoices",
+        "0",
+        stdout=StringIO(),
     )
     assert Project.objects.count() == 2

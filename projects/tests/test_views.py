@@ -319,6 +319,7 @@ def test_the_project_page_keeps_queries_flat_as_jobs_grow(
     project = ProjectFactory()
     for _ in range(count):
         JobFactory(project=project)
-    # Two more than the items' page: the jobs' teams and the running timer.
-    with django_assert_max_num_queries(14):
+    # Two more than the items' page: the jobs' teams and the running timer; and four
+    # for billing's panel (its invoices, their sums, unbilled time and items).
+    with django_assert_max_num_queries(14 + 4):
         assert staff_client.get(f"/projects/{project.pk}/").status_code == 200

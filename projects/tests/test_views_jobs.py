@@ -231,8 +231,9 @@ def test_the_project_page_stays_flat_with_teams_items_and_a_timer(
         JobActionFactory(item=item, assigned_to=team[0])
     RunningTimer.objects.create(user=admin_user, item=item, job=item.job, project=project)
     # The same at 1 and 50 jobs: each level (jobs, their teams, items, their teams,
-    # actions) one query, the running timer one.
-    with django_assert_max_num_queries(16):
+    # actions) one query, the running timer one; billing's panel four (its invoices,
+    # their sums, unbilled time and items).
+    with django_assert_max_num_queries(16 + 4):
         page = staff_client.get(f"/projects/{project.pk}/").content.decode()
     assert page.count('aria-label="Timer running on') == 1
 

@@ -10,7 +10,11 @@ from accounts import services as account_services
 from accounts.demo import load_demo_notes
 from accounts.models import AccountSettings, User
 from billing import services as billing_services
-from billing.demo import load_demo_proposals
+from billing.demo import (
+    load_demo_billing,
+    load_demo_periodicals,
+    load_demo_proposals,
+)
 from crm.demo import load_demo_connections
 from projects import services as project_services
 from projects.demo import load_demo_projects, load_demo_time
@@ -64,6 +68,7 @@ class Command(BaseCommand):
     help = (
         "Load demo data: the account, its team, tax codes, ledgers, rates, activity types, "
         "clients and suppliers with their people and journal, projects, time, proposals, "
+        "products, recurring invoices, invoices with their payments and credit notes, "
         "private tasks and notifications."
     )
 
@@ -140,7 +145,9 @@ class Command(BaseCommand):
                 account_services.update_user(collaborator, jobs=[design.pk])
         load_demo_time(team)
         load_demo_proposals(team)
+        load_demo_billing(team)
         load_demo_notes(team)
+        load_demo_periodicals(team)
         self.stdout.write(
             self.style.SUCCESS(f"Demo data loaded. Sign in as {DEMO_EMAIL} / {DEMO_PASSWORD}")
         )

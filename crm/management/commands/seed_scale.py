@@ -1,7 +1,8 @@
 """A large data set for measuring: by default 10,000 companies, 100,000 people with
-tags, 50,000 journal entries, and (projects/scale.py) 2,000 projects, 20,000 jobs,
-100,000 items and 500,000 time entries, inserted in bulk. Later capabilities add
-their own kinds (invoices) as further seed_* functions."""
+tags, 50,000 journal entries, (projects/scale.py) 2,000 projects, 20,000 jobs,
+100,000 items and 500,000 time entries, and (billing/scale.py) 50,000 invoices of
+ten lines with their payments, inserted in bulk. Later capabilities add their own
+kinds as further seed_* functions."""
 
 import random
 import time
@@ -12,6 +13,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
+from billing import scale as billing_scale
+from billing.models import Invoice
 from config.bulk import BATCH, ids_after, insert_in_batches, last_pk
 from crm.demo import FIRST as DEMO_FIRST
 from crm.demo import LAST as DEMO_LAST
@@ -95,11 +98,13 @@ class Command(BaseCommand):
         parser.add_argument("--jobs", type=int, default=20_000)
         parser.add_argument("--items", type=int, default=100_000)
         parser.add_argument("--time-entries", type=int, default=500_000)
+        parser.add_argument("--invoices", type=int, default=50_000)
         parser.add_argument("--seed", type=int, default=42)
         parser.add_argument(
             "--if-empty",
             action="store_true",
-            help="Skip each kind the database has already (people; projects and their work)",
+            help="Skip each kind the database has already (people; projects and their work; "
+            "invoices)",
         )
 
     def handle(
@@ -112,6 +117,7 @@ class Command(BaseCommand):
         jobs,
         items,
         time_entries,
+        invoices,
         seed,
         if_empty=False,
         **options,
@@ -135,6 +141,10 @@ class Command(BaseCommand):
             self.stdout.write("Skipped projects: the database has projects already.")
         elif projects:
             self.seed_work(rng, projects, jobs, items, time_entries)
+        if if_empty and Invoice.objects.exists():
+            self.stdout.write("Skipped invoices: the database has invoices already.")
+        elif invoices:
+            self.seed_invoices(rng, invoices)
         self.stdout.write(self.style.SUCCESS(f"Done in {time.perf_counter() - started:.1f} s."))
 
     @transaction.atomic
@@ -149,6 +159,17 @@ class Command(BaseCommand):
         job_ids = self.timed("jobs", lambda: project_scale.seed_jobs(rng, jobs, project_ids, users))
         self.timed("job items", lambda: project_scale.seed_items(rng, items, job_ids, users))
         self.timed("time entries", lambda: project_scale.seed_time(rng, time_entries, users))
+
+    @transaction.atomic
+    def seed_invoices(self, rng, invoices: int) -> None:
+        company_ids = list(Company.objects.values_list("pk", flat=True))
+        if not company_ids:
+            company_ids = seed_companies(rng, 100, self.seed_tags())
+        users = _active_users()
+        self.timed(
+            "invoices",
+            lambda: billing_scale.seed_invoices(rng, invoices, company_ids, users),
+        )
 
     def seed_tags(self) -> list[Tag]:
         for name in TAGS:
@@ -221,10 +242,16 @@ def seed_contacts(rng, count: int, company_ids: list[int], tags: list[Tag]) -> l
     return ids
 
 
-def seed_activities(rng, count: int, company_ids: list[int], contact_ids: list[int]) -> list[int]:
+def _active_users() -> list[int]:
+    """Who adds the rows: the active users, or one made for the purpose."""
     users = list(User.objects.filter(is_active=True).values_list("pk", flat=True))
     if not users:
         users = [User.objects.create_user("scale@docket.test", None, name="Scale Seeder").pk]
+    return users
+
+
+def seed_activities(rng, count: int, company_ids: list[int], contact_ids: list[int]) -> list[int]:
+    users = _active_users()
     before = last_pk(Activity)
     now = timezone.now()
     objects = []
