@@ -9,6 +9,7 @@ class BillingConfig(AppConfig):
         from django.urls import reverse
 
         from config.pages import register_detail_panel, register_settings_section
+        from crm.benchmark.registry import register_benchmark_group
         from crm.journal import register_item_type
         from projects.hooks import (
             register_billed_time,
@@ -16,7 +17,7 @@ class BillingConfig(AppConfig):
             register_shared_numbers,
         )
 
-        from . import queries
+        from . import benchmark, queries
         from .models import InvoicedTime, LedgerCategory, Periodical, Proposal, TaxCode
         from .proposals import CODE as PROPOSAL_CODE
         from .work_views import invoice_url
@@ -27,6 +28,13 @@ class BillingConfig(AppConfig):
         register_settings_section("products", "Products", position=55)
         # The journal's R5: a recurring invoice, for those who may see invoices.
         register_item_type("R", Periodical, "title", area="invoices")
+        # invoices.json against its SQL, and the invoices list with its tab totals.
+        register_benchmark_group(
+            "billing",
+            rows=benchmark.rows,
+            cases=benchmark.cases,
+            urlpatterns=benchmark.urlpatterns,
+        )
 
         # Job items keep these codes; projects, a layer below, asks billing if they exist.
         register_reference_check("taxcode", lambda code: TaxCode.objects.filter(code=code).exists())
