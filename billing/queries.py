@@ -11,6 +11,7 @@ pages that show it (`unbilled_work`, `invoices_of`)."""
 from datetime import date, datetime
 from decimal import Decimal
 
+from django.db import connection
 from django.db.models import (
     BooleanField,
     Case,
@@ -33,6 +34,7 @@ from django.db.models.functions import Coalesce, Lower
 from django.utils import timezone
 
 from config.limits import MAX_ID
+from config.money import to_cents
 from projects.models import JobItem, TimeEntry
 
 from .models import CreditNote, DocumentEvent, Invoice, Payment, Periodical, Proposal
@@ -313,16 +315,6 @@ _TAB_CONDITIONS = {
 }
 
 
-# What a tab's money is: what drafts and paid invoices came to, what the others owe.
-_TAB_AMOUNTS = {
-    "all": "grandtotal",
-    "draft": "grandtotal",
-    "issued": "balance",
-    "overdue": "balance",
-    "paid": "grandtotal",
-}
-
-
 def _client_name_matches(text: str, path: str = "") -> Q:
     return Q(**{f"{path}client_company__name__icontains": text}) | Q(
         **{f"{path}client_contact__fullname__icontains": text}
@@ -372,19 +364,54 @@ def in_tab(invoices: QuerySet, tab: str) -> QuerySet:
     return invoices.filter(_TAB_CONDITIONS.get(tab, Q()))
 
 
-def invoice_tab_totals(invoices: QuerySet) -> dict[str, dict]:
+def invoice_tab_totals(invoices: QuerySet, *, now: datetime | None = None) -> dict[str, dict]:
     """Each tab's count and money ({"draft": {"count": 2, "amount": Decimal}, ...}) for
-    `invoices_for_pages` rows, in one query."""
-    aggregates = {}
-    for tab, condition in _TAB_CONDITIONS.items():
-        aggregates[f"{tab}_count"] = Count("pk", filter=condition)
-        aggregates[f"{tab}_amount"] = Coalesce(
-            Sum(_TAB_AMOUNTS[tab], filter=condition), NOTHING, output_field=MONEY
-        )
-    row = invoices.order_by().aggregate(**aggregates)
+    `invoices_for_pages` rows, in one query.
+
+    The tabs' conditions are those of `with_balance` (`in_tab` filters the rows by
+    them), but summed here over each invoice's payments and issued credit notes
+    grouped once and joined: filtering aggregates on the annotations repeated two
+    correlated subqueries per tab for every invoice, 40 ms at 2,000 invoices."""
+    now = now or timezone.now()
+    rows, params = (
+        invoices.order_by().values("pk", "issued_at", "due", "grandtotal").query.sql_with_params()
+    )
+    quote = connection.ops.quote_name
+    payments, notes = quote(Payment._meta.db_table), quote(CreditNote._meta.db_table)
+    issued = "t.issued_at IS NOT NULL"
+    owed = f"{issued} AND t.balance > 0"
+    late = f"{owed} AND t.due < %s"
+    sql = f"""
+        SELECT COUNT(*), COALESCE(SUM(t.grandtotal), 0),
+            COALESCE(SUM(CASE WHEN t.issued_at IS NULL THEN 1 ELSE 0 END), 0),
+            COALESCE(SUM(CASE WHEN t.issued_at IS NULL THEN t.grandtotal ELSE 0 END), 0),
+            COALESCE(SUM(CASE WHEN {owed} THEN 1 ELSE 0 END), 0),
+            COALESCE(SUM(CASE WHEN {owed} THEN t.balance ELSE 0 END), 0),
+            COALESCE(SUM(CASE WHEN {late} THEN 1 ELSE 0 END), 0),
+            COALESCE(SUM(CASE WHEN {late} THEN t.balance ELSE 0 END), 0),
+            COALESCE(SUM(CASE WHEN {issued} AND t.balance <= 0 THEN 1 ELSE 0 END), 0),
+            COALESCE(SUM(CASE WHEN {issued} AND t.balance <= 0 THEN t.grandtotal ELSE 0 END), 0)
+        FROM (
+            SELECT i.issued_at, i.due, i.grandtotal,
+                i.grandtotal - COALESCE(p.paid, 0) - COALESCE(c.credited, 0) AS balance
+            FROM ({rows}) i
+            LEFT JOIN (
+                SELECT invoice_id, SUM(amount) AS paid FROM {payments} GROUP BY invoice_id
+            ) p ON p.invoice_id = i.pk
+            LEFT JOIN (
+                SELECT invoice_id, SUM(grandtotal) AS credited FROM {notes}
+                WHERE issued_at IS NOT NULL GROUP BY invoice_id
+            ) c ON c.invoice_id = i.pk
+        ) t
+    """
+    with connection.cursor() as cursor:
+        moment = connection.ops.adapt_datetimefield_value(now)
+        cursor.execute(sql, [moment, moment, *params])
+        found = cursor.fetchone()
+    figures = iter(found)
     return {
-        tab: {"count": row[f"{tab}_count"], "amount": row[f"{tab}_amount"]}
-        for tab in _TAB_CONDITIONS
+        tab: {"count": int(next(figures)), "amount": to_cents(Decimal(str(next(figures))))}
+        for tab in ("all", "draft", "issued", "overdue", "paid")
     }
 
 
