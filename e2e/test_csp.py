@@ -37,7 +37,9 @@ def test_api_docs_render_under_the_policy(signed_in, live_server, shot, console_
     page = signed_in
     response = page.goto(f"{live_server.url}/api/v1/docs")
     assert "Content-Security-Policy".lower() in response.headers
-    expect(page.locator(".opblock").first).to_be_visible()
+    # Swagger UI draws every operation (150 and more with billing's) before the
+    # first shows: on a loaded machine that takes longer than expect's 5 s.
+    expect(page.locator(".opblock").first).to_be_visible(timeout=30_000)
     expect(page.locator(".info .title")).to_contain_text("Docket API")
     shot("csp-api-docs")
     assert console_errors == []
