@@ -6,6 +6,7 @@ class BillingConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        from django.db.models.signals import post_delete, post_save
         from django.urls import reverse
 
         from config.pages import register_detail_panel, register_settings_section
@@ -18,7 +19,16 @@ class BillingConfig(AppConfig):
         )
 
         from . import benchmark, queries
-        from .models import InvoicedTime, LedgerCategory, Periodical, Proposal, TaxCode
+        from .models import (
+            CreditNote,
+            Invoice,
+            InvoicedTime,
+            LedgerCategory,
+            Payment,
+            Periodical,
+            Proposal,
+            TaxCode,
+        )
         from .proposals import CODE as PROPOSAL_CODE
         from .work_views import invoice_url
 
@@ -61,6 +71,15 @@ class BillingConfig(AppConfig):
             }
 
         register_billed_time(billed_time)
+
+        # The invoices list remembers its tab totals until billing's data changes.
+        for model in (Invoice, CreditNote, Payment):
+            for signal in (post_save, post_delete):
+                signal.connect(
+                    queries.forget_tab_totals_on_commit,
+                    sender=model,
+                    dispatch_uid=f"forget-tab-totals-{model.__name__}-{signal is post_save}",
+                )
 
         # Invoices, what they owe and the work not billed yet, on the pages of the
         # work and of its clients; the project and job pages invoice their work.

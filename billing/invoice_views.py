@@ -35,7 +35,7 @@ from .forms import (
     stored_first_taxcode,
 )
 from .models import CreditNote, Invoice, LedgerCategory, Payment, Product, TaxCode
-from .tables import CreditNoteTable, InvoiceTable, PaymentTable
+from .tables import CountedPaginator, CreditNoteTable, InvoiceTable, PaymentTable
 from .totals import document_totals, line_amount
 
 AREA = "invoices"
@@ -105,12 +105,23 @@ def invoice_list(request):
     if tab not in queries.INVOICE_TABS:
         tab = "all"
     invoices = queries.invoices_for_pages(**filters)
-    totals = queries.invoice_tab_totals(invoices)
+    if filters["search"] or filters["client_search"]:
+        totals = queries.invoice_tab_totals(invoices)
+    else:
+        totals = queries.list_tab_totals(
+            invoices,
+            client=filters["client"],
+            date_from=filters["date_from"],
+            date_to=filters["date_to"],
+        )
     table = InvoiceTable(
         queries.invoices_for_list(queries.in_tab(invoices, tab)),
         order_by=request.GET.get("sort") or None,
     )
-    RequestConfig(request, paginate={"per_page": LIST_PAGE_SIZE}).configure(table)
+    # The tab's count is among its totals: the pages need not count the rows again
+    # (on the Overdue tab, working out every invoice's balance a second time).
+    paginate = {"per_page": LIST_PAGE_SIZE, "paginator_class": CountedPaginator}
+    RequestConfig(request, paginate={**paginate, "count": totals[tab]["count"]}).configure(table)
     query = request.GET.copy()
     for name in ("tab", "page"):
         query.pop(name, None)

@@ -1,5 +1,7 @@
 import django_tables2 as tables
+from django.core.paginator import Paginator
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django_tables2.rows import BoundRows
 
 from . import periodicals
@@ -50,6 +52,18 @@ default order, so rows that tie keep one order from page to page."""
 
 
 NUM = {"td": {"class": "num"}, "th": {"class": "num"}}
+
+
+class CountedPaginator(Paginator):
+    """Pages of rows whose number the caller already knows."""
+
+    def __init__(self, object_list, per_page, *args, count: int, **kwargs):
+        super().__init__(object_list, per_page, *args, **kwargs)
+        self.known_count = count
+
+    @cached_property
+    def count(self) -> int:
+        return self.known_count
 
 
 class InvoiceTable(tables.Table):

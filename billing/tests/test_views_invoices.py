@@ -201,6 +201,82 @@ def test_the_tabs_count_and_sum_their_invoices(staff_client, admin_user, acme):
     assert 'class="status-tab status-overdue has-overdue"' in page and overdue.pk
 
 
+def tab_figures(page: str) -> dict[str, tuple[str, str]]:
+    return {
+        key: (count, amount)
+        for key, count, amount in re.findall(
+            r'class="status-tab status-(\w+)[^"]*"[^>]*>\s*<span class="tab-label">[^<]*'
+            r'<span class="tab-count">(\d+)</span></span>\s*<span class="tab-amount">([^ ]+)',
+            page,
+        )
+    }
+
+
+def test_the_tab_totals_follow_every_write_to_billing(
+    staff_client, admin_user, acme, django_capture_on_commit_callbacks
+):
+    # The list remembers its totals; each write forgets them once it commits.
+    with django_capture_on_commit_callbacks(execute=True):
+        invoice = issued(admin_user, acme, (100,))
+    assert tab_figures(text(staff_client.get("/invoices/")))["issued"] == ("1", "£120.00")
+    with django_capture_on_commit_callbacks(execute=True):
+        payment = invoicing.record_payment(
+            invoice=invoice, amount="120", date=timezone.localdate(), method="BACS"
+        )
+    figures = tab_figures(text(staff_client.get("/invoices/")))
+    assert figures["issued"] == ("0", "£0.00") and figures["paid"] == ("1", "£120.00")
+    with django_capture_on_commit_callbacks(execute=True):
+        invoicing.delete_payment(payment)
+    assert tab_figures(text(staff_client.get("/invoices/")))["paid"] == ("0", "£0.00")
+    with django_capture_on_commit_callbacks(execute=True):
+        note = invoicing.create_credit_note(invoice=invoice, added_by=admin_user, items=lines(50))
+        invoicing.issue_credit_note(note, by=admin_user)
+    assert tab_figures(text(staff_client.get("/invoices/")))["issued"] == ("1", "£60.00")
+    with django_capture_on_commit_callbacks(execute=True):
+        invoicing.delete_invoice(draft(admin_user, acme, (10,)))
+        draft(admin_user, acme, (20,))
+    assert tab_figures(text(staff_client.get("/invoices/")))["draft"] == ("1", "£24.00")
+
+
+def test_remembered_totals_answer_without_adding_up_again(
+    staff_client, admin_user, acme, django_assert_max_num_queries
+):
+    issued(admin_user, acme, (100,))
+    first = tab_figures(text(staff_client.get("/invoices/")))
+    AccountSettings.load()
+    # The session and user, the remembered totals, the account and the page's rows.
+    with django_assert_max_num_queries(5):
+        again = tab_figures(text(staff_client.get("/invoices/")))
+    assert again == first and first["all"] == ("1", "£120.00")
+    # Another filter adds up its own.
+    picked = quote(f"C{acme.pk} · Acme Studio")
+    other = tab_figures(text(staff_client.get(f"/invoices/?client={picked}&tab=paid")))
+    assert other["all"] == ("1", "£120.00")
+
+
+def test_an_invoice_moves_to_overdue_when_it_falls_due_with_nothing_written(admin_user, acme):
+    from billing import queries
+
+    invoice = issued(admin_user, acme, (100,), terms=7)
+    # Two minutes apart: well within how long totals are otherwise remembered.
+    now = invoice.due - timedelta(minutes=1)
+    before = queries.list_tab_totals(queries.invoices_for_pages(now=now), now=now)
+    assert before["overdue"]["count"] == 0 and before["issued"]["count"] == 1
+    later = invoice.due + timedelta(minutes=1)
+    after = queries.list_tab_totals(queries.invoices_for_pages(now=later), now=later)
+    assert after["overdue"] == {"count": 1, "amount": D("120.00")}
+
+
+def test_searches_add_up_what_they_find_now(staff_client, admin_user, acme):
+    # A client's new name changes what a search finds without billing knowing.
+    issued(admin_user, acme, (100,))
+    assert tab_figures(text(staff_client.get("/invoices/?search=acme")))["all"][0] == "1"
+    acme.name = "Zenith Studio"
+    acme.save()
+    assert tab_figures(text(staff_client.get("/invoices/?search=acme")))["all"][0] == "0"
+    assert tab_figures(text(staff_client.get("/invoices/?search=zenith")))["all"][0] == "1"
+
+
 def test_a_tab_lists_only_its_invoices(staff_client, admin_user, acme):
     issued(admin_user, acme, (100,), date=timezone.now() - timedelta(days=90))
     draft(admin_user, acme, (10,))
@@ -280,12 +356,16 @@ def test_the_list_keeps_its_queries_flat(
                 invoice=invoice, amount="50", date=timezone.localdate(), method="BACS"
             )
     AccountSettings.load()
-    # The session and user, the tabs' one aggregate, the count, the account and the
-    # page's rows.
-    with django_assert_max_num_queries(6):
+    # The session and user, the remembered totals (none yet), the tabs' one
+    # aggregate, remembering it and the data's version (the database cache: five
+    # statements each), the account and the page's rows; the tab's count is among its
+    # totals. Once remembered, five (test_remembered_totals_answer_without_adding_up).
+    with django_assert_max_num_queries(16):
         response = staff_client.get("/invoices/")
     assert response.status_code == 200
     assert len(references(text(response))) == min(count, 25)
+    overdue = staff_client.get("/invoices/?tab=overdue&page=1")
+    assert len(references(text(overdue))) == 0
 
 
 @pytest.mark.parametrize("count", [1, 50])
