@@ -4,6 +4,7 @@ resources for tax codes, charge rates and ledger categories."""
 from django.core.exceptions import ValidationError
 from django.db.models import Case, Value, When
 from django.db.models.functions import Coalesce, Length, Lower
+from django.http import FileResponse
 from ninja import Router
 
 from accounts import services as account_services
@@ -25,7 +26,7 @@ from config.parsing import parse_json
 from crm.journal import parse_item_code
 from projects.services import CLIENT_LETTERS
 
-from . import invoicing, periodicals, proposals, queries, services
+from . import invoicing, pdfs, periodicals, proposals, queries, services
 from .models import (
     ChargeRate,
     CreditNote,
@@ -930,3 +931,51 @@ def update_periodical(request, periodical_id: int):
 def delete_periodical(request, periodical_id: int):
     periodicals.delete_periodical(get_or_404(Periodical, "periodical", periodical_id))
     return id_response(request, periodical_id)
+
+
+# --- the documents' PDFs ---------------------------------------------------------------
+#
+# A document's `pdf` is the URL of these: its PDF with the API's credentials or a
+# signed-in session, never without. 404 when there is no such document or no PDF yet
+# (`pdf` is null until the worker has rendered one).
+
+PDF_DESCRIPTION = (
+    "The document's PDF (`application/pdf`), as its `pdf` field links it; 404 until the "
+    "worker has rendered one. An issued invoice's or credit note's is the PDF as issued."
+)
+
+
+def _pdf_download(document, name: str, pk: int):
+    stored = pdfs.stored_pdf(document)
+    if stored is None:
+        raise ApiNotFound(f"No PDF of {name} {pk} yet.")
+    return FileResponse(
+        stored, content_type="application/pdf", filename=pdfs.pdf_filename(document)
+    )
+
+
+@invoices_router.get(
+    "/invoices/{int:invoice_id}/pdf",
+    summary="Download an invoice's PDF",
+    description=PDF_DESCRIPTION,
+)
+def invoice_pdf(request, invoice_id: int):
+    return _pdf_download(get_or_404(Invoice, "invoice", invoice_id), "invoice", invoice_id)
+
+
+@invoices_router.get(
+    "/creditnotes/{int:note_id}/pdf",
+    summary="Download a credit note's PDF",
+    description=PDF_DESCRIPTION,
+)
+def credit_note_pdf(request, note_id: int):
+    return _pdf_download(get_or_404(CreditNote, "credit note", note_id), "credit note", note_id)
+
+
+@proposals_router.get(
+    "/proposals/{int:proposal_id}/pdf",
+    summary="Download a proposal's PDF",
+    description=PDF_DESCRIPTION,
+)
+def proposal_pdf(request, proposal_id: int):
+    return _pdf_download(get_or_404(Proposal, "proposal", proposal_id), "proposal", proposal_id)

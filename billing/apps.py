@@ -18,7 +18,7 @@ class BillingConfig(AppConfig):
             register_shared_numbers,
         )
 
-        from . import benchmark, queries
+        from . import benchmark, pdfs, queries
         from .models import (
             CreditNote,
             Invoice,
@@ -71,6 +71,14 @@ class BillingConfig(AppConfig):
             }
 
         register_billed_time(billed_time)
+
+        # A document's PDF follows it: each save asks the worker for a new one.
+        for model in (Invoice, CreditNote, Proposal):
+            post_save.connect(
+                pdfs.request_pdf_on_save,
+                sender=model,
+                dispatch_uid=f"request-pdf-{model.__name__}",
+            )
 
         # The invoices list remembers its tab totals until billing's data changes.
         for model in (Invoice, CreditNote, Payment):

@@ -5,7 +5,6 @@ payments, credit notes and issue history, the payment modal and the credit note
 editor. Every write is a billing.invoicing service; the pages parse and draw."""
 
 from datetime import date
-from decimal import Decimal
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -36,7 +35,7 @@ from .forms import (
 )
 from .models import CreditNote, Invoice, LedgerCategory, Payment, Product, TaxCode
 from .tables import CountedPaginator, CreditNoteTable, InvoiceTable, PaymentTable
-from .totals import document_totals, line_amount
+from .totals import document_layout
 
 AREA = "invoices"
 # Rows on a page of a list, as on the other lists.
@@ -355,22 +354,6 @@ def _too_big(request, document: str, back: str):
 # --- an invoice ------------------------------------------------------------------
 
 
-def _document(document, discount=0) -> dict:
-    """A stored document's sections with each line's net, and its totals, priced by
-    billing.totals as the service priced them when it stored them."""
-    sections = [
-        {
-            "title": section["title"],
-            "lines": [
-                {**line, "net": line_amount(line), "part": Decimal(line["take"]) != 100}
-                for line in section["items"]
-            ],
-        }
-        for section in document.items
-    ]
-    return {"sections": sections, "totals": document_totals(document.items, discount)}
-
-
 def _invoice_context(request, pk: int) -> dict:
     invoice = get_object_or_404(
         queries.with_balance(
@@ -380,7 +363,7 @@ def _invoice_context(request, pk: int) -> dict:
         ),
         pk=pk,
     )
-    document = _document(invoice, invoice.discount)
+    document = document_layout(invoice.items, invoice.discount)
     codes = [share.code for share in document["totals"].taxes]
     return {
         "invoice": invoice,
@@ -589,7 +572,7 @@ def credit_note_detail(request, pk: int):
         ),
         pk=pk,
     )
-    document = _document(note)
+    document = document_layout(note.items)
     codes = [share.code for share in document["totals"].taxes]
     context = {
         "note": note,

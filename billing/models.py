@@ -438,3 +438,51 @@ class InvoicedItem(models.Model):
 
     def __str__(self):
         return f"Job item {self.item_id} on invoice {self.invoice_id}"
+
+
+class DocumentPdf(models.Model):
+    """The PDF of an invoice, a credit note or a proposal, and where its rendering
+    stands (billing.pdfs). A draft's is rendered again whenever the draft changes,
+    with a DRAFT mark; an issued document's is rendered once as issued and then kept
+    as it is (`final`): it is what the client received."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RENDERING = "rendering", "Rendering"
+        READY = "ready", "Ready"
+        FAILED = "failed", "Failed"
+
+    invoice = models.OneToOneField(
+        Invoice, null=True, blank=True, on_delete=models.CASCADE, related_name="pdf"
+    )
+    credit_note = models.OneToOneField(
+        CreditNote, null=True, blank=True, on_delete=models.CASCADE, related_name="pdf"
+    )
+    proposal = models.OneToOneField(
+        Proposal, null=True, blank=True, on_delete=models.CASCADE, related_name="pdf"
+    )
+    state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED)
+    # Why the last rendering failed, in words a user can act on.
+    reason = models.CharField(max_length=500, blank=True)
+    file = models.FileField(upload_to="documents/", max_length=200, blank=True)
+    # The document's `lastupdated` that the file shows: a rendering of an older
+    # version that ends after a newer one is not kept.
+    shows_version = models.DateTimeField(null=True, blank=True)
+    final = models.BooleanField(default=False)
+    requested = models.DateTimeField(default=timezone.now)
+    rendered = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(
+                    invoice__isnull=False, credit_note__isnull=True, proposal__isnull=True
+                )
+                | models.Q(invoice__isnull=True, credit_note__isnull=False, proposal__isnull=True)
+                | models.Q(invoice__isnull=True, credit_note__isnull=True, proposal__isnull=False),
+                name="document_pdf_is_of_one_document",
+            )
+        ]
+
+    def __str__(self):
+        return self.file.name or f"PDF {self.pk}"

@@ -216,9 +216,17 @@ def id_text(value) -> str | None:
     return None if value is None else str(value)
 
 
-def no_pdf(_pk) -> None:
-    # A document's PDF is rendered by the worker (billing's documents, next): none yet.
-    return None
+def pdf_url(collection: str):
+    """A document's `pdf`: the absolute URL its PDF downloads from with the API's
+    credentials or a signed-in session (billing.api), once the worker has rendered
+    one; null before."""
+
+    def url(request, pk, file_name) -> str | None:
+        if not file_name:
+            return None
+        return request.build_absolute_uri(f"/api/v1/{collection}/{pk}/pdf")
+
+    return url
 
 
 INVOICE_ROW = RowSpec(
@@ -238,7 +246,7 @@ INVOICE_ROW = RowSpec(
     key("tax"),
     key("grandtotal"),
     key("date", EpochSeconds("date")),
-    key("pdf", "id", read=no_pdf),
+    key("pdf", "id", "pdf__file", request=True, read=pdf_url("invoices")),
     # Annotated by billing.queries.with_balance, in the rows' own query.
     key("amountpaid"),
     key("paid", "is_paid"),
@@ -262,7 +270,7 @@ CREDIT_NOTE_ROW = RowSpec(
     key("tax"),
     key("grandtotal"),
     key("date", EpochSeconds("date")),
-    key("pdf", "id", read=no_pdf),
+    key("pdf", "id", "pdf__file", request=True, read=pdf_url("creditnotes")),
     key("addedby", "added_by__email", "added_by__name", read=users_of),
 )
 
@@ -400,11 +408,6 @@ def epoch_or_zero(seconds) -> int:
     return seconds or 0
 
 
-def no_pdf(_id) -> None:
-    # Proposals have no rendered document yet: null, as the spec shows an absent value.
-    return None
-
-
 PROPOSAL_ROW = RowSpec(
     key("id"),
     key(
@@ -426,7 +429,7 @@ PROPOSAL_ROW = RowSpec(
     key("tax"),
     key("grandtotal"),
     key("printtotal"),
-    key("pdf", "id", read=no_pdf),
+    key("pdf", "id", "pdf__file", request=True, read=pdf_url("proposals")),
     key("created", EpochSeconds("added")),
     key("submitdate", EpochSeconds("submitdate"), read=epoch_or_zero),
     key("user", "added_by__email", "added_by__name", read=project_schemas.user_of),

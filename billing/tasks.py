@@ -1,7 +1,7 @@
 from huey import crontab
-from huey.contrib.djhuey import db_periodic_task
+from huey.contrib.djhuey import db_periodic_task, db_task
 
-from . import invoicing, periodicals
+from . import invoicing, pdfs, periodicals
 
 
 @db_periodic_task(crontab(minute="*/5"))
@@ -16,3 +16,9 @@ def invoice_recurring() -> None:
     """Each recurring invoice's periods that have come get their invoice, made and
     issued once each: a worker that was down catches up on the next round."""
     periodicals.invoice_due_periods()
+
+
+@db_task(retries=3, retry_delay=10)
+def render_document_pdf(kind: str, pk: int) -> None:
+    """A document's PDF, rendered as the document is now (billing.pdfs)."""
+    pdfs.render_pdf(kind, pk)

@@ -140,6 +140,25 @@ def line_amount(line: Mapping) -> Decimal:
 # tax is still worked out once per code over the whole proposal.
 
 
+def document_layout(sections: list, discount=0) -> dict:
+    """A stored invoice's or credit note's sections with each line's net, and its
+    totals, priced as the service priced them when it stored them: what its page and
+    its PDF lay out."""
+    return {
+        "sections": [
+            {
+                "title": section["title"],
+                "lines": [
+                    {**line, "net": line_amount(line), "part": Decimal(line["take"]) != 100}
+                    for line in section["items"]
+                ],
+            }
+            for section in sections
+        ],
+        "totals": document_totals(sections, discount),
+    }
+
+
 def item_net(item: Mapping) -> Decimal:
     """A stored proposal item's net: hours × rate, to the cent."""
     return line_net(Decimal(item["hours"]), Decimal(item["rate"]), HUNDRED, ZERO)

@@ -1,0 +1,188 @@
+"""Documents' PDFs: rendered by the worker as the document is, read back as text."""
+
+import subprocess
+
+import pytest
+from django.core.files.storage import default_storage
+
+from accounts.models import AccountSettings
+from billing import invoicing, pdfs
+from billing.models import DocumentPdf
+from billing.tests.documents import draft_invoice, issued_invoice, lines
+from crm.tests.factories import CompanyFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def pdf_text(pdf: DocumentPdf) -> str:
+    with default_storage.open(pdf.file.name, "rb") as stored:
+        content = stored.read()
+    assert content.startswith(b"%PDF-")
+    found = subprocess.run(
+        ["pdftotext", "-layout", "-", "-"], input=content, capture_output=True, check=True
+    )
+    return found.stdout.decode()
+
+
+@pytest.fixture(autouse=True)
+def account():
+    AccountSettings.objects.update_or_create(
+        pk=1,
+        defaults={
+            "company_name": "Northwind Studio",
+            "company_address": "1 Quay Street\nBristol BS1 4DJ",
+            "vat_number": "GB123456789",
+            "bank_details": "Sort code 12-34-56, account 12345678",
+        },
+    )
+
+
+def test_saving_a_draft_asks_for_its_pdf_once_it_commits(django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        invoice = draft_invoice(client=CompanyFactory(name="Acme Studio"))
+    assert len(callbacks) >= 1
+    pdf = DocumentPdf.objects.get(invoice=invoice)
+    assert pdf.state == DocumentPdf.State.READY and not pdf.final
+    text = pdf_text(pdf)
+    assert (
+        "Number Draft" in " ".join(text.split())
+        and "Acme Studio" in text
+        and "Northwind Studio" in text
+    )
+    assert "Item 1" in text and "Item 2" in text
+    assert "£300.00" in text and "£250.00" in text and "£50.00" in text
+    assert "Page 1 of 1" in text
+
+
+def test_an_issued_invoice_is_rendered_once_as_issued_and_kept(django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        invoice = issued_invoice(client=CompanyFactory(name="Acme Studio"), purchaseorder="PO-9")
+    pdf = DocumentPdf.objects.get(invoice=invoice)
+    assert pdf.final and pdf.state == DocumentPdf.State.READY
+    text = pdf_text(pdf)
+    assert "Draft" not in text and f"Number {invoice.reference}" in " ".join(text.split())
+    assert "PO-9" in text and "Sort code 12-34-56" in text and "VAT GB123456789" in text
+    first = pdf.file.name
+    # A payment changes what is owed, not what the client was sent.
+    with django_capture_on_commit_callbacks(execute=True):
+        invoicing.record_payment(
+            invoice=invoice, amount="10", date=invoice.date.date(), method="BACS"
+        )
+        pdfs.request_pdf(invoice)
+    pdf.refresh_from_db()
+    assert pdf.file.name == first
+
+
+def test_a_rendering_of_an_older_version_is_not_kept(django_capture_on_commit_callbacks):
+    invoice = draft_invoice()
+    stale = invoice.lastupdated
+    invoicing.update_invoice(invoice, purchaseorder="PO-2")
+    # The worker picks up the older request after the newer one was kept.
+    pdfs.render_pdf("invoice", invoice.pk)
+    pdf = DocumentPdf.objects.get(invoice=invoice)
+    assert pdf.shows_version != stale and "PO-2" in pdf_text(pdf)
+
+
+def test_a_failed_rendering_says_why_and_is_retried(monkeypatch):
+    invoice = draft_invoice()
+
+    def broken(html, **options):
+        raise OSError("No space left on device")
+
+    monkeypatch.setattr(pdfs, "write_pdf", broken)
+    with pytest.raises(OSError):
+        pdfs.render_pdf("invoice", invoice.pk)
+    pdf = DocumentPdf.objects.get(invoice=invoice)
+    assert pdf.state == DocumentPdf.State.FAILED and "No space left" in pdf.reason
+    monkeypatch.undo()
+    pdfs.request_pdf(invoice)
+    pdf.refresh_from_db()
+    assert pdf.state == DocumentPdf.State.QUEUED
+
+
+def test_the_worker_fetches_only_our_own_files():
+    with pytest.raises(pdfs.NotOurFile):
+        pdfs.read_own_file("https://example.com/x.png")
+    with pytest.raises(pdfs.NotOurFile):
+        pdfs.read_own_file("file:///etc/passwd")
+    with pytest.raises(pdfs.NotOurFile):
+        pdfs.read_own_file(pdfs.BASE_URL + "media/../../etc/passwd")
+    content, mime_type = pdfs.read_own_file(pdfs.BASE_URL + "static/css/pdf.css")
+    assert b"@page" in content and mime_type == "text/css"
+
+
+# --- the API's `pdf` and its download ---------------------------------------------------
+
+
+@pytest.fixture
+def rendered_invoice(django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        return issued_invoice(client=CompanyFactory(name="Acme Studio"))
+
+
+@pytest.mark.usefixtures("no_api_rate_limit")
+def test_pdf_is_null_until_rendered_then_a_url_that_downloads_with_credentials(depot, admin_api):
+    waiting = issued_invoice()  # saved in a test transaction: nothing rendered
+    row = depot.get(f"invoices/{waiting.pk}").json()["rows"][0]
+    assert row["pdf"] is None
+    assert depot.get(f"invoices/{waiting.pk}/pdf", fmt="").status_code == 404
+    pdfs.render_pdf("invoice", waiting.pk)
+    url = depot.get(f"invoices/{waiting.pk}").json()["rows"][0]["pdf"]
+    assert url == f"http://testserver/api/v1/invoices/{waiting.pk}/pdf"
+    listed = depot.get("invoices").json()["rows"]
+    assert [row["pdf"] for row in listed] == [url]
+    for client in (depot, admin_api):
+        response = client.get(f"invoices/{waiting.pk}/pdf", fmt="")
+        assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+        body = b"".join(response.streaming_content)
+        assert body.startswith(b"%PDF-")
+        assert f'filename="Invoice {waiting.reference}.pdf"' in response["Content-Disposition"]
+
+
+@pytest.mark.usefixtures("no_api_rate_limit")
+def test_the_pdf_never_downloads_anonymously_nor_without_the_area(
+    client, rendered_invoice, collaborator_api, staff_client
+):
+    path = f"/api/v1/invoices/{rendered_invoice.pk}/pdf"
+    assert client.get(path).status_code == 403
+    assert collaborator_api.get(f"invoices/{rendered_invoice.pk}/pdf", fmt="").status_code == 401
+    # A signed-in session is enough, as the page's own download is.
+    assert staff_client.get(path).status_code == 200
+    assert client.get(f"/api/v1/invoices/{rendered_invoice.pk + 1}/pdf").status_code == 403
+
+
+@pytest.mark.usefixtures("no_api_rate_limit")
+def test_credit_notes_and_proposals_link_their_pdfs(depot, admin_user):
+    from billing import proposals
+
+    invoice = issued_invoice()
+    note = invoicing.create_credit_note(invoice=invoice, added_by=admin_user, items=lines(50))
+    pdfs.render_pdf("creditnote", note.pk)
+    row = depot.get(f"creditnotes/{note.pk}").json()["rows"][0]
+    assert row["pdf"].endswith(f"/api/v1/creditnotes/{note.pk}/pdf")
+    text = pdf_text(DocumentPdf.objects.get(credit_note=note))
+    assert f"Against invoice {invoice.reference}" in " ".join(text.split())
+    proposal = proposals.create_proposal(
+        added_by=admin_user,
+        client=f"C{invoice.client_company_id}",
+        title="Brand refresh",
+        overview="What we will do.",
+        jobs=[
+            {
+                "name": "Discovery",
+                "items": [{"name": "Workshops", "hours": 10, "rate": 80, "taxcode": "001"}],
+            },
+            {
+                "name": "Hidden job",
+                "print": False,
+                "items": [{"name": "Secret", "hours": 1, "rate": 1, "taxcode": "001"}],
+            },
+        ],
+    )
+    pdfs.render_pdf("proposal", proposal.pk)
+    row = depot.get(f"proposals/{proposal.pk}").json()["rows"][0]
+    assert row["pdf"].endswith(f"/api/v1/proposals/{proposal.pk}/pdf")
+    text = pdf_text(DocumentPdf.objects.get(proposal=proposal))
+    assert "Brand refresh" in text and "Workshops" in text and "What we will do." in text
+    assert "Secret" not in text and "Hidden job" not in text
+    assert depot.get(f"proposals/{proposal.pk + 99}/pdf", fmt="").status_code == 404
