@@ -21,6 +21,7 @@ class BillingConfig(AppConfig):
         from . import benchmark, pdfs, queries
         from .models import (
             CreditNote,
+            DocumentPdf,
             Invoice,
             InvoicedTime,
             LedgerCategory,
@@ -79,6 +80,10 @@ class BillingConfig(AppConfig):
                 sender=model,
                 dispatch_uid=f"request-pdf-{model.__name__}",
             )
+
+        post_delete.connect(
+            pdfs.delete_file_of_deleted_pdf, sender=DocumentPdf, dispatch_uid="delete-pdf-file"
+        )
 
         # The invoices list remembers its tab totals until billing's data changes.
         for model in (Invoice, CreditNote, Payment):

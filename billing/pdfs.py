@@ -97,6 +97,14 @@ def request_pdf_on_save(sender, instance, **_signal) -> None:
     request_pdf(instance)
 
 
+def delete_file_of_deleted_pdf(sender, instance, **_signal) -> None:
+    """A deleted draft takes its PDF's file with it, once the deletion commits
+    (connected in BillingConfig.ready)."""
+    if instance.file:
+        name = instance.file.name
+        transaction.on_commit(lambda: default_storage.delete(name))
+
+
 def pdf_for_showing(document) -> DocumentPdf:
     """The document's PDF as a page or the API shows it, asking for a rendering when
     there is none (documents written in bulk) or the last one asked for was lost

@@ -83,6 +83,16 @@ def test_a_rendering_of_an_older_version_is_not_kept(django_capture_on_commit_ca
     assert pdf.shows_version != stale and "PO-2" in pdf_text(pdf)
 
 
+def test_deleting_a_draft_deletes_its_pdf(django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        invoice = draft_invoice()
+    name = DocumentPdf.objects.get(invoice=invoice).file.name
+    assert default_storage.exists(name)
+    with django_capture_on_commit_callbacks(execute=True):
+        invoicing.delete_invoice(invoice)
+    assert not default_storage.exists(name) and not DocumentPdf.objects.exists()
+
+
 def test_a_failed_rendering_says_why_and_is_retried(monkeypatch):
     invoice = draft_invoice()
 
