@@ -171,6 +171,10 @@ class AccountSettings(models.Model):
     company_telephone = models.CharField(max_length=50, blank=True)
     company_website = models.CharField(max_length=200, blank=True)
     company_address = models.TextField(blank=True, help_text="Printed on documents.")
+    # ISO 3166-1 alpha-2 (config.countries). Blank until the owner says: e-invoices
+    # must name the seller's country (EN 16931 BR-09), and GBP, the default
+    # currency, is no evidence of where the business is.
+    country = models.CharField(max_length=2, blank=True)
     company_number = models.CharField("company registration number", max_length=50, blank=True)
     vat_number = models.CharField("VAT number", max_length=50, blank=True)
     bank_details = models.TextField(blank=True, help_text="Printed at the foot of invoices.")

@@ -15,6 +15,7 @@ from django.db.models import ProtectedError, Q
 from django.utils import timezone
 
 from config.addresses import ADDRESS_KEYS
+from config.countries import COUNTRIES
 from config.errors import field_error, field_message, request_error
 from config.files import clear_file, replace_file
 from config.keywords import only_known
@@ -768,6 +769,15 @@ def update_account_settings(**changes) -> AccountSettings:
                     "%(field)s must be one of: %(choices)s.",
                     "invalid_choice",
                     choices=", ".join(AccountSettings.CURRENCIES),
+                )
+                continue
+        elif field_name == "country":
+            value = str(value or "").strip().upper()
+            if value and value not in COUNTRIES:
+                errors[field_name] = field_message(
+                    field_name,
+                    "%(field)s must be a two-letter ISO 3166 country code, such as GB or FR.",
+                    "invalid_choice",
                 )
                 continue
         elif field_name not in TEXT_FIELDS:

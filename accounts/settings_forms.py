@@ -4,6 +4,7 @@ from django import forms
 from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.utils import timezone
 
+from config.countries import country_choices
 from config.limits import DOCUMENT_TEXT_MAX_CHARS
 from config.upload_limits import human_size, upload_max_bytes
 from config.uploads import IMAGE_POLICY, checked_upload
@@ -27,7 +28,7 @@ class CompanyDetailsForm(forms.ModelForm):
     class Meta:
         model = AccountSettings
         # The service's text settings, then the two it checks by their own rules.
-        fields = [*TEXT_FIELDS, "currency", "default_payment_terms"]
+        fields = [*TEXT_FIELDS, "country", "currency", "default_payment_terms"]
         labels = {
             "company_name": "Company name",
             "company_email": "Email",
@@ -39,6 +40,16 @@ class CompanyDetailsForm(forms.ModelForm):
             "company_address": forms.Textarea(attrs={"rows": 4}),
             "bank_details": forms.Textarea(attrs={"rows": 3}),
         }
+
+    # The country reads as the address's last line; the other fields keep their order.
+    field_order = [*TEXT_FIELDS[: TEXT_FIELDS.index("company_address") + 1], "country"]
+
+    country = forms.ChoiceField(
+        label="Country",
+        choices=[("", "Choose a country"), *country_choices()],
+        required=False,
+        help_text="Where the business is registered. E-invoices must name it.",
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -13,6 +13,7 @@ urlpatterns = [
     path("<int:pk>/", views.invoice_detail, name="detail"),
     path("<int:pk>/edit/", views.invoice_edit, name="edit"),
     path("<int:pk>/issue/", views.invoice_issue, name="issue"),
+    path("<int:pk>/factur-x.xml", views.invoice_factur_x, name="factur_x"),
     path("<int:pk>/delete/", views.invoice_delete, name="delete"),
     path("<int:pk>/payments/add/", views.payment_add, name="payment_add"),
     path("<int:pk>/credit/", views.credit_note_create, name="credit_note_add"),
@@ -22,5 +23,10 @@ urlpatterns = [
     path("creditnotes/<int:pk>/", views.credit_note_detail, name="credit_note"),
     path("creditnotes/<int:pk>/edit/", views.credit_note_edit, name="credit_note_edit"),
     path("creditnotes/<int:pk>/issue/", views.credit_note_issue, name="credit_note_issue"),
+    path(
+        "creditnotes/<int:pk>/factur-x.xml",
+        views.credit_note_factur_x,
+        name="credit_note_factur_x",
+    ),
     path("creditnotes/<int:pk>/delete/", views.credit_note_delete, name="credit_note_delete"),
 ]

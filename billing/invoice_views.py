@@ -13,6 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
+from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 from django_tables2 import RequestConfig
 
@@ -21,7 +22,7 @@ from config.pages import add_service_errors, htmx_events, refusal_text, require_
 from projects import queries as project_queries
 from projects.forms import CLIENT_CODE
 
-from . import invoicing, queries
+from . import facturx, invoicing, queries
 from .forms import (
     EDITOR_LINES_MAX,
     EDITOR_SECTIONS_MAX,
@@ -372,8 +373,50 @@ def _invoice_context(request, pk: int) -> dict:
         "payments": list(invoice.payments.select_related("added_by")),
         "credit_notes": list(invoice.credit_notes.all()),
         "events": list(invoice.events.select_related("by")),
+        **_einvoice_context(invoice, invoice.client),
         "nav_section": "invoices",
     }
+
+
+def _einvoice_context(document, client) -> dict:
+    """What to fill for a valid e-invoice, asked only of issued documents (a draft
+    has no e-invoice yet). The account read for it is the page's `account` too, so
+    the context processor's isn't read a second time."""
+    account = AccountSettings.load()
+    missing = facturx.missing_for_einvoice(account, client) if document.issued else []
+    return {"account": account, "einvoice_missing": missing}
+
+
+def _factur_x_response(document, kind: str) -> HttpResponse:
+    filename = f"{kind}-{document.reference}-factur-x.xml"
+    return HttpResponse(
+        facturx.cii_xml(document),
+        content_type="application/xml; charset=utf-8",
+        headers={"Content-Disposition": content_disposition_header(True, filename)},
+    )
+
+
+def invoice_factur_x(request, pk: int):
+    """The issued invoice's e-invoice XML on its own, as the PDF embeds it."""
+    require_area(request, AREA)
+    invoice = get_object_or_404(
+        Invoice.objects.select_related("client_company", "client_contact"),
+        pk=pk,
+        issued_at__isnull=False,
+    )
+    return _factur_x_response(invoice, "invoice")
+
+
+def credit_note_factur_x(request, pk: int):
+    require_area(request, AREA)
+    note = get_object_or_404(
+        CreditNote.objects.select_related(
+            "invoice", "invoice__client_company", "invoice__client_contact"
+        ),
+        pk=pk,
+        issued_at__isnull=False,
+    )
+    return _factur_x_response(note, "credit-note")
 
 
 def invoice_detail(request, pk: int):
@@ -580,6 +623,7 @@ def credit_note_detail(request, pk: int):
         "document": document,
         "tax_names": {t.code: t for t in TaxCode.objects.filter(code__in=codes)},
         "events": list(note.events.select_related("by")),
+        **_einvoice_context(note, note.invoice.client),
         "nav_section": "invoices",
     }
     return render(request, "billing/credit_note_detail.html", context)

@@ -574,3 +574,17 @@ def test_a_row_swapped_in_says_where_the_keyboard_goes_next(staff_client):
     data["new-name"] = "Reduced VAT"
     added = staff_client.post("/settings/tax-codes/add/", data, headers=HTMX).content.decode()
     assert ['name="new-code"' in tag for tag in focused(added)] == [True]
+
+
+def test_company_details_take_the_country_from_the_list(staff_client):
+    data = {"company_name": "Northwind Studio", "currency": "EUR", "default_payment_terms": "14"}
+    response = staff_client.post("/settings/company/", {**data, "country": "XX"})
+    assert "Select a valid choice. XX is not one of the available choices." in (
+        response.content.decode()
+    )
+    assert AccountSettings.load().country == ""
+    page = staff_client.get("/settings/company/").content.decode()
+    assert '<option value="FR">France</option>' in page
+    response = staff_client.post("/settings/company/", {**data, "country": "FR"})
+    assert response.status_code == 302
+    assert AccountSettings.load().country == "FR"

@@ -89,6 +89,7 @@ class Command(BaseCommand):
             company_telephone="+44 28 9000 1234",
             company_website="https://northwind.test",
             company_address="Unit B1.10 Portview\n310 Newtownards Road\nBelfast BT4 1HE",
+            country="GB",
             company_number="NI612345",
             vat_number="GB 123 4567 89",
             bank_details="Northwind Studio Ltd · Sort code 95-00-00 · Account 12345678",
