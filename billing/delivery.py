@@ -106,6 +106,11 @@ def client_people(document) -> list[Contact]:
     return [client]
 
 
+def can_be_sent(document) -> bool:
+    """A proposal, or an issued invoice or credit note (a draft is issued first)."""
+    return isinstance(document, Proposal) or document.issued
+
+
 def default_recipients(document) -> list[int]:
     """Who it goes to unless someone chooses: the document's `emailto` when it names
     any; otherwise a person client, or a company's people who have an email address."""
@@ -246,7 +251,7 @@ def request_sending(document, *, by=None, **fields: Unpack[SendingFields]) -> Do
     with `message`: checked now (every problem at once), sent by the worker once this
     commits. A draft invoice or credit note is not sent: issue it first."""
     fields = clean_values(only_known(fields, SendingFields))
-    if not isinstance(document, Proposal) and not document.issued:
+    if not can_be_sent(document):
         raise request_error("A draft is not sent: issue it first, then send it.", "draft")
     refusals = Refusals()
     check, errors = refusals.check, refusals.errors
