@@ -313,7 +313,7 @@ def sendings_for_showing(document) -> list[DocumentSending]:
     """The document's sendings, newest first, queueing again those whose worker was
     lost (queued, or failed with attempts left, and untouched for `LOST_AFTER`): the
     claim in `deliver` makes that safe whatever the first task does."""
-    sendings = list(document.sendings.all()[:20])
+    sendings = list(document.sendings.select_related("by")[:20])
     now = timezone.now()
     for sending in sendings:
         waiting = sending.state == DocumentSending.State.QUEUED or (
