@@ -12,7 +12,13 @@ from django.utils import timezone
 
 from accounts.models import AccountSettings
 from config.errors import render
-from config.limits import DOCUMENT_LINE_DESCRIPTION_MAX_CHARS, DOCUMENT_LINES_MAX_ITEMS, MAX_ID
+from config.limits import (
+    DELIVERY_RECIPIENTS_MAX,
+    DOCUMENT_LINE_DESCRIPTION_MAX_CHARS,
+    DOCUMENT_LINES_MAX_ITEMS,
+    EMAIL_MESSAGE_MAX_CHARS,
+    MAX_ID,
+)
 from projects.forms import CLIENT_CODE, client_label
 from projects.models import Job
 from projects.services import discount_percentage
@@ -1153,6 +1159,48 @@ class ProductForm(forms.Form):
         self.fields["category"].choices = [("", "None")] + [
             (code, f"{code} · {name}")
             for code, name in LedgerCategory.objects.values_list("code", "name")
+        ]
+
+    def service_values(self) -> dict:
+        return dict(self.cleaned_data)
+
+
+class SendForm(forms.Form):
+    """The Send dialog of an invoice, a credit note or a proposal: which of the
+    client's people it goes to, which users are copied, and the message. The rules
+    (someone to send to, each with an email address, the limits) are
+    billing.delivery's."""
+
+    to = forms.MultipleChoiceField(
+        label="Send to", required=False, widget=forms.CheckboxSelectMultiple
+    )
+    bcc = forms.MultipleChoiceField(
+        label="Blind copy to", required=False, widget=forms.CheckboxSelectMultiple
+    )
+    message = forms.CharField(
+        label="Message",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 7}),
+        help_text=f"Up to {EMAIL_MESSAGE_MAX_CHARS:,} characters. The PDF is attached.",
+    )
+
+    def __init__(self, *args, people, users, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["to"].choices = [
+            (
+                str(person.pk),
+                f"{person.fullname} ({person.email})"
+                if person.email
+                else f"{person.fullname} (no email address)",
+            )
+            for person in people
+        ]
+        self.fields[
+            "to"
+        ].help_text = f"The client's people, up to {DELIVERY_RECIPIENTS_MAX} of them."
+        self.fields["bcc"].choices = [
+            (user.email.lower(), f"{user.name} ({user.email})" if user.name else user.email)
+            for user in users
         ]
 
     def service_values(self) -> dict:

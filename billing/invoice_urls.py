@@ -16,6 +16,8 @@ urlpatterns = [
     path("<int:pk>/factur-x.xml", views.invoice_factur_x, name="factur_x"),
     path("<int:pk>/delete/", views.invoice_delete, name="delete"),
     path("<int:pk>/payments/add/", views.payment_add, name="payment_add"),
+    path("<int:pk>/send/", views.invoice_send, name="send"),
+    path("<int:pk>/sendings/", views.invoice_sendings, name="sendings"),
     path("<int:pk>/credit/", views.credit_note_create, name="credit_note_add"),
     path("payments/", views.payment_list, name="payments"),
     path("payments/<int:pk>/delete/", views.payment_delete, name="payment_delete"),
@@ -29,4 +31,6 @@ urlpatterns = [
         name="credit_note_factur_x",
     ),
     path("creditnotes/<int:pk>/delete/", views.credit_note_delete, name="credit_note_delete"),
+    path("creditnotes/<int:pk>/send/", views.credit_note_send, name="credit_note_send"),
+    path("creditnotes/<int:pk>/sendings/", views.credit_note_sendings, name="credit_note_sendings"),
 ]

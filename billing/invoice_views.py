@@ -22,7 +22,7 @@ from config.pages import add_service_errors, htmx_events, refusal_text, require_
 from projects import queries as project_queries
 from projects.forms import CLIENT_CODE
 
-from . import facturx, invoicing, queries
+from . import delivery, facturx, invoicing, queries
 from .forms import (
     EDITOR_LINES_MAX,
     EDITOR_SECTIONS_MAX,
@@ -31,6 +31,7 @@ from .forms import (
     InvoiceForm,
     LinesEditor,
     PaymentForm,
+    SendForm,
     fits_the_editor,
     stored_first_taxcode,
 )
@@ -374,6 +375,7 @@ def _invoice_context(request, pk: int) -> dict:
         "credit_notes": list(invoice.credit_notes.all()),
         "events": list(invoice.events.select_related("by")),
         **_einvoice_context(invoice, invoice.client),
+        **sendings_context(invoice, reverse("invoices:sendings", args=[pk])),
         "nav_section": "invoices",
     }
 
@@ -624,6 +626,7 @@ def credit_note_detail(request, pk: int):
         "tax_names": {t.code: t for t in TaxCode.objects.filter(code__in=codes)},
         "events": list(note.events.select_related("by")),
         **_einvoice_context(note, note.invoice.client),
+        **sendings_context(note, reverse("invoices:credit_note_sendings", args=[pk])),
         "nav_section": "invoices",
     }
     return render(request, "billing/credit_note_detail.html", context)
@@ -653,3 +656,99 @@ def credit_note_delete(request, pk: int):
         return redirect("invoices:credit_note", pk=pk)
     messages.success(request, f"Draft credit note #{pk} was deleted.")
     return redirect("invoices:detail", pk=note.invoice_id)
+
+
+# --- sending a document (invoices, credit notes; proposals use the same two views) ---
+
+
+def send_dialog(request, document, *, sendings_url: str):
+    """The Send dialog in the document page's modal (a page of its own when opened
+    directly): the client's people to tick, users to copy, the message. Sending queues
+    it for the worker; the page's Deliveries list shows how it goes."""
+    people = delivery.client_people(document)
+    initial = {
+        "to": [str(pk) for pk in delivery.default_recipients(document)],
+        "bcc": list(getattr(document, "email_bcc", None) or []),
+        "message": getattr(document, "email_message", "") or delivery.default_message(document),
+    }
+    form = SendForm(
+        request.POST or None, initial=initial, people=people, users=delivery.user_choices()
+    )
+    label = delivery.document_label(document)
+    if request.method == "POST" and form.is_valid():
+        try:
+            delivery.request_sending(document, by=request.user, **form.service_values())
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            text = f"{label} is on its way: see Deliveries for when it is sent."
+            if not request.htmx:
+                messages.success(request, text)
+                return redirect(sendings_url)
+            return htmx_events(
+                HttpResponse(status=204),
+                closeModal=True,
+                sendingsChanged=True,
+                showMessage={"level": "success", "text": text},
+            )
+    context = {
+        "form": form,
+        "title": f"Send {label}",
+        "action": request.path,
+        "submit_label": "Send",
+        "back_url": sendings_url,
+        "nav_section": "proposals" if label.startswith("Proposal") else "invoices",
+    }
+    template = "components/modal_form.html" if request.htmx else "billing/send_page.html"
+    return render(request, template, context)
+
+
+def sendings_panel(request, document, *, panel_url: str):
+    """The document's Deliveries: each sending's recipients and state, the reason of a
+    failure; it asks again every few seconds while one is under way."""
+    return render(request, "billing/_sendings.html", sendings_context(document, panel_url))
+
+
+def sendings_context(document, sendings_url: str) -> dict:
+    sendings = delivery.sendings_for_showing(document)
+    return {
+        "sendings": sendings,
+        "sendings_pending": any(sending.pending for sending in sendings),
+        "sendings_url": sendings_url,
+        "can_send": delivery.can_be_sent(document),
+        "sendemail": getattr(document, "sendemail", False),
+        "max_attempts": delivery.MAX_ATTEMPTS,
+    }
+
+
+def invoice_send(request, pk: int):
+    require_area(request, AREA)
+    invoice = get_object_or_404(
+        Invoice.objects.select_related("client_company", "client_contact"), pk=pk
+    )
+    return send_dialog(request, invoice, sendings_url=reverse("invoices:detail", args=[pk]))
+
+
+def invoice_sendings(request, pk: int):
+    require_area(request, AREA)
+    invoice = get_object_or_404(Invoice, pk=pk)
+    return sendings_panel(request, invoice, panel_url=reverse("invoices:sendings", args=[pk]))
+
+
+def credit_note_send(request, pk: int):
+    require_area(request, AREA)
+    note = get_object_or_404(
+        CreditNote.objects.select_related(
+            "invoice", "invoice__client_company", "invoice__client_contact"
+        ),
+        pk=pk,
+    )
+    return send_dialog(request, note, sendings_url=reverse("invoices:credit_note", args=[pk]))
+
+
+def credit_note_sendings(request, pk: int):
+    require_area(request, AREA)
+    note = get_object_or_404(CreditNote, pk=pk)
+    return sendings_panel(
+        request, note, panel_url=reverse("invoices:credit_note_sendings", args=[pk])
+    )

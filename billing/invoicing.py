@@ -40,6 +40,7 @@ from crm.models import Company, Contact
 from projects.models import Job, JobItem, Project
 from projects.services import client_from_code, discount_percentage
 
+from .delivery import send_on_issue
 from .models import (
     CreditNote,
     DocumentEvent,
@@ -288,6 +289,8 @@ def _issue(document, counter: str, *, by=None) -> None:
         detail=f"Reference {document.reference}",
         **event,
     )
+    # Ready to send: issued with `sendemail`, it goes out once this commits.
+    send_on_issue(document, by=by)
 
 
 def _sent_items(fields: dict):

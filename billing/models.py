@@ -215,8 +215,8 @@ class CreditNote(models.Model):
 
 
 class DocumentEvent(models.Model):
-    """Depot's `issuehistory`: when an invoice or a credit note was issued (and, with
-    delivery, sent), and by whom."""
+    """Depot's `issuehistory`: when an invoice or a credit note was issued, when an
+    invoice, a credit note or a proposal was sent (billing.delivery), and by whom."""
 
     class Kind(models.TextChoices):
         ISSUED = "issued", "Issued"
@@ -227,6 +227,9 @@ class DocumentEvent(models.Model):
     )
     credit_note = models.ForeignKey(
         CreditNote, null=True, blank=True, on_delete=models.CASCADE, related_name="events"
+    )
+    proposal = models.ForeignKey(
+        "Proposal", null=True, blank=True, on_delete=models.CASCADE, related_name="events"
     )
     kind = models.CharField(max_length=10, choices=Kind.choices)
     at = models.DateTimeField(default=timezone.now)
@@ -239,8 +242,11 @@ class DocumentEvent(models.Model):
         ordering = ["at", "id"]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(invoice__isnull=False, credit_note__isnull=True)
-                | models.Q(invoice__isnull=True, credit_note__isnull=False),
+                condition=models.Q(
+                    invoice__isnull=False, credit_note__isnull=True, proposal__isnull=True
+                )
+                | models.Q(invoice__isnull=True, credit_note__isnull=False, proposal__isnull=True)
+                | models.Q(invoice__isnull=True, credit_note__isnull=True, proposal__isnull=False),
                 name="document_event_is_about_one_document",
             )
         ]
@@ -486,3 +492,68 @@ class DocumentPdf(models.Model):
 
     def __str__(self):
         return self.file.name or f"PDF {self.pk}"
+
+
+class DocumentSending(models.Model):
+    """One sending of an invoice, a credit note or a proposal by email (billing.delivery):
+    to whom, what it said, and where it stands. The worker moves it from queued to
+    sending (a conditional UPDATE only one run wins) and then to sent, or to failed with
+    the reason while huey tries again; a run that finds it sending or sent does nothing,
+    so it is sent once however often its task runs."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        SENDING = "sending", "Sending"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed"
+
+    invoice = models.ForeignKey(
+        Invoice, null=True, blank=True, on_delete=models.CASCADE, related_name="sendings"
+    )
+    credit_note = models.ForeignKey(
+        CreditNote, null=True, blank=True, on_delete=models.CASCADE, related_name="sendings"
+    )
+    proposal = models.ForeignKey(
+        Proposal, null=True, blank=True, on_delete=models.CASCADE, related_name="sendings"
+    )
+    # As they were when it was asked for: [{"id", "name", "email"}] for the client's
+    # people it goes to, and the users' emails it is copied to.
+    recipients = models.JSONField(default=list)
+    bcc = models.JSONField(default=list, blank=True)
+    message = models.TextField(blank=True)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED)
+    # Why the last attempt failed, in words a user can act on.
+    reason = models.CharField(max_length=500, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    # Made once when it is queued and sent with every attempt: a message a server took
+    # without saying so, then sent again, is recognised as the same one.
+    message_id = models.CharField(max_length=250, unique=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    requested = models.DateTimeField(default=timezone.now)
+    # When the last attempt began: a sending still "sending" long after it was
+    # interrupted (billing.delivery says what that means).
+    attempted = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-requested", "-id"]
+        indexes = [models.Index(fields=["state", "requested"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(
+                    invoice__isnull=False, credit_note__isnull=True, proposal__isnull=True
+                )
+                | models.Q(invoice__isnull=True, credit_note__isnull=False, proposal__isnull=True)
+                | models.Q(invoice__isnull=True, credit_note__isnull=True, proposal__isnull=False),
+                name="document_sending_is_of_one_document",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.get_state_display()} to {', '.join(r['name'] for r in self.recipients)}"
+
+    @property
+    def document(self):
+        return self.invoice or self.credit_note or self.proposal

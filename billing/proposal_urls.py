@@ -15,4 +15,6 @@ urlpatterns = [
     path("<int:pk>/status/", views.proposal_status, name="status"),
     path("<int:pk>/project/", views.proposal_make_project, name="make_project"),
     path("<int:pk>/delete/", views.proposal_delete, name="delete"),
+    path("<int:pk>/send/", views.proposal_send, name="send"),
+    path("<int:pk>/sendings/", views.proposal_sendings, name="sendings"),
 ]

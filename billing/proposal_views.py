@@ -8,6 +8,7 @@ from decimal import Decimal
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_POST
 from django_tables2 import RequestConfig
@@ -18,6 +19,7 @@ from projects.models import JobItem
 
 from . import proposals, queries
 from .forms import EditorRows, ProposalForm
+from .invoice_views import send_dialog, sendings_context, sendings_panel
 from .models import LedgerCategory, Proposal, TaxCode
 from .tables import ProposalTable
 from .templatetags.billing_tags import percent
@@ -80,6 +82,7 @@ def proposal_detail(request, pk: int):
         "totals": proposal_totals(proposal.jobs, proposal.discount),
         "tax_names": dict(TaxCode.objects.values_list("code", "name")),
         "can_make_project": request.user.can("projects"),
+        **sendings_context(proposal, reverse("proposals:sendings", args=[pk])),
         "nav_section": NAV,
     }
     return render(request, "billing/proposal_detail.html", context)
@@ -325,3 +328,17 @@ def editor_totals(request):
     rows = EditorRows.posted(request.POST)
     context = _editor_context(rows, request.POST.get("discount", ""), oob_nets=True)
     return render(request, "billing/proposal_form.html#totals", context)
+
+
+def proposal_send(request, pk: int):
+    require_area(request, "proposals")
+    proposal = get_object_or_404(
+        Proposal.objects.select_related("client_company", "client_contact"), pk=pk
+    )
+    return send_dialog(request, proposal, sendings_url=reverse("proposals:detail", args=[pk]))
+
+
+def proposal_sendings(request, pk: int):
+    require_area(request, "proposals")
+    proposal = get_object_or_404(Proposal, pk=pk)
+    return sendings_panel(request, proposal, panel_url=reverse("proposals:sendings", args=[pk]))

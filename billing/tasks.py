@@ -1,7 +1,7 @@
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
-from . import invoicing, pdfs, periodicals
+from . import delivery, invoicing, pdfs, periodicals
 
 
 @db_periodic_task(crontab(minute="*/5"))
@@ -22,3 +22,13 @@ def invoice_recurring() -> None:
 def render_document_pdf(kind: str, pk: int) -> None:
     """A document's PDF, rendered as the document is now (billing.pdfs)."""
     pdfs.render_pdf(kind, pk)
+
+
+@db_task(
+    retries=delivery.MAX_ATTEMPTS - 1,
+    retry_delay=delivery.RETRY_DELAY_SECONDS,
+    retry_backoff=delivery.RETRY_BACKOFF,
+)
+def deliver_document(sending_id: int) -> None:
+    """A document sent by email, once however often this runs (billing.delivery)."""
+    delivery.deliver(sending_id)

@@ -63,6 +63,8 @@ DOCUMENT_LINE_TITLE_MAX_CHARS = 200
 DOCUMENT_LINE_DESCRIPTION_MAX_CHARS = 5_000
 # An email's message sent with a document.
 EMAIL_MESSAGE_MAX_CHARS = 10_000
+# The client's people one sending of a document goes to (SMTP servers take ~100 a message).
+DELIVERY_RECIPIENTS_MAX = 20
 # A proposal item's actions (made on the project's item when the proposal becomes one).
 PROPOSAL_ITEM_ACTIONS_MAX_ITEMS = 50
 # A recurring invoice repeats every 1 to this many days, weeks, months or years.

@@ -486,6 +486,45 @@ def test_create_answers_201_and_prices_the_spec_example(admin_api, admin_user, a
     assert not invoice.issued
 
 
+def test_created_ready_with_sendemail_it_is_sent_and_its_history_and_journal_say_so(
+    admin_api, acme, monkeypatch, django_capture_on_commit_callbacks
+):
+    from django.core import mail
+
+    from billing import delivery
+
+    monkeypatch.setattr(delivery, "attachment", lambda document: b"%PDF-1.7\n")
+    person = ContactFactory(fullname="Joe Bloggs", email="joe@acme.test", company=acme)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_api.post(
+            "invoices",
+            create_payload(
+                client=f"C{acme.pk}",
+                sendemail="true",
+                emailto=str(person.pk),
+                emailbcc="admin@studio.test",
+                emailmessage="Hello Joe",
+                ready="true",
+            ),
+        )
+    assert response.status_code == 201, response.content
+    invoice = Invoice.objects.get()
+    [sent] = mail.outbox
+    assert (sent.to, sent.bcc, sent.body) == (
+        ["Joe Bloggs <joe@acme.test>"],
+        ["admin@studio.test"],
+        "Hello Joe",
+    )
+    row = admin_api.get(f"invoices/{invoice.pk}", {"issuehistory": "true"}).json()["rows"][0]
+    assert [event["type"] for event in row["issuehistory"]] == ["issued", "sent"]
+    assert row["issuehistory"][1]["reference"] == invoice.reference
+    [entry] = admin_api.get("activity", {"type": "B"}).json()["rows"]
+    assert entry["title"] == f"Sent Invoice {invoice.reference}"
+    assert entry["for"]["type"] == "C" and entry["for"]["id"] == str(acme.pk)
+    assert entry["extra"]["recipients"] == [{"id": str(person.pk), "name": "Joe Bloggs"}]
+    assert entry["extra"]["file"].endswith(f"/api/v1/invoices/{invoice.pk}/pdf")
+
+
 def test_create_for_a_job_takes_its_client_and_ready_issues_it(admin_api):
     job = JobFactory()
     response = admin_api.post("invoices", create_payload(ready="1", **{"for": f"J{job.pk}"}))
