@@ -1,7 +1,7 @@
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
-from . import invoicing, pdfs, periodicals
+from . import exports, invoicing, pdfs, periodicals
 
 
 @db_periodic_task(crontab(minute="*/5"))
@@ -22,3 +22,9 @@ def invoice_recurring() -> None:
 def render_document_pdf(kind: str, pk: int) -> None:
     """A document's PDF, rendered as the document is now (billing.pdfs)."""
     pdfs.render_pdf(kind, pk)
+
+
+@db_task()
+def build_export(export_id: int) -> None:
+    """An accountants' export's ZIP, built once (billing.exports)."""
+    exports.build_export(export_id)
