@@ -50,6 +50,7 @@ def export_list(request):
         "form": form,
         "exports": recent,
         "building": any(export.is_running for export in recent),
+        "worker_late": any(exports.waiting_long(export) for export in recent),
         "span_years": exports.SPAN_YEARS,
         "nav_section": "invoices",
         "list_section": "exports",

@@ -66,6 +66,9 @@ LATEST = date(2999, 12, 31)
 KEPT_PER_USER = 10
 # Exports one user may have waiting or building at once.
 RUNNING_PER_USER = 3
+# An export waiting or building that nobody touched for this long was lost with its
+# worker (a queue emptied, a machine replaced); it no longer counts as running.
+LOST_AFTER = timedelta(hours=1)
 # How often the worker writes its progress: often enough for a smooth bar, not a
 # write per document.
 PROGRESS_EVERY = 0.5  # seconds
@@ -126,7 +129,9 @@ def request_export(*, requested_by, date_from: date, date_to: date) -> Export:
     check_period(date_from, date_to)
     with transaction.atomic():
         running = Export.objects.filter(
-            requested_by=requested_by, state__in=(Export.State.QUEUED, Export.State.BUILDING)
+            requested_by=requested_by,
+            state__in=(Export.State.QUEUED, Export.State.BUILDING),
+            touched__gt=timezone.now() - LOST_AFTER,
         ).count()
         if running >= RUNNING_PER_USER:
             raise ValidationError(
@@ -151,6 +156,13 @@ def _forget_old_exports(user) -> None:
 
 def recent_exports(user) -> QuerySet:
     return Export.objects.filter(requested_by=user).order_by("-created", "-id")[:KEPT_PER_USER]
+
+
+def waiting_long(export: Export) -> bool:
+    """Whether a queued export has waited over a minute for the worker to start."""
+    return export.state == Export.State.QUEUED and export.touched < timezone.now() - timedelta(
+        minutes=1
+    )
 
 
 def download_name(export: Export) -> str:
@@ -322,7 +334,7 @@ def build_export(export_id: int) -> None:
     claimed and does nothing. A failure is recorded on the export with its reason and
     leaves no file behind."""
     claimed = Export.objects.filter(pk=export_id, state=Export.State.QUEUED).update(
-        state=Export.State.BUILDING, done=0
+        state=Export.State.BUILDING, done=0, touched=timezone.now()
     )
     if not claimed:
         return
@@ -392,7 +404,9 @@ def _write_pdfs(export: Export, archive: zipfile.ZipFile, spool, total: int) -> 
         done += 1
         if done == total or time.monotonic() - reported_at >= PROGRESS_EVERY:
             reported_at = time.monotonic()
-            Export.objects.filter(pk=export.pk).update(done=done, total=max(total, done))
+            Export.objects.filter(pk=export.pk).update(
+                done=done, total=max(total, done), touched=timezone.now()
+            )
     Export.objects.filter(pk=export.pk).update(done=done, total=done)
     return columns
 

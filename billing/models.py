@@ -512,6 +512,9 @@ class Export(models.Model):
     # Under MEDIA_ROOT/exports/, served only by the exports page's download view.
     file = models.FileField(upload_to="exports/", max_length=200, blank=True)
     created = models.DateTimeField(default=timezone.now)
+    # When the worker last recorded progress: an export long untouched was lost with
+    # its worker, and stops counting against its requester's running exports.
+    touched = models.DateTimeField(default=timezone.now)
     finished = models.DateTimeField(null=True, blank=True)
 
     class Meta:

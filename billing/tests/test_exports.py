@@ -5,7 +5,7 @@ import csv
 import io
 import subprocess
 import zipfile
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -13,6 +13,7 @@ import pytest
 from django.conf import settings
 from django.core.files.storage import default_storage
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.tests.factories import UserFactory
 from billing import exports, pdfs
@@ -22,6 +23,7 @@ from crm.tests.factories import CompanyFactory
 
 pytestmark = pytest.mark.django_db
 
+URL = "/invoices/exports/"
 CSV_NAME = "Docket export 2024-01-01 to 2024-03-31.csv"
 
 
@@ -344,6 +346,24 @@ def test_a_user_may_have_three_exports_building_at_once():
         )
 
 
+def test_an_export_lost_with_its_worker_stops_counting_as_running(member, member_client):
+    hours_ago = timezone.now() - timedelta(hours=2)
+    for _ in range(3):
+        Export.objects.create(
+            requested_by=member,
+            date_from=date(2024, 1, 1),
+            date_to=date(2024, 1, 2),
+            created=hours_ago,
+            touched=hours_ago,
+        )
+    page = member_client.get(URL).content.decode()
+    assert "check that the worker (<code>manage.py run_huey</code>) is running" in page
+    exports.request_export(
+        requested_by=member, date_from=date(2024, 1, 1), date_to=date(2024, 1, 2)
+    )
+    assert Export.objects.count() == 4
+
+
 def test_asking_for_another_forgets_the_oldest_past_ten(
     fake_pdfs, django_capture_on_commit_callbacks
 ):
@@ -362,9 +382,6 @@ def test_asking_for_another_forgets_the_oldest_past_ten(
 
 
 # --- the page -------------------------------------------------------------------------
-
-
-URL = "/invoices/exports/"
 
 
 def test_the_page_is_in_the_billing_lists_navigation(member_client):
@@ -395,6 +412,18 @@ def test_exporting_from_the_page_builds_it_and_offers_the_download(
     )
     archive = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
     assert CSV_NAME in archive.namelist() and len(archive.namelist()) == 4
+
+
+def test_the_page_reads_its_list_in_one_query(member, member_client, django_assert_max_num_queries):
+    for state in ("queued", "building", "ready", "failed") * 3:
+        Export.objects.create(
+            requested_by=member, date_from=date(2024, 1, 1), date_to=date(2024, 1, 2), state=state
+        )
+    member_client.get(URL)
+    # The session, the user, the account's settings and the exports.
+    with django_assert_max_num_queries(4):
+        part = member_client.get(URL, HTTP_HX_REQUEST="true", HTTP_HX_TARGET="exports")
+    assert part.content.decode().count("<tr data-state=") == 10
 
 
 def test_the_page_polls_while_an_export_is_building_and_shows_its_progress(member, member_client):
