@@ -26,7 +26,17 @@ from .api_auth import DepotTokenAuth, UserBearerAuth
 
 PUBLIC_FOLDERS = ("logo",)
 # The area a folder's files belong to; users/ holds colleagues' photos.
-FOLDER_AREAS = {"companies": "contacts", "contacts": "contacts", "journal": "contacts"}
+FOLDER_AREAS = {
+    "companies": "contacts",
+    "contacts": "contacts",
+    "journal": "contacts",
+    # Accountants' exports are downloaded from their page (billing.export_views), by
+    # their requester; a media URL still needs the area.
+    "exports": "invoices",
+    # Documents' PDFs are downloaded from their pages and the API (billing.pdfs);
+    # their media URL still needs the area.
+    "documents": "invoices",
+}
 INLINE_TYPES = {"image/png", "image/jpeg", "image/gif", "image/webp"}
 
 

@@ -1205,3 +1205,14 @@ class SendForm(forms.Form):
 
     def service_values(self) -> dict:
         return dict(self.cleaned_data)
+
+
+class ExportForm(forms.Form):
+    """The period of an accountants' export; billing.exports checks it."""
+
+    date_from = forms.DateField(
+        label="From", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    date_to = forms.DateField(
+        label="To", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )

@@ -557,3 +557,50 @@ class DocumentSending(models.Model):
     @property
     def document(self):
         return self.invoice or self.credit_note or self.proposal
+
+
+class Export(models.Model):
+    """An accountants' export (billing.exports): a ZIP of every issued invoice's and
+    credit note's PDF dated in a period, with a CSV of their money, built by the
+    worker. The page polls `done` of `total` while it builds."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued", "Waiting to start"
+        BUILDING = "building", "Building"
+        READY = "ready", "Ready"
+        FAILED = "failed", "Failed"
+
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="billing_exports"
+    )
+    date_from = models.DateField()
+    date_to = models.DateField()
+    state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED)
+    done = models.PositiveIntegerField(default=0)
+    total = models.PositiveIntegerField(default=0)
+    # Why it failed, in words a user can act on.
+    reason = models.CharField(max_length=500, blank=True)
+    # Under MEDIA_ROOT/exports/, served only by the exports page's download view.
+    file = models.FileField(upload_to="exports/", max_length=200, blank=True)
+    created = models.DateTimeField(default=timezone.now)
+    # When the worker last recorded progress: an export long untouched was lost with
+    # its worker, and stops counting against its requester's running exports.
+    touched = models.DateTimeField(default=timezone.now)
+    finished = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created", "-id"]
+        indexes = [models.Index(fields=["requested_by", "-created"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(date_from__lte=models.F("date_to")),
+                name="export_period_in_order",
+            )
+        ]
+
+    def __str__(self):
+        return f"Export {self.date_from} to {self.date_to} ({self.get_state_display()})"
+
+    @property
+    def is_running(self) -> bool:
+        return self.state in (self.State.QUEUED, self.State.BUILDING)

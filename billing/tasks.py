@@ -1,7 +1,7 @@
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
-from . import delivery, invoicing, pdfs, periodicals
+from . import delivery, exports, invoicing, pdfs, periodicals
 
 
 @db_periodic_task(crontab(minute="*/5"))
@@ -32,3 +32,9 @@ def render_document_pdf(kind: str, pk: int) -> None:
 def deliver_document(sending_id: int) -> None:
     """A document sent by email, once however often this runs (billing.delivery)."""
     delivery.deliver(sending_id)
+
+
+@db_task()
+def build_export(export_id: int) -> None:
+    """An accountants' export's ZIP, built once (billing.exports)."""
+    exports.build_export(export_id)

@@ -469,11 +469,11 @@ def export_rows(kind: str, queryset) -> Iterator[str]:
     else:
         objects = queryset.prefetch_related("tags")
     for obj in objects.iterator(chunk_size=2000):
-        writer.writerow([_safe_cell(cell) for cell in _export_cells(kind, obj)])
+        writer.writerow([safe_cell(cell) for cell in _export_cells(kind, obj)])
         yield flush()
 
 
-def _safe_cell(value: str) -> str:
+def safe_cell(value: str) -> str:
     """Spreadsheets run a cell starting with = + - @ as a formula (CSV injection):
     such cells get a leading apostrophe."""
     return "'" + value if FORMULA_START.match(value) else value
