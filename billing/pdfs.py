@@ -29,6 +29,7 @@ from django.utils import timezone
 
 from accounts.models import AccountSettings
 
+from . import facturx
 from .models import CreditNote, DocumentPdf, Invoice, Proposal, TaxCode
 from .totals import document_layout, item_net, job_net, proposal_totals
 
@@ -158,7 +159,7 @@ def render_pdf(kind: str, pk: int) -> DocumentPdf | None:
     DocumentPdf.objects.filter(pk=pdf.pk).update(state=DocumentPdf.State.RENDERING)
     version = document.lastupdated
     try:
-        content = write_pdf(document_html(document))
+        content = write_pdf(document_html(document), **e_invoice_options(document))
     except Exception as exc:
         DocumentPdf.objects.filter(pk=pdf.pk, state=DocumentPdf.State.RENDERING).update(
             state=DocumentPdf.State.FAILED, reason=failure_reason(exc)
@@ -185,6 +186,14 @@ def render_pdf(kind: str, pk: int) -> DocumentPdf | None:
         if replaced:
             transaction.on_commit(lambda: default_storage.delete(replaced))
     return pdf
+
+
+def e_invoice_options(document) -> dict:
+    """An issued invoice or credit note is also a Factur-X e-invoice (billing.facturx):
+    PDF/A-3b with its CII XML embedded. Drafts and proposals are plain PDFs."""
+    if isinstance(document, Proposal) or not is_issued(document):
+        return {}
+    return facturx.pdf_options(document)
 
 
 def failure_reason(exc: Exception) -> str:

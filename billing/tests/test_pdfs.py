@@ -196,3 +196,22 @@ def test_credit_notes_and_proposals_link_their_pdfs(depot, admin_user):
     assert "Brand refresh" in text and "Workshops" in text and "What we will do." in text
     assert "Secret" not in text and "Hidden job" not in text
     assert depot.get(f"proposals/{proposal.pk + 99}/pdf", fmt="").status_code == 404
+
+
+def test_an_issued_invoices_pdf_is_a_factur_x_e_invoice(django_capture_on_commit_callbacks):
+    from facturx import get_xml_from_pdf
+
+    from billing import facturx
+
+    with django_capture_on_commit_callbacks(execute=True):
+        invoice = issued_invoice(client=CompanyFactory(name="Acme Studio"))
+    pdf = DocumentPdf.objects.get(invoice=invoice)
+    with default_storage.open(pdf.file.name, "rb") as stored:
+        content = stored.read()
+    name, xml = get_xml_from_pdf(content, check_xsd=False)
+    assert name == "factur-x.xml" and xml == facturx.cii_xml(invoice)
+    # A draft is a plain PDF: it is not an invoice yet.
+    with django_capture_on_commit_callbacks(execute=True):
+        draft = draft_invoice()
+    with default_storage.open(DocumentPdf.objects.get(invoice=draft).file.name, "rb") as stored:
+        assert not get_xml_from_pdf(stored.read(), check_xsd=False)[1]
