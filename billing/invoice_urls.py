@@ -1,8 +1,10 @@
 from django.urls import path
 
 from . import invoice_views as views
+from . import pdf_views
 
 app_name = "invoices"
+NOTE = {"kind": "creditnote"}
 
 urlpatterns = [
     path("", views.invoice_list, name="list"),
@@ -14,6 +16,9 @@ urlpatterns = [
     path("<int:pk>/edit/", views.invoice_edit, name="edit"),
     path("<int:pk>/issue/", views.invoice_issue, name="issue"),
     path("<int:pk>/delete/", views.invoice_delete, name="delete"),
+    path("<int:pk>/pdf/", pdf_views.download, {"kind": "invoice"}, name="pdf"),
+    path("<int:pk>/pdf/panel/", pdf_views.panel, {"kind": "invoice"}, name="pdf_panel"),
+    path("<int:pk>/pdf/render/", pdf_views.render_again, {"kind": "invoice"}, name="pdf_render"),
     path("<int:pk>/payments/add/", views.payment_add, name="payment_add"),
     path("<int:pk>/credit/", views.credit_note_create, name="credit_note_add"),
     path("payments/", views.payment_list, name="payments"),
@@ -23,4 +28,12 @@ urlpatterns = [
     path("creditnotes/<int:pk>/edit/", views.credit_note_edit, name="credit_note_edit"),
     path("creditnotes/<int:pk>/issue/", views.credit_note_issue, name="credit_note_issue"),
     path("creditnotes/<int:pk>/delete/", views.credit_note_delete, name="credit_note_delete"),
+    path("creditnotes/<int:pk>/pdf/", pdf_views.download, NOTE, name="credit_note_pdf"),
+    path("creditnotes/<int:pk>/pdf/panel/", pdf_views.panel, NOTE, name="credit_note_pdf_panel"),
+    path(
+        "creditnotes/<int:pk>/pdf/render/",
+        pdf_views.render_again,
+        NOTE,
+        name="credit_note_pdf_render",
+    ),
 ]

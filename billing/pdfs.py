@@ -57,6 +57,18 @@ def _pdf_of(kind: str, pk: int) -> DocumentPdf | None:
     return DocumentPdf.objects.filter(**{f"{KINDS[kind][1]}_id": pk}).first()
 
 
+def _known_pdf(document) -> DocumentPdf | None:
+    relation = type(document).pdf.related
+    if relation.is_cached(document):
+        return relation.get_cached_value(document)
+    return _pdf_of(kind_of(document), document.pk)
+
+
+def find_document(kind: str, pk: int):
+    """The document `kind` `pk` with its PDF's row (one query), or None."""
+    return KINDS[kind][0].objects.select_related("pdf").filter(pk=pk).first()
+
+
 def is_issued(document) -> bool:
     return not isinstance(document, Proposal) and document.issued_at is not None
 
@@ -100,8 +112,8 @@ def request_pdf_on_save(sender, instance, **_signal) -> None:
 def pdf_for_showing(document) -> DocumentPdf:
     """The document's PDF as a page or the API shows it, asking for a rendering when
     there is none (documents written in bulk) or the last one asked for was lost
-    with its worker."""
-    pdf = _pdf_of(kind_of(document), document.pk)
+    with its worker. A document read with select_related("pdf") costs no query."""
+    pdf = _known_pdf(document)
     if pdf is None:
         return request_pdf(document)
     lost = pdf.state == DocumentPdf.State.QUEUED and pdf.requested <= timezone.now() - LOST_AFTER
@@ -122,7 +134,7 @@ def pdf_filename(document) -> str:
 def stored_pdf(document):
     """The document's rendered PDF as a file open for reading, or None while there is
     none: the newest rendering kept (a draft being rendered again shows the last)."""
-    pdf = _pdf_of(kind_of(document), document.pk)
+    pdf = _known_pdf(document)
     if pdf is None or not pdf.file:
         return None
     try:

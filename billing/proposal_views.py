@@ -19,6 +19,7 @@ from projects.models import JobItem
 from . import proposals, queries
 from .forms import EditorRows, ProposalForm
 from .models import LedgerCategory, Proposal, TaxCode
+from .pdf_views import panel_context
 from .tables import ProposalTable
 from .templatetags.billing_tags import percent
 from .totals import Totals, item_net, job_net, proposal_totals
@@ -65,9 +66,11 @@ def proposal_list(request):
 def proposal_detail(request, pk: int):
     require_area(request, "proposals")
     proposal = get_object_or_404(
-        Proposal.objects.select_related("client_company", "client_contact", "added_by"), pk=pk
+        Proposal.objects.select_related("client_company", "client_contact", "added_by", "pdf"),
+        pk=pk,
     )
     context = {
+        **panel_context(proposal),
         "proposal": proposal,
         "jobs": [
             {
