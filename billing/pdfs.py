@@ -15,6 +15,7 @@ import mimetypes
 import posixpath
 import uuid
 from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -214,6 +215,10 @@ def document_html(document) -> str:
     account = AccountSettings.load()
     context = {"account": account, "doc": document, "draft": False}
     if kind == "proposal":
+        # The jobs and items marked not to print are left out of the PDF; the totals
+        # stay the proposal's (what the client agrees to), and `printtotal` false
+        # leaves out every figure of money (templates/billing/pdf/proposal.html).
+        totals = proposal_totals(document.jobs, document.discount)
         context.update(
             kind="Proposal",
             client=document.client,
@@ -221,6 +226,7 @@ def document_html(document) -> str:
                 {
                     "job": job,
                     "net": job_net(job),
+                    "discounted": Decimal(str(job.get("discount") or 0)) != 0,
                     "items": [
                         (item, item_net(item)) for item in job["items"] if item.get("print", True)
                     ],
@@ -228,21 +234,25 @@ def document_html(document) -> str:
                 for job in document.jobs
                 if job.get("print", True)
             ],
-            totals=proposal_totals(document.jobs, document.discount),
+            totals=totals,
+            tax_names=_tax_names(share.code for share in totals.taxes),
         )
     else:
         invoice = document if kind == "invoice" else document.invoice
         laid_out = document_layout(document.items, invoice.discount if kind == "invoice" else 0)
-        codes = [share.code for share in laid_out["totals"].taxes]
         context.update(
             kind="Invoice" if kind == "invoice" else "Credit note",
             client=invoice.client,
             invoice=invoice,
             document=laid_out,
-            tax_names={tax.code: tax for tax in TaxCode.objects.filter(code__in=codes)},
+            tax_names=_tax_names(share.code for share in laid_out["totals"].taxes),
             draft=not is_issued(document),
         )
     return render_to_string(f"billing/pdf/{kind}.html", context)
+
+
+def _tax_names(codes) -> dict:
+    return {tax.code: tax for tax in TaxCode.objects.filter(code__in=list(codes))}
 
 
 _fonts = None
