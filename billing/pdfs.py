@@ -13,6 +13,7 @@ WeasyPrint reads nothing but our own static files and the account's logo
 import logging
 import mimetypes
 import posixpath
+import threading
 import uuid
 from datetime import timedelta
 from decimal import Decimal
@@ -259,16 +260,14 @@ _fonts = None
 _fetcher = None
 
 
-def write_pdf(html: str, **options) -> bytes:
-    """HTML to PDF with WeasyPrint, reading only our own files. WeasyPrint is
-    imported here, in the worker, not by every web process (its import is ~1 s); its
-    font configuration is made once and shared."""
+def own_files_fetcher():
+    """WeasyPrint's URL fetcher for `read_own_file`, made once and shared, with one
+    font configuration. WeasyPrint is imported here, in the worker, not by every web
+    process (its import is ~1 s)."""
     global _fonts, _fetcher
-    from weasyprint import HTML
-    from weasyprint.text.fonts import FontConfiguration
-    from weasyprint.urls import URLFetcher, URLFetcherResponse
-
-    if _fonts is None:
+    if _fetcher is None:
+        from weasyprint.text.fonts import FontConfiguration
+        from weasyprint.urls import URLFetcher, URLFetcherResponse
 
         class OwnFilesFetcher(URLFetcher):
             def fetch(self, url, headers=None):
@@ -276,8 +275,24 @@ def write_pdf(html: str, **options) -> bytes:
                 return URLFetcherResponse(url, content, {"Content-Type": mime_type})
 
         _fonts, _fetcher = FontConfiguration(), OwnFilesFetcher()
-    document = HTML(string=html, base_url=BASE_URL, url_fetcher=_fetcher)
-    return document.write_pdf(font_config=_fonts, **options)
+    return _fetcher
+
+
+# One rendering at a time in a process. The consumer's workers are threads, and two
+# WeasyPrint renderings at once on the shared font configuration corrupt Pango's
+# memory (GLib: "corrupted double-linked list", seen by `benchmark_pdfs`); nor do
+# threads gain anything, WeasyPrint being Python under the GIL (BENCHMARKS.md).
+_rendering = threading.Lock()
+
+
+def write_pdf(html: str, **options) -> bytes:
+    """HTML to PDF with WeasyPrint, reading only our own files."""
+    from weasyprint import HTML
+
+    with _rendering:
+        fetcher = own_files_fetcher()
+        document = HTML(string=html, base_url=BASE_URL, url_fetcher=fetcher)
+        return document.write_pdf(font_config=_fonts, **options)
 
 
 class NotOurFile(ValueError):

@@ -61,3 +61,20 @@ def test_run_huey_renders_the_pdf_a_saved_invoice_asked_for(queue_file, tmp_path
     ).stdout.decode()
     assert "Harbour Bakery" in text and "PO-31" in text
     assert HUEY.pending_count() == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_benchmark_pdfs_reports_its_figures_and_leaves_nothing_behind():
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from billing.models import Invoice, TaxCode
+
+    out = StringIO()
+    call_command("benchmark_pdfs", invoices=2, lines=4, workers=1, stdout=out)
+    said = out.getvalue()
+    assert "2 invoices: worker path median" in said and "WeasyPrint alone" in said, said
+    assert "PDFs/s with 1 worker thread" in said
+    assert not Invoice.objects.exists() and not DocumentPdf.objects.exists()
+    assert not TaxCode.objects.exists()
