@@ -36,6 +36,7 @@ from .forms import (
     stored_first_taxcode,
 )
 from .models import CreditNote, Invoice, LedgerCategory, Payment, Product, TaxCode
+from .pdf_views import panel_context
 from .tables import CountedPaginator, CreditNoteTable, InvoiceTable, PaymentTable
 from .totals import document_layout
 
@@ -360,7 +361,7 @@ def _invoice_context(request, pk: int) -> dict:
     invoice = get_object_or_404(
         queries.with_balance(
             Invoice.objects.select_related(
-                "client_company", "client_contact", "project", "job", "job__project"
+                "client_company", "client_contact", "project", "job", "job__project", "pdf"
             )
         ),
         pk=pk,
@@ -368,6 +369,7 @@ def _invoice_context(request, pk: int) -> dict:
     document = document_layout(invoice.items, invoice.discount)
     codes = [share.code for share in document["totals"].taxes]
     return {
+        **panel_context(invoice),
         "invoice": invoice,
         "document": document,
         "tax_names": {t.code: t for t in TaxCode.objects.filter(code__in=codes)},
@@ -613,13 +615,14 @@ def credit_note_detail(request, pk: int):
     require_area(request, AREA)
     note = get_object_or_404(
         CreditNote.objects.select_related(
-            "invoice", "invoice__client_company", "invoice__client_contact"
+            "invoice", "invoice__client_company", "invoice__client_contact", "pdf"
         ),
         pk=pk,
     )
     document = document_layout(note.items)
     codes = [share.code for share in document["totals"].taxes]
     context = {
+        **panel_context(note),
         "note": note,
         "invoice": note.invoice,
         "document": document,

@@ -13,8 +13,10 @@ WeasyPrint reads nothing but our own static files and the account's logo
 import logging
 import mimetypes
 import posixpath
+import threading
 import uuid
 from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -56,6 +58,18 @@ def kind_of(document) -> str:
 
 def _pdf_of(kind: str, pk: int) -> DocumentPdf | None:
     return DocumentPdf.objects.filter(**{f"{KINDS[kind][1]}_id": pk}).first()
+
+
+def _known_pdf(document) -> DocumentPdf | None:
+    relation = type(document).pdf.related
+    if relation.is_cached(document):
+        return relation.get_cached_value(document)
+    return _pdf_of(kind_of(document), document.pk)
+
+
+def find_document(kind: str, pk: int):
+    """The document `kind` `pk` with its PDF's row (one query), or None."""
+    return KINDS[kind][0].objects.select_related("pdf").filter(pk=pk).first()
 
 
 def is_issued(document) -> bool:
@@ -109,8 +123,8 @@ def delete_file_of_deleted_pdf(sender, instance, **_signal) -> None:
 def pdf_for_showing(document) -> DocumentPdf:
     """The document's PDF as a page or the API shows it, asking for a rendering when
     there is none (documents written in bulk) or the last one asked for was lost
-    with its worker."""
-    pdf = _pdf_of(kind_of(document), document.pk)
+    with its worker. A document read with select_related("pdf") costs no query."""
+    pdf = _known_pdf(document)
     if pdf is None:
         return request_pdf(document)
     lost = pdf.state == DocumentPdf.State.QUEUED and pdf.requested <= timezone.now() - LOST_AFTER
@@ -131,7 +145,7 @@ def pdf_filename(document) -> str:
 def stored_pdf(document):
     """The document's rendered PDF as a file open for reading, or None while there is
     none: the newest rendering kept (a draft being rendered again shows the last)."""
-    pdf = _pdf_of(kind_of(document), document.pk)
+    pdf = _known_pdf(document)
     if pdf is None or not pdf.file:
         return None
     try:
@@ -219,6 +233,10 @@ def document_html(document) -> str:
     account = AccountSettings.load()
     context = {"account": account, "doc": document, "draft": False}
     if kind == "proposal":
+        # The jobs and items marked not to print are left out of the PDF; the totals
+        # stay the proposal's (what the client agrees to), and `printtotal` false
+        # leaves out every figure of money (templates/billing/pdf/proposal.html).
+        totals = proposal_totals(document.jobs, document.discount)
         context.update(
             kind="Proposal",
             client=document.client,
@@ -226,6 +244,7 @@ def document_html(document) -> str:
                 {
                     "job": job,
                     "net": job_net(job),
+                    "discounted": Decimal(str(job.get("discount") or 0)) != 0,
                     "items": [
                         (item, item_net(item)) for item in job["items"] if item.get("print", True)
                     ],
@@ -233,37 +252,39 @@ def document_html(document) -> str:
                 for job in document.jobs
                 if job.get("print", True)
             ],
-            totals=proposal_totals(document.jobs, document.discount),
+            totals=totals,
+            tax_names=_tax_names(share.code for share in totals.taxes),
         )
     else:
         invoice = document if kind == "invoice" else document.invoice
         laid_out = document_layout(document.items, invoice.discount if kind == "invoice" else 0)
-        codes = [share.code for share in laid_out["totals"].taxes]
         context.update(
             kind="Invoice" if kind == "invoice" else "Credit note",
             client=invoice.client,
             invoice=invoice,
             document=laid_out,
-            tax_names={tax.code: tax for tax in TaxCode.objects.filter(code__in=codes)},
+            tax_names=_tax_names(share.code for share in laid_out["totals"].taxes),
             draft=not is_issued(document),
         )
     return render_to_string(f"billing/pdf/{kind}.html", context)
+
+
+def _tax_names(codes) -> dict:
+    return {tax.code: tax for tax in TaxCode.objects.filter(code__in=list(codes))}
 
 
 _fonts = None
 _fetcher = None
 
 
-def write_pdf(html: str, **options) -> bytes:
-    """HTML to PDF with WeasyPrint, reading only our own files. WeasyPrint is
-    imported here, in the worker, not by every web process (its import is ~1 s); its
-    font configuration is made once and shared."""
+def own_files_fetcher():
+    """WeasyPrint's URL fetcher for `read_own_file`, made once and shared, with one
+    font configuration. WeasyPrint is imported here, in the worker, not by every web
+    process (its import is ~1 s)."""
     global _fonts, _fetcher
-    from weasyprint import HTML
-    from weasyprint.text.fonts import FontConfiguration
-    from weasyprint.urls import URLFetcher, URLFetcherResponse
-
-    if _fonts is None:
+    if _fetcher is None:
+        from weasyprint.text.fonts import FontConfiguration
+        from weasyprint.urls import URLFetcher, URLFetcherResponse
 
         class OwnFilesFetcher(URLFetcher):
             def fetch(self, url, headers=None):
@@ -271,8 +292,24 @@ def write_pdf(html: str, **options) -> bytes:
                 return URLFetcherResponse(url, content, {"Content-Type": mime_type})
 
         _fonts, _fetcher = FontConfiguration(), OwnFilesFetcher()
-    document = HTML(string=html, base_url=BASE_URL, url_fetcher=_fetcher)
-    return document.write_pdf(font_config=_fonts, **options)
+    return _fetcher
+
+
+# One rendering at a time in a process. The consumer's workers are threads, and two
+# WeasyPrint renderings at once on the shared font configuration corrupt Pango's
+# memory (GLib: "corrupted double-linked list", seen by `benchmark_pdfs`); nor do
+# threads gain anything, WeasyPrint being Python under the GIL (BENCHMARKS.md).
+_rendering = threading.Lock()
+
+
+def write_pdf(html: str, **options) -> bytes:
+    """HTML to PDF with WeasyPrint, reading only our own files."""
+    from weasyprint import HTML
+
+    with _rendering:
+        fetcher = own_files_fetcher()
+        document = HTML(string=html, base_url=BASE_URL, url_fetcher=fetcher)
+        return document.write_pdf(font_config=_fonts, **options)
 
 
 class NotOurFile(ValueError):

@@ -1,5 +1,6 @@
 from django.urls import path
 
+from . import pdf_views
 from . import proposal_views as views
 
 app_name = "proposals"
@@ -17,4 +18,7 @@ urlpatterns = [
     path("<int:pk>/delete/", views.proposal_delete, name="delete"),
     path("<int:pk>/send/", views.proposal_send, name="send"),
     path("<int:pk>/sendings/", views.proposal_sendings, name="sendings"),
+    path("<int:pk>/pdf/", pdf_views.download, {"kind": "proposal"}, name="pdf"),
+    path("<int:pk>/pdf/panel/", pdf_views.panel, {"kind": "proposal"}, name="pdf_panel"),
+    path("<int:pk>/pdf/render/", pdf_views.render_again, {"kind": "proposal"}, name="pdf_render"),
 ]

@@ -21,6 +21,7 @@ from . import proposals, queries
 from .forms import EditorRows, ProposalForm
 from .invoice_views import send_dialog, sendings_context, sendings_panel
 from .models import LedgerCategory, Proposal, TaxCode
+from .pdf_views import panel_context
 from .tables import ProposalTable
 from .templatetags.billing_tags import percent
 from .totals import Totals, item_net, job_net, proposal_totals
@@ -67,9 +68,11 @@ def proposal_list(request):
 def proposal_detail(request, pk: int):
     require_area(request, "proposals")
     proposal = get_object_or_404(
-        Proposal.objects.select_related("client_company", "client_contact", "added_by"), pk=pk
+        Proposal.objects.select_related("client_company", "client_contact", "added_by", "pdf"),
+        pk=pk,
     )
     context = {
+        **panel_context(proposal),
         "proposal": proposal,
         "jobs": [
             {

@@ -45,7 +45,7 @@ def test_saving_a_draft_asks_for_its_pdf_once_it_commits(django_capture_on_commi
     assert pdf.state == DocumentPdf.State.READY and not pdf.final
     text = pdf_text(pdf)
     assert (
-        "Number Draft" in " ".join(text.split())
+        "Invoice no. Draft" in " ".join(text.split())
         and "Acme Studio" in text
         and "Northwind Studio" in text
     )
@@ -60,8 +60,8 @@ def test_an_issued_invoice_is_rendered_once_as_issued_and_kept(django_capture_on
     pdf = DocumentPdf.objects.get(invoice=invoice)
     assert pdf.final and pdf.state == DocumentPdf.State.READY
     text = pdf_text(pdf)
-    assert "Draft" not in text and f"Number {invoice.reference}" in " ".join(text.split())
-    assert "PO-9" in text and "Sort code 12-34-56" in text and "VAT GB123456789" in text
+    assert "Draft" not in text and f"Invoice no. {invoice.reference}" in " ".join(text.split())
+    assert "PO-9" in text and "Sort code 12-34-56" in text and "VAT no. GB123456789" in text
     first = pdf.file.name
     # A payment changes what is owed, not what the client was sent.
     with django_capture_on_commit_callbacks(execute=True):
@@ -215,3 +215,119 @@ def test_an_issued_invoices_pdf_is_a_factur_x_e_invoice(django_capture_on_commit
         draft = draft_invoice()
     with default_storage.open(DocumentPdf.objects.get(invoice=draft).file.name, "rb") as stored:
         assert not get_xml_from_pdf(stored.read(), check_xsd=False)[1]
+
+
+# --- what the PDF looks like ---------------------------------------------------------
+
+
+def pdf_pages(pdf: DocumentPdf) -> list[str]:
+    """Each page's text, in reading order."""
+    return [" ".join(page.split()) for page in pdf_text(pdf).split("\f") if page.strip()]
+
+
+def test_a_200_line_invoice_spans_pages_with_its_header_row_and_totals_once():
+    items = [
+        {
+            "title": f"Phase {phase}",
+            "items": [
+                {
+                    "type": "fixed",
+                    "title": f"Task {phase}-{n}",
+                    "description": "Two rounds of changes" if n % 10 == 0 else "",
+                    "unitprice": 10,
+                    "taxcode": "001",
+                }
+                for n in range(1, 51)
+            ],
+        }
+        for phase in range(1, 5)
+    ]
+    invoice = issued_invoice(items=items)
+    pages = pdf_pages(pdfs.render_pdf("invoice", invoice.pk))
+    count = len(pages)
+    assert count > 3
+    for number, page in enumerate(pages, start=1):
+        assert "DESCRIPTION QTY UNIT PRICE TAX NET" in page, number
+        assert f"Page {number} of {count}" in page
+    # Every line once, none split between pages (its title and money on one page).
+    every = " ".join(pages)
+    for phase in range(1, 5):
+        for n in range(1, 51):
+            assert every.count(f"Task {phase}-{n} ") == 1
+    assert sum(page.count("£10.00 20% £10.00") for page in pages) == 200
+    # The totals once, on the last page, after the last line.
+    assert [i for i, page in enumerate(pages) if "Total due" in page] == [count - 1]
+    last = pages[-1]
+    assert last.index("Task 4-50") < last.index("Subtotal £2,000.00")
+    assert "Tax £400.00" in last and "Total due £2,400.00" in last
+
+
+def test_the_fonts_are_embedded_and_the_logo_drawn(tmp_path):
+    from io import BytesIO
+
+    from django.core.files.base import ContentFile
+    from PIL import Image
+
+    picture = BytesIO()
+    Image.new("RGB", (300, 90), (20, 60, 140)).save(picture, "PNG")
+    account = AccountSettings.load()
+    account.logo.save("logo.png", ContentFile(picture.getvalue()))
+    invoice = issued_invoice()
+    path = tmp_path / "invoice.pdf"
+    with default_storage.open(pdfs.render_pdf("invoice", invoice.pk).file.name, "rb") as stored:
+        path.write_bytes(stored.read())
+    fonts = subprocess.run(["pdffonts", path], capture_output=True, text=True, check=True).stdout
+    rows = fonts.splitlines()[2:]
+    assert rows and all(row.split()[-5] == "yes" for row in rows), fonts  # "emb"
+    images = subprocess.run(["pdfimages", "-list", path], capture_output=True, text=True).stdout
+    assert "300    90" in images, images
+
+
+def test_a_proposal_prints_only_what_is_marked_to_print_and_money_only_with_printtotal(
+    admin_user,
+):
+    from billing import proposals
+    from billing.tests.documents import standard_vat
+
+    standard_vat()
+    client = CompanyFactory(name="Acme Studio")
+    jobs = [
+        {
+            "name": "Discovery",
+            "discount": 10,
+            "items": [
+                {"name": "Workshops", "hours": 10, "rate": 80, "taxcode": "001"},
+                {"name": "Internal review", "print": False, "hours": 2, "rate": 80},
+            ],
+        },
+        {"name": "Hidden job", "print": False, "items": [{"name": "Secret", "hours": 1}]},
+        {"name": "Design", "items": [{"name": "Concepts", "hours": 20, "rate": 90}]},
+    ]
+    for job in jobs:
+        for item in job["items"]:
+            item.setdefault("taxcode", "001")
+            item.setdefault("rate", 1)
+    shown = proposals.create_proposal(
+        added_by=admin_user,
+        client=client.code,
+        title="Brand refresh",
+        expanded=[{"Scope": "Labels and the site."}],
+        conclusion=[{"Terms": "Valid for 30 days."}],
+        jobs=jobs,
+        printtotal=True,
+    )
+    text = " ".join(pdf_text(pdfs.render_pdf("proposal", shown.pk)).split())
+    assert "Scope Labels and the site." in text and "Terms Valid for 30 days." in text
+    assert text.index("Scope") < text.index("1. Discovery") < text.index("Terms")
+    assert "Workshops 10 £80.00 £800.00" in text and "2. Design" in text
+    # Items not printed are still priced into their job and the proposal's totals.
+    assert "Discovery, less 10% £864.00" in text
+    assert "Internal review" not in text and "Hidden job" not in text and "Secret" not in text
+    assert f"Grand total {shown.grandtotal:,.2f}".replace("total ", "total £") in text
+
+    hidden = proposals.create_proposal(
+        added_by=admin_user, client=client.code, title="Quiet", jobs=jobs, printtotal=False
+    )
+    text = " ".join(pdf_text(pdfs.render_pdf("proposal", hidden.pk)).split())
+    assert "Workshops 10" in text and "Concepts 20" in text
+    assert "£" not in text and "Total" not in text and "RATE" not in text

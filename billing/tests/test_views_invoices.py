@@ -713,8 +713,8 @@ def test_the_document_keeps_its_queries_flat(
     for _ in range(min(count, 5)):
         invoicing.record_payment(invoice=invoice, amount="1", date="2024-01-01", method="BACS")
     AccountSettings.load()
-    # The session and user, the invoice with its balance, its tax codes' names, its
-    # payments, credit notes, history and deliveries, and the account.
+    # The session and user, the invoice with its balance and its PDF's row, its tax
+    # codes' names, its payments, credit notes, history and deliveries, and the account.
     with django_assert_max_num_queries(9):
         assert staff_client.get(f"/invoices/{invoice.pk}/").status_code == 200
 
