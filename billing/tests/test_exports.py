@@ -219,7 +219,7 @@ def test_the_pdf_in_the_zip_is_the_issued_document(settings):
     text = subprocess.run(
         ["pdftotext", "-layout", "-", "-"], input=content, capture_output=True, check=True
     ).stdout.decode()
-    assert f"Number {invoice.reference}" in " ".join(text.split())
+    assert f"Invoice no. {invoice.reference}" in " ".join(text.split())
     assert "Acme Studio" in text and "Draft" not in text
 
 

@@ -166,8 +166,8 @@ def test_the_document_pages_read_their_pdf_with_the_document(
     pdfs.render_pdf("creditnote", note.pk)
     staff_client.get(f"/invoices/creditnotes/{note.pk}/")  # the account's row made
     # The session and user, the note with its invoice, client and PDF, its tax codes'
-    # names, its history and the account.
-    with django_assert_max_num_queries(6):
+    # names, its history, its deliveries and the account.
+    with django_assert_max_num_queries(7):
         assert staff_client.get(f"/invoices/creditnotes/{note.pk}/").status_code == 200
     # The session and user, the PDF's row and the document's: the panel alone.
     with django_assert_max_num_queries(3):
