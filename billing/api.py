@@ -945,10 +945,13 @@ PDF_DESCRIPTION = (
 )
 
 
-def _pdf_download(document, name: str, pk: int):
+def _pdf_download(kind: str, noun: str, pk: int):
+    document = pdfs.find_document(kind, pk)
+    if document is None:
+        raise ApiNotFound.no_such(noun, pk)
     stored = pdfs.stored_pdf(document)
     if stored is None:
-        raise ApiNotFound(f"No PDF of {name} {pk} yet.")
+        raise ApiNotFound(f"No PDF of {noun} {pk} yet.")
     return FileResponse(
         stored, content_type="application/pdf", filename=pdfs.pdf_filename(document)
     )
@@ -960,7 +963,7 @@ def _pdf_download(document, name: str, pk: int):
     description=PDF_DESCRIPTION,
 )
 def invoice_pdf(request, invoice_id: int):
-    return _pdf_download(get_or_404(Invoice, "invoice", invoice_id), "invoice", invoice_id)
+    return _pdf_download("invoice", "invoice", invoice_id)
 
 
 @invoices_router.get(
@@ -969,7 +972,7 @@ def invoice_pdf(request, invoice_id: int):
     description=PDF_DESCRIPTION,
 )
 def credit_note_pdf(request, note_id: int):
-    return _pdf_download(get_or_404(CreditNote, "credit note", note_id), "credit note", note_id)
+    return _pdf_download("creditnote", "credit note", note_id)
 
 
 @proposals_router.get(
@@ -978,4 +981,4 @@ def credit_note_pdf(request, note_id: int):
     description=PDF_DESCRIPTION,
 )
 def proposal_pdf(request, proposal_id: int):
-    return _pdf_download(get_or_404(Proposal, "proposal", proposal_id), "proposal", proposal_id)
+    return _pdf_download("proposal", "proposal", proposal_id)

@@ -145,15 +145,43 @@ def user_choices() -> list:
 # --- asking for a sending -------------------------------------------------------------
 
 
-def _listed(value) -> list:
+def listed(value) -> list:
+    """A list field as it may come: a list, or comma-separated text (a form's, the
+    PHP kit's); empty items dropped."""
     if value in (None, ""):
         return []
     items = value.split(",") if isinstance(value, str) else list(value)
     return [item.strip() if isinstance(item, str) else item for item in items if item != ""]
 
 
+def users_to_copy(value, *, field: str, limit: int) -> list[str]:
+    """The emails of the active users `value` names (blind copies of a document's
+    email), each once, lower-cased; an email that is no active user's is refused
+    with the others it names. Shared by sendings and documents' `emailbcc`."""
+    emails = list(dict.fromkeys(str(item).strip().lower() for item in listed(value)))
+    if len(emails) > limit:
+        raise field_error(
+            field, "%(field)s can name at most %(limit)s users.", "too_many", limit=limit
+        )
+    found = {
+        email.lower()
+        for email in User.objects.filter(email__in=emails, is_active=True).values_list(
+            "email", flat=True
+        )
+    }
+    unknown = [email for email in emails if email not in found]
+    if unknown:
+        raise field_error(
+            field,
+            "%(field)s names emails that are not users: %(emails)s.",
+            "not_found",
+            emails=", ".join(email[:100] for email in unknown[:20]),
+        )
+    return emails
+
+
 def _recipients(document, value) -> list[dict]:
-    items = _listed(value)
+    items = listed(value)
     if not items:
         raise field_error("to", "Choose at least one person to send it to.", "required")
     if len(items) > DELIVERY_RECIPIENTS_MAX:
@@ -185,29 +213,6 @@ def _recipients(document, value) -> list[dict]:
             names=", ".join(name[:100] for name in without[:5]),
         )
     return [{"id": pk, "name": people[pk].fullname, "email": people[pk].email} for pk in ids]
-
-
-def _bcc(value) -> list[str]:
-    emails = list(dict.fromkeys(str(item).strip().lower() for item in _listed(value)))
-    if len(emails) > BCC_MAX:
-        raise field_error(
-            "bcc", "%(field)s can be at most %(limit)s users.", "too_many", limit=BCC_MAX
-        )
-    found = {
-        email.lower()
-        for email in User.objects.filter(email__in=emails, is_active=True).values_list(
-            "email", flat=True
-        )
-    }
-    unknown = [email for email in emails if email not in found]
-    if unknown:
-        raise field_error(
-            "bcc",
-            "%(field)s names emails that are not users: %(emails)s.",
-            "not_found",
-            emails=", ".join(email[:100] for email in unknown[:20]),
-        )
-    return emails
 
 
 def _message(value) -> str:
@@ -256,7 +261,7 @@ def request_sending(document, *, by=None, **fields: Unpack[SendingFields]) -> Do
     refusals = Refusals()
     check, errors = refusals.check, refusals.errors
     recipients = check(_recipients, document, fields.get("to"))
-    bcc = check(_bcc, fields.get("bcc"))
+    bcc = check(users_to_copy, fields.get("bcc"), field="bcc", limit=BCC_MAX)
     message = check(_message, fields.get("message"))
     if errors:
         raise ValidationError(errors)

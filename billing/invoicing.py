@@ -40,7 +40,7 @@ from crm.models import Company, Contact
 from projects.models import Job, JobItem, Project
 from projects.services import client_from_code, discount_percentage
 
-from .delivery import send_on_issue
+from .delivery import listed, send_on_issue, users_to_copy
 from .models import (
     CreditNote,
     DocumentEvent,
@@ -174,13 +174,6 @@ def _bool(value, field: str) -> bool:
         raise field_error(field, "%(field)s must be true or false.", "invalid") from None
 
 
-def _listed(value) -> list:
-    if value in (None, ""):
-        return []
-    items = value.split(",") if isinstance(value, str) else list(value)
-    return [item.strip() if isinstance(item, str) else item for item in items if item != ""]
-
-
 def _too_many(field: str) -> ValidationError:
     return field_error(
         field, "%(field)s can name at most %(limit)s.", "too_many", limit=REQUEST_LIST_MAX_ITEMS
@@ -188,7 +181,7 @@ def _too_many(field: str) -> ValidationError:
 
 
 def _email_to(value) -> list[int]:
-    items = _listed(value)
+    items = listed(value)
     if len(items) > REQUEST_LIST_MAX_ITEMS:
         raise _too_many("emailto")
     try:
@@ -211,23 +204,7 @@ def _email_to(value) -> list[int]:
 
 
 def _email_bcc(value) -> list[str]:
-    items = [str(item).strip().lower() for item in _listed(value)]
-    if len(items) > REQUEST_LIST_MAX_ITEMS:
-        raise _too_many("emailbcc")
-    emails = list(dict.fromkeys(items))
-    found = {
-        email.lower()
-        for email in User.objects.filter(email__in=emails).values_list("email", flat=True)
-    }
-    unknown = [email for email in emails if email not in found]
-    if unknown:
-        raise field_error(
-            "emailbcc",
-            "%(field)s names emails that are not users: %(emails)s.",
-            "not_found",
-            emails=", ".join(email[:100] for email in unknown[:20]),
-        )
-    return emails
+    return users_to_copy(value, field="emailbcc", limit=REQUEST_LIST_MAX_ITEMS)
 
 
 def _email_message(value) -> str:

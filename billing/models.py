@@ -1,3 +1,6 @@
+import operator
+from functools import reduce
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -61,6 +64,21 @@ def _client_constraint(name: str) -> models.CheckConstraint:
     return models.CheckConstraint(
         condition=models.Q(client_company__isnull=False, client_contact__isnull=True)
         | models.Q(client_company__isnull=True, client_contact__isnull=False),
+        name=name,
+    )
+
+
+def _one_document_constraint(name: str) -> models.CheckConstraint:
+    """Rows about an invoice, a credit note or a proposal: exactly one of the three."""
+    documents = ("invoice", "credit_note", "proposal")
+    return models.CheckConstraint(
+        condition=reduce(
+            operator.or_,
+            (
+                models.Q(**{f"{column}__isnull": column != about for column in documents})
+                for about in documents
+            ),
+        ),
         name=name,
     )
 
@@ -240,16 +258,7 @@ class DocumentEvent(models.Model):
 
     class Meta:
         ordering = ["at", "id"]
-        constraints = [
-            models.CheckConstraint(
-                condition=models.Q(
-                    invoice__isnull=False, credit_note__isnull=True, proposal__isnull=True
-                )
-                | models.Q(invoice__isnull=True, credit_note__isnull=False, proposal__isnull=True)
-                | models.Q(invoice__isnull=True, credit_note__isnull=True, proposal__isnull=False),
-                name="document_event_is_about_one_document",
-            )
-        ]
+        constraints = [_one_document_constraint("document_event_is_about_one_document")]
 
     def __str__(self):
         return f"{self.get_kind_display()} {self.at:%Y-%m-%d %H:%M}"
@@ -479,16 +488,7 @@ class DocumentPdf(models.Model):
     rendered = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        constraints = [
-            models.CheckConstraint(
-                condition=models.Q(
-                    invoice__isnull=False, credit_note__isnull=True, proposal__isnull=True
-                )
-                | models.Q(invoice__isnull=True, credit_note__isnull=False, proposal__isnull=True)
-                | models.Q(invoice__isnull=True, credit_note__isnull=True, proposal__isnull=False),
-                name="document_pdf_is_of_one_document",
-            )
-        ]
+        constraints = [_one_document_constraint("document_pdf_is_of_one_document")]
 
     def __str__(self):
         return self.file.name or f"PDF {self.pk}"
@@ -540,16 +540,7 @@ class DocumentSending(models.Model):
     class Meta:
         ordering = ["-requested", "-id"]
         indexes = [models.Index(fields=["state", "requested"])]
-        constraints = [
-            models.CheckConstraint(
-                condition=models.Q(
-                    invoice__isnull=False, credit_note__isnull=True, proposal__isnull=True
-                )
-                | models.Q(invoice__isnull=True, credit_note__isnull=False, proposal__isnull=True)
-                | models.Q(invoice__isnull=True, credit_note__isnull=True, proposal__isnull=False),
-                name="document_sending_is_of_one_document",
-            )
-        ]
+        constraints = [_one_document_constraint("document_sending_is_of_one_document")]
 
     def __str__(self):
         return f"{self.get_state_display()} to {', '.join(r['name'] for r in self.recipients)}"

@@ -50,6 +50,7 @@ BASE_URL = "https://docket.invalid/"
 # (a queue emptied, a machine replaced): asking again queues it again.
 LOST_AFTER = timedelta(minutes=10)
 REASON_LIMIT = DocumentPdf._meta.get_field("reason").max_length
+LOGO_FOLDER = AccountSettings._meta.get_field("logo").upload_to.strip("/")
 
 
 def kind_of(document) -> str:
@@ -163,11 +164,11 @@ def render_pdf(kind: str, pk: int) -> DocumentPdf | None:
     the document is gone, its PDF is final, or it changed while this ran (the
     rendering its change asked for keeps the newer one). Raises what made it fail,
     after recording why on the document's PDF, for huey to retry."""
-    model, _column = KINDS[kind]
+    model, column = KINDS[kind]
     document = _load(kind, pk)
     if document is None:
         return None
-    pdf, _ = DocumentPdf.objects.get_or_create(**{f"{KINDS[kind][1]}_id": pk})
+    pdf, _ = DocumentPdf.objects.get_or_create(**{f"{column}_id": pk})
     if pdf.final and pdf.file:
         return pdf
     DocumentPdf.objects.filter(pk=pdf.pk).update(state=DocumentPdf.State.RENDERING)
@@ -205,7 +206,7 @@ def render_pdf(kind: str, pk: int) -> DocumentPdf | None:
 def e_invoice_options(document) -> dict:
     """An issued invoice or credit note is also a Factur-X e-invoice (billing.facturx):
     PDF/A-3b with its CII XML embedded. Drafts and proposals are plain PDFs."""
-    if isinstance(document, Proposal) or not is_issued(document):
+    if not is_issued(document):
         return {}
     return facturx.pdf_options(document)
 
@@ -317,8 +318,8 @@ class NotOurFile(ValueError):
 
 
 def read_own_file(url: str) -> tuple[bytes, str]:
-    """What WeasyPrint may read, and its type: our static files and what is under
-    MEDIA_ROOT (the logo), by their URL paths. Anything else (another host, file://,
+    """What WeasyPrint may read, and its type: our static files and the account's
+    logo, by their URL paths. Anything else (another host, file://,
     a path that climbs out) is refused, and WeasyPrint leaves it out of the page."""
     parts = urlsplit(url)
     if f"{parts.scheme}://{parts.netloc}/" != BASE_URL:
@@ -330,8 +331,11 @@ def read_own_file(url: str) -> tuple[bytes, str]:
         found = finders.find(path.removeprefix(static))
         if found is None and settings.STATIC_ROOT:
             found = _inside(Path(settings.STATIC_ROOT), path.removeprefix(static))
-    elif path.startswith(media):
-        found = _inside(Path(settings.MEDIA_ROOT), path.removeprefix(media))
+    elif path.startswith(f"{media}{LOGO_FOLDER}/"):
+        # The logo only: the rest of MEDIA_ROOT is people's uploads and other PDFs.
+        found = _inside(
+            Path(settings.MEDIA_ROOT) / LOGO_FOLDER, path.removeprefix(f"{media}{LOGO_FOLDER}/")
+        )
     if not found:
         raise NotOurFile(f"not fetched: {url}")
     mime_type = mimetypes.guess_type(str(found))[0] or "application/octet-stream"

@@ -3,6 +3,7 @@
 import subprocess
 
 import pytest
+from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 
 from accounts.models import AccountSettings
@@ -117,6 +118,14 @@ def test_the_worker_fetches_only_our_own_files():
         pdfs.read_own_file("file:///etc/passwd")
     with pytest.raises(pdfs.NotOurFile):
         pdfs.read_own_file(pdfs.BASE_URL + "media/../../etc/passwd")
+    # Of MEDIA_ROOT, only the logo: the rest is people's uploads and other PDFs.
+    default_storage.save("journal/private.txt", ContentFile(b"private"))
+    with pytest.raises(pdfs.NotOurFile):
+        pdfs.read_own_file(pdfs.BASE_URL + "media/journal/private.txt")
+    with pytest.raises(pdfs.NotOurFile):
+        pdfs.read_own_file(pdfs.BASE_URL + "media/logo/../journal/private.txt")
+    default_storage.save("logo/mark.png", ContentFile(b"png"))
+    assert pdfs.read_own_file(pdfs.BASE_URL + "media/logo/mark.png") == (b"png", "image/png")
     content, mime_type = pdfs.read_own_file(pdfs.BASE_URL + "static/css/pdf.css")
     assert b"@page" in content and mime_type == "text/css"
 
