@@ -11,6 +11,7 @@ from functools import wraps
 from typing import TYPE_CHECKING
 
 from .errors import ApiNotAllowed, ApiThrottled
+from .idempotency import claim
 from .throttle import take_request_token
 
 if TYPE_CHECKING:  # annotations only: the framework imports no app
@@ -74,6 +75,8 @@ def admit(request, principal: ApiPrincipal) -> ApiPrincipal:
     request.depot_ratelimit = state
     if state is not None and not state.allowed:
         raise ApiThrottled(state.retry_after)
+    # A POST with an Idempotency-Key runs once per caller and key (no query without it).
+    claim(request, principal.rate_key)
     return principal
 
 

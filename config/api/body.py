@@ -54,7 +54,11 @@ def request_data(request) -> dict[str, Any]:
                 if hasattr(request, "_post"):
                     del request._post
                     del request._files
-            request._load_post_and_files()
+                request._load_post_and_files()
+            elif not hasattr(request, "_post"):
+                # A POST's form may have been read already (its Idempotency-Key
+                # fingerprint, a session's CSRF check): the stream can't be read twice.
+                request._load_post_and_files()
             form = request.POST
         except MultiPartParserError as exc:
             raise ApiValidationError("The multipart body could not be read.") from exc

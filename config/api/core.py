@@ -27,6 +27,7 @@ from .errors import (
     ApiThrottled,
     ApiValidationError,
 )
+from .idempotency import IdempotentReplay
 from .rendering import error_response, not_found_response
 
 logger = logging.getLogger("docket.api")
@@ -48,6 +49,14 @@ same sentences keyed by field); an unknown id or route is 404 with `{"error": tr
 that don't authenticate get 403, and a call outside the credential's scopes 401.
 Each credential may make 60 requests a minute on average (429 beyond that; see the
 `X-RateLimit-*` headers).
+
+Safe retries: any POST may carry `Idempotency-Key: <a string of yours>` (1 to 255
+characters, else 400). Within 24 hours, the same key from the same credential (or the
+same user, for a bearer token or the browser) answers the first request's status and
+body again, marked `Idempotent-Replayed: true`, and creates nothing; the same key
+on a different request (method, address or body) is 409, and so is a repeat while the
+first is still running. Answers that change nothing (5xx, 401, 409) are not kept, so
+a retry with the same key runs. Other methods ignore the header.
 """
 
 api = NinjaAPI(
@@ -102,6 +111,11 @@ def on_throttled(request, exc: ApiThrottled):
     response = error_response(request, 429, str(exc))
     response["Retry-After"] = str(exc.wait_seconds)
     return response
+
+
+@api.exception_handler(IdempotentReplay)
+def on_replay(request, exc: IdempotentReplay):
+    return exc.response
 
 
 @api.exception_handler(ApiError)

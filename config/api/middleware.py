@@ -1,5 +1,7 @@
 from django.core.exceptions import SuspiciousOperation
 
+from .idempotency import settle
+
 API_PREFIX = "/api/v1/"
 SUFFIXES = {".json": "json", ".xml": "xml"}
 
@@ -54,7 +56,11 @@ class DepotApiMiddleware:
         is_head = request.method == "HEAD"
         if is_head:
             request.method = "GET"
-        response = self.get_response(request)
+        try:
+            response = self.get_response(request)
+        except BaseException:
+            settle(request, None)
+            raise
         if is_head:
             request.method = "HEAD"
             if not response.streaming:
@@ -73,6 +79,10 @@ class DepotApiMiddleware:
             response = error_response(request, 405, "Method not allowed")
             if allowed:
                 response["Allow"] = allowed
+        # A POST claimed under its Idempotency-Key keeps the answer it got (or lets
+        # the key go): the answer as sent, 404 and 405 envelopes included.
+        if getattr(request, "depot_idempotency", None) is not None:
+            settle(request, response)
         state = getattr(request, "depot_ratelimit", None)
         if state is not None:
             for header, value in state.headers().items():
