@@ -163,6 +163,20 @@ def test_record_in_json_and_xml(admin_api, invoice):
     assert f"<id>{Payment.objects.order_by('-id')[0].pk}</id>" in response.content.decode()
 
 
+def test_a_retried_payment_with_its_idempotency_key_is_recorded_once(admin_api, invoice):
+    key = {"Idempotency-Key": "bank-line-2014-11-22-0007"}
+    first = admin_api.post("payments", create_payload(invoice), **key)
+    retried = admin_api.post("payments", create_payload(invoice), **key)
+    assert first.status_code == retried.status_code == 201
+    assert retried.json() == first.json() == {"error": False, "id": Payment.objects.get().pk}
+    row = admin_api.get(f"invoices/{invoice.pk}").json()["rows"][0]
+    assert row["amountpaid"] == 43.2
+    # Another amount under the same key is a mistake, not a second payment.
+    other = admin_api.post("payments", create_payload(invoice, amount="10"), **key)
+    assert other.status_code == 409
+    assert Payment.objects.count() == 1
+
+
 def test_required_fields_are_named(admin_api):
     response = admin_api.post("payments", {})
     assert response.status_code == 400

@@ -78,6 +78,8 @@ def claim(request, caller: str) -> None:
     key = request.META[META_KEY]
     if not key.strip():
         raise ApiValidationError(f"{HEADER} must not be empty.", field=HEADER)
+    if "\x00" in key:  # PostgreSQL refuses NUL in text
+        raise ApiValidationError(f"{HEADER} must not contain NUL characters.", field=HEADER)
     if len(key) > MAX_KEY_LENGTH:
         raise ApiValidationError(
             f"{HEADER} must be at most {MAX_KEY_LENGTH} characters (it has {len(key)}).",
