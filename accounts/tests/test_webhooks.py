@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts import webhooks
-from accounts.models import Notification, Webhook, WebhookDelivery, WebhookEvent
+from accounts.models import Notification, WebhookDelivery, WebhookEvent
 from accounts.tests.factories import UserFactory
 from billing import invoicing
 from billing.tests.documents import issued_invoice, payment, standard_vat
@@ -39,7 +39,9 @@ class Receiver:
                 receiver.requests.append(
                     {"path": self.path, "headers": dict(self.headers), "body": body}
                 )
-                status = receiver.answers.pop(0) if len(receiver.answers) > 1 else receiver.answers[0]
+                status = (
+                    receiver.answers.pop(0) if len(receiver.answers) > 1 else receiver.answers[0]
+                )
                 self.send_response(status)
                 if 300 <= status < 400:
                     self.send_header("Location", f"{receiver.url}elsewhere")
@@ -142,14 +144,15 @@ def test_nothing_wanted_costs_no_query(django_assert_num_queries):
         assert webhooks.record("contact.created", 1) is None
 
 
-def test_nothing_is_sent_when_the_change_rolls_back(
-    receiver, django_capture_on_commit_callbacks
-):
+def test_nothing_is_sent_when_the_change_rolls_back(receiver, django_capture_on_commit_callbacks):
     hook(receiver, ["contact.created"])
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        with pytest.raises(RuntimeError), transaction.atomic():
-            crm_services.create_contact(firstname="Gone", lastname="Again")
-            raise RuntimeError("the request failed after the write")
+    with (
+        django_capture_on_commit_callbacks(execute=True) as callbacks,
+        pytest.raises(RuntimeError),
+        transaction.atomic(),
+    ):
+        crm_services.create_contact(firstname="Gone", lastname="Again")
+        raise RuntimeError("the request failed after the write")
     assert callbacks == []
     assert not WebhookEvent.objects.exists()
     assert receiver.requests == []
