@@ -17,7 +17,7 @@ An attempt claims its delivery with one conditional UPDATE (queued or retrying, 
 due, becomes sending): of two runs only one posts. A 2xx answer is success; anything
 else (another status, a redirect, which is never followed, a refused address, no answer
 within `TIMEOUT_SECONDS`) is retried after `RETRY_DELAYS` (10 s, 1 min, 5 min, 30 min,
-2 h, then every 4 to 8 hours) until `GIVE_UP_AFTER` (24 hours) from the event, then the
+2 h, then every 4 to 8 hours) until `GIVE_UP_AFTER` (24 hours) from the delivery, then the
 delivery has failed. `WEBHOOK_FAILURES_TO_DISABLE` deliveries failed for good in a row
 switch the webhook off and notify its owner. A worker that dies between the receiver's
 answer and the mark leaves a delivery "sending"; after `LOST_AFTER` it is retried, so a
@@ -84,6 +84,8 @@ URL_MAX = Webhook._meta.get_field("url").max_length
 DESCRIPTION_MAX = Webhook._meta.get_field("description").max_length
 REASON_MAX = WebhookDelivery._meta.get_field("reason").max_length
 DELIVERIES_SHOWN = 50
+# What one round of `deliver_due` takes on (the next round, a minute later, goes on).
+SWEEP_LIMIT = 100
 
 # --- the events the apps send -----------------------------------------------------------
 
@@ -425,8 +427,7 @@ def dispatch(event_pk: int) -> int:
             if event.event in (webhook.events or [])
         ]
         made = WebhookDelivery.objects.bulk_create(
-            WebhookDelivery(webhook=webhook, event=event, created=event.created)
-            for webhook in webhooks
+            WebhookDelivery(webhook=webhook, event=event) for webhook in webhooks
         )
         for delivery in made:
             pk = delivery.pk
@@ -539,9 +540,10 @@ def _claim(delivery_pk: int, now: datetime) -> bool:
 
 
 def next_delay(delivery: WebhookDelivery, now: datetime) -> float | None:
-    """Seconds until the next attempt, or None when it is time to give up."""
+    """Seconds until the next attempt, or None when it is time to give up: 24 hours
+    after the delivery was made (a Redeliver has its own 24 hours)."""
     delay = RETRY_DELAYS[min(delivery.attempts, len(RETRY_DELAYS)) - 1]
-    if now + timedelta(seconds=delay) > delivery.event.created + GIVE_UP_AFTER:
+    if now + timedelta(seconds=delay) > delivery.created + GIVE_UP_AFTER:
         return None
     return delay
 
@@ -654,7 +656,7 @@ def deliver_due(*, now: datetime | None = None) -> int:
     now = now or timezone.now()
     for event_pk in WebhookEvent.objects.filter(
         dispatched=False, created__lte=now - timedelta(minutes=1)
-    ).values_list("pk", flat=True)[:500]:
+    ).values_list("pk", flat=True)[:SWEEP_LIMIT]:
         dispatch(event_pk)
     WebhookDelivery.objects.filter(
         state=WebhookDelivery.State.SENDING, last_attempt__lte=now - LOST_AFTER
@@ -662,7 +664,7 @@ def deliver_due(*, now: datetime | None = None) -> int:
     due = WebhookDelivery.objects.filter(
         Q(state=WebhookDelivery.State.QUEUED, created__lte=now - timedelta(minutes=1))
         | Q(state=WebhookDelivery.State.RETRYING, next_attempt__lte=now)
-    ).values_list("pk", flat=True)[:500]
+    ).values_list("pk", flat=True)[:SWEEP_LIMIT]
     return sum(attempt(pk, now=now) for pk in list(due))
 
 
