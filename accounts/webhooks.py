@@ -623,7 +623,7 @@ def _count_failure(webhook: Webhook) -> None:
     """A delivery failed for good: one more in a row; at the limit the webhook is
     switched off and its owner (or, without one, the administrators) told."""
     Webhook.objects.filter(pk=webhook.pk).update(failures=F("failures") + 1)
-    webhook = Webhook.objects.select_for_update().select_related("created_by").get(pk=webhook.pk)
+    webhook = Webhook.objects.select_for_update().get(pk=webhook.pk)
     if not webhook.active or webhook.failures < WEBHOOK_FAILURES_TO_DISABLE:
         return
     reason = (
