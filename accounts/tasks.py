@@ -42,3 +42,9 @@ def deliver_webhook(delivery_id: int) -> None:
 def deliver_due_webhooks() -> None:
     """Every minute: webhook work whose task was lost (accounts.webhooks.deliver_due)."""
     webhooks.deliver_due()
+
+
+@db_periodic_task(crontab(hour="3", minute="41"))
+def purge_old_webhook_events() -> None:
+    """Daily: webhook events and their deliveries' log are kept 30 days."""
+    webhooks.purge_old_events()

@@ -86,6 +86,8 @@ REASON_MAX = WebhookDelivery._meta.get_field("reason").max_length
 DELIVERIES_SHOWN = 50
 # What one round of `deliver_due` takes on (the next round, a minute later, goes on).
 SWEEP_LIMIT = 100
+# Events (and their deliveries' log) are kept this long once nothing is left to send.
+KEEP_EVENTS = timedelta(days=30)
 
 # --- the events the apps send -----------------------------------------------------------
 
@@ -674,3 +676,19 @@ def may_manage_webhooks(actor) -> bool:
     if isinstance(actor, ApiCredential):
         return all(actor.allows(area, write=False) for area in PERMISSION_AREAS)
     return actor is not None and has_full_access(actor)
+
+
+def purge_old_events(*, now: datetime | None = None) -> int:
+    """Events older than KEEP_EVENTS with nothing still to send go, with their
+    deliveries (the log). Returns how many events went."""
+    now = now or timezone.now()
+    pending = WebhookDelivery.objects.filter(
+        state__in=[
+            WebhookDelivery.State.QUEUED,
+            WebhookDelivery.State.SENDING,
+            WebhookDelivery.State.RETRYING,
+        ]
+    ).values("event_id")
+    old = WebhookEvent.objects.filter(created__lt=now - KEEP_EVENTS).exclude(pk__in=pending)
+    deleted, by_model = old.delete()
+    return by_model.get(WebhookEvent._meta.label, 0)

@@ -271,6 +271,13 @@ def _issue(document, counter: str, *, by=None) -> None:
     send_on_issue(document, by=by)
     kind = "invoice" if isinstance(document, Invoice) else "creditnote"
     webhooks.record(f"{kind}.issued", document.pk)
+    # A credit note that clears what was owed settles the invoice, as a payment does.
+    if (
+        kind == "creditnote"
+        and "invoice.paid" in webhooks.wanted_events()
+        and amounts_owed(document.invoice)["balance"] <= 0 < document.grandtotal
+    ):
+        webhooks.record("invoice.paid", document.invoice_id)
 
 
 def _sent_items(fields: dict):

@@ -16,7 +16,7 @@ from accounts import webhooks
 from accounts.models import Notification, WebhookDelivery, WebhookEvent
 from accounts.tests.factories import UserFactory
 from billing import invoicing
-from billing.tests.documents import issued_invoice, payment, standard_vat
+from billing.tests.documents import credit_note, issued_invoice, payment, standard_vat
 from crm import services as crm_services
 from crm.tests.factories import CompanyFactory
 from projects import services as project_services
@@ -363,3 +363,36 @@ def test_each_event_carries_the_api_row(
     assert receiver.payloads()[-1]["event"] == "payment.deleted"
     assert receiver.payloads()[-1]["data"] == events["payment.created"]
     assert events["payment.created"]["id"] == payment_id
+
+
+def test_a_credit_note_that_clears_the_balance_pays_the_invoice(
+    receiver, admin_user, django_capture_on_commit_callbacks
+):
+    standard_vat()
+    invoice = issued_invoice(added_by=admin_user)
+    payment(invoice, 100)
+    hook(receiver, ["invoice.paid", "creditnote.issued"])
+    with django_capture_on_commit_callbacks(execute=True):
+        credit_note(invoice, 150)
+    assert [payload["event"] for payload in receiver.payloads()] == ["creditnote.issued"]
+    with django_capture_on_commit_callbacks(execute=True):
+        credit_note(invoice, 50)
+    events = [payload["event"] for payload in receiver.payloads()]
+    assert events == ["creditnote.issued", "creditnote.issued", "invoice.paid"]
+    assert receiver.payloads()[-1]["data"]["id"] == invoice.pk
+
+
+def test_old_events_are_purged_once_nothing_is_left_to_send():
+    webhook, _ = webhooks.create_webhook(url="https://hooks.example.com/", events=["job.created"])
+    long_ago = timezone.now() - timedelta(days=31)
+    done, waiting, recent = (
+        WebhookEvent.objects.create(
+            uid=webhooks.new_event_id(), event="job.created", body="{}", created=created
+        )
+        for created in (long_ago, long_ago, timezone.now())
+    )
+    WebhookDelivery.objects.create(webhook=webhook, event=done, state="succeeded")
+    WebhookDelivery.objects.create(webhook=webhook, event=waiting, state="retrying")
+    assert webhooks.purge_old_events() == 1
+    assert set(WebhookEvent.objects.all()) == {waiting, recent}
+    assert WebhookDelivery.objects.get().event == waiting
