@@ -8,7 +8,7 @@ from ninja import Router
 from config.api.auth import area_access, principal
 from config.api.body import body_fields, decode_object
 from config.api.errors import ApiNotAllowed, ApiNotFound, ApiValidationError
-from config.api.listing import list_params, order_queryset, query_epoch
+from config.api.listing import list_params, order_queryset, query_bool, query_epoch
 from config.api.lookup import get_or_404
 from config.api.rendering import (
     depot_response,
@@ -21,8 +21,16 @@ from config.api.rendering import (
 from config.api.uploads import IMAGE_POLICY, UPLOAD_DOC, UploadProgress, receive_upload
 from config.parsing import parse_email, parse_json
 
-from . import services
-from .models import AccountSettings, Notification, NotificationRecipient, PrivateTask, User
+from . import services, webhooks
+from .models import (
+    AccountSettings,
+    Notification,
+    NotificationRecipient,
+    PrivateTask,
+    User,
+    Webhook,
+    WebhookDelivery,
+)
 from .queries import users_for_api
 from .schemas import (
     NOTIFICATION_FIELDS,
@@ -33,6 +41,9 @@ from .schemas import (
     USER_FIELDS,
     VALUE_DECIMAL,
     VALUE_INT,
+    WEBHOOK_DELIVERY_ROW,
+    WEBHOOK_FIELDS,
+    WEBHOOK_ROW,
     absolute_media_url,
     plain_number,
     user_row,
@@ -489,3 +500,145 @@ def delete_notification(request, notification_id: int):
     )
     response["Allow"] = "GET, PATCH"
     return response
+
+
+# --- webhooks ------------------------------------------------------------------------
+# A webhook is sent every change it asks for, whatever area it is in: managing them
+# needs the settings area (a credential: its settings scope, write to change them) and
+# access to every area (a user with full access; a credential whose scopes read all).
+
+webhooks_router = Router(tags=["webhooks"])
+
+
+def webhook_access(view):
+    @wraps(view)
+    def checked(request, *args, **kwargs):
+        who = principal(request)
+        who.require("settings")
+        if not webhooks.may_manage_webhooks(who.actor):
+            raise ApiNotAllowed(
+                "Webhooks are sent changes from every area, so managing them needs "
+                "access to every area."
+            )
+        return view(request, *args, **kwargs)
+
+    return checked
+
+
+webhooks_router.add_decorator(webhook_access)
+
+WEBHOOK_ORDERINGS = {
+    "id": "id",
+    "url": "url",
+    "added": "added",
+    "lastupdated": "lastupdated",
+    "active": "active",
+}
+DELIVERY_ORDERINGS = {"id": "id", "created": "created", "state": "state"}
+
+
+def _webhook_or_404(webhook_id: int) -> Webhook:
+    return get_or_404(Webhook.objects.all(), "webhook", webhook_id)
+
+
+def _creator(request) -> User | None:
+    who = principal(request)
+    return who.user if who.credential is None else who.credential.created_by
+
+
+@webhooks_router.get(
+    "/webhooks",
+    summary="List webhooks",
+    description="`active` (true/false) and `event` (one event name) filter the list. "
+    "The secret is never shown again after the webhook is added.",
+)
+def list_webhooks(request, event: str = ""):
+    params = list_params(request, WEBHOOK_ORDERINGS, default_order="id")
+    found = Webhook.objects.all()
+    active = query_bool(request, "active")
+    if active is not None:
+        found = found.filter(active=active)
+    if event:
+        if event not in webhooks.event_names():
+            shown = event if len(event) <= 40 else f"{event[:40]}…"
+            raise ApiValidationError(
+                f"event must be an event name such as invoice.issued, not '{shown}'.",
+                field="event",
+            )
+        # JSON containment isn't SQLite's; an account has a handful of webhooks.
+        found = found.filter(
+            pk__in=[pk for pk, events in found.values_list("pk", "events") if event in events]
+        )
+    page = params.page(order_queryset(found, params, WEBHOOK_ORDERINGS))
+    rows = WEBHOOK_ROW.rows(request, page)
+    return list_response(request, rows, params.total(found, len(rows)))
+
+
+@webhooks_router.get("/webhooks/{int:webhook_id}", summary="Get a specific webhook")
+def get_webhook(request, webhook_id: int):
+    rows = WEBHOOK_ROW.rows_of(request, Webhook, [webhook_id])
+    if not rows:
+        raise ApiNotFound.no_such("webhook", webhook_id)
+    return item_response(request, rows[0])
+
+
+@webhooks_router.post(
+    "/webhooks",
+    summary="Add a webhook (the answer holds its secret, shown this once)",
+    openapi_extra=WEBHOOK_FIELDS.openapi_body(),
+)
+def create_webhook(request):
+    fields = body_fields(request, WEBHOOK_FIELDS, partial=False)
+    webhook, secret = webhooks.create_webhook(created_by=_creator(request), **fields)
+    return depot_response(request, {"error": False, "id": webhook.pk, "secret": secret}, 201)
+
+
+@webhooks_router.patch(
+    "/webhooks/{int:webhook_id}",
+    summary="Update a webhook",
+    openapi_extra=WEBHOOK_FIELDS.openapi_body(),
+)
+def update_webhook(request, webhook_id: int):
+    webhook = _webhook_or_404(webhook_id)
+    fields = body_fields(request, WEBHOOK_FIELDS, partial=True)
+    webhooks.update_webhook(webhook, **fields)
+    return id_response(request, webhook.pk)
+
+
+@webhooks_router.delete("/webhooks/{int:webhook_id}", summary="Delete a webhook")
+def delete_webhook(request, webhook_id: int):
+    webhook = _webhook_or_404(webhook_id)
+    webhooks.delete_webhook(webhook)
+    return id_response(request, webhook_id)
+
+
+@webhooks_router.get(
+    "/webhooks/{int:webhook_id}/deliveries",
+    summary="A webhook's deliveries, newest first",
+    description="`state` (queued, sending, retrying, succeeded, failed) filters them.",
+)
+def list_webhook_deliveries(request, webhook_id: int, state: str = ""):
+    webhook = _webhook_or_404(webhook_id)
+    params = list_params(request, DELIVERY_ORDERINGS, default_order="id", default_ascending=False)
+    found = webhook.deliveries.all()
+    if state:
+        if state not in WebhookDelivery.State.values:
+            raise ApiValidationError(
+                f"state must be one of: {', '.join(WebhookDelivery.State.values)}.",
+                field="state",
+            )
+        found = found.filter(state=state)
+    page = params.page(order_queryset(found, params, DELIVERY_ORDERINGS))
+    rows = WEBHOOK_DELIVERY_ROW.rows(request, page)
+    return list_response(request, rows, params.total(found, len(rows)))
+
+
+@webhooks_router.post(
+    "/webhooks/{int:webhook_id}/deliveries/{int:delivery_id}/redeliver",
+    summary="Send a delivery's event again (a new delivery, the same event id)",
+)
+def redeliver_webhook(request, webhook_id: int, delivery_id: int):
+    webhook = _webhook_or_404(webhook_id)
+    delivery = get_or_404(webhook.deliveries.select_related("event"), "delivery", delivery_id)
+    again = webhooks.redeliver(delivery)
+    return id_response(request, again.pk, status=201)

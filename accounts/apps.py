@@ -17,7 +17,22 @@ class AccountsConfig(AppConfig):
             ("numbering", "Numbering & time", 20),
             ("logo", "Logo", 70),
             ("api", "API credentials", 80),
+            ("webhooks", "Webhooks", 85),
         ):
             register_settings_section(slug, title, position=position)
+
+        # A notification that a webhook was switched off leads to its page.
+        from django.urls import reverse
+
+        from config.pages import register_link_target
+
+        from .models import Webhook
+
+        def webhook_page(pk: int) -> str | None:
+            if not Webhook.objects.filter(pk=pk).exists():
+                return None
+            return reverse("settings:webhook", args=[pk])
+
+        register_link_target(("webhook",), "settings", webhook_page)
 
         post_migrate.connect(deploy.create_cache_tables, sender=self)

@@ -349,6 +349,7 @@ class Notification(models.Model):
         TEAM_ADD = "teamadd", "Added to a team"
         ACTION_ASSIGNED = "actionassigned", "Action assigned"
         ACTION_COMPLETED = "actioncompleted", "Action completed"
+        WEBHOOK_DISABLED = "webhookdisabled", "Webhook switched off"
 
     type = models.CharField(max_length=30, choices=Type.choices)
     date = models.DateTimeField(default=timezone.now, db_index=True)
@@ -390,3 +391,85 @@ class NotificationRecipient(models.Model):
 
     def __str__(self):
         return f"notification {self.notification_id} for user {self.user_id}"
+
+
+class Webhook(models.Model):
+    """An integration's URL that is sent the events it wants (accounts.webhooks).
+
+    The secret signs each delivery (HMAC-SHA256), so Docket must keep the secret
+    itself, not a fingerprint: it is stored as it is, shown once when the webhook is
+    made and never again (not by the API, not on a page). A leak of the database gives
+    away far more than these keys: they only let someone sign messages to the
+    receivers, and each receiver can be given a new webhook."""
+
+    url = models.URLField("URL", max_length=500)
+    description = models.CharField(max_length=200, blank=True)
+    events = models.JSONField(default=list)
+    active = models.BooleanField(default=True)
+    secret = models.CharField(max_length=100)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    added = models.DateTimeField(default=timezone.now)
+    lastupdated = models.DateTimeField(auto_now=True)
+    # Deliveries that failed for good in a row; at WEBHOOK_FAILURES_TO_DISABLE it is
+    # switched off and this says why.
+    failures = models.PositiveIntegerField(default=0)
+    disabled_reason = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["added", "id"]
+
+    def __str__(self):
+        return self.url
+
+
+class WebhookEvent(models.Model):
+    """Something that happened that a webhook wanted, recorded in the transaction that
+    made the change: its id, its name and the JSON body every delivery sends."""
+
+    uid = models.CharField(max_length=40, unique=True)
+    event = models.CharField(max_length=40)
+    created = models.DateTimeField(default=timezone.now)
+    body = models.TextField()
+    # Its deliveries have been made (one per webhook wanting it when the worker saw it).
+    dispatched = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["-created", "-id"]
+        indexes = [models.Index(fields=["dispatched", "created"])]
+
+    def __str__(self):
+        return f"{self.event} {self.uid}"
+
+
+class WebhookDelivery(models.Model):
+    """One event sent to one webhook: where it stands, how the receiver answered."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        SENDING = "sending", "Sending"
+        RETRYING = "retrying", "Retrying"
+        SUCCEEDED = "succeeded", "Delivered"
+        FAILED = "failed", "Failed"
+
+    webhook = models.ForeignKey(Webhook, on_delete=models.CASCADE, related_name="deliveries")
+    event = models.ForeignKey(WebhookEvent, on_delete=models.CASCADE, related_name="deliveries")
+    state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED)
+    created = models.DateTimeField(default=timezone.now)
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt = models.DateTimeField(null=True, blank=True)
+    last_attempt = models.DateTimeField(null=True, blank=True)
+    response_code = models.PositiveIntegerField(null=True, blank=True)
+    duration_ms = models.PositiveIntegerField(null=True, blank=True)
+    reason = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-created", "-id"]
+        indexes = [
+            models.Index(fields=["webhook", "-created"]),
+            models.Index(fields=["state", "next_attempt"]),
+        ]
+
+    def __str__(self):
+        return f"delivery {self.pk} of {self.event_id} to {self.webhook_id}"

@@ -1,14 +1,14 @@
 """Depot's field names for users and account settings, in and out."""
 
 from config.api.fields import Field, Fields
-from config.api.rows import EpochSeconds, RowSpec, key
+from config.api.rows import EpochSeconds, RowSpec, from_json, json_text, key
 from config.limits import (
     USER_NOTE_CONTENT_MAX_CHARS,
     USER_NOTE_TITLE_MAX_CHARS,
     USER_NOTES_MAX_ITEMS,
 )
 
-from .models import PrivateTask, User
+from .models import PrivateTask, User, Webhook
 
 # What a GET returns that a client may send back unchanged: accepted and ignored.
 USER_FIELDS = Fields(
@@ -119,4 +119,56 @@ NOTIFICATION_ROW = RowSpec(
     key("title"),
     key("link"),
     key("content"),
+)
+
+
+# --- webhooks ---------------------------------------------------------------------------
+
+WEBHOOK_FIELDS = Fields(
+    read_only=("id", "added", "lastupdated", "failures", "disabledreason"),
+    url=Field(
+        "str",
+        required=True,
+        max_length=Webhook._meta.get_field("url").max_length,
+        help="Where events are posted: https:// (http:// only to this machine, in development)",
+    ),
+    events=Field(
+        "str",
+        required=True,
+        comma_list=True,
+        help="The events it wants, comma separated or a list: contact.created, invoice.issued, …",
+    ),
+    active=Field("bool", help="0 to stop deliveries; 1 (the default) to send them"),
+    description=Field(
+        "str",
+        max_length=Webhook._meta.get_field("description").max_length,
+        help="What it is for",
+    ),
+)
+
+# Never the secret: it is shown once, in the answer to the POST that made it.
+WEBHOOK_ROW = RowSpec(
+    key("id"),
+    key("url"),
+    key("description"),
+    key("events", json_text("events"), read=from_json),
+    key("active"),
+    key("added", EpochSeconds("added")),
+    key("lastupdated", EpochSeconds("lastupdated")),
+    key("failures"),
+    key("disabledreason", "disabled_reason"),
+)
+
+WEBHOOK_DELIVERY_ROW = RowSpec(
+    key("id"),
+    key("event", "event__uid"),
+    key("type", "event__event"),
+    key("state"),
+    key("attempts"),
+    key("responsecode", "response_code"),
+    key("durationms", "duration_ms"),
+    key("reason"),
+    key("created", EpochSeconds("created")),
+    key("lastattempt", EpochSeconds("last_attempt")),
+    key("nextattempt", EpochSeconds("next_attempt")),
 )

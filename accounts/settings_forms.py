@@ -9,8 +9,9 @@ from config.limits import DOCUMENT_TEXT_MAX_CHARS
 from config.upload_limits import human_size, upload_max_bytes
 from config.uploads import IMAGE_POLICY, checked_upload
 
-from .models import PERMISSION_AREAS, AccountSettings
+from .models import PERMISSION_AREAS, AccountSettings, Webhook
 from .services import DOCUMENT_TEXT_FIELDS, NUMBER_LIMITS, TEXT_FIELDS
+from .webhooks import event_names
 
 TIMEROUND_CHOICES = [
     (0, "Off: keep exact times"),
@@ -172,3 +173,47 @@ class CredentialForm(forms.Form):
         if not expires:
             return None
         return timezone.make_aware(datetime.combine(expires, time.max))
+
+
+class WebhookForm(forms.Form):
+    """A webhook's URL, description, events and switch; the rules are the service's."""
+
+    url = forms.CharField(
+        label="URL",
+        max_length=Webhook._meta.get_field("url").max_length,
+        help_text="Where Docket posts the events, e.g. https://example.com/docket-hook.",
+        widget=forms.URLInput(attrs={"placeholder": "https://"}),
+    )
+    description = forms.CharField(
+        label="Description",
+        required=False,
+        max_length=Webhook._meta.get_field("description").max_length,
+        help_text="What it is for, e.g. “Accounts sync”.",
+    )
+    active = forms.BooleanField(label="Active: send it events", required=False, initial=True)
+    events = forms.MultipleChoiceField(
+        label="Events",
+        widget=forms.CheckboxSelectMultiple,
+        required=False,  # "Choose at least one event." is the service's
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        groups: dict[str, list] = {}
+        for name in event_names():
+            kind, _, action = name.partition(".")
+            groups.setdefault(EVENT_GROUP_TITLES.get(kind, kind.title()), []).append((name, name))
+        self.fields["events"].choices = list(groups.items())
+
+
+EVENT_GROUP_TITLES = {
+    "contact": "People",
+    "company": "Companies",
+    "project": "Projects",
+    "job": "Jobs",
+    "timesheet": "Time entries",
+    "invoice": "Invoices",
+    "creditnote": "Credit notes",
+    "payment": "Payments",
+    "proposal": "Proposals",
+}

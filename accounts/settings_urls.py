@@ -17,4 +17,12 @@ urlpatterns = [
         settings_views.access_token_revoke,
         name="api-token-revoke",
     ),
+    path("webhooks/", settings_views.webhook_list, name="webhooks"),
+    path("webhooks/<int:pk>/", settings_views.webhook_detail, name="webhook"),
+    path("webhooks/<int:pk>/delete/", settings_views.webhook_delete, name="webhook-delete"),
+    path(
+        "webhooks/<int:pk>/deliveries/<int:delivery_pk>/redeliver/",
+        settings_views.webhook_redeliver,
+        name="webhook-redeliver",
+    ),
 ]

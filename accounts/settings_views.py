@@ -2,16 +2,22 @@
 config.reference_tables mounted by config/urls.py."""
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from config.pages import add_service_errors, require_area, settings_context
 
-from . import services
-from .models import AccountSettings, ApiCredential
-from .settings_forms import CompanyDetailsForm, CredentialForm, LogoForm, NumberingForm
+from . import services, webhooks
+from .models import AccountSettings, ApiCredential, Webhook, WebhookDelivery
+from .settings_forms import (
+    CompanyDetailsForm,
+    CredentialForm,
+    LogoForm,
+    NumberingForm,
+    WebhookForm,
+)
 
 
 def _context(section: str, **extra) -> dict:
@@ -147,3 +153,109 @@ def access_token_revoke(request, pk: int):
     services.revoke_access_token(access)
     messages.success(request, f"“{access.name}” was revoked; it no longer works.")
     return redirect("settings:api")
+
+
+# --- webhooks ----------------------------------------------------------------------------
+
+NEW_WEBHOOK_KEY = "new_webhook"
+
+
+def _require_webhooks(request) -> None:
+    """The settings area, and access to every area: a webhook is sent changes from all."""
+    require_area(request, "settings")
+    if not webhooks.may_manage_webhooks(request.user):
+        raise PermissionDenied
+
+
+def webhook_list(request):
+    _require_webhooks(request)
+    form = WebhookForm(request.POST or None, initial={"active": True})
+    if request.method == "POST" and form.is_valid():
+        try:
+            webhook, secret = webhooks.create_webhook(created_by=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            # As with API credentials: the secret rides in the session for one page view.
+            request.session[NEW_WEBHOOK_KEY] = {"id": webhook.pk, "secret": secret}
+            return redirect("settings:webhook", pk=webhook.pk)
+    response = render(
+        request,
+        "settings/webhooks.html",
+        _context(
+            "webhooks",
+            form=form,
+            webhooks=list(Webhook.objects.all()),
+            allow_private=webhooks.allow_private(),
+        ),
+    )
+    return response
+
+
+def webhook_detail(request, pk: int):
+    _require_webhooks(request)
+    webhook = get_object_or_404(Webhook, pk=pk)
+    if request.htmx and request.method == "GET":
+        return render(
+            request,
+            "settings/webhook.html#deliveries",
+            {"webhook": webhook, **_deliveries(webhook)},
+        )
+    form = WebhookForm(
+        request.POST or None,
+        initial={
+            "url": webhook.url,
+            "description": webhook.description,
+            "active": webhook.active,
+            "events": webhook.events,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            webhooks.update_webhook(webhook, **form.cleaned_data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, "Webhook saved.")
+            return redirect("settings:webhook", pk=webhook.pk)
+    issued = request.session.pop(NEW_WEBHOOK_KEY, None) if request.method == "GET" else None
+    response = render(
+        request,
+        "settings/webhook.html",
+        _context(
+            "webhooks",
+            form=form,
+            webhook=webhook,
+            secret=issued["secret"] if issued and issued["id"] == webhook.pk else None,
+            **_deliveries(webhook),
+        ),
+    )
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def _deliveries(webhook: Webhook) -> dict:
+    """The log, and whether the page should look again soon (something on its way)."""
+    deliveries = webhooks.deliveries_of(webhook)
+    pending = any(delivery.state in ("queued", "sending") for delivery in deliveries)
+    return {"deliveries": deliveries, "pending": pending}
+
+
+@require_POST
+def webhook_delete(request, pk: int):
+    _require_webhooks(request)
+    webhook = get_object_or_404(Webhook, pk=pk)
+    webhooks.delete_webhook(webhook)
+    messages.success(request, f"The webhook to {webhook.url} was deleted.")
+    return redirect("settings:webhooks")
+
+
+@require_POST
+def webhook_redeliver(request, pk: int, delivery_pk: int):
+    _require_webhooks(request)
+    delivery = get_object_or_404(
+        WebhookDelivery.objects.select_related("webhook", "event"), pk=delivery_pk, webhook_id=pk
+    )
+    webhooks.redeliver(delivery)
+    messages.success(request, f"{delivery.event.event} {delivery.event.uid} is being sent again.")
+    return redirect("settings:webhook", pk=pk)

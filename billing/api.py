@@ -8,6 +8,7 @@ from django.http import FileResponse
 from ninja import Router
 
 from accounts import services as account_services
+from accounts import webhooks
 from accounts.schemas import VALUE_JSON
 from config.api.auth import area_access, principal
 from config.api.body import body_fields, decode_object
@@ -336,11 +337,15 @@ def list_invoices(request, clientname: str = "", reference: str = ""):
     description="`issuehistory`, `payments` and `creditnotes` add those lists.",
 )
 def get_invoice(request, invoice_id: int):
+    return item_response(request, _invoice(request, invoice_id))
+
+
+def _invoice(request, invoice_id: int) -> dict:
     flags = query_flags(request, INVOICE_FLAGS)
     rows = INVOICE_ROW.rows(request, with_balance(Invoice.objects.filter(pk=invoice_id)))
     if not rows:
         raise ApiNotFound.no_such("invoice", invoice_id)
-    return item_response(request, _with_invoice_lists(request, rows, flags)[0])
+    return _with_invoice_lists(request, rows, flags)[0]
 
 
 def _object_code(value, name: str, problems: list) -> str | None:
@@ -590,13 +595,17 @@ def list_credit_notes(request, clientname: str = "", reference: str = ""):
     description="`issuehistory` adds when it was issued.",
 )
 def get_credit_note(request, note_id: int):
+    return item_response(request, _credit_note(request, note_id))
+
+
+def _credit_note(request, note_id: int) -> dict:
     flags = query_flags(request, CREDIT_NOTE_FLAGS)
     rows = CREDIT_NOTE_ROW.rows_of(request, CreditNote, [note_id])
     if not rows:
         raise ApiNotFound.no_such("credit note", note_id)
     if flags["issuehistory"]:
         _with_issue_history(request, rows, credit_notes=True)
-    return item_response(request, rows[0])
+    return rows[0]
 
 
 @invoices_router.post(
@@ -664,10 +673,14 @@ def list_payments(request):
 
 @invoices_router.get("/payments/{int:payment_id}", summary="Get a specific payment")
 def get_payment(request, payment_id: int):
+    return item_response(request, _payment(request, payment_id))
+
+
+def _payment(request, payment_id: int) -> dict:
     rows = PAYMENT_ROW.rows_of(request, Payment, [payment_id])
     if not rows:
         raise ApiNotFound.no_such("payment", payment_id)
-    return item_response(request, rows[0])
+    return rows[0]
 
 
 @invoices_router.post(
@@ -724,10 +737,20 @@ def list_proposals(request, title: str = "", status: str = ""):
 
 @proposals_router.get("/proposals/{int:proposal_id}", summary="Get a specific proposal")
 def get_proposal(request, proposal_id: int):
+    return item_response(request, _proposal(request, proposal_id))
+
+
+def _proposal(request, proposal_id: int) -> dict:
     rows = PROPOSAL_ROW.rows_of(request, Proposal, [proposal_id])
     if not rows:
         raise ApiNotFound.no_such("proposal", proposal_id)
-    return item_response(request, _with_empty_issue_history(request, rows)[0])
+    return _with_empty_issue_history(request, rows)[0]
+
+
+invoice_for_webhook = webhooks.api_renderer(_invoice)
+credit_note_for_webhook = webhooks.api_renderer(_credit_note)
+payment_for_webhook = webhooks.api_renderer(_payment)
+proposal_for_webhook = webhooks.api_renderer(_proposal)
 
 
 @proposals_router.post(

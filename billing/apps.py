@@ -61,6 +61,19 @@ class BillingConfig(AppConfig):
         )
         register_item_type(PROPOSAL_CODE, Proposal, "title", area="proposals")
 
+        from accounts.webhooks import register_webhook_events
+
+        from . import api
+
+        register_webhook_events(
+            "invoice",
+            ("created", "updated", "issued", "paid", "deleted"),
+            api.invoice_for_webhook,
+        )
+        register_webhook_events("creditnote", ("issued",), api.credit_note_for_webhook)
+        register_webhook_events("payment", ("created", "deleted"), api.payment_for_webhook)
+        register_webhook_events("proposal", ("accepted",), api.proposal_for_webhook)
+
         # Billed time is fixed: the timesheet asks which entries an invoice holds.
         def billed_time(entry_ids: list[int]) -> dict[int, str]:
             rows = InvoicedTime.objects.filter(time_entry_id__in=entry_ids).values_list(

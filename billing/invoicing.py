@@ -23,6 +23,7 @@ from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 
+from accounts import webhooks
 from accounts.models import AccountSettings
 from config.errors import Refusals, field_error, field_message, request_error
 from config.keywords import only_known
@@ -268,6 +269,15 @@ def _issue(document, counter: str, *, by=None) -> None:
     )
     # Ready to send: issued with `sendemail`, it goes out once this commits.
     send_on_issue(document, by=by)
+    kind = "invoice" if isinstance(document, Invoice) else "creditnote"
+    webhooks.record(f"{kind}.issued", document.pk)
+    # A credit note that clears what was owed settles the invoice, as a payment does.
+    if (
+        kind == "creditnote"
+        and "invoice.paid" in webhooks.wanted_events()
+        and amounts_owed(document.invoice)["balance"] <= 0 < document.grandtotal
+    ):
+        webhooks.record("invoice.paid", document.invoice_id)
 
 
 def _sent_items(fields: dict):
@@ -465,6 +475,7 @@ def create_invoice(*, actor=None, **fields: Unpack[InvoiceFields]) -> Invoice:
     """A draft invoice; issued at once when it is `ready` and its date has come."""
     invoice = Invoice()
     _write_invoice(invoice, fields, creating=True, actor=actor)
+    webhooks.record("invoice.created", invoice.pk)
     return invoice
 
 
@@ -475,6 +486,7 @@ def update_invoice(invoice: Invoice, *, actor=None, **fields: Unpack[InvoiceFiel
     pass); how it is delivered may still change."""
     invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
     _write_invoice(invoice, fields, creating=False, actor=actor)
+    webhooks.record("invoice.updated", invoice.pk)
     return invoice
 
 
@@ -533,7 +545,10 @@ def delete_invoice(invoice: Invoice) -> None:
             "issued",
             reference=invoice.reference,
         )
+    row = webhooks.render_for_deletion("invoice", invoice.pk)
+    invoice_id = invoice.pk
     invoice.delete()
+    webhooks.record_deleted("invoice", invoice_id, row)
 
 
 # --- invoicing the work --------------------------------------------------------------
@@ -921,7 +936,7 @@ def record_payment(**fields: Unpack[PaymentFields]) -> Payment:
             balance=f"{max(balance, Decimal(0)):.2f}",
         )
     added_by = fields.get("added_by")
-    return Payment.objects.create(
+    payment = Payment.objects.create(
         invoice=invoice,
         amount=amount,
         date=when,
@@ -929,10 +944,17 @@ def record_payment(**fields: Unpack[PaymentFields]) -> Payment:
         note=note,
         added_by=added_by if isinstance(added_by, User) else None,
     )
+    webhooks.record("payment.created", payment.pk)
+    if amount >= balance:  # nothing left to pay
+        webhooks.record("invoice.paid", invoice.pk)
+    return payment
 
 
 @transaction.atomic
 def delete_payment(payment: Payment) -> None:
     """The invoice owes the amount again (its balance is derived, never stored)."""
     Invoice.objects.select_for_update().filter(pk=payment.invoice_id).first()
+    row = webhooks.render_for_deletion("payment", payment.pk)
+    payment_id = payment.pk
     payment.delete()
+    webhooks.record_deleted("payment", payment_id, row)

@@ -18,6 +18,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from accounts import webhooks
 from config.errors import Refusals, field_error, field_message, merge, render, request_error
 from config.keywords import only_known
 from config.limits import (
@@ -442,6 +443,8 @@ def create_proposal(**fields: Unpack[ProposalFields]) -> Proposal:
     """A proposal numbered from the account's proposal/project counter."""
     proposal = Proposal()
     _write_proposal(proposal, fields, creating=True)
+    if proposal.status == Proposal.Status.ACCEPTED:
+        webhooks.record("proposal.accepted", proposal.pk)
     return proposal
 
 
@@ -450,7 +453,10 @@ def update_proposal(proposal: Proposal, **fields: Unpack[ProposalFields]) -> Pro
     """Changes what is sent; accepting and rejecting are its `status` (A, X). One that
     became a project stays accepted."""
     proposal = Proposal.objects.select_for_update().get(pk=proposal.pk)
+    was = proposal.status
     _write_proposal(proposal, fields, creating=False)
+    if proposal.status == Proposal.Status.ACCEPTED and was != Proposal.Status.ACCEPTED:
+        webhooks.record("proposal.accepted", proposal.pk)
     return proposal
 
 

@@ -298,3 +298,8 @@ VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 # Absolute links in emails (invitations, password resets sent by the worker).
 DOCKET_BASE_URL = os.environ.get("DOCKET_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+# Webhooks may be sent to loopback, private and link-local addresses (and over plain
+# http to loopback): on for development, where the receiver runs on this machine;
+# off in production, so a webhook can't probe the server's own network.
+DOCKET_WEBHOOK_ALLOW_PRIVATE = env_bool("DOCKET_WEBHOOK_ALLOW_PRIVATE", DEBUG)

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from ninja import Router
 
 from accounts import services as account_services
+from accounts import webhooks
 from config.api.auth import area_access, principal
 from config.api.body import body_fields, decode_object, flatten_address
 from config.api.errors import ApiNotAllowed, ApiNotFound, ApiValidationError
@@ -133,6 +134,17 @@ def _row(spec, request, model, object_id: int, flags: dict) -> dict:
     return rows[0]
 
 
+def _webhook_row(spec, model, flags: dict):
+    """`render(pk)` for accounts.webhooks: the row a GET with no parameters returns."""
+
+    def render(pk: int) -> dict | None:
+        request = webhooks.api_request()
+        rows = spec.rows_of(request, model, [pk], query_flags(request, flags))
+        return rows[0] if rows else None
+
+    return render
+
+
 def _upload_image(request, obj):
     received = receive_upload(request, IMAGE_POLICY)
     if isinstance(received, UploadProgress):
@@ -202,6 +214,9 @@ def upload_company_image(request, company_id: int):
     return _upload_image(request, _get(Company, company_id))
 
 
+company_for_webhook = _webhook_row(COMPANY_ROW, Company, COMPANY_FLAGS)
+
+
 # --- contacts ---------------------------------------------------------------------
 
 CONTACT_FLAGS = {"hideaddress": False, "hidecompany": False, "hidenotes": True, "hidetags": True}
@@ -222,6 +237,9 @@ def list_contacts(request, search: str = "", tag: str = "", email: str = ""):
     page = params.page(order_queryset(contacts, params, CONTACT_ORDERINGS))
     rows = CONTACT_ROW.rows(request, page, flags)
     return list_response(request, rows, params.total(contacts, len(rows)))
+
+
+contact_for_webhook = _webhook_row(CONTACT_ROW, Contact, CONTACT_FLAGS)
 
 
 @router.get("/contacts/{int:contact_id}", summary="Get a specific contact")

@@ -20,3 +20,11 @@ class CrmConfig(AppConfig):
         register_item_type("C", Company, "name")
         register_item_type("I", Contact, "fullname")
         register_item_type("U", get_user_model(), "name")
+
+        from accounts.webhooks import register_webhook_events
+
+        from .api import company_for_webhook, contact_for_webhook
+
+        changes = ("created", "updated", "deleted")
+        register_webhook_events("contact", changes, contact_for_webhook)
+        register_webhook_events("company", changes, company_for_webhook)

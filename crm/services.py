@@ -16,6 +16,7 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from accounts import webhooks
 from config.addresses import ADDRESS_KEYS
 from config.errors import field_error, field_message, request_error
 from config.files import clear_file, delete_after_commit, replace_file
@@ -446,12 +447,14 @@ def delete_journal_of(code_type: str, object_id: int) -> None:
 def create_company(**fields: Unpack[CompanyFields]) -> Company:
     company = Company()
     _write_company(company, fields, creating=True)
+    webhooks.record("company.created", company.pk)
     return company
 
 
 @transaction.atomic
 def update_company(company: Company, **fields: Unpack[CompanyFields]) -> Company:
     _write_company(company, fields, creating=False)
+    webhooks.record("company.updated", company.pk)
     return company
 
 
@@ -500,7 +503,10 @@ def delete_company(company: Company) -> None:
             references=", ".join(references),
         )
     delete_journal_of(Company.CODE, company.pk)
+    row = webhooks.render_for_deletion("company", company.pk)
+    company_id = company.pk
     company.delete()
+    webhooks.record_deleted("company", company_id, row)
     delete_after_commit(company.image.storage, company.image.name)
 
 
@@ -542,12 +548,14 @@ def find_or_create_company(name: str) -> Company:
 def create_contact(**fields: Unpack[ContactFields]) -> Contact:
     contact = Contact()
     _write_contact(contact, fields, creating=True)
+    webhooks.record("contact.created", contact.pk)
     return contact
 
 
 @transaction.atomic
 def update_contact(contact: Contact, **fields: Unpack[ContactFields]) -> Contact:
     _write_contact(contact, fields, creating=False)
+    webhooks.record("contact.updated", contact.pk)
     return contact
 
 
@@ -653,7 +661,10 @@ def delete_contact(contact: Contact) -> None:
             references=", ".join(references),
         )
     delete_journal_of(Contact.CODE, contact.pk)
+    row = webhooks.render_for_deletion("contact", contact.pk)
+    contact_id = contact.pk
     contact.delete()
+    webhooks.record_deleted("contact", contact_id, row)
     delete_after_commit(contact.image.storage, contact.image.name)
 
 

@@ -10,6 +10,7 @@ from django.db.models.functions import Lower
 from ninja import Router
 
 from accounts import services as account_services
+from accounts import webhooks
 from accounts.models import AccountSettings
 from accounts.schemas import VALUE_JSON
 from config.api.auth import area_access, open_to_collaborators, principal
@@ -338,6 +339,10 @@ def list_projects(request, search: str = "", status: str = "", team: str = "", j
     "list's filters on them apply.",
 )
 def get_project(request, project_id: int):
+    return item_response(request, _project(request, project_id))
+
+
+def _project(request, project_id: int) -> dict:
     flags = _row_flags(request)
     project = Project.objects.filter(pk=project_id)
     project = queries.with_contents_flags(queries.with_hours(project, "project"))
@@ -345,7 +350,7 @@ def get_project(request, project_id: int):
     if not rows:
         raise ApiNotFound.no_such("project", project_id)
     job_statuses = _statuses(request.GET.get("jobstatus", ""), "jobstatus")
-    return item_response(request, _with_jobs(request, rows, flags, job_statuses)[0])
+    return _with_jobs(request, rows, flags, job_statuses)[0]
 
 
 @projects_router.post(
@@ -423,13 +428,17 @@ def list_jobs(request, search: str = "", status: str = "", itemsearch: str = "")
 @open_to_collaborators
 def get_job(request, job_id: int):
     _require_in_reach(request, Job.objects, "job", job_id, "pk")
+    return item_response(request, _job(request, job_id))
+
+
+def _job(request, job_id: int) -> dict:
     flags = _row_flags(request)
     item_statuses = _statuses(request.GET.get("itemstatus", ""), "itemstatus")
     job = queries.with_hours(Job.objects.filter(pk=job_id), "job")
     rows = JOB_ROW.rows(request, job, flags)
     if not rows:
         raise ApiNotFound.no_such("job", job_id)
-    return item_response(request, _with_items(request, rows, statuses=item_statuses)[0])
+    return _with_items(request, rows, statuses=item_statuses)[0]
 
 
 def _job_fields(request, *, partial: bool) -> dict:
@@ -815,7 +824,19 @@ def _entry_or_refusal(request, entry_id: int) -> TimeEntry:
 @timesheet_router.get("/timesheet/{int:entry_id}", summary="Get a specific time entry")
 def get_time_entry(request, entry_id: int):
     entry = _entry_or_refusal(request, entry_id)
-    return item_response(request, TIME_ROW.rows(request, TimeEntry.objects.filter(pk=entry.pk))[0])
+    return item_response(request, _time_entry(request, entry.pk))
+
+
+def _time_entry(request, entry_id: int) -> dict:
+    rows = TIME_ROW.rows(request, TimeEntry.objects.filter(pk=entry_id))
+    if not rows:
+        raise ApiNotFound.no_such("time entry", entry_id)
+    return rows[0]
+
+
+project_for_webhook = webhooks.api_renderer(_project)
+job_for_webhook = webhooks.api_renderer(_job)
+time_entry_for_webhook = webhooks.api_renderer(_time_entry)
 
 
 def _accept_time_shapes(data: dict, spec) -> list[tuple[str, str]]:

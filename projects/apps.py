@@ -40,6 +40,15 @@ class ProjectsConfig(AppConfig):
         register_item_type(JobItem.CODE, JobItem, "title", area="projects")
         register_item_type(JobAction.CODE, JobAction, "title", area="projects")
 
+        from accounts.webhooks import register_webhook_events
+
+        from .api import job_for_webhook, project_for_webhook, time_entry_for_webhook
+
+        changes = ("created", "updated", "deleted")
+        register_webhook_events("project", changes, project_for_webhook)
+        register_webhook_events("job", changes, job_for_webhook)
+        register_webhook_events("timesheet", changes, time_entry_for_webhook)
+
         def unknown_jobs(job_ids: list[int]) -> list[int]:
             real = [job_id for job_id in job_ids if 0 < job_id <= MAX_ID]
             found = set(Job.objects.filter(pk__in=real).values_list("pk", flat=True))

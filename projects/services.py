@@ -13,6 +13,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from accounts import services as account_services
+from accounts import webhooks
 from accounts.models import AccountSettings, Notification
 from config.errors import Refusals, field_error, field_message, request_error
 from config.keywords import only_known
@@ -420,12 +421,14 @@ def create_project(
         raise request_error("Project %(number)s already exists.", "taken", number=number)
     project = Project()
     _write_project(project, fields, creating=True, actor=actor, number=number)
+    webhooks.record("project.created", project.pk)
     return project
 
 
 @transaction.atomic
 def update_project(project: Project, *, actor=None, **fields: Unpack[ProjectFields]) -> Project:
     _write_project(project, fields, creating=False, actor=actor)
+    webhooks.record("project.updated", project.pk)
     return project
 
 
@@ -536,8 +539,11 @@ def delete_project(project: Project) -> None:
     if _locked_project(project.pk) is None:
         return
     _refuse_while_held(project, project=project)
+    row = webhooks.render_for_deletion("project", project.pk)
+    project_id = project.pk
     crm_services.delete_journal_of(Project.CODE, project.pk)
     project.delete()
+    webhooks.record_deleted("project", project_id, row)
 
 
 def _retarget_time(**levels) -> None:
@@ -635,12 +641,14 @@ def create_job(*, actor=None, **fields: Unpack[JobFields]) -> Job:
     """`actor` is who makes the change (not told of it); by default the adder."""
     job = Job()
     _write_job(job, fields, creating=True, actor=actor)
+    webhooks.record("job.created", job.pk)
     return job
 
 
 @transaction.atomic
 def update_job(job: Job, *, actor=None, **fields: Unpack[JobFields]) -> Job:
     _write_job(job, fields, creating=False, actor=actor)
+    webhooks.record("job.updated", job.pk)
     return job
 
 
@@ -726,8 +734,11 @@ def delete_job(job: Job) -> None:
     """The job, its team and contacts links, and its journal; refused while it has
     items or time logged on it."""
     _refuse_while_held(job, job=job)
+    row = webhooks.render_for_deletion("job", job.pk)
+    job_id = job.pk
     crm_services.delete_journal_of(Job.CODE, job.pk)
     job.delete()
+    webhooks.record_deleted("job", job_id, row)
 
 
 # --- job items --------------------------------------------------------------------

@@ -34,6 +34,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils import timezone
 
+from accounts import webhooks
 from accounts.models import AccountSettings, ApiCredential, User
 from config.errors import Refusals, field_error, merge, request_error
 from config.keywords import only_known
@@ -365,6 +366,7 @@ def _check_day(user: User, day: date, hours: Decimal, *, excluding: int | None =
 def log_time(*, actor: Actor = None, **fields: Unpack[TimeEntryFields]) -> TimeEntry:
     entry = TimeEntry()
     _write_entry(entry, fields, actor=actor, creating=True)
+    webhooks.record("timesheet.created", entry.pk)
     return entry
 
 
@@ -374,6 +376,7 @@ def update_time_entry(
 ) -> TimeEntry:
     require_entry_access(actor, entry)
     _write_entry(entry, fields, actor=actor, creating=False)
+    webhooks.record("timesheet.updated", entry.pk)
     return entry
 
 
@@ -397,7 +400,15 @@ def delete_time_entry(entry: TimeEntry, *, actor: Actor = None) -> None:
             "billed",
             invoice=billed[entry.pk],
         )
+    _delete_entry(entry)
+
+
+def _delete_entry(entry: TimeEntry) -> None:
+    """Every deletion of an entry, with its webhook event."""
+    row = webhooks.render_for_deletion("timesheet", entry.pk)
+    entry_id = entry.pk
     entry.delete()
+    webhooks.record_deleted("timesheet", entry_id, row)
 
 
 def _write_entry(entry: TimeEntry, fields: dict, *, actor: Actor, creating: bool) -> None:
@@ -504,7 +515,7 @@ def set_day_total(*, actor: Actor, user: User, target: str, day: date, hours) ->
         )
     if _is_nothing(hours):
         for entry in entries:
-            entry.delete()
+            _delete_entry(entry)
         return Decimal(0)
     if not entries:
         entry = log_time(actor=actor, user=user, date=day, hours=hours, target=resolved.code)
@@ -516,7 +527,7 @@ def _keep_one(entries: list[TimeEntry], *, actor: Actor, hours) -> Decimal:
     kept, others = entries[0], entries[1:]
     notes = "\n".join(note for note in [kept.notes, *(e.notes for e in others)] if note)
     for other in others:
-        other.delete()
+        _delete_entry(other)
     update_time_entry(kept, actor=actor, hours=hours, notes=notes)
     return kept.hours
 
@@ -545,7 +556,7 @@ def _set_total_around_billed(
     rest = wanted - billed_hours
     if not rest:
         for entry in unbilled:
-            entry.delete()
+            _delete_entry(entry)
         return billed_hours
     if not unbilled:
         entry = log_time(actor=actor, user=user, date=day, hours=rest, target=target.code)

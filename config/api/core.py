@@ -191,7 +191,7 @@ def on_unexpected_error(request, exc: Exception):
 
 
 def _register_routers():
-    from accounts.api import me_router, notes_router, settings_router
+    from accounts.api import me_router, notes_router, settings_router, webhooks_router
     from accounts.api import router as accounts_router
     from billing.api import invoices_router, periodicals_router, proposals_router
     from billing.api import router as billing_router
@@ -203,6 +203,7 @@ def _register_routers():
     api.add_router("/", me_router)
     api.add_router("/", accounts_router)
     api.add_router("/", notes_router)
+    api.add_router("/", webhooks_router)
     api.add_router("/settings", settings_router)
     api.add_router("/settings", billing_router)
     api.add_router("/settings", project_settings_router)
