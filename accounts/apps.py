@@ -17,6 +17,7 @@ class AccountsConfig(AppConfig):
             ("numbering", "Numbering & time", 20),
             ("logo", "Logo", 70),
             ("api", "API credentials", 80),
+            ("apps", "Apps", 90),
         ):
             register_settings_section(slug, title, position=position)
 

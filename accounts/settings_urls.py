@@ -17,4 +17,7 @@ urlpatterns = [
         settings_views.access_token_revoke,
         name="api-token-revoke",
     ),
+    path("apps/", settings_views.apps, name="apps"),
+    path("apps/<int:pk>/remove/", settings_views.app_delete, name="app-delete"),
+    path("apps/<int:pk>/revoke/", settings_views.app_revoke, name="app-revoke"),
 ]
