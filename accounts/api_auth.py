@@ -103,6 +103,11 @@ class UserBearerAuth(HttpBearer):
     token (`manage.py apikey --user`) or one an OAuth app got when the user allowed it.
     Both are found by the token's SHA-256; a personal token is tried first."""
 
+    openapi_description = (
+        "A token that acts as one user: from the OAuth flow (/oauth/authorize, then "
+        "/oauth/token) or `manage.py apikey --user`."
+    )
+
     def authenticate(self, request, token):
         if not token:
             return None

@@ -314,6 +314,19 @@ def test_a_refresh_token_gives_a_new_token_and_rotates(member, issued):
     assert bearer(new["access_token"]).get("me").status_code == 200
     assert bearer(body["access_token"]).get("me").status_code == 403
 
+    # The old refresh token again: refused, and the family it started ends.
+    replayed = Client().post(
+        "/oauth/token",
+        {
+            "grant_type": "refresh_token",
+            "refresh_token": body["refresh_token"],
+            "client_id": issued.app.client_id,
+            "client_secret": issued.client_secret,
+        },
+    )
+    assert replayed.status_code == 400 and replayed.json()["error"] == "invalid_grant"
+    assert bearer(new["access_token"]).get("me").status_code == 403
+
 
 # --- acting as the user --------------------------------------------------------------
 
@@ -473,3 +486,11 @@ def test_an_app_that_is_removed_while_asking_gets_a_clear_page(member, issued):
     response = client.post("/oauth/authorize", dict(form, allow="1"))
     assert response.status_code == 400
     assert "This app is no longer registered." in response.content.decode()
+
+
+def test_apps_are_not_edited_in_the_django_admin():
+    # Its forms would save an app past create_app's checks.
+    from django.contrib import admin
+
+    for model in (oauth.Application, oauth.OAuthAccessToken, oauth.RefreshToken, oauth.Grant):
+        assert not admin.site.is_registered(model)
