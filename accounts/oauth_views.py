@@ -3,6 +3,7 @@
 (a code for an access token). The rules (what an app may be, revoking) are in
 accounts/oauth.py."""
 
+import json
 from urllib.parse import urlsplit
 
 from django.core.exceptions import ValidationError
@@ -63,5 +64,24 @@ class ConsentView(dot_views.AuthorizationView):
         return super().form_valid(form)
 
 
-token = dot_views.TokenView.as_view()
+class TokenView(dot_views.TokenView):
+    """DOT's token endpoint. Its errors are OAuth's (`error`, `error_description`);
+    the Depot spec shows `description`, so a refusal carries both."""
+
+    def post(self, request, *args, **kwargs):
+        response = super().post(request, *args, **kwargs)
+        if response.status_code >= 400 and response.get("Content-Type", "").startswith(
+            "application/json"
+        ):
+            try:
+                body = json.loads(response.content)
+            except ValueError:
+                return response
+            if isinstance(body, dict) and "description" not in body:
+                body["description"] = body.get("error_description", body.get("error", ""))
+                response.content = json.dumps(body)
+        return response
+
+
+token = TokenView.as_view()
 authorize = ConsentView.as_view()

@@ -141,3 +141,29 @@ def _shoot(page, name: str) -> None:
     """The `shot` fixture's picture, of a page in another browser context."""
     SCREENSHOTS.mkdir(exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True, caret="initial")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_apps_and_the_question_fit_a_phone(signed_in, live_server, shot, console_errors):
+    from accounts.oauth import create_app
+
+    issued = create_app(
+        "A rather long app name for a small screen",
+        [CALLBACK, "http://127.0.0.1:8765/a/very/long/callback/path/for/a/desktop/app"],
+    )
+    page = signed_in
+    page.set_viewport_size({"width": 390, "height": 844})
+    query = urlencode(
+        {"response_type": "code", "client_id": issued.app.client_id, "redirect_uri": CALLBACK}
+    )
+    page.goto(f"{live_server.url}/oauth/authorize?{query}")
+    expect(page.get_by_role("button", name="Allow")).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    shot("oauth-consent-phone")
+
+    page.goto(f"{live_server.url}/settings/apps/")
+    expect(page.locator("#registered-apps-table")).to_contain_text("A rather long app name")
+    # Wide tables scroll inside their box; the page itself never gets wider.
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    shot("oauth-settings-apps-phone")
+    assert console_errors == []

@@ -185,7 +185,11 @@ def test_a_code_works_once(member, issued):
 
     again = exchange(issued, code)
     assert again.status_code == 400
-    assert again.json()["error"] == "invalid_grant"
+    body = again.json()
+    # OAuth's keys, and the spec's `description` beside them.
+    assert body["error"] == "invalid_grant"
+    assert body["description"] == body.get("error_description", "invalid_grant")
+    assert again["Cache-Control"] == "no-store"
 
 
 def test_a_code_is_short_lived(member, issued):
