@@ -36,7 +36,11 @@ def _isolated_files(settings, tmp_path):
     settings.DOCKET_UPLOAD_TMP = tmp_path / "uploads"
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     # Factories set passwords; the production hasher would spend ~0.3 s on each.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # OAuth client secrets keep their own fast hasher (settings.PASSWORD_HASHERS).
+    settings.PASSWORD_HASHERS = [
+        "django.contrib.auth.hashers.MD5PasswordHasher",
+        "accounts.hashers.SecretSHA256Hasher",
+    ]
     settings.STORAGES = {
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

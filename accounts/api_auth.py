@@ -15,17 +15,20 @@ from config.api.auth import ApiPrincipal, admit
 from config.api.rows import KeptSelect
 
 from .models import AccessToken, ApiCredential, User, hash_secret
+from .oauth import OAUTH_SCOPE, OAuthAccessToken
 
 LAST_USED_PRECISION = timedelta(minutes=1)
 
 
-def _with_user(model, key: str, value, user_field: str):
+def _with_user(model, key: str, value, user_field: str, own: tuple[str, ...] | None = None):
     """The `model` row whose unique `key` is `value`, with its `user_field` user filled
     in, or None: one query, compiled once per connection (KeptSelect). Every API call
     asks this, and the ORM spent 0.4–0.7 ms building it, a third of a small call.
     None too when the row names a user that has gone since: a credential must not
     then read as having no creator (an operator's, with its whole scopes)."""
-    own = [field.attname for field in model._meta.concrete_fields]
+    if own is None:
+        own = tuple(field.attname for field in model._meta.concrete_fields)
+    own = list(own)
     users = [field.attname for field in User._meta.concrete_fields]
     columns = (*own, *(f"{user_field}__{name}" for name in users))
     found = KeptSelect.of(model, columns, key=key, using=router.db_for_read(model)).fetch([value])
@@ -75,17 +78,50 @@ class DepotSecretHeader(APIKeyHeader):
         return None
 
 
+# What the API reads of an OAuth token (DOT's row also has the blank `token`, the
+# ID token, resources...).
+OAUTH_TOKEN_COLUMNS = ("id", "user_id", "application_id", "expires", "scope")
+
+
+def _oauth_user(token_hash: str) -> User | None:
+    """The user an app's OAuth access token acts as, or None: one query on DOT's
+    unique `token_checksum` (the token's SHA-256, all DOT keeps of it), with the user.
+    A revoked token is deleted, so it isn't found; an expired one, one for no user (a
+    client-credentials token) or for an inactive user doesn't act."""
+    access = _with_user(
+        OAuthAccessToken, "token_checksum", token_hash, "user", own=OAUTH_TOKEN_COLUMNS
+    )
+    if access is None or access.user_id is None or access.is_expired():
+        return None
+    if OAUTH_SCOPE not in access.scope.split() or not access.user.is_active:
+        return None
+    return access.user
+
+
 class UserBearerAuth(HttpBearer):
-    """Authorization: Bearer <access token>, acting as the token's user."""
+    """Authorization: Bearer <access token>, acting as the token's user: a personal
+    token (`manage.py apikey --user`) or one an OAuth app got when the user allowed it.
+    Both are found by the token's SHA-256; a personal token is tried first."""
+
+    openapi_description = (
+        "A token that acts as one user: from the OAuth flow (/oauth/authorize, then "
+        "/oauth/token) or `manage.py apikey --user`."
+    )
 
     def authenticate(self, request, token):
         if not token:
             return None
-        access = _with_user(AccessToken, "token_hash", hash_secret(token), "user")
-        if access is None or not access.is_usable:
+        token_hash = hash_secret(token)
+        access = _with_user(AccessToken, "token_hash", token_hash, "user")
+        if access is not None:
+            if not access.is_usable:
+                raise AuthenticationError()
+            _touch_last_used(access)
+            return admit(request, ApiPrincipal(user=access.user, via="bearer"))
+        user = _oauth_user(token_hash)
+        if user is None:
             raise AuthenticationError()
-        _touch_last_used(access)
-        return admit(request, ApiPrincipal(user=access.user, via="bearer"))
+        return admit(request, ApiPrincipal(user=user, via="oauth"))
 
 
 class BrowserSessionAuth(SessionAuth):

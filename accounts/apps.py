@@ -18,6 +18,7 @@ class AccountsConfig(AppConfig):
             ("logo", "Logo", 70),
             ("api", "API credentials", 80),
             ("webhooks", "Webhooks", 85),
+            ("apps", "Apps", 90),
         ):
             register_settings_section(slug, title, position=position)
 
@@ -35,4 +36,25 @@ class AccountsConfig(AppConfig):
 
         register_link_target(("webhook",), "settings", webhook_page)
 
+        _unregister_oauth_admin()
+
         post_migrate.connect(deploy.create_cache_tables, sender=self)
+
+
+def _unregister_oauth_admin() -> None:
+    """django-oauth-toolkit adds its apps and tokens to the Django admin, whose forms
+    would save an app past accounts.oauth's checks (any http redirect URI, a public
+    client with no PKCE rule of ours). Apps are registered and removed in Settings →
+    Apps and with `manage.py oauthapp`; people revoke what they allowed there."""
+    from django.contrib import admin
+    from oauth2_provider import models as dot
+
+    for model in (
+        dot.get_application_model(),
+        dot.get_access_token_model(),
+        dot.get_grant_model(),
+        dot.get_id_token_model(),
+        dot.get_refresh_token_model(),
+    ):
+        if admin.site.is_registered(model):
+            admin.site.unregister(model)

@@ -15,6 +15,9 @@ PUBLIC_PREFIXES = (
     "/accounts/password-reset/",
     "/accounts/reset/",
     "/accounts/invite/",
+    # An app swaps its code for a token with its own id and secret (no session);
+    # /oauth/authorize is a page: signed-out visitors sign in first.
+    "/oauth/token",
     # The media view decides per file: the logo is public, the rest needs a
     # signed-in user (it sends others to sign in) or API credentials.
     "/media/",

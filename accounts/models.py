@@ -141,6 +141,18 @@ class User(AbstractBaseUser, PermissionsMixin):
         super().save(*args, **kwargs)
         if password_changed:
             self.access_tokens.filter(revoked__isnull=True).update(revoked=timezone.now())
+            self._end_oauth_tokens()
+
+    def _end_oauth_tokens(self) -> None:
+        """Apps the user allowed lose their codes and tokens too (they allow again)."""
+        from oauth2_provider.models import (
+            get_access_token_model,
+            get_grant_model,
+            get_refresh_token_model,
+        )
+
+        for model in (get_grant_model(), get_refresh_token_model(), get_access_token_model()):
+            model.objects.filter(user=self).delete()
 
     def get_full_name(self):
         return self.name

@@ -10,6 +10,7 @@ from config.upload_limits import human_size, upload_max_bytes
 from config.uploads import IMAGE_POLICY, checked_upload
 
 from .models import PERMISSION_AREAS, AccountSettings, Webhook
+from .oauth import APP_NAME_MAX, REDIRECT_URI_MAX_LENGTH, REDIRECT_URIS_MAX
 from .services import DOCUMENT_TEXT_FIELDS, NUMBER_LIMITS, TEXT_FIELDS
 from .webhooks import event_names
 
@@ -217,3 +218,23 @@ EVENT_GROUP_TITLES = {
     "payment": "Payments",
     "proposal": "Proposals",
 }
+
+
+class AppForm(forms.Form):
+    """An OAuth app to register; accounts.oauth.create_app checks it."""
+
+    name = forms.CharField(
+        label="Name",
+        max_length=APP_NAME_MAX,
+        help_text="People see it when they are asked to allow the app.",
+    )
+    redirect_uris = forms.CharField(
+        label="Redirect URIs",
+        # Room for the most URIs the service takes, so it names what is wrong.
+        max_length=REDIRECT_URIS_MAX * (REDIRECT_URI_MAX_LENGTH + 2),
+        widget=forms.Textarea(attrs={"rows": 3, "spellcheck": "false"}),
+        help_text=(
+            f"One a line, at most {REDIRECT_URIS_MAX}: where people go back to after "
+            "they answer. https://, or http:// to 127.0.0.1, [::1] or localhost."
+        ),
+    )

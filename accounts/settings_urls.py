@@ -25,4 +25,7 @@ urlpatterns = [
         settings_views.webhook_redeliver,
         name="webhook-redeliver",
     ),
+    path("apps/", settings_views.apps, name="apps"),
+    path("apps/<int:pk>/remove/", settings_views.app_delete, name="app-delete"),
+    path("apps/<int:pk>/revoke/", settings_views.app_revoke, name="app-revoke"),
 ]

@@ -9,9 +9,10 @@ from django.views.decorators.http import require_POST
 
 from config.pages import add_service_errors, require_area, settings_context
 
-from . import services, webhooks
+from . import oauth, services, webhooks
 from .models import AccountSettings, ApiCredential, Webhook, WebhookDelivery
 from .settings_forms import (
+    AppForm,
     CompanyDetailsForm,
     CredentialForm,
     LogoForm,
@@ -259,3 +260,67 @@ def webhook_redeliver(request, pk: int, delivery_pk: int):
     webhooks.redeliver(delivery)
     messages.success(request, f"{delivery.event.event} {delivery.event.uid} is being sent again.")
     return redirect("settings:webhook", pk=pk)
+
+
+NEW_APP_KEY = "new_oauth_app"
+
+
+def apps(request):
+    """Settings → Apps: everyone signed in sees and revokes the apps they have
+    allowed; those with the settings area also register apps and remove them."""
+    manages = request.user.can("settings")
+    form = AppForm(request.POST or None) if manages else None
+    if request.method == "POST":
+        require_area(request, "settings")
+        if form.is_valid():
+            try:
+                issued = oauth.create_app(
+                    form.cleaned_data["name"],
+                    form.cleaned_data["redirect_uris"],
+                    created_by=request.user,
+                )
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            else:
+                # As with API credentials: the secret rides in the session for one view.
+                request.session[NEW_APP_KEY] = {
+                    "id": issued.app.pk,
+                    "secret": issued.client_secret,
+                }
+                return redirect("settings:apps")
+    issued = request.session.pop(NEW_APP_KEY, None) if request.method == "GET" else None
+    if issued:
+        issued["app"] = oauth.Application.objects.filter(pk=issued["id"]).first()
+    context = _context(
+        "apps",
+        form=form,
+        manages=manages,
+        issued=issued if issued and issued["app"] else None,
+        registered=list(oauth.registered_apps()) if manages else [],
+        allowed=list(oauth.allowed_apps(request.user)),
+        authorize_url=request.build_absolute_uri(reverse("oauth:authorize")),
+        token_url=request.build_absolute_uri(reverse("oauth:token")),
+    )
+    if not manages:
+        # Only this page of the settings is theirs.
+        context["sections"] = [item for item in context["sections"] if item[0] == "apps"]
+    response = render(request, "settings/apps.html", context)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_POST
+def app_delete(request, pk: int):
+    require_area(request, "settings")
+    app = get_object_or_404(oauth.Application, pk=pk)
+    oauth.delete_app(app)
+    messages.success(request, f"“{app.name}” was removed; everyone's access through it ended.")
+    return redirect("settings:apps")
+
+
+@require_POST
+def app_revoke(request, pk: int):
+    app = get_object_or_404(oauth.allowed_apps(request.user), pk=pk)
+    oauth.revoke_app(request.user, app)
+    messages.success(request, f"“{app.name}” can no longer use Docket as you.")
+    return redirect("settings:apps")

@@ -37,7 +37,10 @@ def _inline_style_hashes() -> list[str]:
     return hashes
 
 
-def build_policy() -> str:
+def build_policy(*, form_targets: tuple[str, ...] = ()) -> str:
+    """The policy; `form_targets` are origins a form may lead to besides this site
+    (the OAuth consent page's Allow and Deny end at the app's redirect URI, and
+    browsers hold a form's redirects to form-action too)."""
     directives = {
         "default-src": ["'self'"],
         "script-src": ["'self'"],
@@ -48,7 +51,7 @@ def build_policy() -> str:
         "object-src": ["'none'"],
         "base-uri": ["'self'"],
         "frame-ancestors": ["'none'"],
-        "form-action": ["'self'"],
+        "form-action": ["'self'", *form_targets],
     }
     return "; ".join(f"{name} {' '.join(sources)}" for name, sources in directives.items())
 

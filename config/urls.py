@@ -2,6 +2,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
+from accounts import oauth_urls
 from accounts import settings_urls as account_settings_urls
 from accounts.media import serve_media
 from accounts.urls import personal_urlpatterns
@@ -28,6 +29,8 @@ urlpatterns = [
     indexed_include("api/v1/", api.urls),
     path("", dashboard, name="dashboard"),
     path("accounts/", include("accounts.urls")),
+    # The spec's OAuth 2 flow: /oauth/authorize (a page) and /oauth/token.
+    path("oauth/", include((oauth_urls.urlpatterns, "oauth"))),
     path("", include((personal_urlpatterns, "notes"))),
     path("settings/", include((settings_patterns, "settings"))),
     path("connections/", include("crm.urls")),

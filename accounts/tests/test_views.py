@@ -47,9 +47,12 @@ def test_collaborators_and_restricted_users_get_403(url, restricted_to):
 
 def test_navigation_shows_only_what_the_user_may_use(restricted_to):
     html = signed_in_client(restricted_to("contacts")).get("/").content.decode()
-    assert "/settings/" not in html and "/accounts/users/" not in html
+    assert 'href="/settings/"' not in html and "/accounts/users/" not in html
+    # Settings → Apps is everyone's: the apps they allowed, under their name.
+    assert 'href="/settings/apps/"' in html and "Your apps" in html
     html = signed_in_client(UserFactory()).get("/").content.decode()
-    assert "/settings/" in html and "/accounts/users/" in html
+    assert 'href="/settings/"' in html and "/accounts/users/" in html
+    assert "Your apps" not in html
 
 
 # --- users ----------------------------------------------------------------------------
