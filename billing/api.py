@@ -1137,3 +1137,67 @@ def grouped_response(request, groups: list, query: ReportQuery, **extra):
         "total": len(groups),
     }
     return depot_response(request, body)
+
+
+def _needs_invoices(request) -> None:
+    """Reports of money: the invoices area too (its read scope for a credential)."""
+    principal(request).require("invoices")
+
+
+@reports_router.get(
+    "/invoices",
+    summary="Report on invoices",
+    description="What was invoiced, gross (grand totals), on issued invoices less issued "
+    "credit notes; a credit note counts in the month of its own date, against its "
+    "invoice's client. `groupby`: `date` (months `2014-03`, empty months included, "
+    "`clients: []`), `client` (`C41`) or `category` (ledger category of the lines; each "
+    "line's net less the discount with its tax rate, rounded per group). Filters: "
+    "`project`, `job` (ids), `paid` (true/false). "
+    + REPORT_PARAMS_HELP
+    + " Needs the reports and invoices areas."
+    + REPORTS_XML_NOTE,
+)
+def report_invoices(request):
+    _needs_invoices(request)
+    query = report_params(
+        request, reports.GROUPINGS["invoices"], accepts=("project", "job", "paid")
+    )
+    groups = reports.invoices_report(query.filters, query.groupby)
+    return grouped_response(request, groups, query)
+
+
+@reports_router.get(
+    "/payments",
+    summary="Report on payments",
+    description="What was received, by month of the day received (`groupby=date`) or by the "
+    "invoice's client (`client`). Filters: `project`, `job` (ids, the invoice's), "
+    "`assigned` (who added the invoice). "
+    + REPORT_PARAMS_HELP
+    + " Needs the reports and invoices areas."
+    + REPORTS_XML_NOTE,
+)
+def report_payments(request):
+    _needs_invoices(request)
+    query = report_params(request, reports.GROUPINGS["payments"], accepts=("project", "job"))
+    groups = reports.payments_report(query.filters, query.groupby)
+    return grouped_response(request, groups, query)
+
+
+@reports_router.get(
+    "/periodicals",
+    summary="Report on recurring invoices",
+    description="What recurring invoices (periodicals) invoiced: their issued invoices less "
+    "credit notes, gross, by month (`groupby=date`) or client; `grouping` says which "
+    "(`month` or `client`). `stats`: `active` (recurring invoices running today for these "
+    "filters), `monthly` (what they bring a month, gross: a year's is a twelfth, a week's "
+    "52/12) and `invoiced` (the period's sum). "
+    + REPORT_PARAMS_HELP
+    + " Needs the reports and invoices areas."
+    + REPORTS_XML_NOTE,
+)
+def report_periodicals(request):
+    _needs_invoices(request)
+    query = report_params(request, reports.GROUPINGS["periodicals"])
+    groups, stats = reports.periodicals_report(query.filters, query.groupby)
+    grouping = "month" if query.groupby == "date" else "client"
+    return grouped_response(request, groups, query, grouping=grouping, stats=stats)
