@@ -1302,7 +1302,9 @@ class ReportFiltersForm(forms.Form):
             assigned=cleaned.get("person"),
         )
 
-    def shown(self) -> dict:
-        """The period's days as the form shows them (a named period fills them in)."""
-        filters = self.filters()
-        return {"start": filters.start, "end": filters.end}
+    @property
+    def chosen_period(self) -> str:
+        """The period the report shows: the one picked, or the default."""
+        if self.is_bound and self.is_valid():
+            return self.cleaned_data["period"]
+        return self.initial.get("period") or self.default_period

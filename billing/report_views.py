@@ -276,7 +276,7 @@ def recurring(request):
             "rows": rows,
             "stats": stats,
             "chart": chart,
-            "show_project": False,
+            "hide_project": True,
         },
         csv_name="recurring-invoices",
         csv_header=["Month", "Invoiced", "Clients"],
