@@ -27,7 +27,19 @@ from decimal import Decimal
 from io import StringIO
 
 from django.db import connection
-from django.db.models import Case, Count, ExpressionWrapper, F, Q, Sum, Value, When
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    ExpressionWrapper,
+    F,
+    Max,
+    Min,
+    Q,
+    Sum,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce, TruncMonth
 from django.http import HttpResponse
 from django.utils import timezone
@@ -190,6 +202,39 @@ def month_of(column: str, *, dates: bool = False) -> TruncMonth:
     if dates:
         return TruncMonth(column)
     return TruncMonth(column, tzinfo=timezone.get_default_timezone())
+
+
+def month_case(column: str, keys: Sequence[str], *, dates: bool = False) -> Case:
+    """SQL: the month key ("2014-03") of `column` for rows inside the months `keys`
+    (in order), as comparisons with each month's end: midnight of the next month's
+    first day in the account's time zone for a date-time column, the day itself for a
+    date column. Plain comparisons an index can serve, the same on every database
+    (SQLite has no time zones: Django would call Python for each row)."""
+    whens = []
+    for key in keys:
+        following = _add_months(_parse_key(key), 1)
+        bound = following if dates else start_of_day(following)
+        whens.append(When(**{f"{column}__lt": bound}, then=Value(key)))
+    return Case(*whens, default=Value(None), output_field=CharField())
+
+
+def report_months(filters: ReportFilters, dated: Iterable[tuple], today: date) -> list[str]:
+    """The months a by-date report lists: the period's; a side left open runs to the
+    first (or last) month of `dated`'s rows, (queryset, column, dates?) each read with
+    one MIN/MAX, and the last never before this month. Empty months are listed too."""
+    first, last = filters.start, filters.end
+    if first is None or last is None:
+        seen = []
+        for rows, column, dates in dated:
+            bounds = rows.order_by().aggregate(low=Min(column), high=Max(column))
+            for value in bounds.values():
+                if value is not None:
+                    seen.append(value if dates else local_day(value))
+        if first is None:
+            first = min(seen, default=today)
+        if last is None:
+            last = max([today, *seen])
+    return months_between(first, last)
 
 
 def key_of_month(value: date | datetime) -> str:
@@ -362,9 +407,7 @@ def _client_of(company_id, company_name, contact_id, contact_name) -> tuple[str,
     return Contact.CODE, contact_id, contact_name
 
 
-def _assemble(
-    sums: Iterable[tuple], *, by: str, filters: ReportFilters, today: date
-) -> list[Group]:
+def _assemble(sums: Iterable[tuple], *, by: str, months: Sequence[str] = ()) -> list[Group]:
     """Groups from (group, company id, name, person id, name, amount) sums (no group
     column when `by` is "client"): each group's total and its clients' shares."""
     shares: dict[str, dict[tuple[str, int], list]] = {}
@@ -375,7 +418,7 @@ def _assemble(
             group_value, client_columns, amount = row[0], row[1:5], row[5]
         kind, client_id, name = _client_of(*client_columns)
         if by == "date":
-            key = key_of_month(group_value)
+            key = group_value
         elif by == "client":
             key = f"{kind}{client_id}"
         else:
@@ -384,7 +427,7 @@ def _assemble(
         entry = clients.setdefault((kind, client_id), [name, ZERO])
         entry[1] += amount or ZERO
     if by == "date":
-        keys = month_span(shares, filters, today)
+        keys = list(months)
         labels = {key: month_label(key) for key in keys}
     elif by == "client":
         names = {key: next(iter(clients.values()))[0] for key, clients in shares.items()}
@@ -422,15 +465,17 @@ def invoices_report(
     invoices = invoices.filter(filters.within("date"))
     notes = notes.filter(filters.within("date"))
     if groupby == "category":
-        sums = category_sums(invoices, notes)
-    else:
-        group = month_of("date") if groupby == "date" else None
-        credited = [
-            (*row[:-1], -(row[-1] or ZERO))
-            for row in _sums(notes, group, "grandtotal", prefix="invoice__")
-        ]
-        sums = [*_sums(invoices, group, "grandtotal"), *credited]
-    return _assemble(sums, by=groupby, filters=filters, today=today)
+        return _assemble(category_sums(invoices, notes), by=groupby)
+    months, group = (), None
+    if groupby == "date":
+        months = report_months(filters, [(invoices, "date", False), (notes, "date", False)], today)
+        group = month_case("date", months)
+    credited = [
+        (*row[:-1], -(row[-1] or ZERO))
+        for row in _sums(notes, group, "grandtotal", prefix="invoice__")
+    ]
+    sums = [*_sums(invoices, group, "grandtotal"), *credited]
+    return _assemble(sums, by=groupby, months=months)
 
 
 def payments_report(filters: ReportFilters, groupby: str = "date", *, today=None) -> list[Group]:
@@ -439,9 +484,12 @@ def payments_report(filters: ReportFilters, groupby: str = "date", *, today=None
     payments = _invoices_within(filters, Payment.objects.all(), "invoice__").filter(
         filters.within("date", dates=True)
     )
-    group = month_of("date", dates=True) if groupby == "date" else None
+    months, group = (), None
+    if groupby == "date":
+        months = report_months(filters, [(payments, "date", True)], today)
+        group = month_case("date", months, dates=True)
     sums = _sums(payments, group, "amount", prefix="invoice__")
-    return _assemble(sums, by=groupby, filters=filters, today=today)
+    return _assemble(sums, by=groupby, months=months)
 
 
 def _monthly_value() -> Case:
