@@ -165,8 +165,10 @@ def invoiced(request):
     """Invoiced (issued invoices less credit notes) and received (payments) per month."""
     require_report_areas(request, MONEY_AREA)
     form, filters = report_filters(request)
-    invoiced_groups = reports.invoices_report(filters, "date")
-    received = {group.key: group.total for group in reports.payments_report(filters, "date")}
+    invoiced_groups = reports.invoices_report(filters, "date", clients=False)
+    received = {
+        group.key: group.total for group in reports.payments_report(filters, "date", clients=False)
+    }
     rows = [
         {
             "month": group.label,

@@ -389,9 +389,11 @@ def _invoices_within(filters: ReportFilters, invoices, path: str = ""):
     return rows
 
 
-def _sums(rows, group_expression, amount: str, *, prefix: str = "") -> list[dict]:
-    """(group, client, sum) of `rows`, grouped in SQL."""
-    columns = [f"{prefix}{column}" for column in _CLIENT_COLUMNS]
+def _sums(
+    rows, group_expression, amount: str, *, prefix: str = "", clients: bool = True
+) -> list[tuple]:
+    """(group, client, sum) of `rows`, grouped in SQL; (group, sum) without `clients`."""
+    columns = [f"{prefix}{column}" for column in _CLIENT_COLUMNS] if clients else []
     annotated = rows.order_by()
     if group_expression is not None:
         annotated = annotated.annotate(group=group_expression)
@@ -405,6 +407,14 @@ def _client_of(company_id, company_name, contact_id, contact_name) -> tuple[str,
     if company_id is not None:
         return Company.CODE, company_id, company_name
     return Contact.CODE, contact_id, contact_name
+
+
+def _month_totals(sums: Iterable[tuple], months: Sequence[str]) -> list[Group]:
+    """Groups of months from (month, amount) sums, without their clients' shares."""
+    totals: dict[str, Decimal] = {}
+    for key, amount in sums:
+        totals[key] = totals.get(key, ZERO) + (amount or ZERO)
+    return [Group(key, month_label(key), to_cents(totals.get(key, ZERO))) for key in months]
 
 
 def _assemble(sums: Iterable[tuple], *, by: str, months: Sequence[str] = ()) -> list[Group]:
@@ -449,11 +459,17 @@ def _assemble(sums: Iterable[tuple], *, by: str, months: Sequence[str] = ()) -> 
 
 
 def invoices_report(
-    filters: ReportFilters, groupby: str = "date", *, recurring: bool = False, today=None
+    filters: ReportFilters,
+    groupby: str = "date",
+    *,
+    recurring: bool = False,
+    clients: bool = True,
+    today=None,
 ) -> list[Group]:
     """What was invoiced, gross, by month of the document's date, by client or by
     ledger category: issued invoices less issued credit notes. `recurring` keeps the
-    invoices recurring invoices made (and their credit notes)."""
+    invoices recurring invoices made (and their credit notes); `clients=False` leaves
+    out the months' shares by client (a page's chart needs only the months)."""
     today = today or timezone.localdate()
     invoices = _invoices_within(filters, Invoice.objects.all())
     notes = _invoices_within(
@@ -470,16 +486,22 @@ def invoices_report(
     if groupby == "date":
         months = report_months(filters, [(invoices, "date", False), (notes, "date", False)], today)
         group = month_case("date", months)
+    by_client = clients or groupby != "date"
     credited = [
         (*row[:-1], -(row[-1] or ZERO))
-        for row in _sums(notes, group, "grandtotal", prefix="invoice__")
+        for row in _sums(notes, group, "grandtotal", prefix="invoice__", clients=by_client)
     ]
-    sums = [*_sums(invoices, group, "grandtotal"), *credited]
+    sums = [*_sums(invoices, group, "grandtotal", clients=by_client), *credited]
+    if not by_client:
+        return _month_totals(sums, months)
     return _assemble(sums, by=groupby, months=months)
 
 
-def payments_report(filters: ReportFilters, groupby: str = "date", *, today=None) -> list[Group]:
-    """What was received, by month of the day received or by client (the invoice's)."""
+def payments_report(
+    filters: ReportFilters, groupby: str = "date", *, clients: bool = True, today=None
+) -> list[Group]:
+    """What was received, by month of the day received or by client (the invoice's);
+    `clients=False` as for `invoices_report`."""
     today = today or timezone.localdate()
     payments = _invoices_within(filters, Payment.objects.all(), "invoice__").filter(
         filters.within("date", dates=True)
@@ -488,6 +510,8 @@ def payments_report(filters: ReportFilters, groupby: str = "date", *, today=None
     if groupby == "date":
         months = report_months(filters, [(payments, "date", True)], today)
         group = month_case("date", months, dates=True)
+    if groupby == "date" and not clients:
+        return _month_totals(_sums(payments, group, "amount", clients=False), months)
     sums = _sums(payments, group, "amount", prefix="invoice__")
     return _assemble(sums, by=groupby, months=months)
 
@@ -517,14 +541,14 @@ def _monthly_value() -> Case:
 
 
 def periodicals_report(
-    filters: ReportFilters, groupby: str = "date", *, today=None
+    filters: ReportFilters, groupby: str = "date", *, clients: bool = True, today=None
 ) -> tuple[list[Group], dict]:
     """What recurring invoices invoiced (their issued invoices less credit notes) by
     month or client, and `stats`: how many recurring invoices run today for these
     filters (`active`), what they bring in a month (`monthly`, gross), and the
     period's figure (`invoiced`)."""
     today = today or timezone.localdate()
-    groups = invoices_report(filters, groupby, recurring=True, today=today)
+    groups = invoices_report(filters, groupby, recurring=True, clients=clients, today=today)
     running = Periodical.objects.filter(filters.client_q(), first__lte=today).filter(
         Q(last__isnull=True) | Q(last__gte=today)
     )

@@ -265,3 +265,12 @@ def test_service_month_span_without_a_period(book):
         "2014-05",
         "2014-06",
     ]
+
+
+def test_month_totals_without_clients_are_the_same(book):
+    filters = reports.ReportFilters(start=date(2014, 1, 1), end=date(2014, 5, 31))
+    for report in (reports.invoices_report, reports.payments_report):
+        with_clients = report(filters, "date")
+        alone = report(filters, "date", clients=False)
+        assert [(g.key, g.total) for g in alone] == [(g.key, g.total) for g in with_clients]
+        assert all(g.clients == [] for g in alone)
