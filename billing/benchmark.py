@@ -466,7 +466,7 @@ def cases(context: CaseContext) -> list[Case]:
             concurrency=1,
         ),
     ]
-    return reports + [
+    return [
         Case(
             f"invoices.json?rows=1000, newest first (of {invoices:,}, counted)",
             Target("invoices.json?rows=1000", "/api/v1/invoices.json?rows=1000", context.api),
@@ -494,4 +494,4 @@ def cases(context: CaseContext) -> list[Case]:
             PAGE_GOAL,
             concurrency=1,
         ),
-    ]
+    ] + reports
