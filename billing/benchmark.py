@@ -8,8 +8,10 @@ under /api/ and uses no credential, so the API's authentication and rate limit c
 against Docket, not the floor."""
 
 import json
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import connection
 from django.http import HttpResponse
@@ -24,6 +26,7 @@ from projects.models import Job, Project
 
 from .models import CreditNote, Invoice, Payment
 from .queries import invoices_overdue_on
+from .reports import months_between, start_of_day
 
 INVOICE_ROWS_PATH = "/api/benchmark/invoices-sql.json"
 PAGE_GOAL = Goal("median under 50 ms", max_median_ms=50)
@@ -250,7 +253,127 @@ def invoice_rows_reference(request):
     return HttpResponse(body.encode(), content_type="application/json; charset=utf-8")
 
 
-urlpatterns = [path(INVOICE_ROWS_PATH.lstrip("/"), invoice_rows_reference)]
+# --- reports: hand-written GROUP BY for the same answers ------------------------------
+#
+# reports/invoices (by month and by client) and reports/payments (by month) for a year,
+# against one hand-written query each (the invoices and their credit notes in one
+# UNION ALL, grouped by month in the account's time zone and by client, the names
+# joined) whose sums are put together into the same JSON. A test checks the bytes.
+
+REPORT_PATH = "/api/benchmark/report-sql.json"
+REPORT_YEAR = 2025
+
+
+def report_year_params(year: int = REPORT_YEAR) -> str:
+    """from/to as the API takes them: noon UTC of the year's first and last day."""
+    first = int(datetime(year, 1, 1, 12, tzinfo=UTC).timestamp())
+    last = int(datetime(year, 12, 31, 12, tzinfo=UTC).timestamp())
+    return f"from={first}&to={last}"
+
+
+def _month_sql(column: str) -> str:
+    """ "2014-03": the month of a date-time column in the account's time zone."""
+    zone = settings.TIME_ZONE
+    if connection.vendor == "postgresql":
+        return f"to_char({column} AT TIME ZONE '{zone}', 'YYYY-MM')"
+    # Django's own function on SQLite connections (SQLite has no time zones).
+    return f"substr(django_datetime_trunc('month', {column}, '{zone}', 'UTC'), 1, 7)"
+
+
+def _day_month_sql(column: str) -> str:
+    if connection.vendor == "postgresql":
+        return f"to_char({column}, 'YYYY-MM')"
+    return f"strftime('%%Y-%%m', {column})"
+
+
+def report_sql(kind: str, groupby: str) -> str:
+    """(group, company id, name, person id, name, sum) for the period's %s bounds."""
+    if kind == "payments":
+        month = _day_month_sql("m.date")
+        inner = (
+            f"SELECT {month} AS g, i.client_company_id AS co, i.client_contact_id AS ct, "
+            f"m.amount AS amount FROM {_table(Payment)} m "
+            f"JOIN {_table(Invoice)} i ON i.id = m.invoice_id "
+            "WHERE m.date >= %s AND m.date <= %s"
+        )
+    else:
+        inner = (
+            f"SELECT {_month_sql('i.date')} AS g, i.client_company_id AS co, "
+            "i.client_contact_id AS ct, i.grandtotal AS amount "
+            f"FROM {_table(Invoice)} i "
+            "WHERE i.issued_at IS NOT NULL AND i.date >= %s AND i.date < %s "
+            "UNION ALL "
+            f"SELECT {_month_sql('n.date')}, i.client_company_id, i.client_contact_id, "
+            f"-n.grandtotal FROM {_table(CreditNote)} n "
+            f"JOIN {_table(Invoice)} i ON i.id = n.invoice_id "
+            "WHERE n.issued_at IS NOT NULL AND i.issued_at IS NOT NULL "
+            "AND n.date >= %s AND n.date < %s"
+        )
+    group = "t.g, " if groupby == "date" else ""
+    return (
+        f"SELECT {group}t.co, c.name, t.ct, k.fullname, SUM(t.amount) FROM ({inner}) t "
+        f"LEFT JOIN {_table(Company)} c ON c.id = t.co "
+        f"LEFT JOIN {_table(Contact)} k ON k.id = t.ct "
+        f"GROUP BY {group}t.co, c.name, t.ct, k.fullname"
+    )
+
+
+def report_reference(request):
+    """?kind=invoices|payments&groupby=date|client&year=2025: the API's JSON for the
+    whole year, every group on the page."""
+    kind = request.GET.get("kind", "invoices")
+    groupby = request.GET.get("groupby", "date")
+    year = int(request.GET.get("year", REPORT_YEAR))
+    if kind == "payments":
+        params = [date(year, 1, 1), date(year, 12, 31)]
+    else:
+        adapt = connection.ops.adapt_datetimefield_value
+        since = adapt(start_of_day(date(year, 1, 1)))
+        until = adapt(start_of_day(date(year, 12, 31) + timedelta(days=1)))
+        params = [since, until, since, until]
+    with connection.cursor() as cursor:
+        cursor.execute(report_sql(kind, groupby), params)
+        fetched = cursor.fetchall()
+    groups: dict[str, dict] = {}
+    for row in fetched:
+        key = row[0] if groupby == "date" else None
+        company_id, company, contact_id, contact, amount = row[-5:]
+        code = f"C{company_id}" if company_id is not None else f"I{contact_id}"
+        name = company if company_id is not None else contact
+        if key is None:
+            key = code
+        groups.setdefault(key, {})[code] = {
+            "type": code[0],
+            "id": code[1:],
+            "name": name,
+            "total": Decimal(str(amount)).quantize(CENT),
+        }
+    if groupby == "date":
+        keys = months_between(date(year, 1, 1), date(year, 12, 31))
+    else:
+        keys = sorted(
+            groups, key=lambda key: (next(iter(groups[key].values()))["name"].lower(), key)
+        )
+    out = {}
+    for key in keys[:MAX_ROWS]:
+        clients = sorted(
+            groups.get(key, {}).values(),
+            key=lambda c: (-c["total"], c["name"].lower(), c["type"] + c["id"]),
+        )
+        total = sum((c["total"] for c in clients), Decimal("0.00"))
+        out[key] = {
+            "total": _number(total),
+            "clients": {c["type"] + c["id"]: {**c, "total": _number(c["total"])} for c in clients}
+            or [],
+        }
+    body = json.dumps({"error": False, "rows": out, "total": len(keys)}, ensure_ascii=False)
+    return HttpResponse(body.encode(), content_type="application/json; charset=utf-8")
+
+
+urlpatterns = [
+    path(INVOICE_ROWS_PATH.lstrip("/"), invoice_rows_reference),
+    path(REPORT_PATH.lstrip("/"), report_reference),
+]
 
 
 def rows() -> str | None:
@@ -266,6 +389,83 @@ def rows() -> str | None:
 def cases(context: CaseContext) -> list[Case]:
     invoices = Invoice.objects.count()
     overdue = invoices_overdue_on(timezone.now()).count()
+    year = report_year_params()
+    report_goal = Goal("within 3× (≥ 0.33×)", min_ratio=1 / 3)
+    reports = [
+        Case(
+            f"reports/invoices.json by month, {REPORT_YEAR}",
+            Target(
+                "reports/invoices by month",
+                f"/api/v1/reports/invoices.json?{year}&rows=1000",
+                context.api,
+            ),
+            Target("SQL GROUP BY", f"{REPORT_PATH}?kind=invoices&groupby=date", context.base),
+            report_goal,
+            same_json=True,
+        ),
+        Case(
+            f"reports/invoices.json by client, {REPORT_YEAR}",
+            Target(
+                "reports/invoices by client",
+                f"/api/v1/reports/invoices.json?{year}&groupby=client&rows=1000",
+                context.api,
+            ),
+            Target("SQL GROUP BY", f"{REPORT_PATH}?kind=invoices&groupby=client", context.base),
+            report_goal,
+            same_json=True,
+        ),
+        Case(
+            f"reports/payments.json by month, {REPORT_YEAR}",
+            Target(
+                "reports/payments by month",
+                f"/api/v1/reports/payments.json?{year}&rows=1000",
+                context.api,
+            ),
+            Target("SQL GROUP BY", f"{REPORT_PATH}?kind=payments&groupby=date", context.base),
+            report_goal,
+            same_json=True,
+        ),
+        Case(
+            f"reports/invoices.json by ledger category, {REPORT_YEAR} (its lines' JSON)",
+            Target(
+                "reports/invoices by category",
+                f"/api/v1/reports/invoices.json?{year}&groupby=category&rows=1000",
+                context.api,
+            ),
+            Target(
+                "SQL GROUP BY by month", f"{REPORT_PATH}?kind=invoices&groupby=date", context.base
+            ),
+            Goal("none: for information", min_ratio=0),
+        ),
+        Case(
+            f"reports/periodicals.json by month, {REPORT_YEAR}",
+            Target("reports/periodicals", f"/api/v1/reports/periodicals.json?{year}", context.api),
+            context.bare,
+            Goal("none: for information", min_ratio=0),
+        ),
+        Case(
+            f"Invoiced and received page, {REPORT_YEAR}",
+            Target(
+                "invoiced and received",
+                f"/reports/invoiced/?period=custom&start={REPORT_YEAR}-01-01&end={REPORT_YEAR}-12-31",
+                context.page,
+            ),
+            context.bare,
+            PAGE_GOAL,
+            concurrency=1,
+        ),
+        Case(
+            f"Outstanding by client page, {REPORT_YEAR}",
+            Target(
+                "outstanding by client",
+                f"/reports/outstanding/?period=custom&start={REPORT_YEAR}-01-01&end={REPORT_YEAR}-12-31",
+                context.page,
+            ),
+            context.bare,
+            PAGE_GOAL,
+            concurrency=1,
+        ),
+    ]
     return [
         Case(
             f"invoices.json?rows=1000, newest first (of {invoices:,}, counted)",
@@ -294,4 +494,4 @@ def cases(context: CaseContext) -> list[Case]:
             PAGE_GOAL,
             concurrency=1,
         ),
-    ]
+    ] + reports

@@ -192,6 +192,14 @@ def test_the_cases_measure_the_api_against_its_sql_and_the_list_with_its_overdue
         sign_in=lambda user: {"Cookie": user.email},
     )
     cases = benchmark.cases(context)
+    reports = cases[4:]
+    assert [case.what.split(",")[0] for case in reports][:3] == [
+        "reports/invoices.json by month",
+        "reports/invoices.json by client",
+        "reports/payments.json by month",
+    ]
+    assert [case.same_json for case in reports[:3]] == [True, True, True]
+    cases = cases[:4]
     assert [(case.route.path, case.reference.path) for case in cases] == [
         ("/api/v1/invoices.json?rows=1000", f"{benchmark.INVOICE_ROWS_PATH}?rows=1000"),
         ("/api/v1/invoices.json", "/bare"),
@@ -244,7 +252,7 @@ def test_a_tiny_run_of_the_billing_cases_through_gunicorn(tmp_path, monkeypatch)
     rows = [line for line in report.splitlines() if line.startswith("| ") and "`" in line]
     # Only billing's four: the reference answered the API's JSON, and the pages
     # answered 200 to the session (a sign-in page would have stopped it).
-    assert len(rows) == 4
+    assert len(rows) == 4 + 7  # the invoices' four, the reports' seven
     assert "failed requests" not in report
     assert f"* Rows (billing): {benchmark.rows()}" in report
     assert "* Rows (billing): 60 invoices, " in report
