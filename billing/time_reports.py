@@ -1,0 +1,592 @@
+"""The time reports (issue 13's time half), a services room that only reads: the
+timesheets report (hours by month or by client, each group's projects), hours by
+person and by project with billable and non-billable time and utilisation, and
+profitability per project. Each is one or two aggregating queries whatever the number
+of entries: SQL sums the rows, Python only arranges the sums (one per group).
+
+The filters are the reports' shared `ReportFilters` (`billing.reports`): a period
+(dates in the account's time zone, both inclusive), a client, a project, job, item or
+action, and the person who logged the time. Time entries carry their own date, so a
+month is the entries of its calendar days; documents carry a moment, counted in the
+period when it falls between the first day's midnight and the day after the last's,
+in the account's time zone.
+
+What counts as billable is what invoicing bills by the hour
+(`billing.queries.unbilled_entries`, without "not invoiced yet"): time on an hourly
+item (an action's time is its item's) that is not internal. Time marked internal,
+time on a project or a job without an item and time on a fixed-price or external item
+(which is in the item's price) is non-billable.
+
+Profitability sets what a project earned against what its time is worth:
+- invoiced: the net (before tax, after discount) of issued invoices naming the
+  project (an invoice for one of its jobs names it too), less the net of the issued
+  credit notes against them, each counted by its own date in the period;
+- cost of time: each hour logged in the period at its charge rate, which is its hourly
+  item's rate (an item takes its rate from the account's charge rates); time with no
+  hourly item (on the project, a job, a fixed or external item) at the account's first
+  charge rate (Settings → Charge rates, in their order), or nothing if it has none;
+- margin = invoiced − cost. The worst (lowest margin, then most hours over the
+  allocation) come first, in the API as on the page.
+Allocated hours are the hourly items' hours (`projects.queries.with_hours`), which
+have no date: a project's whole allocation against the time logged in the period."""
+
+import calendar
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+
+from django.db.models import (
+    Case,
+    Count,
+    DecimalField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    Max,
+    Min,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+    Window,
+)
+from django.db.models.functions import Coalesce, TruncMonth
+from django.utils import timezone
+
+from config.limits import MAX_ID
+from projects.models import Job, JobItem, Project, TimeEntry
+from projects.queries import HOURS_FIELD, NO_HOURS, with_hours
+
+from .models import ChargeRate, CreditNote, Invoice
+
+MONEY = DecimalField(max_digits=16, decimal_places=2)
+NO_MONEY = Value(Decimal("0.00"), output_field=MONEY)
+ZERO = Decimal("0.00")
+CENT = Decimal("0.01")
+
+# A working week, for utilisation: 37.5 hours over five days.
+WEEK_HOURS = Decimal("37.5")
+DAY_HOURS = WEEK_HOURS / 5
+
+BILLABLE = Q(item__type=JobItem.Type.HOURLY, is_internal=False)
+
+
+def _billable_hours():
+    return Sum(Case(When(BILLABLE, then=F("hours")), default=NO_HOURS, output_field=HOURS_FIELD))
+
+
+# --- the entries the filters keep --------------------------------------------------
+
+
+def _valid_id(value) -> bool:
+    return value is None or 0 < value <= MAX_ID
+
+
+def _user_id(filters):
+    user = getattr(filters, "assigned", None)
+    return getattr(user, "pk", user)
+
+
+def filtered_entries(filters, *, with_period: bool = True) -> QuerySet:
+    """The time entries `filters` keep: in the period, for the client, on the project,
+    job, item or action, logged by the person."""
+    entries = TimeEntry.objects.all()
+    for column in ("project_id", "job_id", "item_id", "action_id"):
+        value = getattr(filters, column, None)
+        if not _valid_id(value):
+            return entries.none()
+        if value is not None:
+            entries = entries.filter(**{column: value})
+    client = getattr(filters, "client", None)
+    if client is not None:
+        letter, client_id = client
+        if not _valid_id(client_id):
+            return entries.none()
+        column = "client_company_id" if letter == "C" else "client_contact_id"
+        entries = entries.filter(**{f"project__{column}": client_id})
+    user_id = _user_id(filters)
+    if user_id is not None:
+        entries = entries.filter(user_id=user_id)
+    if with_period:
+        if filters.start is not None:
+            entries = entries.filter(date__gte=filters.start)
+        if filters.end is not None:
+            entries = entries.filter(date__lte=filters.end)
+    return entries
+
+
+def _moments(filters) -> tuple[datetime | None, datetime | None]:
+    """The period as [from, until) moments in the account's time zone."""
+    zone = timezone.get_default_timezone()
+    since = until = None
+    if filters.start is not None:
+        since = datetime.combine(filters.start, time.min, tzinfo=zone)
+    if filters.end is not None:
+        until = datetime.combine(filters.end + timedelta(days=1), time.min, tzinfo=zone)
+    return since, until
+
+
+def _client_of(row: dict, prefix: str = "project__") -> dict:
+    if row[f"{prefix}client_company_id"] is not None:
+        return {
+            "type": "C",
+            "id": row[f"{prefix}client_company_id"],
+            "name": row[f"{prefix}client_company__name"],
+        }
+    return {
+        "type": "I",
+        "id": row[f"{prefix}client_contact_id"],
+        "name": row[f"{prefix}client_contact__fullname"],
+    }
+
+
+CLIENT_COLUMNS = (
+    "project__client_company_id",
+    "project__client_company__name",
+    "project__client_contact_id",
+    "project__client_contact__fullname",
+)
+
+
+# --- the timesheets report -------------------------------------------------------------
+
+
+@dataclass
+class TimeGroup:
+    """A month ("2014-03") or a client ("C41") and its projects' hours."""
+
+    key: str
+    label: str
+    total: Decimal = ZERO
+    billable: Decimal = ZERO
+    projects: list[dict] = field(default_factory=list)
+    client: dict | None = None  # grouped by client: the client
+
+    @property
+    def nonbillable(self) -> Decimal:
+        return self.total - self.billable
+
+
+@dataclass
+class TimesheetsReport:
+    groups: list[TimeGroup]  # the page asked for (rows/start)
+    count: int  # every group
+    total: Decimal
+    billable: Decimal
+
+    @property
+    def nonbillable(self) -> Decimal:
+        return self.total - self.billable
+
+
+def months_between(first: date, last: date) -> list[date]:
+    """The first day of each month from `first`'s to `last`'s."""
+    months = []
+    month = first.replace(day=1)
+    while month <= last:
+        months.append(month)
+        month = (month + timedelta(days=32)).replace(day=1)
+    return months
+
+
+def month_key(month: date) -> str:
+    return f"{month.year:04d}-{month.month:02d}"
+
+
+def _month_label(month: date) -> str:
+    return f"{calendar.month_abbr[month.month]} {month.year}"
+
+
+def _project_entry(row: dict) -> dict:
+    return {
+        "id": row["project_id"],
+        "name": row["project__title"],
+        "client": _client_of(row),
+        "total": row["total"],
+        "billable": row["billable"],
+        "nonbillable": row["total"] - row["billable"],
+    }
+
+
+def timesheets(filters, *, groupby: str = "date", start: int = 0, rows: int | None = None):
+    """Hours grouped by month ("date": every month of the period, empty ones too) or by
+    client ("client": those with time, most hours first), each with its projects' hours
+    (most first), the billable part of each; `rows` groups from `start`. Two queries."""
+    entries = filtered_entries(filters)
+    overall = entries.aggregate(total=Coalesce(Sum("hours"), NO_HOURS), billable=_billable_hours())
+    total, billable = overall["total"], overall["billable"] or ZERO
+    if groupby == "client":
+        groups, count = _by_client(entries, start, rows)
+    else:
+        groups, count = _by_month(filters, entries, start, rows)
+    return TimesheetsReport(groups=groups, count=count, total=total, billable=billable)
+
+
+def _per_project(entries, **extra):
+    """Hours and billable hours per project (and per `extra` expression)."""
+    return (
+        entries.order_by()
+        .annotate(**extra)
+        .values("project_id", "project__title", *CLIENT_COLUMNS, *extra)
+        .annotate(total=Sum("hours"), billable=_billable_hours())
+    )
+
+
+def _by_month(filters, entries, start, rows):
+    first, last = filters.start, filters.end
+    if first is None or last is None:
+        bounds = entries.order_by().aggregate(first=Min("date"), last=Max("date"))
+        first = first or bounds["first"]
+        last = last or bounds["last"]
+    if first is None or last is None:  # no period and no time
+        return [], 0
+    months = months_between(first, last)
+    page = months[start : None if rows is None else start + rows]
+    if not page:
+        return [], len(months)
+    groups = {month: TimeGroup(month_key(month), _month_label(month)) for month in page}
+    page_end = (page[-1] + timedelta(days=32)).replace(day=1)
+    sums = _per_project(
+        entries.filter(date__gte=page[0], date__lt=page_end), month=TruncMonth("date")
+    ).order_by("month", "-total", "project_id")
+    for row in sums:
+        group = groups[_as_date(row["month"])]
+        group.projects.append(_project_entry(row))
+        group.total += row["total"]
+        group.billable += row["billable"]
+    return list(groups.values()), len(months)
+
+
+def _as_date(value) -> date:
+    return value.date() if isinstance(value, datetime) else value
+
+
+def _by_client(entries, start, rows):
+    sums = _per_project(entries).order_by("-total", "project_id")
+    groups: dict[str, TimeGroup] = {}
+    for row in sums:
+        client = _client_of(row)
+        key = f"{client['type']}{client['id']}"
+        group = groups.get(key)
+        if group is None:
+            group = groups[key] = TimeGroup(key, client["name"], client=client)
+        group.projects.append(_project_entry(row))
+        group.total += row["total"]
+        group.billable += row["billable"]
+    ordered = sorted(groups.values(), key=lambda group: (-group.total, group.label, group.key))
+    return ordered[start : None if rows is None else start + rows], len(ordered)
+
+
+# --- hours by person and by project ------------------------------------------------------
+
+
+def weekdays_between(first: date, last: date) -> int:
+    """Monday to Friday days from `first` to `last`, both counted."""
+    if last < first:
+        return 0
+    days = (last - first).days + 1
+    weeks, rest = divmod(days, 7)
+    extra = sum(1 for offset in range(rest) if (first.weekday() + offset) % 7 < 5)
+    return weeks * 5 + extra
+
+
+def capacity_hours(filters) -> Decimal | None:
+    """A person's working hours in the period: 37.5 a week, 7.5 each weekday (public
+    holidays and leave are not known here). None without a whole period."""
+    if filters.start is None or filters.end is None:
+        return None
+    return DAY_HOURS * weekdays_between(filters.start, filters.end)
+
+
+def _percent(part: Decimal, whole: Decimal | None) -> Decimal | None:
+    if not whole:
+        return None
+    return (part * 100 / whole).quantize(Decimal("0.1"))
+
+
+@dataclass
+class HoursRow:
+    key: str  # "U3", "P12": the row's id in the CSV and the chart
+    name: str
+    total: Decimal
+    billable: Decimal
+    client: dict | None = None  # by project
+    email: str = ""  # by person
+    utilisation: Decimal | None = None  # by person: logged ÷ capacity, %
+
+    @property
+    def nonbillable(self) -> Decimal:
+        return self.total - self.billable
+
+    @property
+    def billable_share(self) -> Decimal | None:
+        return _percent(self.billable, self.total)
+
+
+@dataclass
+class HoursReport:
+    by: str  # "person" or "project"
+    rows: list[HoursRow]
+    total: Decimal
+    billable: Decimal
+    capacity: Decimal | None  # one person's working hours in the period
+
+    @property
+    def nonbillable(self) -> Decimal:
+        return self.total - self.billable
+
+    @property
+    def billable_share(self) -> Decimal | None:
+        return _percent(self.billable, self.total)
+
+    @property
+    def utilisation(self) -> Decimal | None:
+        """By person: everyone's hours against everyone's capacity."""
+        if self.capacity is None or not self.rows:
+            return None
+        return _percent(self.total, self.capacity * len(self.rows))
+
+
+def hours_by(filters, by: str = "person") -> HoursReport:
+    """Hours in the period per person (with utilisation against 37.5 hours a week) or
+    per project, billable and not, most hours first. One query."""
+    entries = filtered_entries(filters).order_by()
+    capacity = capacity_hours(filters)
+    if by == "project":
+        sums = _per_project(entries).order_by("-total", "project__title", "project_id")
+        rows = [
+            HoursRow(
+                key=f"{Project.CODE}{row['project_id']}",
+                name=row["project__title"],
+                total=row["total"],
+                billable=row["billable"],
+                client=_client_of(row),
+            )
+            for row in sums
+        ]
+    else:
+        sums = (
+            entries.values("user_id", "user__name", "user__email")
+            .annotate(total=Sum("hours"), billable=_billable_hours())
+            .order_by("-total", "user__name", "user_id")
+        )
+        rows = [
+            HoursRow(
+                key=f"U{row['user_id']}",
+                name=row["user__name"] or row["user__email"],
+                email=row["user__email"],
+                total=row["total"],
+                billable=row["billable"],
+                utilisation=_percent(row["total"], capacity),
+            )
+            for row in sums
+        ]
+    total = sum((row.total for row in rows), ZERO)
+    billable = sum((row.billable for row in rows), ZERO)
+    return HoursReport(by=by, rows=rows, total=total, billable=billable, capacity=capacity)
+
+
+# --- profitability -------------------------------------------------------------------------
+
+
+def _sum_for_project(queryset, column: str, path: str, value, output):
+    rows = (
+        queryset.filter(**{path: OuterRef("pk")})
+        .order_by()
+        .values(path)
+        .annotate(sum=Sum(value if value is not None else column, output_field=output))
+        .values("sum")
+    )
+    return Coalesce(Subquery(rows, output_field=output), Value(ZERO, output_field=output))
+
+
+def _documents(filters):
+    """The issued invoices and credit notes the period and the job keep."""
+    since, until = _moments(filters)
+    invoices = Invoice.objects.filter(issued_at__isnull=False)
+    credits = CreditNote.objects.filter(issued_at__isnull=False)
+    if since is not None:
+        invoices, credits = invoices.filter(date__gte=since), credits.filter(date__gte=since)
+    if until is not None:
+        invoices, credits = invoices.filter(date__lt=until), credits.filter(date__lt=until)
+    job_id = getattr(filters, "job_id", None)
+    if job_id is not None:
+        invoices, credits = invoices.filter(job_id=job_id), credits.filter(invoice__job_id=job_id)
+    return invoices, credits
+
+
+def _charge_rate():
+    """Per entry: its hourly item's rate, else the account's first charge rate."""
+    first_rate = ChargeRate.objects.order_by("position", "name").values("rate")[:1]
+    return Case(
+        When(item__type=JobItem.Type.HOURLY, then=F("item__rate")),
+        default=Coalesce(Subquery(first_rate, output_field=MONEY), NO_MONEY),
+        output_field=MONEY,
+    )
+
+
+def profitability_projects(filters) -> QuerySet:
+    """The projects the filters keep, annotated with `hours_allocated`, `hours_logged`
+    (in the period, by the person), `billable`, `cost`, `invoiced`, `credited` and
+    `credited`. With a period or a person, only projects with time (or,
+    without a person, documents) in it."""
+    entries = filtered_entries(filters)
+    invoices, credits = _documents(filters)
+    projects = Project.objects.all()
+    project_id, job_id = getattr(filters, "project_id", None), getattr(filters, "job_id", None)
+    client = getattr(filters, "client", None)
+    if not (_valid_id(project_id) and _valid_id(job_id)):
+        return projects.none()
+    if project_id is not None:
+        projects = projects.filter(pk=project_id)
+    if job_id is not None:
+        projects = projects.filter(jobs=job_id)
+    if client is not None:
+        letter, client_id = client
+        if not _valid_id(client_id):
+            return projects.none()
+        column = "client_company_id" if letter == "C" else "client_contact_id"
+        projects = projects.filter(**{column: client_id})
+    if filters.start is not None or filters.end is not None or _user_id(filters) is not None:
+        active = Exists(entries.filter(project_id=OuterRef("pk")))
+        if _user_id(filters) is None:
+            active |= Exists(invoices.filter(project_id=OuterRef("pk")))
+            active |= Exists(credits.filter(invoice__project_id=OuterRef("pk")))
+        projects = projects.filter(active)
+    billable = Case(When(BILLABLE, then=F("hours")), default=NO_HOURS, output_field=HOURS_FIELD)
+    projects = with_hours(projects, "project", entries=entries).annotate(
+        billable=_sum_for_project(entries, "hours", "project_id", billable, HOURS_FIELD),
+        cost=_sum_for_project(
+            entries,
+            "hours",
+            "project_id",
+            ExpressionWrapper(F("hours") * _charge_rate(), output_field=MONEY),
+            MONEY,
+        ),
+        invoiced=_sum_for_project(invoices, "total", "project_id", None, MONEY),
+        credited=_sum_for_project(credits, "total", "invoice__project_id", None, MONEY),
+    )
+    return projects
+
+
+def worst_first(projects: QuerySet) -> QuerySet:
+    """`profitability_projects` with `margin` and `overrun` (hours over the
+    allocation), the lowest margin first, then the most over."""
+    return projects.annotate(
+        margin=ExpressionWrapper(F("invoiced") - F("credited") - F("cost"), output_field=MONEY),
+        overrun=ExpressionWrapper(
+            F("hours_logged") - F("hours_allocated"), output_field=HOURS_FIELD
+        ),
+    ).order_by("margin", "-overrun", "id")
+
+
+PROJECT_COLUMNS = (
+    "id",
+    "title",
+    "client_company_id",
+    "client_company__name",
+    "client_contact_id",
+    "client_contact__fullname",
+    "hours_allocated",
+    "hours_logged",
+    "billable",
+    "cost",
+    "invoiced",
+    "credited",
+    "margin",
+)
+
+
+@dataclass
+class ProfitabilityReport:
+    rows: list[dict]
+    count: int
+    allocated: Decimal
+    logged: Decimal
+    cost: Decimal
+    invoiced: Decimal  # less credit notes
+
+    @property
+    def margin(self) -> Decimal:
+        return self.invoiced - self.cost
+
+
+def _cents(value) -> Decimal:
+    return Decimal(value).quantize(CENT)
+
+
+def profitability(filters, *, start: int = 0, rows: int | None = None) -> ProfitabilityReport:
+    """Per project, worst first: allocated and logged hours, the cost of the time, what
+    was invoiced (less credit notes) and the margin, with each job's allocated and
+    logged hours; the totals of every project kept. Two queries."""
+    projects = worst_first(profitability_projects(filters))
+    # Every project's totals beside each row of the page: one pass over the projects.
+    everyone = {
+        f"all_{name}": Window(Sum(name))
+        for name in ("hours_allocated", "hours_logged", "cost", "invoiced", "credited")
+    }
+    page = list(
+        projects.annotate(all_count=Window(Count("id")), **everyone).values(
+            *PROJECT_COLUMNS, "all_count", *everyone
+        )[start : None if rows is None else start + rows]
+    )
+    if page:
+        stats = page[0]
+    elif start:  # past the last page: the totals alone
+        stats = _first_row_totals(projects, everyone)
+    else:
+        stats = {"all_count": 0, **dict.fromkeys(everyone, ZERO)}
+    jobs_by_project: dict[int, list[dict]] = {row["id"]: [] for row in page}
+    if page:
+        jobs = Job.objects.filter(project_id__in=list(jobs_by_project))
+        if getattr(filters, "job_id", None) is not None:
+            jobs = jobs.filter(pk=filters.job_id)
+        jobs = with_hours(jobs, "job", entries=filtered_entries(filters)).values(
+            "id", "title", "project_id", "hours_allocated", "hours_logged"
+        )
+        for job in jobs.order_by("project_id", "order", "id"):
+            jobs_by_project[job["project_id"]].append(
+                {
+                    "id": job["id"],
+                    "name": job["title"],
+                    "allocated": job["hours_allocated"],
+                    "logged": job["hours_logged"],
+                }
+            )
+    result = [
+        {
+            "id": row["id"],
+            "name": row["title"],
+            "client": _client_of(row, prefix=""),
+            "allocated": row["hours_allocated"],
+            "logged": row["hours_logged"],
+            "billable": row["billable"],
+            "nonbillable": row["hours_logged"] - row["billable"],
+            "cost": _cents(row["cost"]),
+            "invoiced": _cents(row["invoiced"] - row["credited"]),
+            "credited": _cents(row["credited"]),
+            "margin": _cents(row["margin"]),
+            "jobs": jobs_by_project[row["id"]],
+        }
+        for row in page
+    ]
+    return ProfitabilityReport(
+        rows=result,
+        count=stats["all_count"],
+        allocated=stats["all_hours_allocated"],
+        logged=stats["all_hours_logged"],
+        cost=_cents(stats["all_cost"]),
+        invoiced=_cents(stats["all_invoiced"] - stats["all_credited"]),
+    )
+
+
+def _first_row_totals(projects, everyone) -> dict:
+    row = (
+        projects.annotate(all_count=Window(Count("id")), **everyone)
+        .values("all_count", *everyone)
+        .first()
+    )
+    return row or {"all_count": 0, **dict.fromkeys(everyone, ZERO)}
