@@ -47,3 +47,8 @@ def notifications_for_page(user):
 
 def private_tasks_on(user, day):
     return PrivateTask.objects.filter(user=user, date=day).order_by("done", "id")
+
+
+def user_by_email(email: str) -> User | None:
+    """The user with this email, matched as sign-in matches it (stored lower-cased)."""
+    return User.objects.filter(email=email.strip().lower()).first()

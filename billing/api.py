@@ -1,12 +1,16 @@
 """Depot resources: invoices, credit notes, payments and proposals, and the settings
 resources for tax codes, charge rates and ledger categories."""
 
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
 from django.core.exceptions import ValidationError
 from django.db.models import Case, Value, When
 from django.db.models.functions import Coalesce, Length, Lower
 from django.http import FileResponse
 from ninja import Router
 
+from accounts import queries as account_queries
 from accounts import services as account_services
 from accounts.schemas import VALUE_JSON
 from config.api.auth import area_access, principal
@@ -19,14 +23,23 @@ from config.api.listing import (
     query_epoch,
     query_flags,
     query_int,
+    query_paging,
 )
 from config.api.lookup import get_or_404
-from config.api.rendering import id_response, item_response, list_response, ok_response
-from config.parsing import parse_json
+from config.api.rendering import (
+    depot_response,
+    id_response,
+    item_response,
+    list_response,
+    ok_response,
+)
+from config.limits import MAX_ID
+from config.parsing import parse_int, parse_json
 from crm.journal import parse_item_code
+from projects import queries as project_queries
 from projects.services import CLIENT_LETTERS
 
-from . import invoicing, pdfs, periodicals, proposals, queries, services
+from . import invoicing, pdfs, periodicals, proposals, queries, reports, services
 from .models import (
     ChargeRate,
     CreditNote,
@@ -982,3 +995,209 @@ def credit_note_pdf(request, note_id: int):
 )
 def proposal_pdf(request, proposal_id: int):
     return _pdf_download("proposal", "proposal", proposal_id)
+
+
+# --- reports ------------------------------------------------------------------------
+#
+# GET reports/<name>: grouped figures (billing.reports computes them; the time reports
+# are billing.time_reports). The reports area opens the router; reports of money also
+# need the invoices area (`_needs_invoices`), so a user kept from invoices sees no
+# invoice figure through a report.
+
+reports_router = Router(tags=["reports"])
+reports_router.add_decorator(area_access("reports"))
+
+REPORTS_XML_NOTE = (
+    " In XML a key that is not a valid element name (a month such as `2014-03`, a number "
+    "such as `1`) is written with an underscore in front and the key itself in a `key` "
+    'attribute: `<_2014-03 key="2014-03">`.'
+)
+REPORT_PARAMS_HELP = (
+    "`from`/`to`: epoch seconds, read as days in the account's time zone (both days "
+    "included); `client`: C41 or I5; `assigned`: a user's email (`all`, the default, for "
+    "everyone); `rows`/`start` page the groups, and `total` counts them."
+)
+
+
+@dataclass(frozen=True)
+class ReportQuery:
+    """A report's query string, checked: its filters, grouping and page of groups."""
+
+    filters: reports.ReportFilters
+    groupby: str
+    rows: int
+    start: int
+
+
+def _epoch_local_day(request, name: str, problems: list):
+    raw = request.GET.get(name, "").strip()
+    if not raw:
+        return None
+    try:
+        moment = datetime.fromtimestamp(parse_int(raw), tz=UTC)
+    except ValueError:
+        problems.append((name, f"{name} must be a time in epoch seconds."))
+        return None
+    except (OverflowError, OSError):
+        problems.append((name, f"{name} is out of range."))
+        return None
+    return reports.local_day(moment)
+
+
+def _report_id(request, name: str, problems: list) -> int | None:
+    raw = request.GET.get(name, "").strip()
+    if not raw:
+        return None
+    try:
+        value = parse_int(raw)
+        if not 0 < value <= MAX_ID:
+            raise ValueError
+    except ValueError:
+        problems.append((name, f"{name} must be the id of a {name}, a whole number."))
+        return None
+    return value
+
+
+def report_params(
+    request, groupings: tuple[str, ...] = ("date", "client"), *, accepts: tuple[str, ...] = ()
+) -> ReportQuery:
+    """A report's parameters, every problem at once, each naming its parameter:
+    `from`, `to`, `groupby` (one of `groupings`, the first by default), `client`,
+    `assigned`, `rows`, `start`, and those of `accepts` among `project`, `job`, `item`,
+    `action`, `paid`. A parameter the report doesn't take is ignored, as Depot does."""
+    problems: list[tuple[str, str]] = []
+    start = _epoch_local_day(request, "from", problems)
+    end = _epoch_local_day(request, "to", problems)
+    if start is not None and end is not None and start > end:
+        problems.append(("from", "from must not be after to."))
+    groupby = request.GET.get("groupby", "").strip() or groupings[0]
+    if groupby not in groupings:
+        problems.append(("groupby", f"groupby must be one of: {', '.join(groupings)}."))
+    client = None
+    raw_client = request.GET.get("client", "").strip()
+    if raw_client:
+        client = project_queries.client_named_by(raw_client)
+        if client is None:
+            shown = raw_client if len(raw_client) <= 40 else f"{raw_client[:40]}…"
+            problems.append(
+                (
+                    "client",
+                    f"client must be the code of a company or person such as C41 or I5; "
+                    f"'{shown}' names none.",
+                )
+            )
+    assigned = None
+    raw_assigned = request.GET.get("assigned", "").strip()
+    if raw_assigned and raw_assigned.lower() != "all":
+        assigned = account_queries.user_by_email(raw_assigned)
+        if assigned is None:
+            shown = raw_assigned if len(raw_assigned) <= 80 else f"{raw_assigned[:80]}…"
+            problems.append(("assigned", f"assigned: no user has the email '{shown}'."))
+    ids = {
+        name: _report_id(request, name, problems)
+        for name in ("project", "job", "item", "action")
+        if name in accepts
+    }
+    paid = None
+    if "paid" in accepts:
+        try:
+            paid = query_bool(request, "paid")
+        except ApiValidationError as exc:
+            problems.extend(exc.problems)
+    try:
+        rows, first = query_paging(request)
+    except ApiValidationError as exc:
+        problems.extend(exc.problems)
+        rows, first = 10, 0
+    if problems:
+        raise ApiValidationError.by_field(problems)
+    filters = reports.ReportFilters(
+        start=start,
+        end=end,
+        client=client,
+        project_id=ids.get("project"),
+        job_id=ids.get("job"),
+        item_id=ids.get("item"),
+        action_id=ids.get("action"),
+        assigned=assigned,
+        paid=paid,
+    )
+    return ReportQuery(filters=filters, groupby=groupby, rows=rows, start=first)
+
+
+def grouped_response(request, groups: list, query: ReportQuery, **extra):
+    """Depot's grouped answer: `rows` an object keyed by each group's key (in order)
+    for the page of groups, `total` how many groups there are, and any `extra` keys
+    (`grouping`, `stats`)."""
+    page = groups[query.start : query.start + query.rows]
+    body = {
+        "error": False,
+        "rows": {group.key: group.as_row() for group in page},
+        **extra,
+        "total": len(groups),
+    }
+    return depot_response(request, body)
+
+
+def _needs_invoices(request) -> None:
+    """Reports of money: the invoices area too (its read scope for a credential)."""
+    principal(request).require("invoices")
+
+
+@reports_router.get(
+    "/invoices",
+    summary="Report on invoices",
+    description="What was invoiced, gross (grand totals), on issued invoices less issued "
+    "credit notes; a credit note counts in the month of its own date, against its "
+    "invoice's client. `groupby`: `date` (months `2014-03`, empty months included, "
+    "`clients: []`), `client` (`C41`) or `category` (ledger category of the lines; each "
+    "line's net less the discount with its tax rate, rounded per group). Filters: "
+    "`project`, `job` (ids), `paid` (true/false). "
+    + REPORT_PARAMS_HELP
+    + " Needs the reports and invoices areas."
+    + REPORTS_XML_NOTE,
+)
+def report_invoices(request):
+    _needs_invoices(request)
+    query = report_params(
+        request, reports.GROUPINGS["invoices"], accepts=("project", "job", "paid")
+    )
+    groups = reports.invoices_report(query.filters, query.groupby)
+    return grouped_response(request, groups, query)
+
+
+@reports_router.get(
+    "/payments",
+    summary="Report on payments",
+    description="What was received, by month of the day received (`groupby=date`) or by the "
+    "invoice's client (`client`). Filters: `project`, `job` (ids, the invoice's), "
+    "`assigned` (who added the invoice). "
+    + REPORT_PARAMS_HELP
+    + " Needs the reports and invoices areas."
+    + REPORTS_XML_NOTE,
+)
+def report_payments(request):
+    _needs_invoices(request)
+    query = report_params(request, reports.GROUPINGS["payments"], accepts=("project", "job"))
+    groups = reports.payments_report(query.filters, query.groupby)
+    return grouped_response(request, groups, query)
+
+
+@reports_router.get(
+    "/periodicals",
+    summary="Report on recurring invoices",
+    description="What recurring invoices (periodicals) invoiced: their issued invoices less "
+    "credit notes, gross, by month (`groupby=date`) or client; `grouping` says which "
+    "(`month` or `client`). `stats`: `active` (recurring invoices running today for these "
+    "filters), `monthly` (what they bring a month, gross: a year's is a twelfth, a week's "
+    "52/12) and `invoiced` (the period's sum). "
+    + REPORT_PARAMS_HELP
+    + " Needs the reports and invoices areas."
+    + REPORTS_XML_NOTE,
+)
+def report_periodicals(request):
+    _needs_invoices(request)
+    query = report_params(request, reports.GROUPINGS["periodicals"])
+    groups, stats = reports.periodicals_report(query.filters, query.groupby)
+    grouping = "month" if query.groupby == "date" else "client"
+    return grouped_response(request, groups, query, grouping=grouping, stats=stats)

@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse_lazy
 from django.utils import timezone
 
-from accounts.models import AccountSettings
+from accounts.models import AccountSettings, User
 from config.errors import render
 from config.limits import (
     DELIVERY_RECIPIENTS_MAX,
@@ -20,7 +20,8 @@ from config.limits import (
     MAX_ID,
 )
 from projects.forms import CLIENT_CODE, client_label
-from projects.models import Job
+from projects.models import Job, Project
+from projects.queries import client_named_by
 from projects.services import discount_percentage
 
 from .models import (
@@ -33,6 +34,7 @@ from .models import (
     Proposal,
     TaxCode,
 )
+from .reports import ReportFilters, period_choices, resolve_period
 from .totals import NO_CATEGORY, Totals, clean_sections, document_totals, line_amount
 
 
@@ -1216,3 +1218,91 @@ class ExportForm(forms.Form):
     date_to = forms.DateField(
         label="To", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
+
+
+PROJECT_CODE = re.compile(r"\s*[Pp]?(\d{1,18})\b")
+
+
+class ReportFiltersForm(forms.Form):
+    """The reports' period picker and filters (templates/billing/reports/_filters.html),
+    read from the query string. `filters(today)` is what the report covers: a period
+    that can't be worked out (a custom one without its days) is an error on the form,
+    and the report shows the default period meanwhile."""
+
+    period = forms.ChoiceField(label="Period", choices=period_choices, required=False)
+    start = forms.DateField(
+        label="From",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    end = forms.DateField(
+        label="To",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    client = forms.CharField(label="Client", required=False, max_length=120)
+    project = forms.CharField(label="Project", required=False, max_length=220)
+    person = forms.ModelChoiceField(
+        label="Person",
+        required=False,
+        queryset=User.objects.filter(is_active=True).order_by("name", "email"),
+        empty_label="Everyone",
+    )
+
+    def __init__(self, data=None, *, default_period: str = "last-12-months", **kwargs):
+        self.default_period = default_period
+        super().__init__(data, **kwargs)
+
+    def clean_client(self):
+        typed = self.cleaned_data["client"].strip()
+        if not typed:
+            return None
+        code = CLIENT_CODE.match(typed)
+        client = client_named_by(code.group(1)) if code else None
+        if client is None:
+            raise ValidationError("Pick a client from the suggestions (its code, e.g. C41).")
+        return client
+
+    def clean_project(self):
+        typed = self.cleaned_data["project"].strip()
+        if not typed:
+            return None
+        code = PROJECT_CODE.match(typed)
+        project = Project.objects.filter(pk=int(code.group(1))).first() if code else None
+        if project is None:
+            raise ValidationError("Pick a project from the suggestions (its code, e.g. P12).")
+        return project
+
+    def clean(self):
+        cleaned = super().clean()
+        period = cleaned.get("period") or self.default_period
+        cleaned["period"] = period
+        try:
+            cleaned["span"] = resolve_period(
+                period, cleaned.get("start"), cleaned.get("end"), timezone.localdate()
+            )
+        except ValueError as exc:
+            self.add_error("start" if period == "custom" else "period", str(exc))
+        return cleaned
+
+    def filters(self) -> ReportFilters:
+        """The report's filters: what the form says where it is valid, the default
+        period and no filter where it isn't."""
+        valid = self.is_valid()
+        cleaned = self.cleaned_data if valid else {}
+        span = cleaned.get("span") or resolve_period(
+            self.default_period, None, None, timezone.localdate()
+        )
+        project = cleaned.get("project")
+        return ReportFilters(
+            start=span[0],
+            end=span[1],
+            client=cleaned.get("client"),
+            project_id=project.pk if project else None,
+            assigned=cleaned.get("person"),
+        )
+
+    def shown(self) -> dict:
+        """The period's days as the form shows them (a named period fills them in)."""
+        filters = self.filters()
+        return {"start": filters.start, "end": filters.end}

@@ -36,6 +36,7 @@ urlpatterns = [
     path("proposals/", include("billing.proposal_urls")),
     path("invoices/recurring/", include("billing.periodical_urls")),
     path("invoices/exports/", include("billing.export_urls")),
+    path("reports/", include("billing.report_urls")),
     path("invoices/", include("billing.invoice_urls")),
     path("invoices/", include("billing.work_urls")),
     path("admin/", admin.site.urls),

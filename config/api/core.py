@@ -46,6 +46,10 @@ Validation errors are 400 with `errors` (one sentence per problem) and `fields` 
 same sentences keyed by field); an unknown id or route is 404 with `{"error": true,
 "msg": ...}` saying which ("No contact with id 99." or "No such resource: ..."); credentials
 that don't authenticate get 403, and a call outside the credential's scopes 401.
+Reports (`/api/v1/reports/invoices.json`, ...) answer `rows` as an object keyed by
+group: a month `2014-03`, a client code `C41`. In XML a key that is not a valid element
+name (it starts with a digit, or holds a character XML names can't) is written with an
+underscore in front, the key itself in a `key` attribute: `<_2014-03 key="2014-03">`.
 Each credential may make 60 requests a minute on average (429 beyond that; see the
 `X-RateLimit-*` headers).
 """
@@ -179,7 +183,7 @@ def on_unexpected_error(request, exc: Exception):
 def _register_routers():
     from accounts.api import me_router, notes_router, settings_router
     from accounts.api import router as accounts_router
-    from billing.api import invoices_router, periodicals_router, proposals_router
+    from billing.api import invoices_router, periodicals_router, proposals_router, reports_router
     from billing.api import router as billing_router
     from crm.api import activity_router
     from crm.api import router as crm_router
@@ -199,6 +203,7 @@ def _register_routers():
     api.add_router("/", invoices_router)
     api.add_router("/", proposals_router)
     api.add_router("/", periodicals_router)
+    api.add_router("/reports", reports_router)
 
 
 _register_routers()

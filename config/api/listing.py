@@ -51,6 +51,22 @@ def list_params(
     is a 400 rather than a crash or a silent default. `default_ascending` is the
     resource's `orderasc` when none is sent (invoices and payments: newest first)."""
     query = request.GET
+    rows, start, errors = _paging(query)
+    order = query.get("order") or default_order
+    if order not in orderings:
+        errors.append(("order", f"order must be one of: {', '.join(sorted(orderings))}."))
+    ascending = default_ascending
+    if "orderasc" in query:
+        try:
+            ascending = parse_bool(query["orderasc"])
+        except ValueError:
+            errors.append(("orderasc", "orderasc must be true or false."))
+    if errors:
+        raise ApiValidationError.by_field(errors)
+    return ListParams(rows=rows, start=start, order=order, ascending=ascending)
+
+
+def _paging(query) -> tuple[int, int, list[tuple[str, str]]]:
     errors = []
     rows, start = 10, 0
     try:
@@ -68,18 +84,16 @@ def list_params(
         start = min(start, 2**62)
     except ValueError:
         errors.append(("start", "start must be a whole number of at least 0."))
-    order = query.get("order") or default_order
-    if order not in orderings:
-        errors.append(("order", f"order must be one of: {', '.join(sorted(orderings))}."))
-    ascending = default_ascending
-    if "orderasc" in query:
-        try:
-            ascending = parse_bool(query["orderasc"])
-        except ValueError:
-            errors.append(("orderasc", "orderasc must be true or false."))
+    return rows, start, errors
+
+
+def query_paging(request) -> tuple[int, int]:
+    """`rows` and `start` alone, for answers that page something other than a
+    queryset's rows (the reports page their groups)."""
+    rows, start, errors = _paging(request.GET)
     if errors:
         raise ApiValidationError.by_field(errors)
-    return ListParams(rows=rows, start=start, order=order, ascending=ascending)
+    return rows, start
 
 
 def order_queryset(queryset, params: ListParams, orderings: dict[str, str | tuple]):

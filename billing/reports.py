@@ -1,0 +1,604 @@
+"""Reports (issue 13): a services room that only reads.
+
+The frame every report shares, used by the API (`billing.api`'s `reports_router`), the
+pages (`billing.report_views`) and the CSV downloads alike:
+
+* `ReportFilters`: what a report is narrowed to: a period of whole days in the
+  account's time zone (settings.TIME_ZONE), a client, a project, job, item or action,
+  the user who added the document or the time, and paid or not.
+* Periods for the pages' picker: `period_choices()` and `resolve_period()`.
+* Months: `month_key()` ("2014-03"), `months_between()`, `month_label()`, and
+  `month_of(column)` which buckets a date-time column by its month *in the account's
+  time zone* in SQL, so 23:30 UTC on 31 March in summer is April's.
+* `csv_response()`: a report's table as CSV, text cells through crm's `safe_cell`.
+
+Then the money reports (invoices, payments, recurring invoices, outstanding by client),
+each one service function computed by SQL aggregation; the time reports live in
+`billing/time_reports.py`.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from io import StringIO
+
+from django.db import connection
+from django.db.models import Case, Count, ExpressionWrapper, F, Q, Sum, Value, When
+from django.db.models.functions import Coalesce, TruncMonth
+from django.http import HttpResponse
+from django.utils import timezone
+
+from config.money import to_cents
+from crm.importing import safe_cell
+from crm.models import Company, Contact
+
+from .models import CreditNote, Invoice, Payment, Periodical
+from .queries import MONEY, NOTHING, with_balance
+from .totals import NO_CATEGORY
+
+ZERO = Decimal("0.00")
+
+
+# --- filters --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReportFilters:
+    """What a report covers. `start`/`end` are days in the account's time zone, both
+    included; None leaves that side open. `client` is a Company or a Contact;
+    `assigned` a User (the one who added the invoice, the payment's invoice, the
+    recurring invoice or the time); `paid` keeps paid (True) or unpaid (False)
+    invoices."""
+
+    start: date | None = None
+    end: date | None = None
+    client: Company | Contact | None = None
+    project_id: int | None = None
+    job_id: int | None = None
+    item_id: int | None = None
+    action_id: int | None = None
+    assigned: object | None = None  # accounts.User
+    paid: bool | None = None
+
+    def moments(self) -> tuple[datetime | None, datetime | None]:
+        """The period as aware date-times [from, until): midnight of `start` and of
+        the day after `end`, in the account's time zone."""
+        return (
+            None if self.start is None else start_of_day(self.start),
+            None if self.end is None else start_of_day(self.end + timedelta(days=1)),
+        )
+
+    def within(self, column: str, *, dates: bool = False) -> Q:
+        """A Q keeping `column` inside the period: a date-time column by the moments
+        above, a date column (`dates=True`, payments' day) by the days themselves."""
+        q = Q()
+        if dates:
+            if self.start is not None:
+                q &= Q(**{f"{column}__gte": self.start})
+            if self.end is not None:
+                q &= Q(**{f"{column}__lte": self.end})
+            return q
+        since, until = self.moments()
+        if since is not None:
+            q &= Q(**{f"{column}__gte": since})
+        if until is not None:
+            q &= Q(**{f"{column}__lt": until})
+        return q
+
+    def client_q(self, path: str = "") -> Q:
+        """Rows whose client (`client_company`/`client_contact` under `path`) is the
+        filter's client; everything when there is none."""
+        if self.client is None:
+            return Q()
+        column = "client_company_id" if isinstance(self.client, Company) else "client_contact_id"
+        return Q(**{f"{path}{column}": self.client.pk})
+
+
+def start_of_day(day: date) -> datetime:
+    """Midnight of `day` in the account's time zone, as an aware date-time."""
+    return datetime.combine(day, time.min, tzinfo=timezone.get_default_timezone())
+
+
+def local_day(moment: datetime) -> date:
+    """The day a moment falls on in the account's time zone."""
+    return timezone.localtime(moment, timezone.get_default_timezone()).date()
+
+
+# --- periods (the pages' picker) --------------------------------------------------------
+
+PERIODS = {
+    "this-month": "This month",
+    "last-month": "Last month",
+    "this-quarter": "This quarter",
+    "last-12-months": "Last 12 months",
+    "this-year": "This year",
+    "custom": "Custom",
+}
+
+
+def period_choices() -> list[tuple[str, str]]:
+    return list(PERIODS.items())
+
+
+def resolve_period(
+    name: str, start: date | None, end: date | None, today: date
+) -> tuple[date, date]:
+    """The first and last day of a named period around `today` (a day in the account's
+    time zone). "custom" is `start`..`end`; ValueError when either is missing, they
+    are out of order, or the name is not a period."""
+    month_start = today.replace(day=1)
+    if name == "this-month":
+        return month_start, _month_end(month_start)
+    if name == "last-month":
+        previous = (month_start - timedelta(days=1)).replace(day=1)
+        return previous, _month_end(previous)
+    if name == "this-quarter":
+        first = month_start.replace(month=(today.month - 1) // 3 * 3 + 1)
+        return first, _month_end(_add_months(first, 2))
+    if name == "last-12-months":
+        return _add_months(month_start, -11), _month_end(month_start)
+    if name == "this-year":
+        return today.replace(month=1, day=1), today.replace(month=12, day=31)
+    if name == "custom":
+        if start is None or end is None:
+            raise ValueError("A custom period needs a first and a last day.")
+        if start > end:
+            raise ValueError("The period's first day is after its last.")
+        return start, end
+    raise ValueError(f"{name!r} is not a period.")
+
+
+def _add_months(first: date, months: int) -> date:
+    index = first.year * 12 + first.month - 1 + months
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def _month_end(first: date) -> date:
+    return _add_months(first, 1) - timedelta(days=1)
+
+
+# --- months -------------------------------------------------------------------------
+
+
+def month_key(day: date) -> str:
+    """A month as the API keys it: "2014-03"."""
+    return f"{day.year:04d}-{day.month:02d}"
+
+
+def month_label(key: str) -> str:
+    """ "2014-03" → "Mar 2014", for the pages' charts and tables."""
+    year, month = key.split("-")
+    return date(int(year), int(month), 1).strftime("%b %Y")
+
+
+def months_between(first: date, last: date) -> list[str]:
+    """Every month key from `first`'s month to `last`'s, both included."""
+    keys, month = [], first.replace(day=1)
+    while month <= last:
+        keys.append(month_key(month))
+        month = _add_months(month, 1)
+    return keys
+
+
+def month_of(column: str, *, dates: bool = False) -> TruncMonth:
+    """SQL: the first day of `column`'s month, a date-time column taken in the
+    account's time zone (not UTC, not the connection's)."""
+    if dates:
+        return TruncMonth(column)
+    return TruncMonth(column, tzinfo=timezone.get_default_timezone())
+
+
+def key_of_month(value: date | datetime) -> str:
+    """The month key of what `month_of` returned (a date, or a date-time on some
+    databases)."""
+    if isinstance(value, datetime) and timezone.is_aware(value):
+        value = timezone.localtime(value, timezone.get_default_timezone())
+    return month_key(value)
+
+
+def month_span(keys: Iterable[str], filters: ReportFilters, today: date) -> list[str]:
+    """The months a by-date report lists: the period's months when it has both ends;
+    otherwise from its start (or the first month with figures) to its end (or the
+    later of this month and the last with figures). Empty months are listed too."""
+    found = sorted(keys)
+    first = filters.start or (_parse_key(found[0]) if found else today)
+    last = filters.end
+    if last is None:
+        last = max(today, _parse_key(found[-1])) if found else today
+    return months_between(first, last)
+
+
+def _parse_key(key: str) -> date:
+    year, month = key.split("-")
+    return date(int(year), int(month), 1)
+
+
+# --- clients ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ClientTotal:
+    """One client's share of a group: Depot's {type, id, name, total}."""
+
+    type: str
+    id: int
+    name: str
+    total: Decimal
+
+    @property
+    def code(self) -> str:
+        return f"{self.type}{self.id}"
+
+    def as_row(self) -> dict:
+        return {"type": self.type, "id": str(self.id), "name": self.name, "total": self.total}
+
+
+@dataclass
+class Group:
+    """One row of a grouped report: a month ("2014-03"), a client ("C41") or a ledger
+    category, its total and each client's share, largest first."""
+
+    key: str
+    label: str
+    total: Decimal = ZERO
+    clients: list[ClientTotal] = field(default_factory=list)
+
+    def as_row(self) -> dict:
+        return {
+            "total": self.total,
+            # Depot writes an empty group's clients as [] (an empty list), not {}.
+            "clients": {c.code: c.as_row() for c in self.clients} if self.clients else [],
+        }
+
+
+def client_code(client: Company | Contact) -> str:
+    return f"{client.CODE}{client.pk}"
+
+
+# --- CSV ----------------------------------------------------------------------------
+
+
+def csv_text(header: Sequence[str], rows: Iterable[Sequence]) -> str:
+    """A table as CSV: text through `safe_cell` (a cell starting = + - @ is not run as
+    a formula), money as plain decimals (1234.50), days as ISO dates."""
+    out = StringIO()
+    writer = csv.writer(out)
+    writer.writerow([safe_cell(str(cell)) for cell in header])
+    for row in rows:
+        writer.writerow([_csv_cell(cell) for cell in row])
+    return out.getvalue()
+
+
+def _csv_cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, Decimal):
+        return f"{value:.2f}"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int | float):
+        return str(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    return safe_cell(str(value))
+
+
+def csv_response(filename: str, header: Sequence[str], rows: Iterable[Sequence]) -> HttpResponse:
+    """The CSV download of a report's table, exactly the rows shown."""
+    response = HttpResponse(csv_text(header, rows), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def csv_filename(report: str, filters: ReportFilters) -> str:
+    """ "invoiced-2014-01-01-to-2014-12-31.csv"."""
+    if filters.start and filters.end:
+        return f"{report}-{filters.start:%Y-%m-%d}-to-{filters.end:%Y-%m-%d}.csv"
+    return f"{report}.csv"
+
+
+# --- the money reports ----------------------------------------------------------------
+#
+# Money on issued documents only, gross (grand totals, tax included, so that what was
+# invoiced, what was received and what is owed compare). A credit note takes its
+# amount off what was invoiced in the month of its own date (as a VAT return counts
+# it) and from its invoice's client; filters about the work (project, job), the
+# person (who added the invoice) and paid/unpaid read its invoice. Each report is one
+# aggregate query per kind of document, grouped by the group and the client: the
+# groups and their clients are put together from those sums, never from the rows.
+
+GROUPINGS = {
+    "invoices": ("date", "client", "category"),
+    "payments": ("date", "client"),
+    "periodicals": ("date", "client"),
+}
+_CLIENT_COLUMNS = (
+    "client_company_id",
+    "client_company__name",
+    "client_contact_id",
+    "client_contact__fullname",
+)
+
+
+def _invoices_within(filters: ReportFilters, invoices, path: str = ""):
+    """`invoices` (or rows reached through `path`, "invoice__") narrowed by every
+    filter but the period."""
+    q = Q(**{f"{path}issued_at__isnull": False}) & filters.client_q(path)
+    if filters.project_id is not None:
+        q &= Q(**{f"{path}project_id": filters.project_id})
+    if filters.job_id is not None:
+        q &= Q(**{f"{path}job_id": filters.job_id})
+    if filters.assigned is not None:
+        q &= Q(**{f"{path}added_by_id": filters.assigned.pk})
+    rows = invoices.filter(q)
+    if filters.paid is not None:
+        paid = with_balance(Invoice.objects.filter(issued_at__isnull=False)).filter(
+            is_paid=filters.paid
+        )
+        rows = rows.filter(**{f"{path}pk__in" if path else "pk__in": paid.values("pk")})
+    return rows
+
+
+def _sums(rows, group_expression, amount: str, *, prefix: str = "") -> list[dict]:
+    """(group, client, sum) of `rows`, grouped in SQL."""
+    columns = [f"{prefix}{column}" for column in _CLIENT_COLUMNS]
+    annotated = rows.order_by()
+    if group_expression is not None:
+        annotated = annotated.annotate(group=group_expression)
+        columns = ["group", *columns]
+    return list(
+        annotated.values(*columns).annotate(amount=Sum(amount)).values_list(*columns, "amount")
+    )
+
+
+def _client_of(company_id, company_name, contact_id, contact_name) -> tuple[str, int, str]:
+    if company_id is not None:
+        return Company.CODE, company_id, company_name
+    return Contact.CODE, contact_id, contact_name
+
+
+def _assemble(
+    sums: Iterable[tuple], *, by: str, filters: ReportFilters, today: date
+) -> list[Group]:
+    """Groups from (group, company id, name, person id, name, amount) sums (no group
+    column when `by` is "client"): each group's total and its clients' shares."""
+    shares: dict[str, dict[tuple[str, int], list]] = {}
+    for row in sums:
+        if by == "client":
+            group_value, client_columns, amount = None, row[:4], row[4]
+        else:
+            group_value, client_columns, amount = row[0], row[1:5], row[5]
+        kind, client_id, name = _client_of(*client_columns)
+        if by == "date":
+            key = key_of_month(group_value)
+        elif by == "client":
+            key = f"{kind}{client_id}"
+        else:
+            key = group_value or NO_CATEGORY
+        clients = shares.setdefault(key, {})
+        entry = clients.setdefault((kind, client_id), [name, ZERO])
+        entry[1] += amount or ZERO
+    if by == "date":
+        keys = month_span(shares, filters, today)
+        labels = {key: month_label(key) for key in keys}
+    elif by == "client":
+        names = {key: next(iter(clients.values()))[0] for key, clients in shares.items()}
+        keys = sorted(shares, key=lambda key: ((names[key] or "").lower(), key))
+        labels = names
+    else:
+        keys = sorted(shares)
+        labels = {key: key for key in keys}
+    groups = []
+    for key in keys:
+        clients = [
+            ClientTotal(kind, client_id, name, to_cents(total))
+            for (kind, client_id), (name, total) in shares.get(key, {}).items()
+        ]
+        clients.sort(key=lambda share: (-share.total, share.name.lower(), share.code))
+        total = sum((share.total for share in clients), ZERO)
+        groups.append(Group(key=key, label=labels[key], total=total, clients=clients))
+    return groups
+
+
+def invoices_report(
+    filters: ReportFilters, groupby: str = "date", *, recurring: bool = False, today=None
+) -> list[Group]:
+    """What was invoiced, gross, by month of the document's date, by client or by
+    ledger category: issued invoices less issued credit notes. `recurring` keeps the
+    invoices recurring invoices made (and their credit notes)."""
+    today = today or timezone.localdate()
+    invoices = _invoices_within(filters, Invoice.objects.all())
+    notes = _invoices_within(
+        filters, CreditNote.objects.filter(issued_at__isnull=False), "invoice__"
+    )
+    if recurring:
+        invoices = invoices.filter(periodical__isnull=False)
+        notes = notes.filter(invoice__periodical__isnull=False)
+    invoices = invoices.filter(filters.within("date"))
+    notes = notes.filter(filters.within("date"))
+    if groupby == "category":
+        sums = category_sums(invoices, notes)
+    else:
+        group = month_of("date") if groupby == "date" else None
+        credited = [
+            (*row[:-1], -(row[-1] or ZERO))
+            for row in _sums(notes, group, "grandtotal", prefix="invoice__")
+        ]
+        sums = [*_sums(invoices, group, "grandtotal"), *credited]
+    return _assemble(sums, by=groupby, filters=filters, today=today)
+
+
+def payments_report(filters: ReportFilters, groupby: str = "date", *, today=None) -> list[Group]:
+    """What was received, by month of the day received or by client (the invoice's)."""
+    today = today or timezone.localdate()
+    payments = _invoices_within(filters, Payment.objects.all(), "invoice__").filter(
+        filters.within("date", dates=True)
+    )
+    group = month_of("date", dates=True) if groupby == "date" else None
+    sums = _sums(payments, group, "amount", prefix="invoice__")
+    return _assemble(sums, by=groupby, filters=filters, today=today)
+
+
+def _monthly_value() -> Case:
+    """A recurring invoice's grand total as a monthly figure: a year is 12 months, a
+    week 52/12 of a month, a day 365/12."""
+    per = {
+        Periodical.Repeat.MONTH: Decimal(1),
+        Periodical.Repeat.YEAR: Decimal(12),
+        Periodical.Repeat.WEEK: Decimal(12) / Decimal(52),
+        Periodical.Repeat.DAY: Decimal(12) / Decimal(365),
+    }
+    return Case(
+        *(
+            When(
+                repeat=repeat,
+                then=ExpressionWrapper(
+                    F("grandtotal") / (Value(months) * F("repeatinterval")),
+                    output_field=MONEY,
+                ),
+            )
+            for repeat, months in per.items()
+        ),
+        output_field=MONEY,
+    )
+
+
+def periodicals_report(
+    filters: ReportFilters, groupby: str = "date", *, today=None
+) -> tuple[list[Group], dict]:
+    """What recurring invoices invoiced (their issued invoices less credit notes) by
+    month or client, and `stats`: how many recurring invoices run today for these
+    filters (`active`), what they bring in a month (`monthly`, gross), and the
+    period's figure (`invoiced`)."""
+    today = today or timezone.localdate()
+    groups = invoices_report(filters, groupby, recurring=True, today=today)
+    running = Periodical.objects.filter(filters.client_q(), first__lte=today).filter(
+        Q(last__isnull=True) | Q(last__gte=today)
+    )
+    if filters.assigned is not None:
+        running = running.filter(added_by_id=filters.assigned.pk)
+    figures = running.aggregate(active=Count("pk"), monthly=Sum(_monthly_value()))
+    stats = {
+        "active": figures["active"],
+        "monthly": to_cents(figures["monthly"] or ZERO),
+        "invoiced": sum((group.total for group in groups), ZERO),
+    }
+    return groups, stats
+
+
+def outstanding_by_client(filters: ReportFilters, *, now=None) -> list[dict]:
+    """Each client still owing on issued invoices dated in the period: what is
+    outstanding (the balances above zero), of which overdue, and how many invoices.
+    Largest first."""
+    invoices = with_balance(
+        _invoices_within(filters, Invoice.objects.all()).filter(filters.within("date")),
+        now=now,
+    ).filter(balance__gt=0)
+    rows = (
+        invoices.order_by()
+        .values(*_CLIENT_COLUMNS)
+        .annotate(
+            outstanding=Sum("balance"),
+            overdue=Coalesce(Sum("balance", filter=Q(is_overdue=True)), NOTHING),
+            invoices=Count("pk"),
+        )
+        .order_by("-outstanding", "client_company__name", "client_contact__fullname")
+    )
+    result = []
+    for row in rows:
+        kind, client_id, name = _client_of(*(row[column] for column in _CLIENT_COLUMNS))
+        result.append(
+            {
+                "code": f"{kind}{client_id}",
+                "name": name,
+                "outstanding": to_cents(row["outstanding"]),
+                "overdue": to_cents(row["overdue"]),
+                "invoices": row["invoices"],
+            }
+        )
+    return result
+
+
+# A line's gross in SQL: its net (rounded to cents, as billing.totals prices it) less
+# the document's discount, with the line's own tax rate on top. The tax of a document
+# is rounded once per tax code (DESIGN §4), so a category's figure, rounded once per
+# group, may differ from the documents' grand totals by a cent or so per document.
+_LINE_SQL = {
+    "sqlite": {
+        "lines": "json_each(d.items) s, json_each(s.value, '$.items') l",
+        "text": "json_extract(l.value, '$.{}')",
+        "number": "CAST(json_extract(l.value, '$.{}') AS REAL)",
+    },
+    "postgresql": {
+        "lines": "CROSS JOIN LATERAL jsonb_array_elements(d.items) s(value) "
+        "CROSS JOIN LATERAL jsonb_array_elements(s.value -> 'items') l(value)",
+        "text": "(l.value ->> '{}')",
+        "number": "(l.value ->> '{}')::numeric",
+    },
+}
+
+
+def _category_sql(
+    vendor: str, table: str, ids: str, *, discount: str, sign: int, client_join: str = ""
+) -> str:
+    """One kind of document's lines summed by (category, client); a credit note's
+    client is its invoice's (`client_join` brings the invoice as `c`)."""
+    sql = _LINE_SQL[vendor]
+    number = sql["number"].format
+    net = (
+        f"ROUND({number('quantity')} * {number('unitprice')} * {number('take')} / 100.0"
+        f" * (1 + {number('markup')} / 100.0), 2)"
+    )
+    gross = f"{net} * (1 - {discount} / 100.0) * (1 + {number('taxrate')})"
+    join = "," if vendor == "sqlite" else ""
+    holder = "c" if client_join else "d"
+    return (
+        f"SELECT COALESCE({sql['text'].format('category')}, '{NO_CATEGORY}') AS category, "
+        f"{holder}.client_company_id AS company_id, {holder}.client_contact_id AS contact_id, "
+        f"{sign} * SUM({gross}) AS amount "
+        f"FROM {table} d {join} {sql['lines']} {client_join} "
+        f"WHERE d.id IN ({ids}) GROUP BY 1, 2, 3"
+    )
+
+
+def category_sums(invoices, notes) -> list[tuple]:
+    """(category, company id, name, person id, name, gross) of the lines of
+    `invoices` less those of the credit notes `notes`, summed in SQL over the lines
+    the documents keep as JSON (SQLite's json_each, PostgreSQL's
+    jsonb_array_elements). SQLite works in floating point, rounded to cents per
+    line as PostgreSQL's exact numerics are, so the two agree but for a line whose
+    net falls on an exact half cent."""
+    vendor = connection.vendor
+    if vendor not in _LINE_SQL:
+        raise NotImplementedError(f"Category reports need SQLite or PostgreSQL, not {vendor}.")
+    invoice_ids, invoice_params = invoices.order_by().values("pk").query.sql_with_params()
+    note_ids, note_params = notes.order_by().values("pk").query.sql_with_params()
+    parts = [
+        _category_sql(vendor, Invoice._meta.db_table, invoice_ids, discount="d.discount", sign=1),
+        _category_sql(
+            vendor,
+            CreditNote._meta.db_table,
+            note_ids,
+            discount="0",
+            sign=-1,
+            client_join=f"JOIN {Invoice._meta.db_table} c ON c.id = d.invoice_id",
+        ),
+    ]
+    sql = (
+        "SELECT t.category, t.company_id, co.name, t.contact_id, ct.fullname, t.amount "
+        f"FROM ({parts[0]} UNION ALL {parts[1]}) t "
+        f"LEFT JOIN {Company._meta.db_table} co ON co.id = t.company_id "
+        f"LEFT JOIN {Contact._meta.db_table} ct ON ct.id = t.contact_id"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*invoice_params, *note_params])
+        rows = cursor.fetchall()
+    return [
+        (category, company_id, company, contact_id, contact, to_cents(Decimal(str(amount))))
+        for category, company_id, company, contact_id, contact, amount in rows
+    ]
