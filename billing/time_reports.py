@@ -30,9 +30,8 @@ Profitability sets what a project earned against what its time is worth:
 Allocated hours are the hourly items' hours (`projects.queries.with_hours`), which
 have no date: a project's whole allocation against the time logged in the period."""
 
-import calendar
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.db.models import (
@@ -61,6 +60,7 @@ from projects.models import Job, JobItem, Project, TimeEntry
 from projects.queries import HOURS_FIELD, NO_HOURS, with_hours
 
 from .models import ChargeRate, CreditNote, Invoice
+from .reports import ReportFilters, month_key, month_label, month_span
 
 MONEY = DecimalField(max_digits=16, decimal_places=2)
 NO_MONEY = Value(Decimal("0.00"), output_field=MONEY)
@@ -85,9 +85,8 @@ def _valid_id(value) -> bool:
     return value is None or 0 < value <= MAX_ID
 
 
-def _user_id(filters):
-    user = getattr(filters, "assigned", None)
-    return getattr(user, "pk", user)
+def _user_id(filters: ReportFilters) -> int | None:
+    return None if filters.assigned is None else filters.assigned.pk
 
 
 def filtered_entries(filters, *, with_period: bool = True) -> QuerySet:
@@ -100,13 +99,7 @@ def filtered_entries(filters, *, with_period: bool = True) -> QuerySet:
             return entries.none()
         if value is not None:
             entries = entries.filter(**{column: value})
-    client = getattr(filters, "client", None)
-    if client is not None:
-        letter, client_id = client
-        if not _valid_id(client_id):
-            return entries.none()
-        column = "client_company_id" if letter == "C" else "client_contact_id"
-        entries = entries.filter(**{f"project__{column}": client_id})
+    entries = entries.filter(filters.client_q("project__"))
     user_id = _user_id(filters)
     if user_id is not None:
         entries = entries.filter(user_id=user_id)
@@ -116,17 +109,6 @@ def filtered_entries(filters, *, with_period: bool = True) -> QuerySet:
         if filters.end is not None:
             entries = entries.filter(date__lte=filters.end)
     return entries
-
-
-def _moments(filters) -> tuple[datetime | None, datetime | None]:
-    """The period as [from, until) moments in the account's time zone."""
-    zone = timezone.get_default_timezone()
-    since = until = None
-    if filters.start is not None:
-        since = datetime.combine(filters.start, time.min, tzinfo=zone)
-    if filters.end is not None:
-        until = datetime.combine(filters.end + timedelta(days=1), time.min, tzinfo=zone)
-    return since, until
 
 
 def _client_of(row: dict, prefix: str = "project__") -> dict:
@@ -182,24 +164,6 @@ class TimesheetsReport:
         return self.total - self.billable
 
 
-def months_between(first: date, last: date) -> list[date]:
-    """The first day of each month from `first`'s to `last`'s."""
-    months = []
-    month = first.replace(day=1)
-    while month <= last:
-        months.append(month)
-        month = (month + timedelta(days=32)).replace(day=1)
-    return months
-
-
-def month_key(month: date) -> str:
-    return f"{month.year:04d}-{month.month:02d}"
-
-
-def _month_label(month: date) -> str:
-    return f"{calendar.month_abbr[month.month]} {month.year}"
-
-
 def _project_entry(row: dict) -> dict:
     return {
         "id": row["project_id"],
@@ -211,8 +175,16 @@ def _project_entry(row: dict) -> dict:
     }
 
 
-def timesheets(filters, *, groupby: str = "date", start: int = 0, rows: int | None = None):
-    """Hours grouped by month ("date": every month of the period, empty ones too) or by
+def timesheets(
+    filters: ReportFilters,
+    *,
+    groupby: str = "date",
+    start: int = 0,
+    rows: int | None = None,
+    today: date | None = None,
+) -> "TimesheetsReport":
+    """Hours grouped by month ("date": every month of the period, empty ones too; without
+    a period from the first month with time to the later of the last and this one) or by
     client ("client": those with time, most hours first), each with its projects' hours
     (most first), the billable part of each; `rows` groups from `start`. Two queries."""
     entries = filtered_entries(filters)
@@ -221,7 +193,7 @@ def timesheets(filters, *, groupby: str = "date", start: int = 0, rows: int | No
     if groupby == "client":
         groups, count = _by_client(entries, start, rows)
     else:
-        groups, count = _by_month(filters, entries, start, rows)
+        groups, count = _by_month(filters, entries, start, rows, today or timezone.localdate())
     return TimesheetsReport(groups=groups, count=count, total=total, billable=billable)
 
 
@@ -235,29 +207,33 @@ def _per_project(entries, **extra):
     )
 
 
-def _by_month(filters, entries, start, rows):
+def _by_month(filters, entries, start, rows, today):
     first, last = filters.start, filters.end
+    found = []
     if first is None or last is None:
         bounds = entries.order_by().aggregate(first=Min("date"), last=Max("date"))
-        first = first or bounds["first"]
-        last = last or bounds["last"]
-    if first is None or last is None:  # no period and no time
-        return [], 0
-    months = months_between(first, last)
-    page = months[start : None if rows is None else start + rows]
+        found = [month_key(day) for day in bounds.values() if day is not None]
+    keys = month_span(found, filters, today)
+    page = keys[start : None if rows is None else start + rows]
     if not page:
-        return [], len(months)
-    groups = {month: TimeGroup(month_key(month), _month_label(month)) for month in page}
-    page_end = (page[-1] + timedelta(days=32)).replace(day=1)
+        return [], len(keys)
+    groups = {key: TimeGroup(key, month_label(key)) for key in page}
+    first_day = _month_start(page[0])
+    after = (_month_start(page[-1]) + timedelta(days=32)).replace(day=1)
     sums = _per_project(
-        entries.filter(date__gte=page[0], date__lt=page_end), month=TruncMonth("date")
+        entries.filter(date__gte=first_day, date__lt=after), month=TruncMonth("date")
     ).order_by("month", "-total", "project_id")
     for row in sums:
-        group = groups[_as_date(row["month"])]
+        group = groups[month_key(_as_date(row["month"]))]
         group.projects.append(_project_entry(row))
         group.total += row["total"]
         group.billable += row["billable"]
-    return list(groups.values()), len(months)
+    return list(groups.values()), len(keys)
+
+
+def _month_start(key: str) -> date:
+    year, month = key.split("-")
+    return date(int(year), int(month), 1)
 
 
 def _as_date(value) -> date:
@@ -405,7 +381,7 @@ def _sum_for_project(queryset, column: str, path: str, value, output):
 
 def _documents(filters):
     """The issued invoices and credit notes the period and the job keep."""
-    since, until = _moments(filters)
+    since, until = filters.moments()
     invoices = Invoice.objects.filter(issued_at__isnull=False)
     credits = CreditNote.objects.filter(issued_at__isnull=False)
     if since is not None:
@@ -437,19 +413,13 @@ def profitability_projects(filters) -> QuerySet:
     invoices, credits = _documents(filters)
     projects = Project.objects.all()
     project_id, job_id = getattr(filters, "project_id", None), getattr(filters, "job_id", None)
-    client = getattr(filters, "client", None)
     if not (_valid_id(project_id) and _valid_id(job_id)):
         return projects.none()
     if project_id is not None:
         projects = projects.filter(pk=project_id)
     if job_id is not None:
         projects = projects.filter(jobs=job_id)
-    if client is not None:
-        letter, client_id = client
-        if not _valid_id(client_id):
-            return projects.none()
-        column = "client_company_id" if letter == "C" else "client_contact_id"
-        projects = projects.filter(**{column: client_id})
+    projects = projects.filter(filters.client_q())
     if filters.start is not None or filters.end is not None or _user_id(filters) is not None:
         active = Exists(entries.filter(project_id=OuterRef("pk")))
         if _user_id(filters) is None:
