@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import report_views
+from . import report_views, time_report_views
 
 app_name = "reports"
 
@@ -10,4 +10,10 @@ urlpatterns = [
     path("", report_views.index, name="index"),
     path("clients/", report_views.client_options, name="client_options"),
     path("projects/", report_views.project_options, name="project_options"),
+]
+
+# The time reports' pages (billing/time_report_views.py).
+urlpatterns += [
+    path("hours/", time_report_views.hours, name="hours"),
+    path("profitability/", time_report_views.profitability, name="profitability"),
 ]

@@ -442,15 +442,16 @@ def profitability_projects(filters) -> QuerySet:
     return projects
 
 
-def worst_first(projects: QuerySet) -> QuerySet:
+def worst_first(projects: QuerySet, *, money: bool = True) -> QuerySet:
     """`profitability_projects` with `margin` and `overrun` (hours over the
-    allocation), the lowest margin first, then the most over."""
+    allocation), the lowest margin first, then the most over; without `money` (a
+    reader kept from invoices) the most over first."""
     return projects.annotate(
         margin=ExpressionWrapper(F("invoiced") - F("credited") - F("cost"), output_field=MONEY),
         overrun=ExpressionWrapper(
             F("hours_logged") - F("hours_allocated"), output_field=HOURS_FIELD
         ),
-    ).order_by("margin", "-overrun", "id")
+    ).order_by(*(["margin"] if money else []), "-overrun", "id")
 
 
 PROJECT_COLUMNS = (
@@ -488,11 +489,13 @@ def _cents(value) -> Decimal:
     return Decimal(value).quantize(CENT)
 
 
-def profitability(filters, *, start: int = 0, rows: int | None = None) -> ProfitabilityReport:
+def profitability(
+    filters: ReportFilters, *, start: int = 0, rows: int | None = None, money: bool = True
+) -> ProfitabilityReport:
     """Per project, worst first: allocated and logged hours, the cost of the time, what
     was invoiced (less credit notes) and the margin, with each job's allocated and
     logged hours; the totals of every project kept. Two queries."""
-    projects = worst_first(profitability_projects(filters))
+    projects = worst_first(profitability_projects(filters), money=money)
     # Every project's totals beside each row of the page: one pass over the projects.
     everyone = {
         f"all_{name}": Window(Sum(name))
