@@ -9,7 +9,8 @@ billing.report_views (period picker, filters, htmx region, CSV):
   against what was invoiced; a chart of the page's first projects.
 
 Both need the reports and timesheets areas (everyone's hours). The tables page by 50;
-the CSV is the whole table for the same period, filters and order (every page)."""
+the CSV is the whole table for the same period, filters and order (every page),
+with its total row."""
 
 from decimal import Decimal
 
@@ -119,6 +120,18 @@ def hours(request):
             ]
             for row in report.rows
         ]
+        csv_rows.append(
+            [
+                "Total",
+                "",
+                report.billable,
+                report.nonbillable,
+                report.total,
+                report.billable_share,
+                report.capacity * len(report.rows) if report.capacity is not None else None,
+                report.utilisation,
+            ]
+        )
     else:
         header = [
             "Project",
@@ -141,6 +154,17 @@ def hours(request):
             ]
             for row in report.rows
         ]
+        csv_rows.append(
+            [
+                "Total",
+                "",
+                "",
+                report.billable,
+                report.nonbillable,
+                report.total,
+                report.billable_share,
+            ]
+        )
     query = request.GET.copy()
     for name in ("by", "page", "download"):
         query.pop(name, None)
@@ -217,6 +241,17 @@ def profitability(request):
         ]
         for row in report.rows
     ]
+    csv_rows.append(
+        [
+            "Total",
+            "",
+            "",
+            report.allocated,
+            report.logged,
+            "",
+            *([report.cost, report.invoiced, report.margin] if money else []),
+        ]
+    )
     return report_page(
         request,
         "billing/reports/profitability.html",
