@@ -1246,7 +1246,7 @@ def report_timesheets(request):
     _needs_timesheets(request)
     query = report_params(request, accepts=("project", "job", "item", "action"))
     report = time_reports.timesheets(
-        query.filters, groupby=query.groupby, start=query.start, rows=query.rows
+        query.filters, groupby=query.groupby, start=query.start, rows=query.rows, split=False
     )
     rows = {group.key: _time_group_row(group) for group in report.groups}
     return depot_response(request, {"error": False, "rows": rows, "total": report.count})

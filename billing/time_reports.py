@@ -31,16 +31,18 @@ Allocated hours are the hourly items' hours (`projects.queries.with_hours`), whi
 have no date: a project's whole allocation against the time logged in the period."""
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db.models import (
     Case,
+    CharField,
     Count,
     DecimalField,
     Exists,
     ExpressionWrapper,
     F,
+    Func,
     Max,
     Min,
     OuterRef,
@@ -52,7 +54,7 @@ from django.db.models import (
     When,
     Window,
 )
-from django.db.models.functions import Coalesce, TruncMonth
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from config.limits import MAX_ID
@@ -74,8 +76,17 @@ DAY_HOURS = WEEK_HOURS / 5
 BILLABLE = Q(item__type=JobItem.Type.HOURLY, is_internal=False)
 
 
+def _hours_sum():
+    # A sum of many entries: wider than one entry's column (5 digits), which the
+    # database's answer is read with otherwise.
+    return Sum("hours", output_field=HOURS_FIELD)
+
+
 def _billable_hours():
-    return Sum(Case(When(BILLABLE, then=F("hours")), default=NO_HOURS, output_field=HOURS_FIELD))
+    return Sum(
+        Case(When(BILLABLE, then=F("hours")), default=NO_HOURS, output_field=HOURS_FIELD),
+        output_field=HOURS_FIELD,
+    )
 
 
 # --- the entries the filters keep --------------------------------------------------
@@ -136,6 +147,22 @@ CLIENT_COLUMNS = (
 # --- the timesheets report -------------------------------------------------------------
 
 
+class MonthKey(Func):
+    """A date column's month as the reports key it, "2014-03", in SQL: a string
+    function of the database's own rather than Django's TruncMonth, which SQLite runs
+    as a Python function on every row. Time entries' days are already the account's."""
+
+    output_field = CharField()
+
+    def as_sqlite(self, compiler, connection, **extra):
+        return self.as_sql(
+            compiler, connection, template="strftime('%%%%Y-%%%%m', %(expressions)s)"
+        )
+
+    def as_postgresql(self, compiler, connection, **extra):
+        return self.as_sql(compiler, connection, template="to_char(%(expressions)s, 'YYYY-MM')")
+
+
 @dataclass
 class TimeGroup:
     """A month ("2014-03") or a client ("C41") and its projects' hours."""
@@ -170,8 +197,8 @@ def _project_entry(row: dict) -> dict:
         "name": row["project__title"],
         "client": _client_of(row),
         "total": row["total"],
-        "billable": row["billable"],
-        "nonbillable": row["total"] - row["billable"],
+        "billable": row.get("billable", ZERO),
+        "nonbillable": row["total"] - row.get("billable", ZERO),
     }
 
 
@@ -182,32 +209,47 @@ def timesheets(
     start: int = 0,
     rows: int | None = None,
     today: date | None = None,
+    split: bool = True,
 ) -> "TimesheetsReport":
     """Hours grouped by month ("date": every month of the period, empty ones too; without
     a period from the first month with time to the later of the last and this one) or by
     client ("client": those with time, most hours first), each with its projects' hours
-    (most first), the billable part of each; `rows` groups from `start`. Two queries."""
+    (most first); `rows` groups from `start`. With `split` (the pages) the billable part
+    of each and the whole report's totals too, one more query; without it (the API,
+    which shows neither) the billable figures are zero. One query per grouping."""
     entries = filtered_entries(filters)
-    overall = entries.aggregate(total=Coalesce(Sum("hours"), NO_HOURS), billable=_billable_hours())
-    total, billable = overall["total"], overall["billable"] or ZERO
+    total = billable = ZERO
     if groupby == "client":
-        groups, count = _by_client(entries, start, rows)
+        groups, count = _by_client(entries, start, rows, split)
     else:
-        groups, count = _by_month(filters, entries, start, rows, today or timezone.localdate())
+        groups, count = _by_month(
+            filters, entries, start, rows, today or timezone.localdate(), split
+        )
+    if split:
+        overall = entries.aggregate(
+            total=Coalesce(_hours_sum(), NO_HOURS), billable=_billable_hours()
+        )
+        total, billable = overall["total"], overall["billable"] or ZERO
+    else:
+        total = sum((group.total for group in groups), ZERO)
     return TimesheetsReport(groups=groups, count=count, total=total, billable=billable)
 
 
-def _per_project(entries, **extra):
-    """Hours and billable hours per project (and per `extra` expression)."""
+def _per_project(entries, split: bool = True, **extra):
+    """Hours (and, with `split`, billable hours) per project (and per `extra`
+    expression)."""
+    sums = {"total": _hours_sum()}
+    if split:
+        sums["billable"] = _billable_hours()
     return (
         entries.order_by()
         .annotate(**extra)
         .values("project_id", "project__title", *CLIENT_COLUMNS, *extra)
-        .annotate(total=Sum("hours"), billable=_billable_hours())
+        .annotate(**sums)
     )
 
 
-def _by_month(filters, entries, start, rows, today):
+def _by_month(filters, entries, start, rows, today, split):
     first, last = filters.start, filters.end
     found = []
     if first is None or last is None:
@@ -221,13 +263,13 @@ def _by_month(filters, entries, start, rows, today):
     first_day = _month_start(page[0])
     after = (_month_start(page[-1]) + timedelta(days=32)).replace(day=1)
     sums = _per_project(
-        entries.filter(date__gte=first_day, date__lt=after), month=TruncMonth("date")
+        entries.filter(date__gte=first_day, date__lt=after), split, month=MonthKey("date")
     ).order_by("month", "-total", "project_id")
     for row in sums:
-        group = groups[month_key(_as_date(row["month"]))]
+        group = groups[row["month"]]
         group.projects.append(_project_entry(row))
         group.total += row["total"]
-        group.billable += row["billable"]
+        group.billable += row.get("billable", ZERO)
     return list(groups.values()), len(keys)
 
 
@@ -236,12 +278,8 @@ def _month_start(key: str) -> date:
     return date(int(year), int(month), 1)
 
 
-def _as_date(value) -> date:
-    return value.date() if isinstance(value, datetime) else value
-
-
-def _by_client(entries, start, rows):
-    sums = _per_project(entries).order_by("-total", "project_id")
+def _by_client(entries, start, rows, split):
+    sums = _per_project(entries, split).order_by("-total", "project_id")
     groups: dict[str, TimeGroup] = {}
     for row in sums:
         client = _client_of(row)
@@ -251,7 +289,7 @@ def _by_client(entries, start, rows):
             group = groups[key] = TimeGroup(key, client["name"], client=client)
         group.projects.append(_project_entry(row))
         group.total += row["total"]
-        group.billable += row["billable"]
+        group.billable += row.get("billable", ZERO)
     ordered = sorted(groups.values(), key=lambda group: (-group.total, group.label, group.key))
     return ordered[start : None if rows is None else start + rows], len(ordered)
 
@@ -346,7 +384,7 @@ def hours_by(filters, by: str = "person") -> HoursReport:
     else:
         sums = (
             entries.values("user_id", "user__name", "user__email")
-            .annotate(total=Sum("hours"), billable=_billable_hours())
+            .annotate(total=_hours_sum(), billable=_billable_hours())
             .order_by("-total", "user__name", "user_id")
         )
         rows = [
@@ -498,7 +536,7 @@ def profitability(
     projects = worst_first(profitability_projects(filters), money=money)
     # Every project's totals beside each row of the page: one pass over the projects.
     everyone = {
-        f"all_{name}": Window(Sum(name))
+        f"all_{name}": Window(Sum(name, output_field=HOURS_FIELD if "hours" in name else MONEY))
         for name in ("hours_allocated", "hours_logged", "cost", "invoiced", "credited")
     }
     page = list(
