@@ -1268,7 +1268,9 @@ def report_timesheets(request):
 def report_profitability(request):
     _needs_timesheets(request)
     query = report_params(request, ("project",), accepts=("project", "job"))
-    report = time_reports.profitability(query.filters, start=query.start, rows=query.rows)
+    report = time_reports.profitability(
+        query.filters, start=query.start, rows=query.rows, split=False
+    )
     rows = [
         {
             "id": str(row["id"]),

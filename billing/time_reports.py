@@ -37,22 +37,18 @@ from decimal import Decimal
 from django.db.models import (
     Case,
     CharField,
-    Count,
     DecimalField,
-    Exists,
     ExpressionWrapper,
     F,
     Func,
     Max,
     Min,
-    OuterRef,
     Q,
     QuerySet,
     Subquery,
     Sum,
     Value,
     When,
-    Window,
 )
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -404,17 +400,13 @@ def hours_by(filters, by: str = "person") -> HoursReport:
 
 
 # --- profitability -------------------------------------------------------------------------
-
-
-def _sum_for_project(queryset, column: str, path: str, value, output):
-    rows = (
-        queryset.filter(**{path: OuterRef("pk")})
-        .order_by()
-        .values(path)
-        .annotate(sum=Sum(value if value is not None else column, output_field=output))
-        .values("sum")
-    )
-    return Coalesce(Subquery(rows, output_field=output), Value(ZERO, output_field=output))
+#
+# Each figure is one GROUP BY over its own table (the period's time per project with its
+# cost, the hourly items' hours, the issued invoices, the credit notes), as a
+# hand-written query would join them in derived tables; the per-project sums (one row
+# per project, never per entry) are then set side by side, ordered and paged. A
+# correlated subquery per project and figure, which the ORM writes for annotations, cost
+# five times as much on PostgreSQL (BENCHMARKS.md).
 
 
 def _documents(filters):
@@ -442,71 +434,17 @@ def _charge_rate():
     )
 
 
-def profitability_projects(filters) -> QuerySet:
-    """The projects the filters keep, annotated with `hours_allocated`, `hours_logged`
-    (in the period, by the person), `billable`, `cost`, `invoiced`, `credited` and
-    `credited`. With a period or a person, only projects with time (or,
-    without a person, documents) in it."""
-    entries = filtered_entries(filters)
-    invoices, credits = _documents(filters)
+def _kept_projects(filters: ReportFilters) -> QuerySet:
+    """The projects the project, job and client filters keep."""
     projects = Project.objects.all()
-    project_id, job_id = getattr(filters, "project_id", None), getattr(filters, "job_id", None)
+    project_id, job_id = filters.project_id, filters.job_id
     if not (_valid_id(project_id) and _valid_id(job_id)):
         return projects.none()
     if project_id is not None:
         projects = projects.filter(pk=project_id)
     if job_id is not None:
         projects = projects.filter(jobs=job_id)
-    projects = projects.filter(filters.client_q())
-    if filters.start is not None or filters.end is not None or _user_id(filters) is not None:
-        active = Exists(entries.filter(project_id=OuterRef("pk")))
-        if _user_id(filters) is None:
-            active |= Exists(invoices.filter(project_id=OuterRef("pk")))
-            active |= Exists(credits.filter(invoice__project_id=OuterRef("pk")))
-        projects = projects.filter(active)
-    billable = Case(When(BILLABLE, then=F("hours")), default=NO_HOURS, output_field=HOURS_FIELD)
-    projects = with_hours(projects, "project", entries=entries).annotate(
-        billable=_sum_for_project(entries, "hours", "project_id", billable, HOURS_FIELD),
-        cost=_sum_for_project(
-            entries,
-            "hours",
-            "project_id",
-            ExpressionWrapper(F("hours") * _charge_rate(), output_field=MONEY),
-            MONEY,
-        ),
-        invoiced=_sum_for_project(invoices, "total", "project_id", None, MONEY),
-        credited=_sum_for_project(credits, "total", "invoice__project_id", None, MONEY),
-    )
-    return projects
-
-
-def worst_first(projects: QuerySet, *, money: bool = True) -> QuerySet:
-    """`profitability_projects` with `margin` and `overrun` (hours over the
-    allocation), the lowest margin first, then the most over; without `money` (a
-    reader kept from invoices) the most over first."""
-    return projects.annotate(
-        margin=ExpressionWrapper(F("invoiced") - F("credited") - F("cost"), output_field=MONEY),
-        overrun=ExpressionWrapper(
-            F("hours_logged") - F("hours_allocated"), output_field=HOURS_FIELD
-        ),
-    ).order_by(*(["margin"] if money else []), "-overrun", "id")
-
-
-PROJECT_COLUMNS = (
-    "id",
-    "title",
-    "client_company_id",
-    "client_company__name",
-    "client_contact_id",
-    "client_contact__fullname",
-    "hours_allocated",
-    "hours_logged",
-    "billable",
-    "cost",
-    "invoiced",
-    "credited",
-    "margin",
-)
+    return projects.filter(filters.client_q())
 
 
 @dataclass
@@ -527,77 +465,131 @@ def _cents(value) -> Decimal:
     return Decimal(value).quantize(CENT)
 
 
+def _by_project(queryset, column: str, **sums) -> dict[int, dict]:
+    rows = queryset.order_by().values(column).annotate(**sums)
+    return {row.pop(column): row for row in rows}
+
+
 def profitability(
-    filters: ReportFilters, *, start: int = 0, rows: int | None = None, money: bool = True
+    filters: ReportFilters,
+    *,
+    start: int = 0,
+    rows: int | None = None,
+    money: bool = True,
+    split: bool = True,
 ) -> ProfitabilityReport:
-    """Per project, worst first: allocated and logged hours, the cost of the time, what
-    was invoiced (less credit notes) and the margin, with each job's allocated and
-    logged hours; the totals of every project kept. Two queries."""
-    projects = worst_first(profitability_projects(filters), money=money)
-    # Every project's totals beside each row of the page: one pass over the projects.
-    everyone = {
-        f"all_{name}": Window(Sum(name, output_field=HOURS_FIELD if "hours" in name else MONEY))
-        for name in ("hours_allocated", "hours_logged", "cost", "invoiced", "credited")
+    """Per project, worst first (the lowest margin, then the most hours over the
+    allocation; without `money`, a reader kept from invoices, the most over first):
+    allocated and logged hours, the cost of the time, what was invoiced (less credit
+    notes) and the margin, with each job's allocated and logged hours; and the totals
+    of every project kept. With a period or a person, only projects with time (or,
+    without a person, documents) in it. Six queries, however many entries; without
+    `split` (the API) no billable hours."""
+    kept = _kept_projects(filters)
+    entries = filtered_entries(filters)
+    invoices, credits = _documents(filters)
+    kept_ids = kept.values("pk")
+    time_sums = {
+        "logged": _hours_sum(),
+        "cost": Sum(
+            ExpressionWrapper(F("hours") * _charge_rate(), output_field=MONEY),
+            output_field=MONEY,
+        ),
     }
-    page = list(
-        projects.annotate(all_count=Window(Count("id")), **everyone).values(
-            *PROJECT_COLUMNS, "all_count", *everyone
-        )[start : None if rows is None else start + rows]
+    if split:
+        time_sums["billable"] = _billable_hours()
+    logged = _by_project(entries, "project_id", **time_sums)
+    invoiced = _by_project(
+        invoices.filter(project_id__in=kept_ids), "project_id", total=Sum("total")
     )
-    if page:
-        stats = page[0]
-    elif start:  # past the last page: the totals alone
-        stats = _first_row_totals(projects, everyone)
+    credited = _by_project(
+        credits.filter(invoice__project_id__in=kept_ids), "invoice__project_id", total=Sum("total")
+    )
+    allocated = _by_project(
+        JobItem.objects.filter(type=JobItem.Type.HOURLY, job__project_id__in=kept_ids),
+        "job__project_id",
+        allocated=Sum("hours", output_field=HOURS_FIELD),
+    )
+    narrowed = filters.start is not None or filters.end is not None or filters.assigned
+    if narrowed:
+        ids = set(logged)
+        if filters.assigned is None:
+            ids |= set(invoiced) | set(credited)
     else:
-        stats = {"all_count": 0, **dict.fromkeys(everyone, ZERO)}
-    jobs_by_project: dict[int, list[dict]] = {row["id"]: [] for row in page}
-    if page:
-        jobs = Job.objects.filter(project_id__in=list(jobs_by_project))
-        if getattr(filters, "job_id", None) is not None:
-            jobs = jobs.filter(pk=filters.job_id)
-        jobs = with_hours(jobs, "job", entries=filtered_entries(filters)).values(
-            "id", "title", "project_id", "hours_allocated", "hours_logged"
+        ids = set(kept.values_list("pk", flat=True))
+    figures = []
+    for project_id in ids:
+        time = logged.get(project_id, {})
+        hours_logged = time.get("logged") or ZERO
+        hours_allocated = allocated.get(project_id, {}).get("allocated") or ZERO
+        cost = _cents(time.get("cost") or ZERO)
+        gross = _cents(invoiced.get(project_id, {}).get("total") or ZERO)
+        credit = _cents(credited.get(project_id, {}).get("total") or ZERO)
+        figures.append(
+            {
+                "id": project_id,
+                "allocated": hours_allocated,
+                "logged": hours_logged,
+                "billable": time.get("billable") or ZERO,
+                "cost": cost,
+                "invoiced": gross - credit,
+                "credited": credit,
+                "margin": gross - credit - cost,
+                "overrun": hours_logged - hours_allocated,
+            }
         )
-        for job in jobs.order_by("project_id", "order", "id"):
-            jobs_by_project[job["project_id"]].append(
-                {
-                    "id": job["id"],
-                    "name": job["title"],
-                    "allocated": job["hours_allocated"],
-                    "logged": job["hours_logged"],
-                }
-            )
-    result = [
-        {
-            "id": row["id"],
-            "name": row["title"],
-            "client": _client_of(row, prefix=""),
-            "allocated": row["hours_allocated"],
-            "logged": row["hours_logged"],
-            "billable": row["billable"],
-            "nonbillable": row["hours_logged"] - row["billable"],
-            "cost": _cents(row["cost"]),
-            "invoiced": _cents(row["invoiced"] - row["credited"]),
-            "credited": _cents(row["credited"]),
-            "margin": _cents(row["margin"]),
-            "jobs": jobs_by_project[row["id"]],
-        }
-        for row in page
-    ]
+    if money:
+        figures.sort(key=lambda row: (row["margin"], -row["overrun"], row["id"]))
+    else:
+        figures.sort(key=lambda row: (-row["overrun"], row["id"]))
+    page = figures[start : None if rows is None else start + rows]
+    if page:
+        _add_names_and_jobs(page, filters)
     return ProfitabilityReport(
-        rows=result,
-        count=stats["all_count"],
-        allocated=stats["all_hours_allocated"],
-        logged=stats["all_hours_logged"],
-        cost=_cents(stats["all_cost"]),
-        invoiced=_cents(stats["all_invoiced"] - stats["all_credited"]),
+        rows=page,
+        count=len(figures),
+        allocated=sum((row["allocated"] for row in figures), ZERO),
+        logged=sum((row["logged"] for row in figures), ZERO),
+        cost=sum((row["cost"] for row in figures), ZERO),
+        invoiced=sum((row["invoiced"] for row in figures), ZERO),
     )
 
 
-def _first_row_totals(projects, everyone) -> dict:
-    row = (
-        projects.annotate(all_count=Window(Count("id")), **everyone)
-        .values("all_count", *everyone)
-        .first()
-    )
-    return row or {"all_count": 0, **dict.fromkeys(everyone, ZERO)}
+def _add_names_and_jobs(page: list[dict], filters: ReportFilters) -> None:
+    """Each project's name and client, and its jobs' allocated and logged hours (the
+    filter's job alone when there is one)."""
+    ids = [row["id"] for row in page]
+    names = {
+        row["id"]: row
+        for row in Project.objects.filter(pk__in=ids).values(
+            "id",
+            "title",
+            "client_company_id",
+            "client_company__name",
+            "client_contact_id",
+            "client_contact__fullname",
+        )
+    }
+    jobs = Job.objects.filter(project_id__in=ids)
+    if filters.job_id is not None:
+        jobs = jobs.filter(pk=filters.job_id)
+    jobs_by_project: dict[int, list[dict]] = {project_id: [] for project_id in ids}
+    for job in (
+        with_hours(jobs, "job", entries=filtered_entries(filters))
+        .values("id", "title", "project_id", "hours_allocated", "hours_logged")
+        .order_by("project_id", "order", "id")
+    ):
+        jobs_by_project[job["project_id"]].append(
+            {
+                "id": job["id"],
+                "name": job["title"],
+                "allocated": job["hours_allocated"],
+                "logged": job["hours_logged"],
+            }
+        )
+    for row in page:
+        name = names[row["id"]]
+        row["name"] = name["title"]
+        row["client"] = _client_of(name, prefix="")
+        row["nonbillable"] = row["logged"] - row["billable"]
+        row["jobs"] = jobs_by_project[row["id"]]

