@@ -40,7 +40,7 @@ from crm.journal import parse_item_code
 from projects import queries as project_queries
 from projects.services import CLIENT_LETTERS
 
-from . import invoicing, pdfs, periodicals, proposals, queries, reports, services
+from . import invoicing, pdfs, periodicals, proposals, queries, reports, services, time_reports
 from .models import (
     ChargeRate,
     CreditNote,
@@ -1224,3 +1224,103 @@ def report_periodicals(request):
     groups, stats = reports.periodicals_report(query.filters, query.groupby)
     grouping = "month" if query.groupby == "date" else "client"
     return grouped_response(request, groups, query, grouping=grouping, stats=stats)
+
+
+# The time reports (billing.time_reports): everyone's hours, so the timesheets area
+# ("Everyone's timesheets") as well as reports.
+
+
+def _needs_timesheets(request) -> None:
+    principal(request).require("timesheets")
+
+
+def _client_row(client: dict) -> dict:
+    return {"type": client["type"], "id": str(client["id"]), "name": client["name"]}
+
+
+def _time_group_row(group) -> dict:
+    projects = {
+        f"P{project['id']}": {
+            "id": str(project["id"]),
+            "name": project["name"],
+            "type": "P",
+            "client": _client_row(project["client"]),
+            "total": project["total"],
+        }
+        for project in group.projects
+    }
+    # Depot writes an empty month's projects as [] (an empty list), not {}.
+    return {"total": group.total, "projects": projects or []}
+
+
+@reports_router.get(
+    "/timesheets",
+    summary="Report on timesheets",
+    description="Hours logged, by month of the entry's day (`groupby=date`: keys `2014-03`, "
+    'every month of the period, an empty one `{"total": 0, "projects": []}`) or by the '
+    "project's client (`client`: keys `C41`/`I5`, most hours first), each with its projects' "
+    "hours (`P394`: `id`, `name`, `type` `P`, `client`, and its hours as `total`). Filters: "
+    "`project`, `job`, `item`, `action` (ids), `assigned` (who logged the time). "
+    + REPORT_PARAMS_HELP
+    + " Needs the reports and timesheets areas."
+    + REPORTS_XML_NOTE,
+)
+def report_timesheets(request):
+    _needs_timesheets(request)
+    query = report_params(request, accepts=("project", "job", "item", "action"))
+    report = time_reports.timesheets(
+        query.filters, groupby=query.groupby, start=query.start, rows=query.rows, split=False
+    )
+    rows = {group.key: _time_group_row(group) for group in report.groups}
+    return depot_response(request, {"error": False, "rows": rows, "total": report.count})
+
+
+@reports_router.get(
+    "/profitability",
+    summary="Report on profitability",
+    description="Per project, hours allocated (its hourly items' hours) against hours logged "
+    "in the period, with each job's; `grouping` is `project`, `stats` the totals of every "
+    "project matched (`projects`, `logged`, `allocated`), `total` how many. With a period or "
+    "`assigned`, only projects with time (or issued invoices or credit notes) in it. The "
+    "least profitable first: what was invoiced (net, less credit notes, in the period) less "
+    "the cost of the time at its charge rates, then the most hours over the allocation. "
+    "Filters: `project`, `job` (ids), `assigned` (who logged the time). "
+    + REPORT_PARAMS_HELP
+    + " Needs the reports and timesheets areas.",
+)
+def report_profitability(request):
+    _needs_timesheets(request)
+    query = report_params(request, ("project",), accepts=("project", "job"))
+    report = time_reports.profitability(
+        query.filters, start=query.start, rows=query.rows, split=False
+    )
+    rows = [
+        {
+            "id": str(row["id"]),
+            "name": row["name"],
+            "client": _client_row(row["client"]),
+            "allocated": row["allocated"],
+            "logged": row["logged"],
+            "jobs": [
+                {
+                    "id": str(job["id"]),
+                    "name": job["name"],
+                    "allocated": job["allocated"],
+                    "logged": job["logged"],
+                }
+                for job in row["jobs"]
+            ],
+        }
+        for row in report.rows
+    ]
+    stats = {"projects": report.count, "logged": report.logged, "allocated": report.allocated}
+    return depot_response(
+        request,
+        {
+            "error": False,
+            "rows": rows,
+            "grouping": "project",
+            "stats": stats,
+            "total": report.count,
+        },
+    )

@@ -22,9 +22,9 @@ from config.api.listing import MAX_ROWS
 from crm.benchmark.load import Case, Goal, Target
 from crm.benchmark.registry import CaseContext
 from crm.models import Company, Contact
-from projects.models import Job, Project
+from projects.models import Job, JobItem, Project, TimeEntry
 
-from .models import CreditNote, Invoice, Payment
+from .models import ChargeRate, CreditNote, Invoice, Payment
 from .queries import invoices_overdue_on
 from .reports import months_between, start_of_day
 
@@ -370,9 +370,202 @@ def report_reference(request):
     return HttpResponse(body.encode(), content_type="application/json; charset=utf-8")
 
 
+# --- the time reports: reports/timesheets and reports/profitability for a year -----------
+#
+# The same JSON from hand-written SQL: one GROUP BY of the year's entries by month and
+# project (joined to the project and its client) for the timesheets; for
+# profitability each sum its own GROUP BY in a derived table (the year's hours and
+# their cost per project, the hourly items' hours, the issued invoices and credit
+# notes), joined to the projects, worst first, with a window for the totals, and the
+# page's jobs in two more GROUP BYs.
+
+TIMESHEETS_SQL_PATH = "/api/benchmark/timesheets-sql.json"
+PROFITABILITY_SQL_PATH = "/api/benchmark/profitability-sql.json"
+
+
+def _period(request):
+    """from/to (epoch seconds, as the API reads them) as days in the account's zone."""
+    from .reports import local_day
+
+    def day(name):
+        return local_day(datetime.fromtimestamp(int(request.GET[name]), tz=UTC))
+
+    return day("from"), day("to")
+
+
+def _client_of(company_id, company, contact_id, contact) -> dict:
+    if company_id is not None:
+        return {"type": "C", "id": str(company_id), "name": company}
+    return {"type": "I", "id": str(contact_id), "name": contact}
+
+
+def _hours(value) -> Decimal:
+    return Decimal(str(value)).quantize(CENT)
+
+
+def timesheets_reference(request):
+    """reports/timesheets.json?from=…&to=…&rows=N, grouped by month."""
+    from .reports import months_between
+
+    first, last = _period(request)
+    keys = months_between(first, last)[: _rows_asked(request)]
+    entries, projects = _table(TimeEntry), _table(Project)
+    sql = (
+        f"SELECT {_day_month_sql('e.date')} AS m, e.project_id, p.title, p.client_company_id, "
+        "c.name, p.client_contact_id, k.fullname, SUM(e.hours) AS total "
+        f"FROM {entries} e JOIN {projects} p ON p.id = e.project_id "
+        f"LEFT JOIN {_table(Company)} c ON c.id = p.client_company_id "
+        f"LEFT JOIN {_table(Contact)} k ON k.id = p.client_contact_id "
+        "WHERE e.date >= %s AND e.date < %s "
+        "GROUP BY 1, 2, 3, 4, 5, 6, 7 ORDER BY 1, 8 DESC, 2"
+    )
+    rows = {key: {"total": Decimal(0), "projects": {}} for key in keys}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [first, last + timedelta(days=1)])
+        for month, project_id, title, company_id, company, contact_id, contact, total in cursor:
+            row = rows.get(month)
+            if row is None:  # a month past the page
+                continue
+            total = _hours(total)
+            row["total"] += total
+            row["projects"][f"P{project_id}"] = {
+                "id": str(project_id),
+                "name": title,
+                "type": "P",
+                "client": _client_of(company_id, company, contact_id, contact),
+                "total": total,
+            }
+    out = {
+        key: {
+            "total": _number(row["total"]),
+            "projects": {
+                code: {**project, "total": _number(project["total"])}
+                for code, project in row["projects"].items()
+            }
+            or [],
+        }
+        for key, row in rows.items()
+    }
+    total = len(months_between(first, last))
+    body = json.dumps({"error": False, "rows": out, "total": total}, ensure_ascii=False)
+    return HttpResponse(body.encode(), content_type="application/json; charset=utf-8")
+
+
+def profitability_sql() -> str:
+    entries, items, jobs = _table(TimeEntry), _table(JobItem), _table(Job)
+    first_rate = f"(SELECT r.rate FROM {_table(ChargeRate)} r ORDER BY r.position, r.name LIMIT 1)"
+    rate = f"CASE WHEN i.type = 'hourly' THEN i.rate ELSE COALESCE({first_rate}, 0) END"
+    logged = (
+        f"SELECT e.project_id, SUM(e.hours) AS hours, SUM(e.hours * {rate}) AS cost "
+        f"FROM {entries} e LEFT JOIN {items} i ON i.id = e.item_id "
+        "WHERE e.date >= %(first)s AND e.date <= %(last)s GROUP BY e.project_id"
+    )
+    allocated = (
+        f"SELECT j.project_id, SUM(i.hours) AS hours FROM {items} i "
+        f"JOIN {jobs} j ON j.id = i.job_id WHERE i.type = 'hourly' GROUP BY j.project_id"
+    )
+    invoiced = (
+        f"SELECT v.project_id, SUM(v.total) AS total FROM {_table(Invoice)} v "
+        "WHERE v.issued_at IS NOT NULL AND v.date >= %(since)s AND v.date < %(until)s "
+        "AND v.project_id IS NOT NULL GROUP BY v.project_id"
+    )
+    credited = (
+        f"SELECT v.project_id, SUM(n.total) AS total FROM {_table(CreditNote)} n "
+        f"JOIN {_table(Invoice)} v ON v.id = n.invoice_id "
+        "WHERE n.issued_at IS NOT NULL AND n.date >= %(since)s AND n.date < %(until)s "
+        "AND v.project_id IS NOT NULL GROUP BY v.project_id"
+    )
+    margin = "COALESCE(iv.total, 0) - COALESCE(cn.total, 0) - COALESCE(l.cost, 0)"
+    overrun = "COALESCE(l.hours, 0) - COALESCE(a.hours, 0)"
+    return (
+        "SELECT p.id, p.title, p.client_company_id, c.name, p.client_contact_id, k.fullname, "
+        "COALESCE(a.hours, 0), COALESCE(l.hours, 0), "
+        "COUNT(*) OVER (), SUM(COALESCE(a.hours, 0)) OVER (), SUM(COALESCE(l.hours, 0)) OVER () "
+        f"FROM {_table(Project)} p "
+        f"LEFT JOIN ({logged}) l ON l.project_id = p.id "
+        f"LEFT JOIN ({allocated}) a ON a.project_id = p.id "
+        f"LEFT JOIN ({invoiced}) iv ON iv.project_id = p.id "
+        f"LEFT JOIN ({credited}) cn ON cn.project_id = p.id "
+        f"LEFT JOIN {_table(Company)} c ON c.id = p.client_company_id "
+        f"LEFT JOIN {_table(Contact)} k ON k.id = p.client_contact_id "
+        "WHERE l.project_id IS NOT NULL OR iv.project_id IS NOT NULL "
+        "OR cn.project_id IS NOT NULL "
+        f"ORDER BY {margin}, {overrun} DESC, p.id LIMIT %(rows)s"
+    )
+
+
+def profitability_reference(request):
+    """reports/profitability.json?from=…&to=…&rows=N."""
+    from .reports import start_of_day
+
+    first, last = _period(request)
+    params = {
+        "first": first,
+        "last": last,
+        "since": start_of_day(first),
+        "until": start_of_day(last + timedelta(days=1)),
+        "rows": _rows_asked(request),
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(profitability_sql(), params)
+        fetched = cursor.fetchall()
+        ids = [row[0] for row in fetched]
+        jobs: dict[int, list] = {project_id: [] for project_id in ids}
+        if ids:
+            marks = ", ".join(["%s"] * len(ids))
+            cursor.execute(
+                f"SELECT j.id, j.title, j.project_id, "
+                f"(SELECT SUM(i.hours) FROM {_table(JobItem)} i "
+                "WHERE i.job_id = j.id AND i.type = 'hourly'), "
+                f"(SELECT SUM(e.hours) FROM {_table(TimeEntry)} e WHERE e.job_id = j.id "
+                "AND e.date >= %s AND e.date <= %s) "
+                f"FROM {_table(Job)} j WHERE j.project_id IN ({marks}) "
+                'ORDER BY j.project_id, j."order", j.id',
+                [first, last, *ids],
+            )
+            for job_id, title, project_id, allocated, logged in cursor.fetchall():
+                jobs[project_id].append(
+                    {
+                        "id": str(job_id),
+                        "name": title,
+                        "allocated": _number(_hours(allocated or 0)),
+                        "logged": _number(_hours(logged or 0)),
+                    }
+                )
+    rows = [
+        {
+            "id": str(row[0]),
+            "name": row[1],
+            "client": _client_of(*row[2:6]),
+            "allocated": _number(_hours(row[6])),
+            "logged": _number(_hours(row[7])),
+            "jobs": jobs[row[0]],
+        }
+        for row in fetched
+    ]
+    count, all_allocated, all_logged = fetched[0][8:11] if fetched else (0, 0, 0)
+    body = json.dumps(
+        {
+            "error": False,
+            "rows": rows,
+            "grouping": "project",
+            "stats": {
+                "projects": count,
+                "logged": _number(_hours(all_logged)),
+                "allocated": _number(_hours(all_allocated)),
+            },
+            "total": count,
+        },
+        ensure_ascii=False,
+    )
+    return HttpResponse(body.encode(), content_type="application/json; charset=utf-8")
+
+
 urlpatterns = [
     path(INVOICE_ROWS_PATH.lstrip("/"), invoice_rows_reference),
     path(REPORT_PATH.lstrip("/"), report_reference),
+    path(TIMESHEETS_SQL_PATH.lstrip("/"), timesheets_reference),
+    path(PROFITABILITY_SQL_PATH.lstrip("/"), profitability_reference),
 ]
 
 
@@ -384,6 +577,62 @@ def rows() -> str | None:
         f"{invoices:,} invoices, {Payment.objects.count():,} payments, "
         f"{CreditNote.objects.count():,} credit notes"
     )
+
+
+def report_year() -> tuple[date, date] | None:
+    """The twelve whole months before the month of the newest time entry."""
+    newest = TimeEntry.objects.order_by("-date").values_list("date", flat=True).first()
+    if newest is None:
+        return None
+    last = newest.replace(day=1) - timedelta(days=1)
+    following = last + timedelta(days=1)
+    first = following.replace(year=following.year - 1)
+    return first, last
+
+
+def _noon(day: date) -> int:
+    return int(datetime(day.year, day.month, day.day, 12, tzinfo=UTC).timestamp())
+
+
+def time_report_cases(context: CaseContext) -> list[Case]:
+    year = report_year()
+    if year is None:
+        return []
+    first, last = year
+    entries = TimeEntry.objects.filter(date__range=year).count()
+    period = f"from={_noon(first)}&to={_noon(last)}"
+    goal = Goal("within 3× (≥ 0.33×)", min_ratio=1 / 3)
+    return [
+        Case(
+            f"reports/timesheets.json by month, a year ({first:%b %Y}–{last:%b %Y}, "
+            f"{entries:,} entries)",
+            Target(
+                "reports/timesheets.json",
+                f"/api/v1/reports/timesheets.json?{period}&rows=12",
+                context.api,
+            ),
+            Target(
+                "SQL GROUP BY + json.dumps", f"{TIMESHEETS_SQL_PATH}?{period}&rows=12", context.base
+            ),
+            goal,
+            same_json=True,
+        ),
+        Case(
+            f"reports/profitability.json?rows=100, a year ({entries:,} entries)",
+            Target(
+                "reports/profitability.json",
+                f"/api/v1/reports/profitability.json?{period}&rows=100",
+                context.api,
+            ),
+            Target(
+                "SQL GROUP BY + json.dumps",
+                f"{PROFITABILITY_SQL_PATH}?{period}&rows=100",
+                context.base,
+            ),
+            goal,
+            same_json=True,
+        ),
+    ]
 
 
 def cases(context: CaseContext) -> list[Case]:
@@ -466,32 +715,36 @@ def cases(context: CaseContext) -> list[Case]:
             concurrency=1,
         ),
     ]
-    return [
-        Case(
-            f"invoices.json?rows=1000, newest first (of {invoices:,}, counted)",
-            Target("invoices.json?rows=1000", "/api/v1/invoices.json?rows=1000", context.api),
-            Target("SQL + json.dumps", f"{INVOICE_ROWS_PATH}?rows=1000", context.base),
-            Goal("within 2× (≥ 0.5×)", min_ratio=0.5),
-            same_json=True,
-        ),
-        Case(
-            "invoices.json, 10 rows",
-            Target("invoices.json", "/api/v1/invoices.json", context.api),
-            context.bare,
-            Goal("none: for information", min_ratio=0),
-        ),
-        Case(
-            f"Invoices list with its tab totals ({invoices:,} invoices), one client",
-            Target("invoices list", "/invoices/", context.page),
-            context.bare,
-            PAGE_GOAL,
-            concurrency=1,
-        ),
-        Case(
-            f"Invoices list, Overdue tab ({overdue:,} invoices), one client",
-            Target("overdue tab", "/invoices/?tab=overdue", context.page),
-            context.bare,
-            PAGE_GOAL,
-            concurrency=1,
-        ),
-    ] + reports
+    return (
+        [
+            Case(
+                f"invoices.json?rows=1000, newest first (of {invoices:,}, counted)",
+                Target("invoices.json?rows=1000", "/api/v1/invoices.json?rows=1000", context.api),
+                Target("SQL + json.dumps", f"{INVOICE_ROWS_PATH}?rows=1000", context.base),
+                Goal("within 2× (≥ 0.5×)", min_ratio=0.5),
+                same_json=True,
+            ),
+            Case(
+                "invoices.json, 10 rows",
+                Target("invoices.json", "/api/v1/invoices.json", context.api),
+                context.bare,
+                Goal("none: for information", min_ratio=0),
+            ),
+            Case(
+                f"Invoices list with its tab totals ({invoices:,} invoices), one client",
+                Target("invoices list", "/invoices/", context.page),
+                context.bare,
+                PAGE_GOAL,
+                concurrency=1,
+            ),
+            Case(
+                f"Invoices list, Overdue tab ({overdue:,} invoices), one client",
+                Target("overdue tab", "/invoices/?tab=overdue", context.page),
+                context.bare,
+                PAGE_GOAL,
+                concurrency=1,
+            ),
+        ]
+        + reports
+        + time_report_cases(context)
+    )

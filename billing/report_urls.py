@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import report_views
+from . import report_views, time_report_views
 
 app_name = "reports"
 
@@ -13,4 +13,10 @@ urlpatterns = [
     path("invoiced/", report_views.invoiced, name="invoiced"),
     path("outstanding/", report_views.outstanding, name="outstanding"),
     path("recurring/", report_views.recurring, name="recurring"),
+]
+
+# The time reports' pages (billing/time_report_views.py).
+urlpatterns += [
+    path("hours/", time_report_views.hours, name="hours"),
+    path("profitability/", time_report_views.profitability, name="profitability"),
 ]

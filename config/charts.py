@@ -78,11 +78,18 @@ def bar_chart(
     *,
     description: str = "",
     value_format: Callable[[Decimal], str] = lambda value: f"{value:,.2f}",
+    stacked: bool = False,
 ) -> BarChart:
     """A grouped bar chart: one group of bars per category, one bar per series.
-    Negative values (a month of more credit than invoicing) hang below the zero line."""
+    Negative values (a month of more credit than invoicing) hang below the zero line.
+    `stacked`: one bar per category, the series' (positive) values on top of each
+    other (billable hours and the rest make the day's hours)."""
     chart = BarChart(title=title, description=description, legend=list(series))
-    values = [float(v) for s in series for v in s.values]
+    if stacked:
+        columns = zip(*(one.values for one in series), strict=True)
+        values = [float(sum((Decimal(str(v)) for v in column), Decimal(0))) for column in columns]
+    else:
+        values = [float(v) for s in series for v in s.values]
     top_value = max([0.0, *values])
     low_value = min([0.0, *values])
     chart.empty = not categories or top_value == low_value == 0.0
@@ -105,24 +112,28 @@ def bar_chart(
     if not categories:
         return chart
     group_width = plot_width / len(categories)
-    bar_width = group_width * 0.8 / max(1, len(series))
+    bar_width = group_width * 0.8 / (1 if stacked else max(1, len(series)))
     every = -(-len(categories) // MAX_X_LABELS)
     for index, category in enumerate(categories):
         group_left = LEFT + index * group_width + group_width * 0.1
         if index % every == 0:
             chart.labels.append(XLabel(round(LEFT + (index + 0.5) * group_width, 2), category))
+        below = 0.0  # stacked: the top of the series under this one
         for number, one in enumerate(series):
             amount = Decimal(str(one.values[index]))
             value = float(amount)
-            y = y_of(value)
+            y = y_of(below + value if stacked else value)
+            bottom = y_of(below) if stacked else chart.baseline
             chart.bars.append(
                 Bar(
-                    x=round(group_left + number * bar_width, 2),
-                    y=min(y, chart.baseline),
+                    x=round(group_left + (0 if stacked else number) * bar_width, 2),
+                    y=min(y, bottom),
                     width=round(max(bar_width - 2, 1), 2),
-                    height=round(abs(chart.baseline - y), 2),
+                    height=round(abs(bottom - y), 2),
                     css=one.css,
                     title=f"{category}, {one.name}: {value_format(amount)}",
                 )
             )
+            if stacked:
+                below += value
     return chart

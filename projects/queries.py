@@ -262,10 +262,11 @@ def _hourly_items():
     return JobItem.objects.filter(type=JobItem.Type.HOURLY)
 
 
-def with_hours(queryset, level: str):
+def with_hours(queryset, level: str, *, entries=None):
     """`queryset` of projects, jobs or items (`level`: "project", "job", "item") with
     `hours_allocated`, `hours_logged` and `hours_remaining` annotated. Time entries
-    store every level above their target, so each sum is one indexed lookup."""
+    store every level above their target, so each sum is one indexed lookup.
+    `entries` narrows the time logged (a period, a person: the reports)."""
     if level == "item":
         allocated = Case(
             When(type=JobItem.Type.HOURLY, then=F("hours")),
@@ -276,7 +277,9 @@ def with_hours(queryset, level: str):
         allocated = _summed(_hourly_items(), "job_id", "hours")
     else:
         allocated = _summed(_hourly_items(), "job__project_id", "hours")
-    logged = _summed(TimeEntry.objects.all(), f"{level}_id", "hours")
+    logged = _summed(
+        TimeEntry.objects.all() if entries is None else entries, f"{level}_id", "hours"
+    )
     return queryset.annotate(hours_allocated=allocated, hours_logged=logged).annotate(
         hours_remaining=ExpressionWrapper(
             F("hours_allocated") - F("hours_logged"), output_field=HOURS_FIELD

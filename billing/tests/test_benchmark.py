@@ -3,8 +3,9 @@ invoices.json's bytes (drafts, issued, part-paid, paid, credited, for work and f
 none), it is routed only in the benchmark's URLconf, and its cases measure the API
 and the invoices list with its Overdue tab."""
 
+import json
 import os
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from io import StringIO
 
 import pytest
@@ -262,3 +263,41 @@ def test_a_tiny_run_of_the_billing_cases_through_gunicorn(tmp_path, monkeypatch)
 def test_asking_for_the_billing_cases_without_invoices_says_to_seed_first():
     with pytest.raises(CommandError, match="billing: run `python manage.py seed_scale`"):
         call_command("benchmark", "--group=billing", stdout=StringIO(), stderr=StringIO())
+
+
+# --- the time reports -------------------------------------------------------------------
+
+
+def test_time_report_references_answer_the_api_bytes(depot):
+    """reports/timesheets and reports/profitability for the studio's year against the
+    hand-written SQL: the same JSON."""
+    from django.test import RequestFactory
+
+    from billing.tests.report_data import epoch
+    from billing.tests.time_fixture import make_studio
+
+    make_studio()
+    period = {"from": epoch(date(2014, 2, 1)), "to": epoch(date(2014, 4, 30))}
+    for path, reference, rows in (
+        ("reports/timesheets", benchmark.timesheets_reference, 12),
+        ("reports/profitability", benchmark.profitability_reference, 100),
+    ):
+        api = depot.get(path, {**period, "rows": rows})
+        assert api.status_code == 200, api.content
+        answer = reference(RequestFactory().get("/", {**period, "rows": rows}))
+        assert json.loads(answer.content) == api.json()
+        assert answer.content == api.content
+
+
+def test_time_report_cases_measure_a_year():
+    from billing.tests.time_fixture import make_studio
+
+    make_studio()
+    # The newest entry is of 1 April 2014: the twelve months before April.
+    assert benchmark.report_year() == (date(2013, 4, 1), date(2014, 3, 31))
+    context = CaseContext(
+        bare=Target("bare", "/bare"), base={}, api={"X": "1"}, page={}, sign_in=lambda user: {}
+    )
+    cases = benchmark.time_report_cases(context)
+    assert [case.same_json for case in cases] == [True, True]
+    assert cases[0].route.path.startswith("/api/v1/reports/timesheets.json?from=")
