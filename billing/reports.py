@@ -405,13 +405,10 @@ def _assemble(
     return groups
 
 
-def invoices_report(
-    filters: ReportFilters, groupby: str = "date", *, recurring: bool = False, today=None
-) -> list[Group]:
-    """What was invoiced, gross, by month of the document's date, by client or by
-    ledger category: issued invoices less issued credit notes. `recurring` keeps the
-    invoices recurring invoices made (and their credit notes)."""
-    today = today or timezone.localdate()
+def invoiced_documents(filters: ReportFilters, *, recurring: bool = False):
+    """The issued invoices and issued credit notes dated in the period that the
+    filters keep: what was invoiced is the first's grand totals less the second's.
+    `recurring` keeps those recurring invoices made (and their credit notes)."""
     invoices = _invoices_within(filters, Invoice.objects.all())
     notes = _invoices_within(
         filters, CreditNote.objects.filter(issued_at__isnull=False), "invoice__"
@@ -419,8 +416,38 @@ def invoices_report(
     if recurring:
         invoices = invoices.filter(periodical__isnull=False)
         notes = notes.filter(invoice__periodical__isnull=False)
-    invoices = invoices.filter(filters.within("date"))
-    notes = notes.filter(filters.within("date"))
+    return invoices.filter(filters.within("date")), notes.filter(filters.within("date"))
+
+
+def invoiced_total(filters: ReportFilters) -> Decimal:
+    """What `invoices_report` adds up for the period, as one figure (the dashboard)."""
+    invoices, notes = invoiced_documents(filters)
+    invoiced = invoices.order_by().aggregate(total=Sum("grandtotal"))["total"] or ZERO
+    credited = notes.order_by().aggregate(total=Sum("grandtotal"))["total"] or ZERO
+    return to_cents(invoiced - credited)
+
+
+def received_payments(filters: ReportFilters):
+    """The payments received in the period on the invoices the filters keep."""
+    return _invoices_within(filters, Payment.objects.all(), "invoice__").filter(
+        filters.within("date", dates=True)
+    )
+
+
+def received_total(filters: ReportFilters) -> Decimal:
+    """What `payments_report` adds up for the period, as one figure (the dashboard)."""
+    total = received_payments(filters).order_by().aggregate(total=Sum("amount"))["total"]
+    return to_cents(total or ZERO)
+
+
+def invoices_report(
+    filters: ReportFilters, groupby: str = "date", *, recurring: bool = False, today=None
+) -> list[Group]:
+    """What was invoiced, gross, by month of the document's date, by client or by
+    ledger category: issued invoices less issued credit notes. `recurring` keeps the
+    invoices recurring invoices made (and their credit notes)."""
+    today = today or timezone.localdate()
+    invoices, notes = invoiced_documents(filters, recurring=recurring)
     if groupby == "category":
         sums = category_sums(invoices, notes)
     else:
@@ -436,9 +463,7 @@ def invoices_report(
 def payments_report(filters: ReportFilters, groupby: str = "date", *, today=None) -> list[Group]:
     """What was received, by month of the day received or by client (the invoice's)."""
     today = today or timezone.localdate()
-    payments = _invoices_within(filters, Payment.objects.all(), "invoice__").filter(
-        filters.within("date", dates=True)
-    )
+    payments = received_payments(filters)
     group = month_of("date", dates=True) if groupby == "date" else None
     sums = _sums(payments, group, "amount", prefix="invoice__")
     return _assemble(sums, by=groupby, filters=filters, today=today)
