@@ -8,8 +8,13 @@ class BillingConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import post_delete, post_save
         from django.urls import reverse
+        from django.utils import timezone
 
-        from config.pages import register_detail_panel, register_settings_section
+        from config.pages import (
+            register_dashboard_panel,
+            register_detail_panel,
+            register_settings_section,
+        )
         from crm.benchmark.registry import register_benchmark_group
         from crm.journal import register_item_type
         from projects.hooks import (
@@ -18,7 +23,7 @@ class BillingConfig(AppConfig):
             register_shared_numbers,
         )
 
-        from . import benchmark, pdfs, queries
+        from . import benchmark, dashboard, pdfs, queries
         from .models import (
             CreditNote,
             DocumentPdf,
@@ -32,6 +37,29 @@ class BillingConfig(AppConfig):
         )
         from .proposals import CODE as PROPOSAL_CODE
         from .work_views import invoice_url
+
+        # The owner's morning page: money this month, what is overdue, recurring
+        # invoices due soon; and everyone's hours this week.
+        def money_panel(user) -> dict:
+            return dashboard.money_panel(timezone.localdate(), timezone.now()) | {
+                "reports_allowed": user.can("reports"),
+                "today": timezone.localdate(),
+            }
+
+        def team_week_panel(user) -> dict:
+            return dashboard.team_week_panel(timezone.localdate()) | {
+                "reports_allowed": user.can("reports"),
+            }
+
+        register_dashboard_panel(
+            "invoices", money_panel, template="billing/_dashboard_money.html", position=10
+        )
+        register_dashboard_panel(
+            "timesheets",
+            team_week_panel,
+            template="billing/_dashboard_team_week.html",
+            position=20,
+        )
 
         register_settings_section("tax-codes", "Tax codes", position=30)
         register_settings_section("ledgers", "Ledger categories", position=40)

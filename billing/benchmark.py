@@ -714,6 +714,14 @@ def cases(context: CaseContext) -> list[Case]:
             PAGE_GOAL,
             concurrency=1,
         ),
+        Case(
+            "Dashboard: money this month, overdue and oldest debts, recurring due, "
+            "hours this week, projects over budget",
+            Target("dashboard", "/", context.page),
+            context.bare,
+            Goal("median under 150 ms", max_median_ms=150),
+            concurrency=1,
+        ),
     ]
     return (
         [

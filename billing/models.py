@@ -158,6 +158,8 @@ class Invoice(models.Model):
         indexes = [
             models.Index(fields=["date", "id"]),
             models.Index(fields=["issued_at", "due"]),
+            # The oldest debts: invoices by due date, walked until enough are owed.
+            models.Index(fields=["due", "id"]),
             models.Index(fields=["client_company", "date"]),
             models.Index(fields=["client_contact", "date"]),
         ]

@@ -458,6 +458,41 @@ def _assemble(sums: Iterable[tuple], *, by: str, months: Sequence[str] = ()) -> 
     return groups
 
 
+def invoiced_documents(filters: ReportFilters, *, recurring: bool = False):
+    """The issued invoices and issued credit notes dated in the period that the
+    filters keep: what was invoiced is the first's grand totals less the second's.
+    `recurring` keeps those recurring invoices made (and their credit notes)."""
+    invoices = _invoices_within(filters, Invoice.objects.all())
+    notes = _invoices_within(
+        filters, CreditNote.objects.filter(issued_at__isnull=False), "invoice__"
+    )
+    if recurring:
+        invoices = invoices.filter(periodical__isnull=False)
+        notes = notes.filter(invoice__periodical__isnull=False)
+    return invoices.filter(filters.within("date")), notes.filter(filters.within("date"))
+
+
+def invoiced_total(filters: ReportFilters) -> Decimal:
+    """What `invoices_report` adds up for the period, as one figure (the dashboard)."""
+    invoices, notes = invoiced_documents(filters)
+    invoiced = invoices.order_by().aggregate(total=Sum("grandtotal"))["total"] or ZERO
+    credited = notes.order_by().aggregate(total=Sum("grandtotal"))["total"] or ZERO
+    return to_cents(invoiced - credited)
+
+
+def received_payments(filters: ReportFilters):
+    """The payments received in the period on the invoices the filters keep."""
+    return _invoices_within(filters, Payment.objects.all(), "invoice__").filter(
+        filters.within("date", dates=True)
+    )
+
+
+def received_total(filters: ReportFilters) -> Decimal:
+    """What `payments_report` adds up for the period, as one figure (the dashboard)."""
+    total = received_payments(filters).order_by().aggregate(total=Sum("amount"))["total"]
+    return to_cents(total or ZERO)
+
+
 def invoices_report(
     filters: ReportFilters,
     groupby: str = "date",
@@ -471,15 +506,7 @@ def invoices_report(
     invoices recurring invoices made (and their credit notes); `clients=False` leaves
     out the months' shares by client (a page's chart needs only the months)."""
     today = today or timezone.localdate()
-    invoices = _invoices_within(filters, Invoice.objects.all())
-    notes = _invoices_within(
-        filters, CreditNote.objects.filter(issued_at__isnull=False), "invoice__"
-    )
-    if recurring:
-        invoices = invoices.filter(periodical__isnull=False)
-        notes = notes.filter(invoice__periodical__isnull=False)
-    invoices = invoices.filter(filters.within("date"))
-    notes = notes.filter(filters.within("date"))
+    invoices, notes = invoiced_documents(filters, recurring=recurring)
     if groupby == "category":
         return _assemble(category_sums(invoices, notes), by=groupby)
     months, group = (), None
@@ -503,9 +530,7 @@ def payments_report(
     """What was received, by month of the day received or by client (the invoice's);
     `clients=False` as for `invoices_report`."""
     today = today or timezone.localdate()
-    payments = _invoices_within(filters, Payment.objects.all(), "invoice__").filter(
-        filters.within("date", dates=True)
-    )
+    payments = received_payments(filters)
     months, group = (), None
     if groupby == "date":
         months = report_months(filters, [(payments, "date", True)], today)

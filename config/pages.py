@@ -106,21 +106,22 @@ def settings_context(section: str, **extra) -> dict:
 # The dashboard's panels: (area, context function, template). Each app adds its own
 # from its AppConfig.ready; a panel shows to those who can open its area (every
 # signed-in person when the area is None).
-_DASHBOARD_PANELS: list[tuple[str | None, Callable, str | None]] = []
+_DASHBOARD_PANELS: list[tuple[int, str | None, Callable, str | None]] = []
 
 
 def register_dashboard_panel(
-    area: str | None, context: Callable, *, template: str | None = None
+    area: str | None, context: Callable, *, template: str | None = None, position: int = 100
 ) -> None:
     """`context(user)` returns the template variables the panel reads. A panel with
-    a `template` is drawn by the dashboard in the order registered; one without is
-    read by the dashboard's own markup."""
-    _DASHBOARD_PANELS.append((area, context, template))
+    a `template` is drawn by the dashboard by `position`, then in the order
+    registered; one without is read by the dashboard's own markup."""
+    _DASHBOARD_PANELS.append((position, area, context, template))
+    _DASHBOARD_PANELS.sort(key=lambda panel: panel[0])
 
 
 def dashboard_panels_context(user) -> dict:
     context: dict = {"dashboard_panels": []}
-    for area, panel_context, template in _DASHBOARD_PANELS:
+    for _position, area, panel_context, template in _DASHBOARD_PANELS:
         if area is None or user.can(area):
             context.update(panel_context(user))
             if template:

@@ -8,6 +8,7 @@ class ProjectsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        from django.db.models.signals import post_delete, post_save
         from django.urls import reverse
         from django.utils import timezone
 
@@ -23,7 +24,7 @@ class ProjectsConfig(AppConfig):
         from crm.journal import register_item_type
 
         from . import benchmark, queries, timesheet
-        from .models import ActivityType, Job, JobAction, JobItem, Project
+        from .models import ActivityType, Job, JobAction, JobItem, Project, TimeEntry
         from .queries import jobs_in_reach
 
         register_settings_section("activity-types", "Activity types", position=60)
@@ -72,6 +73,17 @@ class ProjectsConfig(AppConfig):
 
         # Everyone keeps their own time, so everyone has their week on the dashboard.
         register_dashboard_panel(None, my_week, template="projects/_dashboard_my_week.html")
+        # The owner's morning page: open projects past their allocated hours,
+        # remembered until the hours change.
+        for model in (TimeEntry, JobItem, Job, Project):
+            post_save.connect(queries.forget_project_hours_on_commit, sender=model)
+            post_delete.connect(queries.forget_project_hours_on_commit, sender=model)
+        register_dashboard_panel(
+            "projects",
+            lambda user: queries.projects_over_budget(),
+            template="projects/_dashboard_over_budget.html",
+            position=30,
+        )
 
         # A client's projects on its company and person pages.
         for page in ("company", "contact"):

@@ -289,6 +289,8 @@ class TimeEntry(TimeTarget):
         indexes = [
             models.Index(fields=["user", "date"]),
             models.Index(fields=["project", "date"]),
+            # Covers a project's hours: the over-budget sums read the index alone.
+            models.Index(fields=["project", "hours"]),
             models.Index(fields=["job", "date"]),
             models.Index(fields=["item", "date"]),
             models.Index(fields=["date", "id"]),

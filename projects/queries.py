@@ -2,8 +2,11 @@
 
 from datetime import timedelta
 from decimal import Decimal
+from uuid import uuid4
 
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
+from django.db import transaction
 from django.db.models import (
     Case,
     Count,
@@ -589,3 +592,67 @@ def my_week(user, today, *, job_ids: list[int] | None = None) -> dict:
         "actions_due": due,
         "actions_soonest": list(actions[:ACTIONS_ON_DASHBOARD]),
     }
+
+
+# --- the dashboard ---------------------------------------------------------------------
+
+OVER_BUDGET_SHOWN = 5
+# Which projects are over budget sums every open project's time (at 500,000 entries,
+# half a second of SQLite's time even from the covering index), and the dashboard is
+# everyone's first page. The answer is remembered, marked with the version of the
+# hours it was added up from: every save or delete of a time entry, a job item, a job
+# or a project gives the hours a new version once it commits (connected in
+# ProjectsConfig.ready; bulk writers call `forget_project_hours`).
+HOURS_VERSION = "projects:hours-version"
+OVER_BUDGET_KEY = "projects:over-budget"
+# A bound on staleness should a process die between a write's commit and its forget.
+OVER_BUDGET_KEEP_SECONDS = 600
+
+
+def forget_project_hours() -> None:
+    cache.set(HOURS_VERSION, uuid4().hex, None)
+
+
+def forget_project_hours_on_commit(**_signal) -> None:
+    transaction.on_commit(forget_project_hours)
+
+
+def _over_budget_figures(shown: int) -> tuple[list[tuple], int]:
+    """(id, allocated, logged) of the `shown` open projects most hours over their
+    allocation, and how many are over in all: one query."""
+    over = list(
+        with_hours(Project.objects.filter(status=Project.Status.OPEN), "project")
+        .filter(hours_allocated__gt=0, hours_remaining__lt=0)
+        .order_by("hours_remaining", "pk")
+        .values_list("pk", "hours_allocated", "hours_logged")
+    )
+    return over[:shown], len(over)
+
+
+def projects_over_budget(*, shown: int = OVER_BUDGET_SHOWN) -> dict:
+    """Open projects that have logged more hours than their hourly items allocate,
+    most hours over first: the first `shown` (with their client, read afresh) and how
+    many in all. A project with nothing allocated has no budget to be over."""
+    found = cache.get_many([HOURS_VERSION, OVER_BUDGET_KEY])
+    version = found.get(HOURS_VERSION)
+    if version is None:
+        version = uuid4().hex
+        cache.set(HOURS_VERSION, version, None)
+    remembered = found.get(OVER_BUDGET_KEY)
+    if remembered is not None and remembered[0] == version and remembered[1] == shown:
+        worst, count = remembered[2], remembered[3]
+    else:
+        worst, count = _over_budget_figures(shown)
+        cache.set(OVER_BUDGET_KEY, (version, shown, worst, count), OVER_BUDGET_KEEP_SECONDS)
+    projects = Project.objects.select_related("client_company", "client_contact").in_bulk(
+        [pk for pk, _, _ in worst]
+    )
+    rows = []
+    for pk, allocated, logged in worst:
+        project = projects.get(pk)
+        if project is None:
+            continue
+        project.hours_allocated, project.hours_logged = allocated, logged
+        project.hours_over = logged - allocated
+        rows.append(project)
+    return {"over_budget": rows, "over_budget_count": count}

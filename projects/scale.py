@@ -12,6 +12,7 @@ from accounts.models import AccountSettings, User
 from config.bulk import ids_after, insert_in_batches, last_pk
 
 from .models import ActivityType, Job, JobItem, Project, TimeEntry
+from .queries import forget_project_hours
 
 PROJECT_WORDS = ["Website", "Campaign", "Brand", "Report", "App", "Catalogue", "Launch", "Film"]
 JOB_TITLES = ["Discovery", "Design", "Production", "Delivery", "Support", "Content"]
@@ -152,4 +153,6 @@ def seed_time(rng, count: int, users: list[int]) -> list[int]:
             )
         )
     insert_in_batches(TimeEntry, objects)
+    # Bulk inserts send no signals: what the dashboard remembers of the hours is stale.
+    forget_project_hours()
     return ids_after(TimeEntry, before)

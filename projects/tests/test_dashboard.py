@@ -64,16 +64,20 @@ def test_a_collaborator_sees_only_actions_on_their_jobs(collaborator):
 
 
 @pytest.mark.parametrize("count", [1, 50])
-def test_my_week_keeps_its_queries_flat(
-    staff_client, admin_user, django_assert_max_num_queries, count
-):
+def test_my_week_keeps_its_queries_flat(restricted_to, django_assert_max_num_queries, count):
+    from conftest import signed_in_client
+
+    # Someone with contacts only: the owner's panels (money, everyone's hours, projects
+    # over budget; billing/tests/test_dashboard.py) are not theirs.
+    person = restricted_to("contacts")
+    client = signed_in_client(person)
     for _index in range(count):
-        TimeEntryFactory(user=admin_user, date=monday(), hours=Decimal("0.25"))
-        JobActionFactory(assigned_to=admin_user, deadline=timezone.localdate())
+        TimeEntryFactory(user=person, date=monday(), hours=Decimal("0.25"))
+        JobActionFactory(assigned_to=person, deadline=timezone.localdate())
     # The dashboard's own eleven (session, user, counts, the journal, My day) and My
     # week's three, at 1 row as at 50.
     with django_assert_max_num_queries(14):
-        html = staff_client.get("/").content.decode()
+        html = client.get("/").content.decode()
     assert f"{Decimal('0.25') * count}".rstrip("0").rstrip(".") in week_panel(html)
 
 
