@@ -6,13 +6,14 @@ NinjaAPI instance; the media view asks the first and third for file downloads.
 
 from datetime import timedelta
 
-from django.db import router
+from django.db import connections, router
 from django.utils import timezone
 from ninja.errors import AuthenticationError
 from ninja.security import APIKeyHeader, HttpBearer, SessionAuth
 
-from config.api.auth import ApiPrincipal, admit
+from config.api.auth import CREDENTIAL_BUCKET, USER_BUCKET, ApiPrincipal, admit
 from config.api.rows import KeptSelect
+from config.api.throttle import TAKEN_COLUMN, request_take
 
 from .models import AccessToken, ApiCredential, User, hash_secret
 from .oauth import OAUTH_SCOPE, OAuthAccessToken
@@ -20,28 +21,63 @@ from .oauth import OAUTH_SCOPE, OAuthAccessToken
 LAST_USED_PRECISION = timedelta(minutes=1)
 
 
-def _with_user(model, key: str, value, user_field: str, own: tuple[str, ...] | None = None):
+def _with_user(
+    model, key: str, value, user_field: str, take=None, own: tuple[str, ...] | None = None
+):
     """The `model` row whose unique `key` is `value`, with its `user_field` user filled
     in, or None: one query, compiled once per connection (KeptSelect). Every API call
     asks this, and the ORM spent 0.4–0.7 ms building it, a third of a small call.
     None too when the row names a user that has gone since: a credential must not
-    then read as having no creator (an operator's, with its whole scopes)."""
+    then read as having no creator (an operator's, with its whole scopes).
+
+    With `take` (a RequestTake, the SQL selecting the bucket's key and its
+    parameters) the same statement takes the rate-limit token: returned second, the
+    bucket's new full_at or None. `own` names the model's columns to read (all of
+    them unless given)."""
     if own is None:
         own = tuple(field.attname for field in model._meta.concrete_fields)
     own = list(own)
     users = [field.attname for field in User._meta.concrete_fields]
     columns = (*own, *(f"{user_field}__{name}" for name in users))
-    found = KeptSelect.of(model, columns, key=key, using=router.db_for_read(model)).fetch([value])
-    if not found:
-        return None
     using = router.db_for_read(model)
+    before = None
+    if take is not None:
+        along, source, source_params = take
+        columns = (*columns, TAKEN_COLUMN)
+        before = along.statement(source, source_params)
+    found = KeptSelect.of(model, columns, key=key, using=using).fetch([value], before)
+    if not found:
+        return None, None
     obj = model.from_db(using, own, found[0][: len(own)])
-    user_values = found[0][len(own) :]
+    user_values = found[0][len(own) : len(own) + len(users)]
+    full_at = found[0][-1] if take is not None else None
     if user_values[users.index(User._meta.pk.attname)] is not None:
         setattr(obj, user_field, User.from_db(using, users, user_values))
     elif getattr(obj, f"{user_field}_id") is not None:
+        return None, full_at
+    return obj, full_at
+
+
+def _bucket_source(model, bucket: str, owner: str, *matches: str) -> str:
+    """SQL selecting the rate-limit bucket (`bucket` + the `owner` column) of the
+    `model` row whose `matches` columns equal the parameters that follow."""
+    quote = connections[router.db_for_read(model)].ops.quote_name
+    meta = model._meta
+    where = " AND ".join(f"{quote(meta.get_field(name).column)} = %s" for name in matches)
+    owner_column = quote(meta.get_field(owner).column)
+    return f"SELECT CONCAT(%s, {owner_column}) FROM {quote(meta.db_table)} WHERE {where}"
+
+
+def _taken_state(take, bucket: str, full_at, usable: bool):
+    """The take made with the read, as `admit` wants it; given back when the row
+    read turned out not to let the caller in."""
+    if take is None:
         return None
-    return obj
+    if not usable:
+        if full_at is not None:
+            take.give_back(bucket)
+        return None
+    return take.state(bucket, full_at)
 
 
 def _touch_last_used(obj) -> None:
@@ -60,13 +96,24 @@ class DepotTokenAuth(APIKeyHeader):
         secret = request.headers.get("X-DEPOT-SECRET", "")
         if not key and not secret:
             return None
-        credential = _with_user(ApiCredential, "token", key, "created_by")
-        if credential is None or not credential.is_usable or not credential.check_secret(secret):
+        # The rate-limit token is taken in the same statement when the buckets are in
+        # the same PostgreSQL database, and only from the bucket of a credential whose
+        # secret matches: a wrong secret spends nothing.
+        take = request_take(router.db_for_read(ApiCredential))
+        along = None
+        if take is not None:
+            source = _bucket_source(ApiCredential, CREDENTIAL_BUCKET, "id", "token", "secret_hash")
+            along = (take, source, [CREDENTIAL_BUCKET, key, hash_secret(secret)])
+        credential, full_at = _with_user(ApiCredential, "token", key, "created_by", along)
+        usable = credential is not None and credential.is_usable and credential.check_secret(secret)
+        bucket = f"{CREDENTIAL_BUCKET}{credential.pk}" if credential is not None else ""
+        taken = _taken_state(take, bucket, full_at, usable)
+        if not usable:
             # Credentials that were sent and failed are a 403 even if the browser
             # also has a session: a revoked integration must stop working.
             raise AuthenticationError()
         _touch_last_used(credential)
-        return admit(request, ApiPrincipal(credential=credential, via="token"))
+        return admit(request, ApiPrincipal(credential=credential, via="token"), taken)
 
 
 class DepotSecretHeader(APIKeyHeader):
@@ -88,7 +135,7 @@ def _oauth_user(token_hash: str) -> User | None:
     unique `token_checksum` (the token's SHA-256, all DOT keeps of it), with the user.
     A revoked token is deleted, so it isn't found; an expired one, one for no user (a
     client-credentials token) or for an inactive user doesn't act."""
-    access = _with_user(
+    access, _ = _with_user(
         OAuthAccessToken, "token_checksum", token_hash, "user", own=OAUTH_TOKEN_COLUMNS
     )
     if access is None or access.user_id is None or access.is_expired():
@@ -112,16 +159,25 @@ class UserBearerAuth(HttpBearer):
         if not token:
             return None
         token_hash = hash_secret(token)
-        access = _with_user(AccessToken, "token_hash", token_hash, "user")
-        if access is not None:
-            if not access.is_usable:
+        take = request_take(router.db_for_read(AccessToken))
+        along = None
+        if take is not None:
+            source = _bucket_source(AccessToken, USER_BUCKET, "user", "token_hash")
+            along = (take, source, [USER_BUCKET, token_hash])
+        access, full_at = _with_user(AccessToken, "token_hash", token_hash, "user", along)
+        if access is None:
+            # Not a personal token (none was taken from a bucket): an OAuth app's,
+            # whose bucket is the user's, taken by `admit`.
+            user = _oauth_user(token_hash)
+            if user is None:
                 raise AuthenticationError()
-            _touch_last_used(access)
-            return admit(request, ApiPrincipal(user=access.user, via="bearer"))
-        user = _oauth_user(token_hash)
-        if user is None:
+            return admit(request, ApiPrincipal(user=user, via="oauth"))
+        usable = access.is_usable
+        taken = _taken_state(take, f"{USER_BUCKET}{access.user_id}", full_at, usable)
+        if not usable:
             raise AuthenticationError()
-        return admit(request, ApiPrincipal(user=user, via="oauth"))
+        _touch_last_used(access)
+        return admit(request, ApiPrincipal(user=access.user, via="bearer"), taken)
 
 
 class BrowserSessionAuth(SessionAuth):

@@ -12,13 +12,17 @@ from typing import TYPE_CHECKING
 
 from .errors import ApiNotAllowed, ApiThrottled
 from .idempotency import claim
-from .throttle import take_request_token
+from .throttle import RateLimitState, take_request_token
 
 if TYPE_CHECKING:  # annotations only: the framework imports no app
     from accounts.models import ApiCredential, User
 
 
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# The rate limit's buckets: one per credential, one per user for bearer tokens and
+# sessions.
+CREDENTIAL_BUCKET = "credential:"
+USER_BUCKET = "user:"
 
 
 @dataclass
@@ -37,8 +41,8 @@ class ApiPrincipal:
     @property
     def rate_key(self) -> str:
         if self.credential is not None:
-            return f"credential:{self.credential.pk}"
-        return f"user:{self.user.pk}"
+            return f"{CREDENTIAL_BUCKET}{self.credential.pk}"
+        return f"{USER_BUCKET}{self.user.pk}"
 
     def can(self, area: str) -> bool:
         # Account-wide credentials open every area their scopes name.
@@ -69,9 +73,11 @@ class ApiPrincipal:
             self.require(area)
 
 
-def admit(request, principal: ApiPrincipal) -> ApiPrincipal:
+def admit(request, principal: ApiPrincipal, taken: RateLimitState | None = None) -> ApiPrincipal:
+    """Let `principal` in if its bucket has a token: the one `taken` already (read
+    with the credential, throttle.RequestTake), or one taken now."""
     principal.writes = request.method not in READ_METHODS
-    state = take_request_token(principal.rate_key)
+    state = taken if taken is not None else take_request_token(principal.rate_key)
     request.depot_ratelimit = state
     if state is not None and not state.allowed:
         raise ApiThrottled(state.retry_after)

@@ -146,9 +146,33 @@ def _kept(connection, table: str) -> int | None:
     return None if found is None else found[0]
 
 
-def counted_total(queryset) -> int | None:
+def kept_total_sql(connection, table: str) -> tuple[str, list] | None:
+    """The query `counted_total` asks, to be read as a column of another query (a
+    list's page, config.api.rows.KeptPage): its number, or NULL when the table is not
+    counted now. None when the database counts no table."""
+    if connection.vendor not in TRIGGERS_PER_TABLE:
+        return None
+    query = KEPT_WHILE_TRIGGERED[connection.vendor].format(
+        triggers=TRIGGERS_PER_TABLE[connection.vendor]
+    )
+    return query, [table, table]
+
+
+def remember_total(request, using: str, table: str, total: int) -> None:
+    """A kept number read with the request's page, for `counted_total` to answer
+    without asking again (for this request only)."""
+    if request is None:
+        return
+    kept = getattr(request, "depot_kept_totals", None)
+    if kept is None:
+        kept = request.depot_kept_totals = {}
+    kept[(using, table)] = total
+
+
+def counted_total(queryset, request=None) -> int | None:
     """The kept number of rows when `queryset` is its whole table (no filter, no
-    distinct, no slice, no grouping) and the table is counted; otherwise None."""
+    distinct, no slice, no grouping) and the table is counted; otherwise None. The
+    number the request's page was read with when there is one (remember_total)."""
     query = queryset.query
     if (
         query.where
@@ -159,7 +183,11 @@ def counted_total(queryset) -> int | None:
         or query.extra
     ):
         return None
+    table = queryset.model._meta.db_table
+    remembered = getattr(request, "depot_kept_totals", None)
+    if remembered and (queryset.db, table) in remembered:
+        return remembered.pop((queryset.db, table))
     connection = connections[queryset.db]
     if connection.vendor not in TRIGGERS_PER_TABLE:
         return None
-    return _kept(connection, queryset.model._meta.db_table)
+    return _kept(connection, table)

@@ -2,7 +2,7 @@
 defines them, and the typed filters resources share (true/false flags, whole numbers,
 epoch timestamps), each refused with a sentence that names the parameter."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from config.parsing import parse_bool, parse_int
@@ -17,6 +17,8 @@ class ListParams:
     start: int
     order: str
     ascending: bool
+    # The request whose page may have read the table's kept total (RowSpec.rows).
+    request: object = field(default=None, repr=False, compare=False)
 
     @property
     def order_prefix(self) -> str:
@@ -32,7 +34,7 @@ class ListParams:
         number kept (config.api.counts); otherwise the database counts."""
         if shown < self.rows and (shown or not self.start):
             return self.start + shown
-        kept = counted_total(matching)
+        kept = counted_total(matching, self.request)
         return kept if kept is not None else matching.count()
 
 
@@ -63,7 +65,7 @@ def list_params(
             errors.append(("orderasc", "orderasc must be true or false."))
     if errors:
         raise ApiValidationError.by_field(errors)
-    return ListParams(rows=rows, start=start, order=order, ascending=ascending)
+    return ListParams(rows=rows, start=start, order=order, ascending=ascending, request=request)
 
 
 def _paging(query) -> tuple[int, int, list[tuple[str, str]]]:

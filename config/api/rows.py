@@ -20,7 +20,10 @@ from typing import Any
 
 from django.db import connections
 from django.db.models import BigIntegerField, Func, TextField
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast
+
+from .counts import kept_total_sql, remember_total
 
 # A key whose reader returns OMIT is left out of that row (a contact without a company
 # has no `company` key at all).
@@ -138,6 +141,12 @@ class RowSpec:
             # Rows that read the queryset's own annotations (hours rolled up, flags
             # worked out in SQL) are read by it: a kept select knows only the model.
             return self._built(request, list(queryset.values_list(*columns)), places)
+        page = KeptPage.of(queryset, columns)
+        if page is not None:
+            records, total = page.fetch(queryset.query.low_mark, queryset.query.high_mark)
+            if total is not None:
+                remember_total(request, queryset.db, queryset.model._meta.db_table, total)
+            return self._built(request, records, places)
         ids = list(queryset.values_list("pk", flat=True))
         return self.rows_of(request, queryset.model, ids, flags, using=queryset.db)
 
@@ -205,46 +214,132 @@ class KeptSelect:
         # A number past the column's range matches nothing (a URL may name any
         # number), as the ORM's own lookups answer it, rather than overflow the driver.
         self.range = connection.ops.integer_field_ranges.get(field.get_internal_type())
-        # SQLite's cursor turns each query's %s into ? with a regular expression on
-        # every call (37 µs for a credential's long select); this one is turned once.
-        self.qmark_sql = (
-            _FORMAT_PLACEHOLDER.sub("?", self.sql).replace("%%", "%")
-            if connection.vendor == "sqlite"
-            else None
-        )
+        self.qmark_sql = _qmark(self.sql) if connection.vendor == "sqlite" else None
 
-    def fetch(self, keys: list) -> list[tuple]:
+    def fetch(self, keys: list, before: tuple[str, list] | None = None) -> list[tuple]:
         """The rows found, in the order of `keys` (repeats repeated, as a page had
-        them); a key with no row is left out."""
+        them); a key with no row is left out. `before`: SQL and parameters put before
+        the select (a WITH its columns read, throttle.RequestTake)."""
         if self.range is not None:
             low, high = self.range
             keys = [value for value in keys if low <= value <= high]
         if not keys:
             return []
-        connection = self.connection
-        with connection.cursor() as cursor:
-            if self.qmark_sql is None or connection.queries_logged or connection.execute_wrappers:
-                placeholders = ", ".join(["%s"] * len(keys))
-                cursor.execute(
-                    f"{self.sql} WHERE {self.key_column} IN ({placeholders})",
-                    [*self.params, *keys],
-                )
-            else:
-                # Straight to the driver's cursor, past the conversion; Django's
-                # error translation still applies. Counted queries (tests, debug)
-                # and execute wrappers take the ordinary way above.
-                placeholders = ", ".join(["?"] * len(keys))
-                with connection.wrap_database_errors:
-                    sqlite3.Cursor.execute(
-                        cursor.cursor,
-                        f"{self.qmark_sql} WHERE {self.key_column} IN ({placeholders})",
-                        [*self.params, *keys],
-                    )
-            fetched = cursor.fetchall()
-        if self.converters:
-            fetched = self.compiler.apply_converters(fetched, self.converters)
+        placeholders = ", ".join(["%s"] * len(keys))
+        head, head_params = before or ("", [])
+        fetched = _fetch_all(
+            self,
+            [*head_params, *self.params, *keys],
+            f" WHERE {self.key_column} IN ({placeholders})",
+            head,
+        )
         found = {record[self.key_at]: tuple(record[: self.width]) for record in fetched}
         return [found[value] for value in keys if value in found]
+
+
+class KeptPage:
+    """A page of a whole table, `SELECT columns FROM model (and its joins) ORDER BY
+    ... LIMIT n OFFSET m`, in one query compiled once per connection, columns and
+    order: a list that filters nothing (a client syncing every contact) is read
+    without a query for its ids first, and without Django building that query each
+    time. When the database keeps the table's row count (config.api.counts) the same
+    query reads it, so a full page's `total` costs no query of its own either.
+    Filtered lists keep the ids query: what they filter varies per request."""
+
+    _kept: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+    @classmethod
+    def of(cls, queryset, columns: tuple) -> "KeptPage | None":
+        """The kept page for `queryset` (ordered and sliced), or None when it is not
+        a plain page of its table: filtered, distinct, annotated, grouped, or ordered
+        by anything but field names."""
+        query = queryset.query
+        order = query.order_by
+        if (
+            query.high_mark is None
+            or query.where
+            or query.distinct
+            or query.combinator
+            or query.extra
+            or query.extra_order_by
+            or query.annotations
+            or query.group_by is not None
+            or query.select_for_update
+            or not order
+            or not all(
+                isinstance(name, str) and name.lstrip("-") not in ("", "?") for name in order
+            )
+        ):
+            return None
+        connection = connections[queryset.db]
+        kept = cls._kept.setdefault(connection, {})
+        found = kept.get((queryset.model, columns, order))
+        if found is None:
+            found = kept[(queryset.model, columns, order)] = cls(
+                queryset.model, columns, order, connection
+            )
+        return found
+
+    def __init__(self, model, columns: tuple, order: tuple, connection):
+        self.width = len(columns)
+        every = columns
+        total = kept_total_sql(connection, model._meta.db_table)
+        self.counted = total is not None
+        if self.counted:
+            every = (*columns, RawSQL(*total, output_field=BigIntegerField()))
+        # The base manager, as KeptSelect: a page of the whole table, no default filter.
+        query = model._base_manager.values_list(*every).order_by(*order).query
+        self.compiler = query.get_compiler(connection=connection)
+        sql, self.params = self.compiler.as_sql()
+        self.sql = f"{sql} LIMIT %s OFFSET %s"
+        self.converters = self.compiler.get_converters(
+            [selected[0] for selected in self.compiler.select[: self.compiler.col_count]]
+        )
+        self.connection = connection
+        self.qmark_sql = _qmark(self.sql) if connection.vendor == "sqlite" else None
+
+    def fetch(self, low: int, high: int) -> tuple[list[tuple], int | None]:
+        """The rows from `low` up to `high`, and the table's kept number (None when
+        it isn't kept or no row came back to carry it)."""
+        fetched = _fetch_all(self, [*self.params, high - low, low])
+        if not fetched:
+            return [], None
+        if not self.counted:
+            return [tuple(record) for record in fetched], None
+        width = self.width
+        return [tuple(record[:width]) for record in fetched], fetched[0][width]
+
+
+def _qmark(sql: str) -> str:
+    """SQLite's cursor turns each query's %s into ? with a regular expression on every
+    call (37 µs for a credential's long select); a kept query's is turned once."""
+    return _FORMAT_PLACEHOLDER.sub("?", sql).replace("%%", "%")
+
+
+def _fetch_all(kept, params: list, tail: str = "", head: str = "") -> list:
+    """Run a kept query (`kept.sql`, and `kept.qmark_sql` on SQLite) with `head` put
+    before it and `tail` appended, converted as Django would."""
+    connection = kept.connection
+    with connection.cursor() as cursor:
+        if (
+            head
+            or kept.qmark_sql is None
+            or connection.queries_logged
+            or connection.execute_wrappers
+        ):
+            cursor.execute(f"{head}{kept.sql}{tail}", params)
+        else:
+            # Straight to the driver's cursor, past the conversion; Django's error
+            # translation still applies. Counted queries (tests, debug) and execute
+            # wrappers take the ordinary way above.
+            with connection.wrap_database_errors:
+                sqlite3.Cursor.execute(
+                    cursor.cursor, f"{kept.qmark_sql}{tail.replace('%s', '?')}", params
+                )
+        fetched = cursor.fetchall()
+    if kept.converters:
+        fetched = list(kept.compiler.apply_converters(fetched, kept.converters))
+    return fetched
 
 
 def _with_request(read, request):

@@ -33,7 +33,8 @@ from django.conf import settings
 from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache
 from django.db import connections, router
-from django.db.models import F
+from django.db.models import BigIntegerField, F
+from django.db.models.expressions import RawSQL
 
 from .models import RateLimitBucket
 
@@ -80,7 +81,10 @@ def take_request_token(key: str, now: float | None = None) -> RateLimitState | N
     limit = settings.DOCKET_API_RATE_LIMIT
     if limit <= 0:
         return None
-    token = take_token(key, limit, WINDOW_SECONDS, now)
+    return _request_state(limit, take_token(key, limit, WINDOW_SECONDS, now))
+
+
+def _request_state(limit: int, token: Token) -> RateLimitState:
     return RateLimitState(
         limit=limit,
         remaining=token.remaining,
@@ -88,6 +92,80 @@ def take_request_token(key: str, now: float | None = None) -> RateLimitState | N
         allowed=token.allowed,
         retry_after=token.retry_after,
     )
+
+
+class RequestTake:
+    """The request's take of the API rate limit, made by the statement that reads
+    who is calling: one round trip for both, where a separate take was one more on
+    every API call. Only where the buckets are the docket_ratelimit table of that
+    same PostgreSQL database (`request_take`): the take goes in a data-modifying
+    WITH, which SQLite lacks.
+
+    `statement` wraps a select of the caller: `source` selects the bucket's key of
+    the one row that may take (e.g. the credential whose token and secret match),
+    and the select reads TAKEN as a column, the bucket's new full_at or NULL when
+    nothing was taken (no such row, or the bucket is empty). Same UPSERT, same
+    semantics as DatabaseBuckets.take."""
+
+    TAKEN_SQL = "(SELECT full_at FROM docket_taken)"
+
+    def __init__(self, connection, limit: int):
+        self.limit = limit
+        self.now, self.interval, self.capacity = _measures(limit, WINDOW_SECONDS, None)
+        names = DatabaseBuckets.names(connection)
+        self.cte = (
+            "WITH docket_taken AS (INSERT INTO {table} ({key}, {full_at}) "
+            "SELECT docket_source.bucket, %s FROM ({{source}}) AS docket_source(bucket) "
+            "ON CONFLICT ({key}) DO UPDATE SET {full_at} = {greatest}({table}.{full_at}, %s) + %s "
+            "WHERE {greatest}({table}.{full_at}, %s) + %s - %s <= %s "
+            "RETURNING {full_at}) "
+        ).format(**names)
+
+    def statement(self, source: str, source_params: list) -> tuple[str, list]:
+        """The WITH to put before the caller's select, and its parameters."""
+        now, interval, capacity = self.now, self.interval, self.capacity
+        return self.cte.format(source=source), [
+            now + interval,
+            *source_params,
+            now,
+            interval,
+            now,
+            interval,
+            now,
+            capacity,
+        ]
+
+    def state(self, key: str, full_at: int | None) -> RateLimitState:
+        """What the take answered, for `key` (the bucket `source` named)."""
+        if full_at is not None:
+            token = _token(True, full_at - self.now, self.interval, self.capacity)
+        else:  # refused: when will it fit
+            ahead = max(DATABASE_BUCKETS.full_at(key) or self.now, self.now) - self.now
+            token = _token(False, ahead, self.interval, self.capacity)
+        return _request_state(self.limit, token)
+
+    def give_back(self, key: str) -> None:
+        """Undo the take, for a caller refused after it (an unusable credential)."""
+        DATABASE_BUCKETS.give_back(key, self.interval)
+
+
+# The column a RequestTake's select reads: the bucket's new full_at, or NULL.
+TAKEN_COLUMN = RawSQL(RequestTake.TAKEN_SQL, (), output_field=BigIntegerField())
+
+
+def request_take(using: str) -> RequestTake | None:
+    """A RequestTake for a select on the database `using`, or None when the buckets
+    are elsewhere (Redis, their SQLite file), limiting is off, or the database can't
+    take in a WITH: then `admit` takes the token by itself."""
+    limit = settings.DOCKET_API_RATE_LIMIT
+    if limit <= 0 or bucket_store() is not DATABASE_BUCKETS:
+        return None
+    if router.db_for_write(RateLimitBucket) != using:
+        return None
+    connection = connections[using]
+    if connection.vendor != "postgresql":
+        return None
+    return RequestTake(connection, limit)
 
 
 def take_token(key: str, limit: int, window: int, now: float | None = None) -> Token:
@@ -177,14 +255,18 @@ class DatabaseBuckets:
     )
     SELECT = "SELECT {full_at} FROM {table} WHERE {key} = %s"
 
-    def take(self, key: str, now: int, interval: int, capacity: int) -> tuple[bool, int]:
-        connection = connections[router.db_for_write(RateLimitBucket)]
-        names = {
+    @staticmethod
+    def names(connection) -> dict[str, str]:
+        return {
             "table": connection.ops.quote_name(RateLimitBucket._meta.db_table),
             "key": connection.ops.quote_name("key"),
             "full_at": connection.ops.quote_name("full_at"),
             "greatest": "MAX" if connection.vendor == "sqlite" else "GREATEST",
         }
+
+    def take(self, key: str, now: int, interval: int, capacity: int) -> tuple[bool, int]:
+        connection = connections[router.db_for_write(RateLimitBucket)]
+        names = self.names(connection)
         # In autocommit the row lock lasts for this statement, not for the request.
         with connection.cursor() as cursor:
             cursor.execute(

@@ -230,3 +230,69 @@ def test_the_file_store_forgets_full_buckets_too(settings, tmp_path):
     store.delete_full(int(NOW * 1_000_000))
     assert store.full_at("signin:account:old") is None
     assert store.full_at("signin:account:recent") is not None
+
+
+def _remaining(response) -> int:
+    assert response.status_code == 200, response.content
+    return int(response["X-RateLimit-Remaining"])
+
+
+@pytest.mark.django_db
+def test_only_a_credential_that_gets_in_spends_a_token(store, settings, frozen_clock):
+    # On PostgreSQL the token is taken in the statement that reads the credential
+    # (throttle.RequestTake): a wrong secret must take nothing, and a revoked
+    # credential with the right one must give back what the statement took.
+    from accounts.services import create_access_token, create_api_credential, revoke_api_credential
+    from accounts.tests.factories import UserFactory
+
+    # Two a minute: Redis expires a bucket in real time once it is full again (30 s
+    # here), whatever the frozen clock says.
+    settings.DOCKET_API_RATE_LIMIT = 2
+    issued = create_api_credential("Counted")
+    good = {"X-DEPOT-TOKEN": issued.credential.token, "X-DEPOT-SECRET": issued.secret}
+    assert _remaining(DepotClient(good).get("me")) == 1
+    wrong = {**good, "X-DEPOT-SECRET": "not-the-secret"}
+    for _ in range(3):
+        refused = DepotClient(wrong).get("me")
+        assert refused.status_code == 403 and "X-RateLimit-Remaining" not in refused
+    assert _remaining(DepotClient(good).get("me")) == 0
+
+    other = create_api_credential("Revoked")
+    revoked = {"X-DEPOT-TOKEN": other.credential.token, "X-DEPOT-SECRET": other.secret}
+    assert _remaining(DepotClient(revoked).get("me")) == 1
+    revoke_api_credential(other.credential)
+    assert DepotClient(revoked).get("me").status_code == 403
+    # One spent (the first call), none since: a take would still fit.
+    assert peek_token(f"credential:{other.credential.pk}", 2, 60).allowed
+
+    user = UserFactory()
+    bearer = {"Authorization": f"Bearer {create_access_token(user, 'Phone').token}"}
+    assert _remaining(DepotClient(bearer).get("me")) == 1
+    assert DepotClient({"Authorization": "Bearer nope"}).get("me").status_code == 403
+    user.is_active = False
+    user.save(update_fields=["is_active"])
+    assert DepotClient(bearer).get("me").status_code == 403
+    assert peek_token(f"user:{user.pk}", 2, 60).allowed
+
+
+@pytest.mark.django_db
+def test_a_credential_is_read_and_its_token_taken_in_one_statement(settings, frozen_clock):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from accounts.services import create_api_credential
+
+    if connection.vendor != "postgresql" or bucket_store() is not throttle.DATABASE_BUCKETS:
+        pytest.skip("one statement where the buckets are PostgreSQL's own table")
+    settings.DOCKET_API_RATE_LIMIT = 3
+    issued = create_api_credential("Counted")
+    headers = {"X-DEPOT-TOKEN": issued.credential.token, "X-DEPOT-SECRET": issued.secret}
+    for remaining in (2, 1, 0):
+        with CaptureQueriesContext(connection) as captured:
+            response = DepotClient(headers).get("me")
+        assert _remaining(response) == remaining
+        buckets = [q["sql"] for q in captured.captured_queries if "docket_ratelimit" in q["sql"]]
+        assert len(buckets) == 1 and "accounts_apicredential" in buckets[0]
+    throttled = DepotClient(headers).get("me")
+    assert throttled.status_code == 429 and throttled["Retry-After"] == "20"
+    assert throttled["X-RateLimit-Remaining"] == "0"
