@@ -20,7 +20,7 @@ def test_read_a_notification_and_the_badge_goes(signed_in, live_server, shot, co
         link="projects/12",
         content="Olivia added you to the project's team.",
     )
-    services.notify("actionassigned", title="Proof the labels", users=[me], link="webhook/9")
+    services.notify("actionassigned", title="Proof the labels", users=[me], link="gadget/9")
     page.reload()
     badge = page.locator("#notification-badge")
     expect(badge).to_have_text("2 unread")
@@ -32,7 +32,7 @@ def test_read_a_notification_and_the_badge_goes(signed_in, live_server, shot, co
     expect(listing.locator(".notification.unread")).to_have_count(2)
     # A link Docket doesn't know is shown as text, not followed.
     expect(listing.get_by_role("link", name="Proof the labels")).to_have_count(0)
-    expect(listing).to_contain_text("webhook/9")
+    expect(listing).to_contain_text("gadget/9")
     shot("notifications-list")
 
     listing.get_by_role("button", name="Mark read: Proof the labels").click()

@@ -253,7 +253,9 @@ def test_a_tiny_run_of_the_billing_cases_through_gunicorn(tmp_path, monkeypatch)
     rows = [line for line in report.splitlines() if line.startswith("| ") and "`" in line]
     # Only billing's four: the reference answered the API's JSON, and the pages
     # answered 200 to the session (a sign-in page would have stopped it).
-    assert len(rows) == 4 + 7  # the invoices' four, the reports' seven
+    # The invoices' four, the dashboard, the reports' seven (no time entries: no time
+    # reports).
+    assert len(rows) == 4 + 1 + 7
     assert "failed requests" not in report
     assert f"* Rows (billing): {benchmark.rows()}" in report
     assert "* Rows (billing): 60 invoices, " in report
