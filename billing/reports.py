@@ -370,10 +370,13 @@ _CLIENT_COLUMNS = (
 )
 
 
-def _invoices_within(filters: ReportFilters, invoices, path: str = ""):
+def _invoices_within(filters: ReportFilters, invoices, path: str = "", *, issued: bool = False):
     """`invoices` (or rows reached through `path`, "invoice__") narrowed by every
-    filter but the period."""
-    q = Q(**{f"{path}issued_at__isnull": False}) & filters.client_q(path)
+    filter but the period. `issued` says the rows can only be of issued invoices
+    (payments: a draft can't be paid), so no join is needed to check it."""
+    q = filters.client_q(path)
+    if not issued:
+        q &= Q(**{f"{path}issued_at__isnull": False})
     if filters.project_id is not None:
         q &= Q(**{f"{path}project_id": filters.project_id})
     if filters.job_id is not None:
@@ -482,7 +485,7 @@ def invoiced_total(filters: ReportFilters) -> Decimal:
 
 def received_payments(filters: ReportFilters):
     """The payments received in the period on the invoices the filters keep."""
-    return _invoices_within(filters, Payment.objects.all(), "invoice__").filter(
+    return _invoices_within(filters, Payment.objects.all(), "invoice__", issued=True).filter(
         filters.within("date", dates=True)
     )
 

@@ -205,6 +205,8 @@ class Activity(models.Model):
             models.Index(fields=["for_type", "for_id", "-date"], name="crm_activity_for_idx"),
             models.Index(fields=["added_by", "-date"], name="crm_activity_by_idx"),
             models.Index(fields=["type", "-date"], name="crm_activity_type_idx"),
+            # The dashboard's latest journal: the newest entries, walked from the top.
+            models.Index(fields=["-date", "-id"], name="crm_activity_newest_idx"),
         ]
 
     def __str__(self):
