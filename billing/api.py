@@ -1064,7 +1064,11 @@ def _epoch_local_day(request, name: str, problems: list):
     except (OverflowError, OSError):
         problems.append((name, f"{name} is out of range."))
         return None
-    return reports.local_day(moment)
+    day = reports.local_day(moment)
+    if problem := reports.day_out_of_range(day):
+        problems.append((name, problem.format(name=name)))
+        return None
+    return day
 
 
 def _report_id(request, name: str, problems: list) -> int | None:

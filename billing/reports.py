@@ -160,8 +160,26 @@ def resolve_period(
             raise ValueError("A custom period needs a first and a last day.")
         if start > end:
             raise ValueError("The period's first day is after its last.")
+        for day in (start, end):
+            if problem := day_out_of_range(day):
+                raise ValueError(problem.format(name="The period's days"))
         return start, end
     raise ValueError(f"{name!r} is not a period.")
+
+
+# The days a report may name: a report lists every month of its period (and works out
+# month ends past it), so a period reaching year 9999 failed, and a millennium of
+# months is no report anyone reads.
+FIRST_REPORT_DAY = date(1970, 1, 1)
+LAST_REPORT_DAY = date(2099, 12, 31)
+
+
+def day_out_of_range(day: date) -> str | None:
+    """A sentence (with `{name}` to fill) when `day` is outside the days a report may
+    cover, else None."""
+    if FIRST_REPORT_DAY <= day <= LAST_REPORT_DAY:
+        return None
+    return "{name} must be between 1 January 1970 and 31 December 2099."
 
 
 def _add_months(first: date, months: int) -> date:

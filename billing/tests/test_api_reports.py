@@ -163,6 +163,9 @@ def test_figures_agree_with_the_documents(admin_api, book):
         ({"from": "yesterday"}, "from"),
         ({"to": "1.5"}, "to"),
         ({"from": "1400000000", "to": "1300000000"}, "from"),
+        # A period reaching year 9999 was a 500; a report's days end with 2099.
+        ({"from": "0", "to": "253402300799"}, "to"),
+        ({"from": "-86400"}, "from"),
         ({"client": "C999999"}, "client"),
         ({"client": "P1"}, "client"),
         ({"assigned": "nobody@studio.test"}, "assigned"),
@@ -274,3 +277,11 @@ def test_month_totals_without_clients_are_the_same(book):
         alone = report(filters, "date", clients=False)
         assert [(g.key, g.total) for g in alone] == [(g.key, g.total) for g in with_clients]
         assert all(g.clients == [] for g in alone)
+
+
+def test_the_widest_period_a_report_takes_is_its_months_since_1970(admin_api):
+    response = admin_api.get("reports/invoices", {"from": "0", "to": "4102358400", "rows": "1000"})
+    assert response.status_code == 200
+    months = list(response.json()["rows"])
+    assert months[0] == "1970-01" and len(months) == 1000
+    assert response.json()["total"] == 130 * 12  # 1970-01 to 2099-12

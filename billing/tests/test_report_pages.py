@@ -117,6 +117,10 @@ def test_named_periods_and_a_bad_custom_one(staff_client, book):
     assert len(table_rows(html)) == 12  # the default period meanwhile
     html = staff_client.get("/reports/invoiced/?client=nobody").content.decode()
     assert "Pick a client from the suggestions" in html
+    response = staff_client.get("/reports/hours/?period=custom&start=2014-01-01&end=9999-12-31")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "The period&#x27;s days must be between 1 January 1970 and 31 December 2099." in html
 
 
 def test_htmx_answers_the_region_with_the_days_out_of_band(staff_client, book):
