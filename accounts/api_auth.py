@@ -4,6 +4,7 @@ browser's own session (with its CSRF check). config/api/core.py hands API_AUTH t
 NinjaAPI instance; the media view asks the first and third for file downloads.
 """
 
+import functools
 from datetime import timedelta
 
 from django.db import connections, router
@@ -34,11 +35,7 @@ def _with_user(
     parameters) the same statement takes the rate-limit token: returned second, the
     bucket's new full_at or None. `own` names the model's columns to read (all of
     them unless given)."""
-    if own is None:
-        own = tuple(field.attname for field in model._meta.concrete_fields)
-    own = list(own)
-    users = [field.attname for field in User._meta.concrete_fields]
-    columns = (*own, *(f"{user_field}__{name}" for name in users))
+    own, users, columns = _read_columns(model, user_field, own)
     using = router.db_for_read(model)
     before = None
     if take is not None:
@@ -58,6 +55,16 @@ def _with_user(
     return obj, full_at
 
 
+@functools.cache
+def _read_columns(model, user_field: str, own: tuple[str, ...] | None):
+    """The columns `_with_user` reads, worked out once per model and columns."""
+    if own is None:
+        own = tuple(field.attname for field in model._meta.concrete_fields)
+    users = [field.attname for field in User._meta.concrete_fields]
+    return list(own), users, (*own, *(f"{user_field}__{name}" for name in users))
+
+
+@functools.cache
 def _bucket_source(model, bucket: str, owner: str, *matches: str) -> str:
     """SQL selecting the rate-limit bucket (`bucket` + the `owner` column) of the
     `model` row whose `matches` columns equal the parameters that follow."""
@@ -65,7 +72,7 @@ def _bucket_source(model, bucket: str, owner: str, *matches: str) -> str:
     meta = model._meta
     where = " AND ".join(f"{quote(meta.get_field(name).column)} = %s" for name in matches)
     owner_column = quote(meta.get_field(owner).column)
-    return f"SELECT CONCAT(%s, {owner_column}) FROM {quote(meta.db_table)} WHERE {where}"
+    return f"SELECT CONCAT(%s::text, {owner_column}) FROM {quote(meta.db_table)} WHERE {where}"
 
 
 def _taken_state(take, bucket: str, full_at, usable: bool):
@@ -92,8 +99,13 @@ class DepotTokenAuth(APIKeyHeader):
     param_name = "X-DEPOT-TOKEN"
     openapi_description = "Send the account token here and its secret in X-DEPOT-SECRET."
 
+    def _get_key(self, request):
+        # From the environ itself: `request.headers` copies every header into a new
+        # mapping first, on each call.
+        return request.META.get("HTTP_X_DEPOT_TOKEN")
+
     def authenticate(self, request, key):
-        secret = request.headers.get("X-DEPOT-SECRET", "")
+        secret = request.META.get("HTTP_X_DEPOT_SECRET", "")
         if not key and not secret:
             return None
         # The rate-limit token is taken in the same statement when the buckets are in

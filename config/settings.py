@@ -141,6 +141,16 @@ else:
     # queries are short, so JIT only costs here.
     options = DATABASES["default"].setdefault("OPTIONS", {})
     options["options"] = f"{options.get('options', '')} -c jit=off".strip()
+    # The queries every API call makes (a credential's read, a row by id, a page of a
+    # table: config/api/rows.py) run as prepared statements, planned once per
+    # connection. Django's own queries bind their values into the text and are never
+    # prepared: the threshold only lets the explicit ones through, and the plan mode
+    # only touches them. A generic plan suits them: each is a key lookup or an
+    # ordered page, whose plan doesn't turn on the values. A transaction-mode pooler
+    # older than PgBouncer 1.21 can't carry prepared statements: turn them off there.
+    if env_bool("DATABASE_PREPARED_STATEMENTS", True):
+        options["options"] += " -c plan_cache_mode=force_generic_plan"
+        options.setdefault("prepare_threshold", 2**31 - 1)
     # The same backend, checking a kept connection only after it has been idle
     # (config/postgresql/base.py): the check was a round trip on every request.
     if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":

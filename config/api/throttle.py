@@ -23,6 +23,7 @@ under a prefix of its own ("credential:", "user:", "signin:", "reset:"), up to 1
 characters.
 """
 
+import functools
 import math
 import sqlite3
 import threading
@@ -112,19 +113,22 @@ class RequestTake:
     def __init__(self, connection, limit: int):
         self.limit = limit
         self.now, self.interval, self.capacity = _measures(limit, WINDOW_SECONDS, None)
-        names = DatabaseBuckets.names(connection)
-        self.cte = (
-            "WITH docket_taken AS (INSERT INTO {table} ({key}, {full_at}) "
-            "SELECT docket_source.bucket, %s FROM ({{source}}) AS docket_source(bucket) "
-            "ON CONFLICT ({key}) DO UPDATE SET {full_at} = {greatest}({table}.{full_at}, %s) + %s "
-            "WHERE {greatest}({table}.{full_at}, %s) + %s - %s <= %s "
-            "RETURNING {full_at}) "
-        ).format(**names)
+        self.cte = _CTES.get(connection.vendor)
+        if self.cte is None:
+            # The same text for every connection of a vendor: made once, not per call.
+            self.cte = _CTES[connection.vendor] = (
+                "WITH docket_taken AS (INSERT INTO {table} ({key}, {full_at}) "
+                "SELECT docket_source.bucket, %s FROM ({{source}}) AS docket_source(bucket) "
+                "ON CONFLICT ({key}) DO UPDATE SET "
+                "{full_at} = {greatest}({table}.{full_at}, %s) + %s "
+                "WHERE {greatest}({table}.{full_at}, %s) + %s - %s <= %s "
+                "RETURNING {full_at}) "
+            ).format(**DatabaseBuckets.names(connection))
 
     def statement(self, source: str, source_params: list) -> tuple[str, list]:
         """The WITH to put before the caller's select, and its parameters."""
         now, interval, capacity = self.now, self.interval, self.capacity
-        return self.cte.format(source=source), [
+        return _with_source(self.cte, source), [
             now + interval,
             *source_params,
             now,
@@ -147,6 +151,14 @@ class RequestTake:
     def give_back(self, key: str) -> None:
         """Undo the take, for a caller refused after it (an unusable credential)."""
         DATABASE_BUCKETS.give_back(key, self.interval)
+
+
+_CTES: dict[str, str] = {}
+
+
+@functools.lru_cache(maxsize=16)
+def _with_source(cte: str, source: str) -> str:
+    return cte.format(source=source)
 
 
 # The column a RequestTake's select reads: the bucket's new full_at, or NULL.

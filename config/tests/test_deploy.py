@@ -220,33 +220,52 @@ def test_database_connections_and_url_table_from_the_environment(tmp_path, varia
     assert json.loads(shown.stdout) == expected
 
 
-JIT = """
+SESSION_OPTIONS = """
 from django.conf import settings
-print(settings.DATABASES["default"].get("OPTIONS", {}).get("options", ""))
+options = settings.DATABASES["default"].get("OPTIONS", {})
+print(options.get("options", ""), options.get("prepare_threshold"), sep="|")
 """
 
 
 @pytest.mark.parametrize(
-    ("url", "expected"),
+    ("url", "prepared", "expected"),
     [
-        # Web queries are short; JIT compiled a 10,000-row sort for longer than it ran.
-        ("postgres://docket@db.example.com/docket", "-c jit=off"),
+        # Web queries are short; JIT compiled a 10,000-row sort for longer than it
+        # ran. The kept queries are prepared once per connection, with generic plans.
+        (
+            "postgres://docket@db.example.com/docket",
+            None,
+            f"-c jit=off -c plan_cache_mode=force_generic_plan|{2**31 - 1}",
+        ),
         # Options already in the URL are kept beside it.
         (
             "postgres://docket@db.example.com/docket?options=-c%20statement_timeout%3D5000",
-            "-c statement_timeout=5000 -c jit=off",
+            None,
+            "-c statement_timeout=5000 -c jit=off -c plan_cache_mode=force_generic_plan"
+            f"|{2**31 - 1}",
         ),
-        ("sqlite:///x.sqlite3", ""),
+        # Behind a pooler that can't carry prepared statements: none at all (Django's
+        # own default), and plans as PostgreSQL chooses them.
+        ("postgres://docket@db.example.com/docket", "false", "-c jit=off|None"),
+        ("sqlite:///x.sqlite3", None, "|None"),
     ],
 )
-def test_postgresql_sessions_run_without_jit(tmp_path, url, expected):
+def test_postgresql_sessions_run_without_jit_and_prepare_the_kept_queries(
+    tmp_path, url, prepared, expected
+):
     env = {
-        **{k: v for k, v in os.environ.items() if k != "DATABASE_URL"},
+        **{
+            k: v
+            for k, v in os.environ.items()
+            if k not in ("DATABASE_URL", "DATABASE_PREPARED_STATEMENTS")
+        },
         "DATABASE_URL": url,
         "DJANGO_SETTINGS_MODULE": "config.settings",
         "DOCKET_VAR_DIR": str(tmp_path),
     }
-    shown = _run(env, "-c", JIT)
+    if prepared is not None:
+        env["DATABASE_PREPARED_STATEMENTS"] = prepared
+    shown = _run(env, "-c", SESSION_OPTIONS)
     assert shown.returncode == 0, shown.stderr
     assert shown.stdout.strip() == expected
 
