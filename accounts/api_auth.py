@@ -15,6 +15,7 @@ from ninja.security import APIKeyHeader, HttpBearer, SessionAuth
 from config.api.auth import CREDENTIAL_BUCKET, USER_BUCKET, ApiPrincipal, admit
 from config.api.rows import KeptSelect
 from config.api.throttle import TAKEN_COLUMN, request_take
+from config.page_middleware import goes_round_pages
 
 from .models import AccessToken, ApiCredential, User, hash_secret
 from .oauth import OAUTH_SCOPE, OAuthAccessToken
@@ -196,9 +197,11 @@ class BrowserSessionAuth(SessionAuth):
     """The signed-in browser may call the API too (CSRF checked by ninja)."""
 
     def _get_key(self, request):
-        # Without a signed-in session there is nothing to forge: a script with no
-        # credentials gets the usual 403 about credentials, not a CSRF complaint.
-        if not request.user.is_authenticated:
+        # A call that sent credentials is theirs alone, and went round the session
+        # middleware (config/page_middleware.py). Without a signed-in session there
+        # is nothing to forge: a script with no credentials gets the usual 403 about
+        # credentials, not a CSRF complaint.
+        if goes_round_pages(request) or not request.user.is_authenticated:
             return None
         return super()._get_key(request)
 

@@ -6,6 +6,16 @@ API_PREFIX = "/api/v1/"
 SUFFIXES = {".json": "json", ".xml": "xml"}
 
 
+def sends_credentials(meta) -> bool:
+    """The call carries an API credential or a bearer token: what authenticates it
+    then is that alone (accounts/api_auth.py), a failed one being a 403, never the
+    browser's session."""
+    if meta.get("HTTP_X_DEPOT_TOKEN"):
+        return True
+    scheme, _, token = meta.get("HTTP_AUTHORIZATION", "").partition(" ")
+    return scheme.lower() == "bearer" and bool(token)
+
+
 def _is_depot_body(response) -> bool:
     content_type = response.get("Content-Type", "")
     return content_type.startswith(("application/json", "application/xml"))
@@ -29,6 +39,9 @@ class DepotApiMiddleware:
         if not path.startswith(API_PREFIX):
             return self.get_response(request)
         request.depot_format = "json"
+        # Authenticated by its own headers alone (accounts/api_auth.py), so the
+        # browser's middleware has nothing to do for it (config/page_middleware.py).
+        request.depot_credentialed = sends_credentials(request.META)
         for suffix, fmt in SUFFIXES.items():
             if path.endswith(suffix):
                 request.depot_format = fmt
