@@ -10,6 +10,7 @@ from xml.etree import ElementTree
 import pytest
 
 from billing import reports
+from billing.tests.report_checks import refused, report_json, totals
 from billing.tests.report_data import epoch, make_book
 from conftest import credential_client
 
@@ -18,27 +19,8 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_api_rate_limit"
 YEAR_2014 = {"from": epoch(date(2014, 1, 1)), "to": epoch(date(2014, 5, 31))}
 
 
-@pytest.fixture
-def book(admin_user, member):
-    return make_book(admin_user, member)
-
-
 def get(api, path, **params):
-    response = api.get(f"reports/{path}", {**YEAR_2014, "rows": 100, **params})
-    assert response.status_code == 200, response.content
-    return response.json()
-
-
-def totals(body) -> dict:
-    return {key: row["total"] for key, row in body["rows"].items()}
-
-
-def refused(response, field: str) -> str:
-    assert response.status_code == 400, response.content
-    body = response.json()
-    assert body["error"] is True and body["msg"] == "Validation errors"
-    assert field in body["fields"], body
-    return body["fields"][field][0]
+    return report_json(api, path, YEAR_2014, **params)
 
 
 def test_invoices_by_month_in_the_account_time_zone(admin_api, book):

@@ -8,8 +8,8 @@ from xml.etree import ElementTree
 
 import pytest
 
+from billing.tests.report_checks import refused, report_json, totals
 from billing.tests.report_data import epoch
-from billing.tests.time_fixture import make_studio
 from conftest import credential_client
 from projects.tests.factories import JobItemFactory, ProjectFactory, TimeEntryFactory
 
@@ -18,27 +18,8 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_api_rate_limit"
 PERIOD = {"from": epoch(date(2014, 2, 1)), "to": epoch(date(2014, 4, 30))}
 
 
-@pytest.fixture
-def studio():
-    return make_studio()
-
-
 def get(api, path, **params):
-    response = api.get(f"reports/{path}", {**PERIOD, "rows": 100, **params})
-    assert response.status_code == 200, response.content
-    return response.json()
-
-
-def totals(body) -> dict:
-    return {key: row["total"] for key, row in body["rows"].items()}
-
-
-def refused(response, field: str) -> str:
-    assert response.status_code == 400, response.content
-    body = response.json()
-    assert body["error"] is True and body["msg"] == "Validation errors"
-    assert field in body["fields"], body
-    return body["fields"][field][0]
+    return report_json(api, path, PERIOD, **params)
 
 
 # --- timesheets ------------------------------------------------------------------------

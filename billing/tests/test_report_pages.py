@@ -2,43 +2,16 @@
 hand-worked book (billing/tests/report_data.py), the period picker and filters, the
 htmx region, the chart, refusals and query counts."""
 
-import csv
-import io
-import re
-
 import pytest
 from django.utils import timezone
 
+from billing.tests.report_checks import csv_rows, table_rows
 from billing.tests.report_data import make_book
 from conftest import signed_in_client
 
 pytestmark = pytest.mark.django_db
 
 BOOK_PERIOD = "period=custom&start=2014-01-01&end=2014-05-31"
-
-
-@pytest.fixture
-def book(admin_user, member):
-    return make_book(admin_user, member)
-
-
-def table_rows(html: str) -> list[list[str]]:
-    table = html[html.index('id="report-table"') :]
-    body = table[table.index("<tbody>") : table.index("</tbody>")]
-    rows = re.findall(r"<tr>(.*?)</tr>", body, re.S)
-    return [
-        [
-            re.sub(r"<[^>]+>", "", cell).strip()
-            for cell in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, re.S)
-        ]
-        for row in rows
-    ]
-
-
-def csv_rows(response) -> list[list[str]]:
-    assert response["Content-Type"].startswith("text/csv")
-    assert "attachment" in response["Content-Disposition"]
-    return list(csv.reader(io.StringIO(response.content.decode())))
 
 
 def test_pages_need_sign_in(client):

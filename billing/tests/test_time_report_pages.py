@@ -2,44 +2,18 @@
 (billing/tests/time_fixture.py): tables, totals, CSVs, the filters, the htmx region,
 the areas, the paging and flat query counts."""
 
-import csv
-import io
-import re
 from datetime import date
 from decimal import Decimal
 
 import pytest
 
-from billing.tests.time_fixture import make_studio
+from billing.tests.report_checks import csv_rows, table_rows
 from conftest import signed_in_client
 from projects.tests.factories import JobItemFactory, ProjectFactory, TimeEntryFactory
 
 pytestmark = pytest.mark.django_db
 
 PERIOD = "period=custom&start=2014-02-01&end=2014-04-30"
-
-
-@pytest.fixture
-def studio():
-    return make_studio()
-
-
-def table_rows(html: str, table_id: str) -> list[list[str]]:
-    table = html[html.index(f'id="{table_id}"') :]
-    body = table[table.index("<tbody>") : table.index("</tbody>")]
-    return [
-        [
-            re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", cell)).strip()
-            for cell in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, re.S)
-        ]
-        for row in re.findall(r"<tr>(.*?)</tr>", body, re.S)
-    ]
-
-
-def csv_rows(response) -> list[list[str]]:
-    assert response["Content-Type"].startswith("text/csv")
-    assert "attachment" in response["Content-Disposition"]
-    return list(csv.reader(io.StringIO(response.content.decode())))
 
 
 def test_pages_need_sign_in(client):

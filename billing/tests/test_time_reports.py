@@ -7,7 +7,7 @@ import pytest
 
 from billing import time_reports
 from billing.reports import ReportFilters
-from billing.tests.time_fixture import PERIOD, make_studio
+from billing.tests.time_fixture import PERIOD
 
 pytestmark = pytest.mark.django_db
 
@@ -18,11 +18,6 @@ def Filters(**fields) -> ReportFilters:
 
 def D(text) -> Decimal:
     return Decimal(text)
-
-
-@pytest.fixture
-def studio():
-    return make_studio()
 
 
 def test_timesheets_by_month_counts_each_day_in_its_month(studio):

@@ -184,14 +184,28 @@ def take_token(key: str, limit: int, window: int, now: float | None = None) -> T
     """Take one of LIMIT tokens from `key`'s bucket, which gets them back over WINDOW
     seconds: one atomic round trip when the take fits."""
     now_us, interval, capacity = _measures(limit, window, now)
-    allowed, full_at = bucket_store().take(key, now_us, interval, capacity)
+    store = bucket_store()
+    allowed, full_at = store.take(key, now_us, interval, capacity)
+    if not allowed and now is None:
+        # The clock was read before the take reached the store. A worker that read
+        # it later may have taken first (this one lost the CPU, or was connecting),
+        # and at this one's earlier instant the bucket looks fuller than it is: the
+        # last token of a burst was refused while it was there. A refused take
+        # changes nothing, so it is tried once more at a clock read after it, when
+        # that fits.
+        fresh = now_microseconds()
+        if max(full_at, fresh) + interval - fresh <= capacity:
+            now_us = fresh
+            allowed, full_at = store.take(key, now_us, interval, capacity)
     return _token(allowed, full_at - now_us, interval, capacity)
 
 
 def peek_token(key: str, limit: int, window: int, now: float | None = None) -> Token:
     """What take_token would answer now, taking nothing."""
-    now_us, interval, capacity = _measures(limit, window, now)
     full_at = bucket_store().full_at(key)
+    # The clock after the bucket: read before, a take landing in between with a
+    # later clock made the bucket look fuller than it was, refusing a token left.
+    now_us, interval, capacity = _measures(limit, window, now)
     ahead = 0 if full_at is None else max(0, full_at - now_us)
     allowed = ahead + interval <= capacity
     return _token(allowed, ahead + (interval if allowed else 0), interval, capacity)

@@ -296,3 +296,38 @@ def test_a_credential_is_read_and_its_token_taken_in_one_statement(settings, fro
     throttled = DepotClient(headers).get("me")
     assert throttled.status_code == 429 and throttled["Retry-After"] == "20"
     assert throttled["X-RateLimit-Remaining"] == "0"
+
+
+@pytest.mark.django_db
+def test_on_sqlite_the_credential_is_read_alone_and_its_token_taken_from_the_file(
+    settings, tmp_path, frozen_clock
+):
+    # SQLite has no data-modifying WITH: the credential is read alone, and only a
+    # credential that gets in takes its token, in a step of its own from the
+    # bucket file, not the main database's table (config/api/throttle.py).
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from accounts.services import create_api_credential
+
+    if connection.vendor != "sqlite":
+        pytest.skip("the bucket file is SQLite's store")
+    settings.DOCKET_RATELIMIT_FILE = tmp_path / "ratelimit.sqlite3"  # as SQLite deploys
+    settings.DOCKET_API_RATE_LIMIT = 3
+    issued = create_api_credential("Counted")
+    headers = {"X-DEPOT-TOKEN": issued.credential.token, "X-DEPOT-SECRET": issued.secret}
+    wrong = {**headers, "X-DEPOT-SECRET": "not-the-secret"}
+    bucket = FileBuckets(str(settings.DOCKET_RATELIMIT_FILE))
+    key = f"credential:{issued.credential.pk}"
+    interval = 20_000_000  # a minute over 3, in microseconds
+    for taken, remaining in enumerate((2, 1, 0), start=1):
+        refused = DepotClient(wrong).get("me")
+        assert refused.status_code == 403 and "X-RateLimit-Remaining" not in refused
+        with CaptureQueriesContext(connection) as captured:
+            response = DepotClient(headers).get("me")
+        assert _remaining(response) == remaining
+        assert bucket.full_at(key) == int(NOW * 1_000_000) + taken * interval
+        assert not [q["sql"] for q in captured.captured_queries if "ratelimit" in q["sql"]]
+    throttled = DepotClient(headers).get("me")
+    assert throttled.status_code == 429 and throttled["Retry-After"] == "20"
+    assert not RateLimitBucket.objects.exists()
