@@ -238,12 +238,20 @@ class KeptSelect:
         return [found[value] for value in keys if value in found]
 
 
+# Rows a KeptPage may skip. It reads each skipped row in full, joins included, where
+# a query for the page's ids skips along the order's index alone: past the first
+# pages that costs more than the two statements it saves (at 50,000 rows in, 128 ms
+# against 3 ms on SQLite, 258 against 61 ms on PostgreSQL).
+KEPT_PAGE_MAX_SKIP = 100
+
+
 class KeptPage:
     """A page of a whole table, `SELECT columns FROM model (and its joins) ORDER BY
     ... LIMIT n OFFSET m`, in one query compiled once per connection, columns and
-    order: a list that filters nothing (a client syncing every contact) is read
-    without a query for its ids first, and without Django building that query each
-    time. When the database keeps the table's row count (config.api.counts) the same
+    order: the first pages of a list that filters nothing (a client syncing every
+    contact) are read without a query for their ids first, and without Django
+    building that query each time. Deeper pages page their ids first
+    (KEPT_PAGE_MAX_SKIP). When the database keeps the table's row count (config.api.counts) the same
     query reads it, so a full page's `total` costs no query of its own either.
     Filtered lists keep the ids query: what they filter varies per request."""
 
@@ -258,6 +266,7 @@ class KeptPage:
         order = query.order_by
         if (
             query.high_mark is None
+            or query.low_mark > KEPT_PAGE_MAX_SKIP
             or query.where
             or query.distinct
             or query.combinator

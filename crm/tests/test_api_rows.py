@@ -10,6 +10,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from config.api import rows
 from config.api.rows import EpochSeconds
 from crm import services
 from crm.models import Company, Contact
@@ -266,3 +267,27 @@ def test_epoch_seconds_truncate_as_python_does(moment):
     Company.objects.filter(pk=company.pk).update(added=moment)
     seconds = Company.objects.filter(pk=company.pk).values_list(EpochSeconds("added"), flat=True)
     assert seconds.get() == int(moment.timestamp())
+
+
+def test_past_the_first_pages_the_ids_are_paged_alone_before_the_rows(depot, monkeypatch):
+    """A page of a whole table is one query that reads every row it skips in full,
+    joins included: past KEPT_PAGE_MAX_SKIP rows the ids are paged first, along the
+    order's index, and only the page's rows read whole."""
+    monkeypatch.setattr(rows, "KEPT_PAGE_MAX_SKIP", 2)
+    for name in ("Ada Byron", "Bea Cole", "Cy Dunn", "Di Eade", "Ed Fox"):
+        services.create_contact(name=name)
+
+    def page(start):
+        with CaptureQueriesContext(connection) as captured:
+            body = depot.get("contacts", {"rows": 2, "start": start}).json()
+        selects = [q["sql"] for q in captured.captured_queries if "crm_contact" in q["sql"]]
+        return [row["fullname"] for row in body["rows"]], body["total"], selects
+
+    names, total, selects = page(2)
+    assert (names, total) == (["Cy Dunn", "Di Eade"], 5)
+    assert len(selects) == 1 and "OFFSET" in selects[0] and '"firstname"' in selects[0]
+    names, total, selects = page(3)
+    assert (names, total) == (["Di Eade", "Ed Fox"], 5)
+    paged = [sql for sql in selects if "OFFSET" in sql]
+    assert len(paged) == 1 and '"firstname"' not in paged[0]
+    assert any(" IN (" in sql and '"firstname"' in sql for sql in selects)
