@@ -2,6 +2,7 @@
 
 import os
 import shutil
+import time
 from importlib import import_module
 from pathlib import Path
 
@@ -37,6 +38,46 @@ def browser_type_launch_args(browser_type_launch_args):
 @pytest.fixture(scope="session")
 def browser_context_args(browser_context_args):
     return {**browser_context_args, "viewport": {"width": 1280, "height": 800}}
+
+
+class RequestsInFlight:
+    """The page's requests still waiting for their answer, counted from its first."""
+
+    QUIET_SECONDS = 0.15
+
+    def __init__(self, page):
+        self.page = page
+        self.pending = set()
+        self.last_change = time.monotonic()
+        page.on("request", self._started)
+        page.on("requestfinished", self._ended)
+        page.on("requestfailed", self._ended)
+
+    def _started(self, request):
+        self.pending.add(request)
+        self.last_change = time.monotonic()
+
+    def _ended(self, request):
+        self.pending.discard(request)
+        self.last_change = time.monotonic()
+
+    def wait_for_quiet(self, timeout: float = 30):
+        """Until no request has been in flight for QUIET_SECONDS."""
+        deadline = time.monotonic() + timeout
+        while self.pending or time.monotonic() - self.last_change < self.QUIET_SECONDS:
+            if time.monotonic() > deadline:
+                urls = ", ".join(request.url for request in self.pending)
+                raise AssertionError(f"requests still in flight after {timeout} s: {urls}")
+            # Playwright hands over the page's events while it waits.
+            self.page.wait_for_timeout(25)
+
+
+@pytest.fixture
+def page(page):
+    """pytest-playwright's page, with its requests counted for settle()
+    (e2e/test_accessibility.py)."""
+    page.docket_requests = RequestsInFlight(page)
+    return page
 
 
 @pytest.fixture

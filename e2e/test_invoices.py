@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 
 from billing.models import Invoice, LedgerCategory, Product, TaxCode
 from crm.tests.factories import CompanyFactory
-from e2e.test_accessibility import axe_violations, describe
+from e2e.test_accessibility import axe_violations, describe, settle
 
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 800}
@@ -31,7 +31,7 @@ def no_sideways_scroll(page, where: str):
 
 
 def accessible(page, where: str):
-    page.wait_for_load_state("networkidle")
+    settle(page)
     violations = axe_violations(page)
     assert not violations, describe(where, violations)
 
