@@ -78,7 +78,12 @@ class Company(Connection):
     class Meta:
         ordering = ["name"]
         verbose_name_plural = "companies"
-        indexes = [models.Index(fields=["name", "id"], name="crm_company_name_idx")]
+        indexes = [
+            models.Index(fields=["name", "id"], name="crm_company_name_idx"),
+            # The API's default order (config.api: search_name, then id), read
+            # straight from the index rather than sorted after it.
+            models.Index(fields=["search_name", "id"], name="crm_company_search_idx"),
+        ]
 
     CODE = "C"
 
@@ -129,6 +134,9 @@ class Contact(Connection):
         verbose_name_plural = "people"
         indexes = [
             models.Index(fields=["fullname", "id"], name="crm_contact_fullname_idx"),
+            # The API's default order: a page of people was a sort after the name
+            # index (0.23 ms of PostgreSQL's CPU a call, 0.09 with this).
+            models.Index(fields=["search_name", "id"], name="crm_contact_search_idx"),
             # The people list's order whole (queries.PEOPLE_LIST_ORDER): a page, deep
             # ones too, is read from the index with no sort.
             models.Index(fields=["lastname", "firstname", "id"], name="crm_contact_last_first_idx"),
