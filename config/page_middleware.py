@@ -57,20 +57,12 @@ class PageMiddleware:
     def process_view(self, request, view, args, kwargs):
         if goes_round_pages(request):
             return None
-        for hook in self.view_hooks:
-            response = hook(request, view, args, kwargs)
-            if response is not None:
-                return response
-        return None
+        return _first_answer(self.view_hooks, request, view, args, kwargs)
 
     def process_exception(self, request, exception):
         if goes_round_pages(request):
             return None
-        for hook in self.exception_hooks:
-            response = hook(request, exception)
-            if response is not None:
-                return response
-        return None
+        return _first_answer(self.exception_hooks, request, exception)
 
     def process_template_response(self, request, response):
         if goes_round_pages(request):
@@ -78,3 +70,12 @@ class PageMiddleware:
         for hook in self.template_response_hooks:
             response = hook(request, response)
         return response
+
+
+def _first_answer(hooks, *args):
+    """The first response a hook gives, as Django asks its own list of them."""
+    for hook in hooks:
+        response = hook(*args)
+        if response is not None:
+            return response
+    return None
