@@ -96,3 +96,16 @@ def test_pages_still_have_the_sign_in_wall_csrf_and_messages(admin_user):
     assert "csrftoken" in page.cookies or page.wsgi_request.META.get("CSRF_COOKIE")
     # A form posted without its token is refused by CsrfViewMiddleware's view hook.
     assert browser.post("/connections/people/add/", {"firstname": "X"}).status_code == 403
+
+
+def test_a_credentialed_call_to_no_route_gets_the_depot_404_without_the_page_middleware(
+    depot, sessions_broken
+):
+    response = depot.get("no-such-things")
+    assert response.status_code == 404
+    assert response.json() == {
+        "error": True,
+        "msg": "No such resource: /api/v1/no-such-things.json",
+    }
+    head = depot.client.head("/api/v1/contacts.json", headers=depot.headers)
+    assert head.status_code == 200 and head.content == b""
