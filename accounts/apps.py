@@ -7,9 +7,10 @@ class AccountsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        # Registers the deploy checks, and has `migrate` create what the app needs
-        # besides its models (DESIGN §2: a deploy is migrate, collectstatic, start).
-        from config import deploy
+        # Registers the deploy checks and the page middleware's, and has `migrate`
+        # create what the app needs besides its models (DESIGN §2: a deploy is
+        # migrate, collectstatic, start).
+        from config import deploy, page_middleware  # noqa: F401 (its check registers)
         from config.pages import register_settings_section
 
         for slug, title, position in (

@@ -13,10 +13,13 @@ it nothing.
 `settings.PAGE_MIDDLEWARE` lists the group, in the order they run; `PageMiddleware`
 stands in its place in `settings.MIDDLEWARE`. Each member runs as it would there:
 the group passes on their view, exception and template-response hooks, which
-Django only asks of the middleware it lists itself.
+Django only asks of the middleware it lists itself. The admin looks for sessions,
+the user and messages in MIDDLEWARE alone (its checks E408-E410 are silenced in
+settings); `check_page_middleware` looks for them here instead.
 """
 
 from django.conf import settings
+from django.core import checks
 from django.core.exceptions import MiddlewareNotUsed
 from django.core.handlers.exception import convert_exception_to_response
 from django.utils.module_loading import import_string
@@ -79,3 +82,28 @@ def _first_answer(hooks, *args):
         if response is not None:
             return response
     return None
+
+
+# What the admin's own checks (admin.E408-E410) look for, and every page needs.
+NEEDED_FOR_PAGES = (
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+)
+
+
+@checks.register(checks.Tags.compatibility)
+def check_page_middleware(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
+    group = f"{PageMiddleware.__module__}.{PageMiddleware.__qualname__}"
+    listed = [*settings.MIDDLEWARE, *getattr(settings, "PAGE_MIDDLEWARE", [])]
+    if group not in settings.MIDDLEWARE:
+        listed = list(settings.MIDDLEWARE)  # PAGE_MIDDLEWARE runs only through the group
+    classes = [import_string(path) for path in listed]
+    return [
+        checks.Error(
+            f"{needed} must be in PAGE_MIDDLEWARE (or MIDDLEWARE): pages and the admin need it.",
+            id="docket.E002",
+        )
+        for needed in NEEDED_FOR_PAGES
+        if not any(issubclass(found, import_string(needed)) for found in classes)
+    ]

@@ -250,9 +250,10 @@ class KeptPage:
     ... LIMIT n OFFSET m`, in one query compiled once per connection, columns and
     order: the first pages of a list that filters nothing (a client syncing every
     contact) are read without a query for their ids first, and without Django
-    building that query each time. Deeper pages page their ids first
-    (KEPT_PAGE_MAX_SKIP). When the database keeps the table's row count (config.api.counts) the same
-    query reads it, so a full page's `total` costs no query of its own either.
+    building that query each time; deeper ones page their ids first
+    (KEPT_PAGE_MAX_SKIP). When the database keeps the table's row count
+    (config.api.counts) the same query reads it, so a full page's `total` costs no
+    query of its own either.
     Filtered lists keep the ids query: what they filter varies per request."""
 
     _kept: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
@@ -335,7 +336,7 @@ def _fetch_all(kept, params: list, tail: str = "", head: str = "") -> list:
         fetched = _fetch_prepared(connection, f"{head}{kept.sql}{tail}", params)
     else:
         with connection.cursor() as cursor:
-            if counted or head or kept.qmark_sql is None:
+            if counted or head:
                 # Counted queries (tests, debug) and execute wrappers see it as any other.
                 cursor.execute(f"{head}{kept.sql}{tail}", params)
             else:

@@ -109,3 +109,23 @@ def test_a_credentialed_call_to_no_route_gets_the_depot_404_without_the_page_mid
     }
     head = depot.client.head("/api/v1/contacts.json", headers=depot.headers)
     assert head.status_code == 200 and head.content == b""
+
+
+def test_the_check_wants_sessions_the_user_and_messages_for_pages(settings):
+    from config.page_middleware import check_page_middleware
+
+    assert check_page_middleware() == []
+    settings.PAGE_MIDDLEWARE = [path for path in settings.PAGE_MIDDLEWARE if "messages" not in path]
+    (problem,) = check_page_middleware()
+    assert problem.id == "docket.E002"
+    assert problem.msg.startswith("django.contrib.messages.middleware.MessageMiddleware")
+    # Without the group in MIDDLEWARE its list runs nowhere.
+    settings.PAGE_MIDDLEWARE = [
+        "django.contrib.sessions.middleware.SessionMiddleware",
+        "django.contrib.auth.middleware.AuthenticationMiddleware",
+        "django.contrib.messages.middleware.MessageMiddleware",
+    ]
+    settings.MIDDLEWARE = [
+        path for path in settings.MIDDLEWARE if path != "config.page_middleware.PageMiddleware"
+    ]
+    assert [problem.id for problem in check_page_middleware()] == ["docket.E002"] * 3

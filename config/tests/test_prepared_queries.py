@@ -1,34 +1,40 @@
 """The queries every API call makes (the credential's read with its rate-limit take,
-a row by id, a page of a table: config/api/rows.py) are kept per connection; on
-PostgreSQL they run as prepared statements, parsed and planned once per connection
-rather than on every call."""
+a row by id, a page of a table: config/api/rows.py) are kept per connection as one
+text with its values sent apart. On PostgreSQL each is a prepared statement, parsed
+and planned once per connection; on SQLite the text is turned into SQLite's
+placeholders once and goes straight to the driver, whose own statement cache then
+reuses it."""
 
 import pytest
 from django.db import connection, connections, transaction
+from django.test.utils import CaptureQueriesContext
 
-from config.api.rows import KeptSelect
+from config.api.rows import KeptPage, KeptSelect
 from crm.tests.factories import CompanyFactory, ContactFactory
 
 pytestmark = pytest.mark.django_db
 
 
-def _prepared_statements() -> list[str]:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT statement FROM pg_prepared_statements")
-        return [statement for (statement,) in cursor.fetchall()]
+def _kept_statements(table: str) -> list[str]:
+    """The statement texts kept for queries reading `table`: PostgreSQL's prepared
+    statements, or on SQLite the texts the kept queries send."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT statement FROM pg_prepared_statements")
+            found = [statement for (statement,) in cursor.fetchall()]
+    else:
+        wrapper = connections["default"]
+        kept = [*KeptSelect._kept.get(wrapper, {}).values()]
+        kept += KeptPage._kept.get(wrapper, {}).values()
+        found = [query.qmark_sql for query in kept]
+    return [text for text in found if f'FROM "{table}"' in text]
 
 
 def _kept_connection():
-    """Prepared statements belong to the raw connection: it must be the same one
+    """The kept statements belong to the raw connection: it must be the same one
     across the calls a test compares."""
     connection.ensure_connection()
     return connection.connection
-
-
-@pytest.fixture
-def postgresql():
-    if connection.vendor != "postgresql":
-        pytest.skip("prepared statements are PostgreSQL's")
 
 
 @pytest.fixture
@@ -37,44 +43,56 @@ def contact():
     return ContactFactory(firstname="Grace", lastname="Hopper", company=company)
 
 
-def test_a_small_call_reads_its_credential_and_row_by_statements_prepared_once(
-    postgresql, depot, contact
+def test_a_small_call_reads_its_credential_and_row_by_statements_kept_once(
+    depot, api_credential, contact
 ):
     raw = _kept_connection()
     first = depot.get(f"contacts/{contact.pk}")
+    credential_reads = _kept_statements("accounts_apicredential")
+    contact_reads = [text for text in _kept_statements("crm_contact") if " LIMIT " not in text]
     second = depot.get(f"contacts/{contact.pk}")
     assert connection.connection is raw
     assert first.status_code == second.status_code == 200
     assert second.json() == first.json()
     assert second.json()["rows"][0]["firstname"] == "Grace"
     assert second.json()["rows"][0]["company"]["name"] == "Gravel Works"
-    prepared = _prepared_statements()
-    credential_reads = [s for s in prepared if s.startswith("WITH docket_taken")]
-    contact_reads = [s for s in prepared if s.startswith('SELECT "crm_contact"."id"')]
-    # One statement each, however many calls: parameters, not values, in the text.
-    assert len(credential_reads) == 1
-    assert len(contact_reads) == 1
-    assert "$1" in contact_reads[0]
-    assert contact.firstname not in "".join(prepared)
+    # However many calls, no new statement: placeholders, not values, in the text.
+    assert _kept_statements("accounts_apicredential") == credential_reads
+    assert credential_reads and contact_reads
+    assert [
+        text for text in _kept_statements("crm_contact") if " LIMIT " not in text
+    ] == contact_reads
+    texts = "".join(credential_reads + contact_reads)
+    assert contact.firstname not in texts
+    assert api_credential.credential.token not in texts
+    if connection.vendor == "postgresql":
+        # The rate-limit token is taken in the credential's own statement.
+        assert all(text.startswith("WITH docket_taken") for text in credential_reads)
+        assert "$1" in credential_reads[0]
+    else:
+        # The key's placeholders are put after the kept text on each call.
+        assert " WHERE " not in credential_reads[0]
 
 
-def test_a_page_of_a_whole_table_is_prepared_once_for_every_page(postgresql, depot):
+def test_a_page_of_a_whole_table_is_kept_once_for_every_page(depot):
     company = CompanyFactory(name="Acme")
     for index in range(12):
         ContactFactory(firstname=f"P{index:02}", lastname="Page", company=company)
     _kept_connection()
     first = depot.get("contacts", {"rows": 5})
+    pages = [text for text in _kept_statements("crm_contact") if " LIMIT " in text]
     second = depot.get("contacts", {"rows": 5, "start": 5})
     third = depot.get("contacts", {"rows": 5, "start": 10})
     names = [row["firstname"] for page in (first, second, third) for row in page.json()["rows"]]
     assert names == [f"P{index:02}" for index in range(12)]
     assert first.json()["total"] == third.json()["total"] == 12
-    pages = [s for s in _prepared_statements() if s.startswith('SELECT "crm_contact"."id"')]
-    assert len(pages) == 1
-    assert "LIMIT $" in pages[0]
+    assert pages
+    assert [text for text in _kept_statements("crm_contact") if " LIMIT " in text] == pages
+    limit = "LIMIT $" if connection.vendor == "postgresql" else "LIMIT ?"
+    assert all(limit in text for text in pages)
 
 
-def test_a_prepared_statement_outlives_a_rolled_back_transaction(postgresql, depot, contact):
+def test_a_kept_statement_outlives_a_rolled_back_transaction(depot, contact):
     _kept_connection()
     with pytest.raises(RuntimeError), transaction.atomic():
         assert depot.get(f"contacts/{contact.pk}").status_code == 200
@@ -84,24 +102,29 @@ def test_a_prepared_statement_outlives_a_rolled_back_transaction(postgresql, dep
     assert again.json()["rows"][0]["lastname"] == "Hopper"
 
 
-def test_without_prepared_statements_the_same_calls_answer_the_same(
-    postgresql, depot, contact, monkeypatch
-):
+def test_the_ordinary_cursor_answers_the_same_as_the_kept_way(depot, contact, monkeypatch):
+    """Counted queries (tests, DEBUG) go through Django's own cursor, and on
+    PostgreSQL DATABASE_PREPARED_STATEMENTS=false sends the kept texts unprepared:
+    every way answers alike."""
     raw = _kept_connection()
     expected = depot.get(f"contacts/{contact.pk}").json()
-    connection.connection.execute("DEALLOCATE ALL")
-    raw._prepared.clear()
-    # What DATABASE_PREPARED_STATEMENTS=false leaves: Django's own default.
-    monkeypatch.setattr(raw, "prepare_threshold", None)
-    assert depot.get(f"contacts/{contact.pk}").json() == expected
-    assert depot.get("contacts").json()["rows"] == [expected["rows"][0]]
-    assert _prepared_statements() == []
+    listed = depot.get("contacts").json()
+    assert listed["rows"] == [expected["rows"][0]]
+    with CaptureQueriesContext(connection) as counted:
+        assert depot.get(f"contacts/{contact.pk}").json() == expected
+        assert depot.get("contacts").json() == listed
+    assert any('FROM "crm_contact"' in query["sql"] for query in counted.captured_queries)
+    if connection.vendor == "postgresql":
+        connection.connection.execute("DEALLOCATE ALL")
+        raw._prepared.clear()
+        # What DATABASE_PREPARED_STATEMENTS=false leaves: Django's own default.
+        monkeypatch.setattr(raw, "prepare_threshold", None)
+        assert depot.get(f"contacts/{contact.pk}").json() == expected
+        assert depot.get("contacts").json() == listed
+        assert _kept_statements("crm_contact") == []
 
 
-def test_a_kept_query_is_compiled_once_per_connection_on_any_database(depot, contact):
-    """SQLite has no prepared statements across calls: there the kept query is
-    compiled by Django once, its placeholders turned into SQLite's once, and sent
-    straight to the driver (rows._qmark)."""
+def test_a_kept_query_is_compiled_once_per_connection(depot, contact):
     depot.get(f"contacts/{contact.pk}")
     kept = dict(KeptSelect._kept[connections["default"]])
     answer = depot.get(f"contacts/{contact.pk}")
@@ -109,5 +132,6 @@ def test_a_kept_query_is_compiled_once_per_connection_on_any_database(depot, con
     now_kept = KeptSelect._kept[connections["default"]]
     assert now_kept.keys() == kept.keys()
     assert all(now_kept[key] is found for key, found in kept.items())
+    # SQLite's placeholders are turned once; PostgreSQL binds the text as it is.
     turned = [found.qmark_sql is not None for found in kept.values()]
     assert turned == [connection.vendor == "sqlite"] * len(kept)
