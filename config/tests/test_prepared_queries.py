@@ -6,10 +6,11 @@ placeholders once and goes straight to the driver, whose own statement cache the
 reuses it."""
 
 import pytest
-from django.db import connection, connections, transaction
+from django.db import DatabaseError, connection, connections, transaction
 from django.test.utils import CaptureQueriesContext
 
 from config.api.rows import KeptPage, KeptSelect
+from crm.models import Contact
 from crm.tests.factories import CompanyFactory, ContactFactory
 
 pytestmark = pytest.mark.django_db
@@ -32,8 +33,12 @@ def _kept_statements(table: str) -> list[str]:
 
 def _kept_connection():
     """The kept statements belong to the raw connection: it must be the same one
-    across the calls a test compares."""
+    across the calls a test compares. It starts with none, whatever earlier tests
+    on this connection kept."""
     connection.ensure_connection()
+    if connection.vendor == "postgresql":
+        connection.connection.execute("DEALLOCATE ALL")
+        connection.docket_kept_statements = None
     return connection.connection
 
 
@@ -117,6 +122,7 @@ def test_the_ordinary_cursor_answers_the_same_as_the_kept_way(depot, contact, mo
     if connection.vendor == "postgresql":
         connection.connection.execute("DEALLOCATE ALL")
         raw._prepared.clear()
+        connection.docket_kept_statements = None
         # What DATABASE_PREPARED_STATEMENTS=false leaves: Django's own default.
         monkeypatch.setattr(raw, "prepare_threshold", None)
         assert depot.get(f"contacts/{contact.pk}").json() == expected
@@ -135,3 +141,61 @@ def test_a_kept_query_is_compiled_once_per_connection(depot, contact):
     # SQLite's placeholders are turned once; PostgreSQL binds the text as it is.
     turned = [found.qmark_sql is not None for found in kept.values()]
     assert turned == [connection.vendor == "sqlite"] * len(kept)
+
+
+def _first_names(ids: list) -> list[str]:
+    """Contacts' first names read by the kept query that answers contacts/<id>."""
+    return [record[0] for record in KeptSelect.of(Contact, ("firstname",)).fetch(ids)]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_kept_query_reads_inside_the_transaction_it_is_in():
+    """Whether the kept query is a transaction's first statement (psycopg has yet to
+    send the BEGIN) or comes later in it, it reads what the transaction wrote and
+    nothing of it once rolled back."""
+    outside = ContactFactory(firstname="Outside", lastname="Committed")
+    with pytest.raises(RuntimeError), transaction.atomic():
+        assert _first_names([outside.pk]) == ["Outside"]
+        inside = ContactFactory(firstname="Inside", lastname="Uncommitted")
+        assert _first_names([inside.pk, outside.pk]) == ["Inside", "Outside"]
+        raise RuntimeError("rolled back")
+    assert _first_names([inside.pk, outside.pk]) == ["Outside"]
+    with transaction.atomic():
+        Contact.objects.filter(pk=outside.pk).update(firstname="Renamed")
+        assert _first_names([outside.pk]) == ["Renamed"]
+    assert _first_names([outside.pk]) == ["Renamed"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_kept_query_outlives_its_statements_being_dropped():
+    """A pooler resetting the session (DEALLOCATE ALL) drops PostgreSQL's prepared
+    statements, and a closed connection SQLite's: the next read prepares again."""
+    contact = ContactFactory(firstname="Ada", lastname="Lovelace")
+    assert _first_names([contact.pk]) == ["Ada"]
+    if connection.vendor == "postgresql":
+        connection.connection.pgconn.exec_(b"DEALLOCATE ALL")
+        assert _kept_statements("crm_contact") == []
+    else:
+        connection.close()
+    assert _first_names([contact.pk]) == ["Ada"]
+    assert _first_names([contact.pk]) == ["Ada"]
+    if connection.vendor == "postgresql":
+        assert len(_kept_statements("crm_contact")) == 1
+
+
+def test_a_failing_kept_query_raises_djangos_database_error(contact):
+    """An error from the database reaches the caller as Django's own exception (the
+    API answers those as a 503 or a 400), whichever way the query went."""
+    kept = KeptSelect.of(Contact, ("firstname",))
+    bad = KeptSelect.__new__(KeptSelect)
+    bad.__dict__.update(
+        {
+            name: value.replace('"firstname"', '"no_such"', 1)
+            if name.endswith("sql") and value
+            else value
+            for name, value in kept.__dict__.items()
+        }
+    )
+    with pytest.raises(DatabaseError, match="no_such"), transaction.atomic():
+        bad.fetch([contact.pk])
+    assert _first_names([contact.pk]) == ["Grace"]
