@@ -5,6 +5,7 @@ through, in the database (PostgreSQL's default), in a SQLite file of its own
 from datetime import datetime
 
 import pytest
+from django.db import connection
 
 from config.api import throttle
 from config.api.models import RateLimitBucket
@@ -134,6 +135,23 @@ def test_database_buckets_come_with_migrate_and_stay_one_row_per_client(settings
         "credential:1": int((NOW + 60) * 1_000_000),
         "user:2": int((NOW + 12) * 1_000_000),
     }
+
+
+@pytest.mark.django_db
+def test_database_buckets_are_kept_out_of_postgresqls_write_ahead_log():
+    """Every API call takes a token: on PostgreSQL the buckets' table is unlogged, so
+    a take neither writes the WAL nor waits for the disk (migration api 0004). SQLite
+    has no such table kind; there the table is as created."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT relpersistence FROM pg_class WHERE oid = 'docket_ratelimit'::regclass"
+            )
+            assert cursor.fetchone() == ("u",)
+    else:
+        assert "docket_ratelimit" in connection.introspection.table_names()
+    take_request_token("credential:1", now=NOW)
+    assert RateLimitBucket.objects.filter(key="credential:1").exists()
 
 
 @pytest.mark.django_db
