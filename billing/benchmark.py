@@ -249,7 +249,9 @@ def invoice_rows_reference(request):
                 "balance": _number(balance),
             }
         )
-    body = json.dumps({"error": False, "rows": out, "total": total}, ensure_ascii=False)
+    body = json.dumps(
+        {"error": False, "rows": out, "total": total}, ensure_ascii=False, separators=(",", ":")
+    )
     return HttpResponse(body.encode(), content_type="application/json; charset=utf-8")
 
 
@@ -366,7 +368,9 @@ def report_reference(request):
             "clients": {c["type"] + c["id"]: {**c, "total": _number(c["total"])} for c in clients}
             or [],
         }
-    body = json.dumps({"error": False, "rows": out, "total": len(keys)}, ensure_ascii=False)
+    body = json.dumps(
+        {"error": False, "rows": out, "total": len(keys)}, ensure_ascii=False, separators=(",", ":")
+    )
     return HttpResponse(body.encode(), content_type="application/json; charset=utf-8")
 
 
@@ -447,7 +451,9 @@ def timesheets_reference(request):
         for key, row in rows.items()
     }
     total = len(months_between(first, last))
-    body = json.dumps({"error": False, "rows": out, "total": total}, ensure_ascii=False)
+    body = json.dumps(
+        {"error": False, "rows": out, "total": total}, ensure_ascii=False, separators=(",", ":")
+    )
     return HttpResponse(body.encode(), content_type="application/json; charset=utf-8")
 
 
@@ -557,6 +563,7 @@ def profitability_reference(request):
             "total": count,
         },
         ensure_ascii=False,
+        separators=(",", ":"),
     )
     return HttpResponse(body.encode(), content_type="application/json; charset=utf-8")
 

@@ -159,7 +159,9 @@ def time_rows_sql(request):
                 "client": client,
             }
         )
-    body = json.dumps({"error": False, "rows": out, "total": total}, ensure_ascii=False)
+    body = json.dumps(
+        {"error": False, "rows": out, "total": total}, ensure_ascii=False, separators=(",", ":")
+    )
     return HttpResponse(body.encode(), content_type="application/json; charset=utf-8")
 
 

@@ -205,7 +205,7 @@ def test_ten_parallel_posts_with_one_key_create_one_contact(api_credential):
 
     answers = run_in_parallel(10, send)
     assert Contact.objects.count() == 1
-    created = (201, f'{{"error": false, "id": {Contact.objects.get().pk}}}'.encode())
-    in_progress = (409, f'{{"error": true, "msg": "{IN_PROGRESS}"}}'.encode(), False)
+    created = (201, f'{{"error":false,"id":{Contact.objects.get().pk}}}'.encode())
+    in_progress = (409, f'{{"error":true,"msg":"{IN_PROGRESS}"}}'.encode(), False)
     assert answers.count((*created, False)) == 1, answers
     assert set(answers) <= {(*created, False), (*created, True), in_progress}, answers

@@ -126,7 +126,9 @@ def contact_rows_sql(request):
             **{key: record[key] for key in AddressFields.ADDRESS_KEYS},
         }
         out.append(row)
-    body = json.dumps({"error": False, "rows": out, "total": total}, ensure_ascii=False)
+    body = json.dumps(
+        {"error": False, "rows": out, "total": total}, ensure_ascii=False, separators=(",", ":")
+    )
     return HttpResponse(body.encode(), content_type="application/json; charset=utf-8")
 
 

@@ -66,7 +66,7 @@ def filled():
 
 
 def as_depot_bytes(body: dict) -> bytes:
-    return json.dumps(body, ensure_ascii=False).encode()
+    return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
 
 
 def contact_json(contact, company) -> dict:
