@@ -5,10 +5,14 @@ and planned once per connection; on SQLite the text is turned into SQLite's
 placeholders once and goes straight to the driver, whose own statement cache then
 reuses it."""
 
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
 import pytest
 from django.db import DatabaseError, connection, connections, transaction
 from django.test.utils import CaptureQueriesContext
 
+from accounts.models import ApiCredential
 from config.api.rows import KeptPage, KeptSelect
 from crm.models import Contact
 from crm.tests.factories import CompanyFactory, ContactFactory
@@ -199,3 +203,17 @@ def test_a_failing_kept_query_raises_djangos_database_error(contact):
     with pytest.raises(DatabaseError, match="no_such"), transaction.atomic():
         bad.fetch([contact.pk])
     assert _first_names([contact.pk]) == ["Grace"]
+
+
+def test_a_kept_query_reads_moments_as_the_orm_does(api_credential):
+    """Moments come back aware, in UTC, to the microsecond, as the ORM gives them (on
+    PostgreSQL the kept queries load them with psycopg's compiled loader)."""
+    credential = api_credential.credential
+    moment = datetime(2026, 3, 29, 0, 59, 59, 999999, tzinfo=ZoneInfo("Europe/London"))
+    ApiCredential.objects.filter(pk=credential.pk).update(expires=moment, revoked=None)
+    columns = ("expires", "revoked")
+    kept = KeptSelect.of(ApiCredential, columns, key="token").fetch([credential.token])
+    ordinary = list(ApiCredential.objects.filter(pk=credential.pk).values_list(*columns))
+    assert kept == ordinary == [(moment, None)]
+    assert kept[0][0].tzinfo == UTC
+    assert kept[0][0].utcoffset() == timedelta(0)
