@@ -208,9 +208,7 @@ class KeptSelect:
         query = model._base_manager.values_list(*every).order_by().query
         self.compiler = query.get_compiler(connection=connection)
         self.sql, self.params = self.compiler.as_sql()
-        self.converters = self.compiler.get_converters(
-            [selected[0] for selected in self.compiler.select[: self.compiler.col_count]]
-        )
+        self.converters = _needed_converters(self.compiler, connection)
         quote = connection.ops.quote_name
         self.key_column = f"{quote(meta.db_table)}.{quote(field.column)}"
         self.connection = connection
@@ -306,9 +304,7 @@ class KeptPage:
         self.compiler = query.get_compiler(connection=connection)
         sql, self.params = self.compiler.as_sql()
         self.sql = f"{sql} LIMIT %s OFFSET %s"
-        self.converters = self.compiler.get_converters(
-            [selected[0] for selected in self.compiler.select[: self.compiler.col_count]]
-        )
+        self.converters = _needed_converters(self.compiler, connection)
         self.connection = connection
         self.qmark_sql = _qmark(self.sql) if connection.vendor == "sqlite" else None
 
@@ -322,6 +318,31 @@ class KeptPage:
             return [tuple(record) for record in fetched], None
         width = self.width
         return [tuple(record[:width]) for record in fetched], fetched[0][width]
+
+
+def _needed_converters(compiler, connection) -> dict:
+    """The compiler's converters for the selected columns, less those that only turn
+    a whole number into int: an expression's (EpochSeconds, a kept count) is given
+    one in case a driver answers otherwise, and psycopg and sqlite3 answer an
+    integer column with an int already. Ten rows spent 25 µs on them."""
+    converters = compiler.get_converters(
+        [selected[0] for selected in compiler.select[: compiler.col_count]]
+    )
+    if connection.vendor not in ("postgresql", "sqlite"):
+        return converters
+    needed = {}
+    for place, (functions, expression) in converters.items():
+        kept = [
+            function
+            for function in functions
+            if not (
+                function is getattr(expression, "convert_value", None)
+                and expression.output_field.get_internal_type().endswith("IntegerField")
+            )
+        ]
+        if kept:
+            needed[place] = (kept, expression)
+    return needed
 
 
 def _qmark(sql: str) -> str:
