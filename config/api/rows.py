@@ -9,6 +9,7 @@ with its joins that cost 0.5 ms, a third of a small API call. What varies per re
 (filters, order, page) is a cheap query for the ids, or the id the URL names.
 """
 
+import itertools
 import json
 import re
 import sqlite3
@@ -433,6 +434,8 @@ class KeptStatements:
         self.transformer = Transformer(_KeptAdapters(raw, utc))
         self.texts: dict[str, tuple[bytes, list]] = {}
         self.names: dict[tuple, bytes] = {}
+        # Never reused: after one statement was dropped the others may still be there.
+        self.numbers = itertools.count(1)
 
     def fetch(self, sql: str, params: list) -> list:
         text = self.texts.get(sql)
@@ -460,10 +463,10 @@ class KeptStatements:
             else:
                 result = pgconn.exec_prepared(name, values, transformer.formats)
                 if _statement_gone(result):
-                    # Dropped by a DEALLOCATE ALL or DISCARD ALL (a pooler's reset):
-                    # none of the kept ones is left. Outside a transaction nothing
-                    # was spoilt, so it is prepared again; inside, the transaction
-                    # has failed already and the next one prepares it.
+                    # Dropped by a DEALLOCATE ALL or DISCARD ALL (a pooler's reset),
+                    # so the others most likely too: each is prepared again when next
+                    # used. Outside a transaction nothing was spoilt, so this one is
+                    # prepared now; inside, the transaction has failed already.
                     self.names.clear()
                     if pgconn.transaction_status == TransactionStatus.IDLE:
                         name = self._prepare(sql, query, types)
@@ -476,7 +479,7 @@ class KeptStatements:
     def _prepare(self, sql: str, query: bytes, types) -> bytes | None:
         if len(self.names) >= KEPT_STATEMENTS_MAX:
             return None
-        name = f"docket_kept_{len(self.names) + 1}".encode()
+        name = f"docket_kept_{next(self.numbers)}".encode()
         result = self.pgconn.prepare(name, query, types)
         if result.status != ExecStatus.COMMAND_OK:
             raise self._error(result)
@@ -501,14 +504,17 @@ class _KeptAdapters:
         self.connection = raw
         self.adapters = raw.adapters
         if utc:
+            # The rows come back as text (libpq's default result format).
             self.adapters = AdaptersMap(raw.adapters)
-            for format in (Format.TEXT, Format.BINARY):
-                loader = psycopg.adapters.get_loader(TIMESTAMPTZ, format)
-                if loader is not None:
-                    self.adapters.register_loader(TIMESTAMPTZ, loader)
+            self.adapters.register_loader(
+                TIMESTAMPTZ, psycopg.adapters.get_loader(TIMESTAMPTZ, Format.TEXT)
+            )
 
 
 TIMESTAMPTZ = psycopg.adapters.types["timestamptz"].oid
+
+
+INVALID_SQL_STATEMENT_NAME = b"26000"
 
 
 def _statement_gone(result) -> bool:
@@ -516,9 +522,6 @@ def _statement_gone(result) -> bool:
         result.status == ExecStatus.FATAL_ERROR
         and result.error_field(DiagnosticField.SQLSTATE) == INVALID_SQL_STATEMENT_NAME
     )
-
-
-INVALID_SQL_STATEMENT_NAME = b"26000"
 
 
 def _numbered(sql: str) -> tuple[bytes, list]:

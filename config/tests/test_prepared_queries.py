@@ -14,7 +14,7 @@ from django.test.utils import CaptureQueriesContext
 
 from accounts.models import ApiCredential
 from config.api.rows import KeptPage, KeptSelect
-from crm.models import Contact
+from crm.models import Company, Contact
 from crm.tests.factories import CompanyFactory, ContactFactory
 
 pytestmark = pytest.mark.django_db
@@ -185,6 +185,37 @@ def test_a_kept_query_outlives_its_statements_being_dropped():
     assert _first_names([contact.pk]) == ["Ada"]
     if connection.vendor == "postgresql":
         assert len(_kept_statements("crm_contact")) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_one_dropped_statement_is_prepared_again_beside_the_others_kept():
+    """Only the contact's statement dropped (PostgreSQL), or the whole connection
+    (SQLite): both reads still answer; no statement is prepared under a name that
+    is still in use."""
+    contact = ContactFactory(
+        firstname="Ada", lastname="Lovelace", company=CompanyFactory(name="Acme")
+    )
+    company_names = KeptSelect.of(Company, ("name",))
+    assert _first_names([contact.pk]) == ["Ada"]
+    assert company_names.fetch([contact.company_id]) == [("Acme",)]
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT name FROM pg_prepared_statements WHERE statement LIKE %s",
+                ['%FROM "crm_contact"%'],
+            )
+            (name,) = cursor.fetchone()
+        connection.connection.pgconn.exec_(f"DEALLOCATE {name}".encode())
+    else:
+        connection.close()
+    assert _first_names([contact.pk]) == ["Ada"]
+    assert company_names.fetch([contact.company_id]) == [("Acme",)]
+    assert _first_names([contact.pk]) == ["Ada"]
+    if connection.vendor == "postgresql":
+        # All are taken for dropped (a pooler drops them all): the company's is
+        # prepared once more under a new name, not the dropped one's.
+        assert len(_kept_statements("crm_contact")) == 1
+        assert len(_kept_statements("crm_company")) == 2
 
 
 def test_a_failing_kept_query_raises_djangos_database_error(contact):
