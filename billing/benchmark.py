@@ -14,12 +14,12 @@ from decimal import Decimal
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import connection
-from django.http import HttpResponse
 from django.urls import path
 from django.utils import timezone
 
 from config.api.listing import MAX_ROWS
 from crm.benchmark.load import Case, Goal, Target
+from crm.benchmark.reference import dumped_json
 from crm.benchmark.registry import CaseContext
 from crm.models import Company, Contact
 from projects.models import Job, JobItem, Project, TimeEntry
@@ -249,10 +249,7 @@ def invoice_rows_reference(request):
                 "balance": _number(balance),
             }
         )
-    body = json.dumps(
-        {"error": False, "rows": out, "total": total}, ensure_ascii=False, separators=(",", ":")
-    )
-    return HttpResponse(body.encode(), content_type="application/json; charset=utf-8")
+    return dumped_json({"error": False, "rows": out, "total": total})
 
 
 # --- reports: hand-written GROUP BY for the same answers ------------------------------
@@ -368,10 +365,7 @@ def report_reference(request):
             "clients": {c["type"] + c["id"]: {**c, "total": _number(c["total"])} for c in clients}
             or [],
         }
-    body = json.dumps(
-        {"error": False, "rows": out, "total": len(keys)}, ensure_ascii=False, separators=(",", ":")
-    )
-    return HttpResponse(body.encode(), content_type="application/json; charset=utf-8")
+    return dumped_json({"error": False, "rows": out, "total": len(keys)})
 
 
 # --- the time reports: reports/timesheets and reports/profitability for a year -----------
@@ -451,10 +445,7 @@ def timesheets_reference(request):
         for key, row in rows.items()
     }
     total = len(months_between(first, last))
-    body = json.dumps(
-        {"error": False, "rows": out, "total": total}, ensure_ascii=False, separators=(",", ":")
-    )
-    return HttpResponse(body.encode(), content_type="application/json; charset=utf-8")
+    return dumped_json({"error": False, "rows": out, "total": total})
 
 
 def profitability_sql() -> str:
@@ -550,7 +541,7 @@ def profitability_reference(request):
         for row in fetched
     ]
     count, all_allocated, all_logged = fetched[0][8:11] if fetched else (0, 0, 0)
-    body = json.dumps(
+    return dumped_json(
         {
             "error": False,
             "rows": rows,
@@ -561,11 +552,8 @@ def profitability_reference(request):
                 "allocated": _number(_hours(all_allocated)),
             },
             "total": count,
-        },
-        ensure_ascii=False,
-        separators=(",", ":"),
+        }
     )
-    return HttpResponse(body.encode(), content_type="application/json; charset=utf-8")
 
 
 urlpatterns = [

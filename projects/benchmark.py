@@ -7,7 +7,6 @@ under /api/ and uses no credential, so the API's authentication and rate limit c
 against Docket, not the floor."""
 
 import calendar
-import json
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
@@ -15,13 +14,13 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import CommandError
 from django.db import connection
 from django.db.models import Count
-from django.http import HttpResponse
 from django.urls import path
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
 from config.api.listing import MAX_ROWS
 from crm.benchmark.load import Case, Goal, Target
+from crm.benchmark.reference import dumped_json
 from crm.benchmark.registry import CaseContext
 from crm.models import Company, Contact
 
@@ -159,10 +158,7 @@ def time_rows_sql(request):
                 "client": client,
             }
         )
-    body = json.dumps(
-        {"error": False, "rows": out, "total": total}, ensure_ascii=False, separators=(",", ":")
-    )
-    return HttpResponse(body.encode(), content_type="application/json; charset=utf-8")
+    return dumped_json({"error": False, "rows": out, "total": total})
 
 
 urlpatterns = [path(TIME_ROWS_PATH.lstrip("/"), time_rows_sql)]
