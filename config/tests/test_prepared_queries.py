@@ -192,6 +192,7 @@ def test_one_dropped_statement_is_prepared_again_beside_the_others_kept():
     """Only the contact's statement dropped (PostgreSQL), or the whole connection
     (SQLite): both reads still answer; no statement is prepared under a name that
     is still in use."""
+    _kept_connection()
     contact = ContactFactory(
         firstname="Ada", lastname="Lovelace", company=CompanyFactory(name="Acme")
     )
