@@ -130,9 +130,44 @@ def with_journal_details(entries):
     return entries.select_related("added_by").prefetch_related(files, replies)
 
 
-# A list's tags as a plain list on each row (`tag_list`): a related manager made for
-# each row's `tags.all()` cost a 25-row page more than its queries.
-TAGS_AS_LIST = Prefetch("tags", to_attr="tag_list")
+def attach_tag_lists(records: list) -> list:
+    """Sets `tag_list` on each of `records` (people or companies), their tags by name,
+    in one query. A related manager made for each row's `tags.all()` cost a 25-row
+    page more than its queries, and Django's prefetch builds its filter from one
+    expression per row (a millisecond a page on PostgreSQL)."""
+    if not records:
+        return records
+    field = type(records[0])._meta.get_field("tags")
+    owner = field.m2m_field_name()
+    links = (
+        field.remote_field.through.objects.filter(
+            **{f"{owner}__in": [record.pk for record in records]}
+        )
+        .order_by("tag__name", "tag_id")
+        .values_list(f"{owner}_id", "tag_id", "tag__name")
+    )
+    tags: dict[int, list[Tag]] = {}
+    for record_id, tag_id, name in links:
+        tags.setdefault(record_id, []).append(Tag(pk=tag_id, name=name))
+    for record in records:
+        record.tag_list = tags.get(record.pk, [])
+    return records
+
+
+def attach_company_names(people: list[Contact]) -> list[Contact]:
+    """Gives each of `people` their company, its name only, in one plain `IN` query.
+    Joined, a deep page (OFFSET 5,000) looked up the company of every row it skipped;
+    Django's prefetch builds its filter from one expression per row, which cost
+    search as you type 2 ms on PostgreSQL."""
+    companies = Company.objects.only("name").in_bulk(
+        {person.company_id for person in people if person.company_id}
+    )
+    company_field = Contact._meta.get_field("company")
+    for person in people:
+        if person.company_id in companies:
+            company_field.set_cached_value(person, companies[person.company_id])
+    return people
+
 
 # The lists' default order, with the primary key last so pages never overlap.
 COMPANY_LIST_ORDER = ("name", "pk")
@@ -157,7 +192,6 @@ def companies_for_list(*, search="", tag=""):
     return (
         companies_matching(search=search, tag=tag)
         .alias(people_count=_people_count_of_company())
-        .prefetch_related(TAGS_AS_LIST)
         .order_by(*COMPANY_LIST_ORDER)
     )
 
@@ -177,14 +211,9 @@ def attach_people_counts(companies: list[Company]) -> list[Company]:
 
 
 def people_for_list(*, search="", tag=""):
-    # The company comes by prefetch for the page's rows only: joined, a deep page
-    # (OFFSET 5,000) looked up the company of every row it skipped. Its name is all
-    # the list shows.
-    return (
-        contacts_matching(search=search, tag=tag)
-        .prefetch_related(Prefetch("company", queryset=Company.objects.only("name")), TAGS_AS_LIST)
-        .order_by(*PEOPLE_LIST_ORDER)
-    )
+    """The people list. The page's own rows get their company and tags from
+    `attach_company_names` and `attach_tag_lists`."""
+    return contacts_matching(search=search, tag=tag).order_by(*PEOPLE_LIST_ORDER)
 
 
 def company_named(name: str):

@@ -2,7 +2,13 @@ import django_tables2 as tables
 from django_tables2.rows import BoundRows
 
 from .models import Company, Contact
-from .queries import COMPANY_LIST_ORDER, PEOPLE_LIST_ORDER, attach_people_counts
+from .queries import (
+    COMPANY_LIST_ORDER,
+    PEOPLE_LIST_ORDER,
+    attach_company_names,
+    attach_people_counts,
+    attach_tag_lists,
+)
 
 # Every sortable column ends its order with the list's default order, so rows that
 # tie keep one order from page to page (and in the CSV export).
@@ -38,9 +44,10 @@ class CompanyTable(tables.Table):
     result_nouns = "company,companies"  # the count announced after a search (components/table.html)
 
     def paginate(self, *args, **kwargs):
-        # The people counts for the rows on this page only (see companies_for_list).
+        # The people counts and tags for the rows on this page only (see
+        # companies_for_list).
         super().paginate(*args, **kwargs)
-        records = attach_people_counts(list(self.page.object_list.data))
+        records = attach_tag_lists(attach_people_counts(list(self.page.object_list.data)))
         self.page.object_list = BoundRows(data=records, table=self)
         return self
 
@@ -65,3 +72,10 @@ class ContactTable(tables.Table):
     # What cells_template reads: a page loads no more (notes, custom fields, address).
     page_fields = ("fullname", "company_id", "position", "email", "telephone")
     result_nouns = "person,people"
+
+    def paginate(self, *args, **kwargs):
+        # The company and tags for the rows on this page only (see people_for_list).
+        super().paginate(*args, **kwargs)
+        records = attach_tag_lists(attach_company_names(list(self.page.object_list.data)))
+        self.page.object_list = BoundRows(data=records, table=self)
+        return self

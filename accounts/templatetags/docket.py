@@ -1,8 +1,14 @@
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django import template
+from django.urls import get_script_prefix, get_urlconf, reverse
 
 register = template.Library()
+
+# An id no row has: reversed in its place, it marks where each row's id goes.
+_ID_MARK = 987654321987654321
+# Per view name, script prefix and URL conf: a fixed handful, whatever the requests.
+_ID_URL_PARTS: dict[tuple, tuple[str, str]] = {}
 
 
 @register.filter
@@ -28,3 +34,20 @@ def money(value, symbol: str = "") -> str:
 def get_value(mapping, key):
     """`{{ row|get_value:column }}`: a dict value by a variable key."""
     return mapping.get(key, "") if hasattr(mapping, "get") else ""
+
+
+@register.simple_tag
+def id_url(viewname: str, pk) -> str:
+    """`{% id_url 'crm:person' record.pk %}`: what `{% url %}` gives for a view that
+    takes one integer id, reversed once rather than once per row. Two links a row cost
+    a 25-row list 2.5 ms of reversing, an eighth of search as you type."""
+    if type(pk) is not int:
+        return reverse(viewname, args=[pk])
+    key = (viewname, get_script_prefix(), get_urlconf())
+    parts = _ID_URL_PARTS.get(key)
+    if parts is None:
+        head, mark, tail = reverse(viewname, args=[_ID_MARK]).rpartition(str(_ID_MARK))
+        if not mark:
+            return reverse(viewname, args=[pk])
+        parts = _ID_URL_PARTS[key] = (head, tail)
+    return f"{parts[0]}{pk}{parts[1]}"

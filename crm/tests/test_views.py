@@ -46,6 +46,37 @@ def test_people_list_search_tag_and_partial(staff_client):
     assert "Sherlock Holmes" in tagged and "John Watson" not in tagged
 
 
+def test_list_rows_show_the_company_and_the_tags_by_name_escaped(staff_client):
+    """The page's rows get their company and tags after the page is read
+    (crm/queries.py attach_company_names, attach_tag_lists)."""
+    import re
+
+    services.create_contact(
+        name="Irene Adler", companyname="Opera <House>", tags="zeta,<b>alpha</b>"
+    )
+    services.create_contact(name="Mary Morstan")
+    services.create_company(name="Scotland Yard", tags="police,<i>crime</i>")
+    people = staff_client.get(
+        "/connections/people/", headers={**HTMX, "HX-Target": "connections"}
+    ).content.decode()
+    rows = [
+        row.strip() for row in re.findall(r"<tr class=\"(?:even|odd)\">(.*?)</tr>", people, re.S)
+    ]
+    assert len(rows) == 2
+    adler = next(row for row in rows if "Irene Adler" in row)
+    assert re.search(r'<a href="/connections/companies/\d+/">Opera &lt;House&gt;</a>', adler)
+    badges = '<span class="badge">&lt;b&gt;alpha&lt;/b&gt;</span> <span class="badge">zeta</span>'
+    assert adler.endswith(f"<td>{badges}</td>")
+    morstan = next(row for row in rows if "Mary Morstan" in row)
+    assert morstan.count("<td>—</td>") == 3 and morstan.endswith("<td></td>")
+
+    companies = staff_client.get("/connections/companies/?search=scot").content.decode()
+    assert (
+        '<span class="badge">&lt;i&gt;crime&lt;/i&gt;</span> <span class="badge">police</span>'
+        in companies
+    )
+
+
 def test_companies_list_counts_people(staff_client):
     company = CompanyFactory(name="Baker Street")
     ContactFactory(company=company)
