@@ -2,7 +2,8 @@ import django_tables2 as tables
 from django.core.paginator import Paginator
 from django.utils import timezone
 from django.utils.functional import cached_property
-from django_tables2.rows import BoundRows
+
+from config.tables import PageDetailsTable
 
 from . import periodicals
 from .models import CreditNote, Invoice, Payment, Periodical, Proposal
@@ -136,7 +137,7 @@ class PaymentTable(tables.Table):
 PERIODICAL_LIST_ORDER = ("-id",)
 
 
-class PeriodicalTable(tables.Table):
+class PeriodicalTable(PageDetailsTable):
     title = tables.Column(order_by=("title", *PERIODICAL_LIST_ORDER))
     client = tables.Column(empty_values=(), order_by=("client_name", *PERIODICAL_LIST_ORDER))
     repeat = tables.Column(
@@ -165,16 +166,13 @@ class PeriodicalTable(tables.Table):
     cells_template = "billing/rows/periodical_cells.html"
     result_nouns = "recurring invoice,recurring invoices"
 
-    def paginate(self, *args, **kwargs):
-        # The next invoice's date of the rows on this page only, worked out from each
-        # row's schedule and the last period it invoiced (`queries.with_runs`).
-        super().paginate(*args, **kwargs)
+    def with_page_details(self, records: list) -> list:
+        # The next invoice's date, worked out from each row's schedule and the last
+        # period it invoiced (`queries.with_runs`).
         today = timezone.localdate()
-        records = list(self.page.object_list.data)
         for record in records:
             dates = periodicals.upcoming(record, 1, last_made=record.last_made)
             record.next_run = dates[0] if dates else None
             record.due_now = bool(dates) and dates[0] <= today
             record.schedule_words = periodicals.repeat_words(record.repeat, record.repeatinterval)
-        self.page.object_list = BoundRows(data=records, table=self)
-        return self
+        return records

@@ -1,5 +1,6 @@
 import django_tables2 as tables
-from django_tables2.rows import BoundRows
+
+from config.tables import PageDetailsTable
 
 from .models import Company, Contact
 from .queries import (
@@ -14,7 +15,7 @@ from .queries import (
 # tie keep one order from page to page (and in the CSV export).
 
 
-class CompanyTable(tables.Table):
+class CompanyTable(PageDetailsTable):
     name = tables.Column(order_by=COMPANY_LIST_ORDER)
     telephone = tables.Column(orderable=False)
     city = tables.Column(verbose_name="Town / city", order_by=("city", *COMPANY_LIST_ORDER))
@@ -43,16 +44,12 @@ class CompanyTable(tables.Table):
     page_fields = ("name", "is_supplier", "telephone", "city", "lastupdated")
     result_nouns = "company,companies"  # the count announced after a search (components/table.html)
 
-    def paginate(self, *args, **kwargs):
-        # The people counts and tags for the rows on this page only (see
-        # companies_for_list).
-        super().paginate(*args, **kwargs)
-        records = attach_tag_lists(attach_people_counts(list(self.page.object_list.data)))
-        self.page.object_list = BoundRows(data=records, table=self)
-        return self
+    def with_page_details(self, records: list) -> list:
+        # The people counts and tags (see companies_for_list).
+        return attach_tag_lists(attach_people_counts(records))
 
 
-class ContactTable(tables.Table):
+class ContactTable(PageDetailsTable):
     # People sort by last name, then first name, as an address book does.
     fullname = tables.Column(verbose_name="Name", order_by=PEOPLE_LIST_ORDER)
     company = tables.Column(order_by=("company__name", *PEOPLE_LIST_ORDER))
@@ -73,9 +70,6 @@ class ContactTable(tables.Table):
     page_fields = ("fullname", "company_id", "position", "email", "telephone")
     result_nouns = "person,people"
 
-    def paginate(self, *args, **kwargs):
-        # The company and tags for the rows on this page only (see people_for_list).
-        super().paginate(*args, **kwargs)
-        records = attach_tag_lists(attach_company_names(list(self.page.object_list.data)))
-        self.page.object_list = BoundRows(data=records, table=self)
-        return self
+    def with_page_details(self, records: list) -> list:
+        # The company and tags (see people_for_list).
+        return attach_tag_lists(attach_company_names(records))

@@ -1,5 +1,6 @@
 import django_tables2 as tables
-from django_tables2.rows import BoundRows
+
+from config.tables import PageDetailsTable
 
 from .models import Project, TimeEntry
 from .queries import PROJECT_LIST_ORDER, attach_teams
@@ -8,7 +9,7 @@ from .queries import PROJECT_LIST_ORDER, attach_teams
 # tie keep one order from page to page.
 
 
-class ProjectTable(tables.Table):
+class ProjectTable(PageDetailsTable):
     id = tables.Column(
         verbose_name="No.",
         attrs={"td": {"class": "num"}, "th": {"class": "num"}},
@@ -33,12 +34,9 @@ class ProjectTable(tables.Table):
     cells_template = "projects/rows/project_cells.html"
     result_nouns = "project,projects"
 
-    def paginate(self, *args, **kwargs):
-        # The teams of the rows on this page only, in one query.
-        super().paginate(*args, **kwargs)
-        records = attach_teams(list(self.page.object_list.data))
-        self.page.object_list = BoundRows(data=records, table=self)
-        return self
+    def with_page_details(self, records: list) -> list:
+        # The teams, in one query.
+        return attach_teams(records)
 
 
 # Newest first, as a manager reads a timesheet; ties by the entry's id.

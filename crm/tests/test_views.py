@@ -77,6 +77,25 @@ def test_list_rows_show_the_company_and_the_tags_by_name_escaped(staff_client):
     )
 
 
+@pytest.mark.parametrize("page", ["99", "0"])
+def test_an_out_of_range_page_shows_the_last_or_first_with_its_details(
+    staff_client, django_assert_max_num_queries, page
+):
+    """A stale link's page number shows the nearest page, its rows with their
+    company, tags and people counts, in as many queries as any page."""
+    company = services.create_company(name="Baker Street", tags="gamma")
+    for index in range(3):
+        services.create_contact(name=f"Person {index}", companyid=company.pk, tags="alpha")
+    with django_assert_max_num_queries(11):
+        people = staff_client.get(f"/connections/people/?page={page}").content.decode()
+    assert people.count('<span class="badge">alpha</span>') == 3
+    assert people.count(">Baker Street</a>") == 3
+    with django_assert_max_num_queries(11):
+        companies = staff_client.get(f"/connections/companies/?page={page}").content.decode()
+    assert '<span class="badge">gamma</span>' in companies
+    assert '<td class="num">3</td>' in companies
+
+
 def test_companies_list_counts_people(staff_client):
     company = CompanyFactory(name="Baker Street")
     ContactFactory(company=company)
