@@ -122,8 +122,10 @@ def count_rows_operation(table: str) -> migrations.RunPython:
 
 
 def recount_untriggered(using: str = "default", **kwargs) -> None:
-    """After `migrate`: a counted table that lost its triggers (SQLite rebuilds a
-    table to alter it) gets them back and is counted again."""
+    """After `migrate` (and a `flush`, which sends the same signal): a counted table
+    that lost its triggers (SQLite rebuilds a table to alter it) gets them back, and
+    one that lost its number (a TRUNCATE, or a flush emptying docket_rowcount with
+    the rest) is counted again."""
     connection = connections[using]
     if connection.vendor not in TRIGGERS_PER_TABLE:
         return
@@ -131,9 +133,29 @@ def recount_untriggered(using: str = "default", **kwargs) -> None:
     if RowCount._meta.db_table not in tables:
         return
     with transaction.atomic(using=using):
-        for table in RowCount.objects.using(using).values_list("table_name", flat=True):
+        counted = set(RowCount.objects.using(using).values_list("table_name", flat=True))
+        for table in sorted(counted | _triggered_tables(connection)):
             if table in tables and _kept(connection, table) is None:
                 start_counting(connection, table)
+
+
+def _triggered_tables(connection) -> set[str]:
+    """The tables with any of the counting triggers still on them."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT DISTINCT pg_class.relname FROM pg_trigger "
+                "JOIN pg_class ON pg_class.oid = pg_trigger.tgrelid "
+                "WHERE pg_trigger.tgname LIKE %s",
+                ["docket_count_%"],
+            )
+        else:
+            cursor.execute(
+                "SELECT DISTINCT tbl_name FROM sqlite_master "
+                "WHERE type = 'trigger' AND name LIKE %s",
+                ["docket_count_%"],
+            )
+        return {table for (table,) in cursor.fetchall()}
 
 
 def _kept(connection, table: str) -> int | None:

@@ -66,6 +66,22 @@ def test_a_table_that_lost_its_triggers_is_counted_again_after_migrate():
     assert kept(Contact) == 4
 
 
+def test_a_table_that_lost_its_number_is_counted_again_after_migrate_or_flush():
+    """A flush (after every test that commits) empties docket_rowcount with the other
+    tables, and a TRUNCATE on PostgreSQL drops the table's number: lists then count for
+    themselves, one query more each, until the next migrate or flush counts again."""
+    ContactFactory.create_batch(2)
+    CompanyFactory()
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM docket_rowcount")
+    assert kept(Contact) is None and kept(Company) is None
+    recount_untriggered(using="default")
+    assert kept(Contact) == Contact.objects.count() == 2
+    assert kept(Company) == Company.objects.count() >= 1
+    ContactFactory()
+    assert kept(Contact) == 3
+
+
 def test_an_unfiltered_list_answers_the_kept_total(depot, django_assert_max_num_queries):
     ContactFactory.create_batch(12)
     with django_assert_max_num_queries(6):
