@@ -32,6 +32,7 @@ def test_a_rows_link_follows_the_script_prefix_it_is_served_under():
 def test_a_missing_id_fails_as_the_url_tag_does():
     """A template that links a row with no id is a bug either way: both say so."""
     for tag in ("url", "id_url"):
-        with pytest.raises(NoReverseMatch):
-            _rendered(f"{{% {tag} 'crm:person' pk %}}", pk=None)
+        for pk in (None, -1):
+            with pytest.raises(NoReverseMatch):
+                _rendered(f"{{% {tag} 'crm:person' pk %}}", pk=pk)
     assert _rendered("{% id_url 'crm:person' pk %}", pk="12") == "/connections/people/12/"

@@ -32,7 +32,9 @@ def render_json(data) -> bytes:
     try:
         return orjson.dumps(data, default=_jsonable)
     except orjson.JSONEncodeError:
-        return json.dumps(data, default=_jsonable, separators=(",", ":")).encode()
+        return json.dumps(
+            data, default=_jsonable, ensure_ascii=False, separators=(",", ":")
+        ).encode()
 
 
 # Characters XML 1.0 can't carry even escaped (control codes, lone surrogates,

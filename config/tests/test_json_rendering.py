@@ -52,6 +52,13 @@ def test_what_orjson_refuses_is_written_by_the_standard_library(data):
     assert json.loads(body) == json.loads(json.dumps(data, default=int))
 
 
+def test_the_standard_librarys_bytes_are_the_same_kind_as_orjsons():
+    """Letters stay letters in UTF-8 and no spaces are added, whichever writes."""
+    assert render_json({"name": "Café", "id": 2**70}) == (
+        '{"name":"Café","id":1180591620717411303424}'.encode()
+    )
+
+
 def test_a_value_no_encoder_knows_is_still_an_error():
     with pytest.raises(TypeError, match="object is not JSON serialisable"):
         render_json({"thing": object()})
