@@ -6,6 +6,7 @@ from datetime import date
 
 from playwright.sync_api import expect
 
+from e2e.swaps import answer_swapped_into
 from projects.models import JobAction, JobItem
 from projects.tests.factories import JobFactory, JobItemFactory, TimeEntryFactory
 
@@ -42,7 +43,7 @@ def test_an_item_an_action_and_my_actions(signed_in, live_server, shot, console_
     # Onto the top of Artwork's row, in view, which puts it above whatever the
     # page's scroll (the middle of a row is where "above" turns into "below").
     page.locator(f"#item-{artwork.pk}").evaluate("row => row.scrollIntoView({block: 'center'})")
-    with page.expect_response(lambda response: "/items/reorder/" in response.url):
+    with answer_swapped_into(block):
         handle = block.locator(f"#item-{first.pk} .drag-handle")
         handle.drag_to(block.locator(f"#item-{artwork.pk}"), target_position={"x": 40, "y": 8})
     expect(block.locator(".item-list > li").first).to_contain_text("Sketches")

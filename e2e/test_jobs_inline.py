@@ -5,6 +5,7 @@ item from the project page, then stop it; at desktop and phone widths."""
 from playwright.sync_api import expect
 
 from accounts.tests.factories import UserFactory
+from e2e.swaps import answer_swapped_into
 from projects.models import Job, RunningTimer, TimeEntry
 from projects.tests.factories import JobFactory, JobItemFactory
 
@@ -55,7 +56,7 @@ def test_edit_reorder_and_time_jobs_on_the_project_page(
     expect(page.get_by_role("button", name="Move Labels down")).to_be_disabled()
     expect(page.get_by_role("button", name="Move Labels up")).to_be_focused()
     # And by dragging: Labels first again.
-    with page.expect_response(lambda response: "/jobs/reorder/" in response.url):
+    with answer_swapped_into(page.locator("#job-list")):
         page.locator(f"#job-{second.pk} .job-head .drag-handle").drag_to(
             page.locator(f"#job-{first.pk} .job-head")
         )
