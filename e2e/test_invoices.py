@@ -8,6 +8,7 @@ from playwright.sync_api import expect
 
 from billing.models import Invoice, LedgerCategory, Product, TaxCode
 from crm.tests.factories import CompanyFactory
+from e2e.swaps import answer_swapped_into
 from e2e.test_accessibility import axe_violations, describe, settle
 
 PHONE = {"width": 390, "height": 844}
@@ -94,8 +95,10 @@ def test_build_an_invoice_issue_it_and_see_it_paid(signed_in, live_server, shot,
     expect(totals).to_contain_text("Standard VAT at 20%")
     expect(totals).to_contain_text("Zero rated at 0%")
 
-    # A line added by mistake goes again; the one before it moves up.
-    page.get_by_role("button", name="Add line").nth(1).click()
+    # A line added by mistake goes again; the one before it moves up. The editor comes
+    # back with the line; typing reprices only once htmx has settled its new totals.
+    with answer_swapped_into(page.locator("#lines-editor")):
+        page.get_by_role("button", name="Add line").nth(1).click()
     page.get_by_label("Item, line 2 of section 2").fill("Flyers")
     page.get_by_label("Unit price, line 2 of section 2").fill("1")
     expect(grand).to_have_text("£471.20")

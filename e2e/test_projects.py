@@ -4,6 +4,7 @@ from playwright.sync_api import expect
 
 from accounts.tests.factories import UserFactory
 from crm.tests.factories import CompanyFactory
+from e2e.swaps import answer_swapped_into
 from projects.models import Project
 from projects.tests.factories import ProjectFactory
 
@@ -69,12 +70,16 @@ def test_create_a_project_find_it_and_open_it(signed_in, live_server, shot, cons
     expect(table).to_contain_text("No projects match.")
     expect(page).to_have_url(f"{live_server.url}/projects/?search=rebr&status=H&client=&team=")
     page.get_by_label("Status").select_option("")
-    # The client filter finds clients by name (or takes a picked suggestion).
-    page.get_by_label("Client", exact=True).fill("Nobody at all")
-    page.get_by_label("Client", exact=True).press("Enter")
+    # The client filter finds clients by name (or takes a picked suggestion). The table
+    # already says "No projects match." and then has the one row before these answers
+    # come (Enter sends two requests, queued): wait for them all.
+    with answer_swapped_into(page.locator("#projects")):
+        page.get_by_label("Client", exact=True).fill("Nobody at all")
+        page.get_by_label("Client", exact=True).press("Enter")
     expect(table).to_contain_text("No projects match.")
-    page.get_by_label("Client", exact=True).fill("northwind")
-    page.get_by_label("Client", exact=True).press("Enter")
+    with answer_swapped_into(page.locator("#projects")):
+        page.get_by_label("Client", exact=True).fill("northwind")
+        page.get_by_label("Client", exact=True).press("Enter")
     expect(table.locator("tbody tr")).to_have_count(1)
     page.get_by_role("link", name="Northwind rebrand").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Northwind rebrand")

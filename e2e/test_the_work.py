@@ -9,6 +9,7 @@ from playwright.sync_api import expect
 
 from accounts.models import User
 from crm.tests.factories import CompanyFactory
+from e2e.swaps import answer_swapped_into
 from projects.models import JobAction, JobItem, Project, RunningTimer, TimeEntry
 
 PHONE = {"width": 390, "height": 844}
@@ -56,9 +57,11 @@ def test_from_a_new_project_to_hours_on_the_dashboard(signed_in, live_server, sh
     # Hours in the weekly grid: Monday 2:30, Tuesday 1.
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Timesheet").click()
     page.get_by_label("Add a row").press_sequentially("page des", delay=30)
-    page.get_by_role(
-        "link", name=f"Lighthouse tours › Booking site › Page design T{item.pk}"
-    ).click()
+    # The week comes back with the row; its cells save on change once htmx settles them.
+    with answer_swapped_into(page.locator("#week")):
+        page.get_by_role(
+            "link", name=f"Lighthouse tours › Booking site › Page design T{item.pk}"
+        ).click()
     row = page.locator(f'tr[data-row="T{item.pk}"]')
     cells = row.locator("td.cell input[name=hours]")
     cells.nth(0).fill("2:30")

@@ -4,6 +4,7 @@ into an entry; the page reads at desktop and phone widths."""
 
 from playwright.sync_api import expect
 
+from e2e.swaps import answer_swapped_into
 from projects.models import JobItem, RunningTimer, TimeEntry
 from projects.tests.factories import JobFactory, ProjectFactory
 
@@ -16,9 +17,11 @@ def test_log_time_in_the_grid_and_run_the_timer(signed_in, live_server, shot, co
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Timesheet").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Timesheet")
 
-    # Add a row by typing part of its title and picking it.
+    # Add a row by typing part of its title and picking it. The week comes back with the
+    # row; its cells save on change only once htmx has settled them, so wait for that.
     page.get_by_label("Add a row").press_sequentially("wire", delay=30)
-    page.get_by_role("link", name=f"Acme rebrand › Website › Wireframes T{item.pk}").click()
+    with answer_swapped_into(page.locator("#week")):
+        page.get_by_role("link", name=f"Acme rebrand › Website › Wireframes T{item.pk}").click()
     row = page.locator(f'tr[data-row="T{item.pk}"]')
     expect(row).to_be_visible()
 
