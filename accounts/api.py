@@ -18,6 +18,7 @@ from config.api.rendering import (
     list_response,
     ok_response,
 )
+from config.api.rows import reads_ahead
 from config.api.uploads import IMAGE_POLICY, UPLOAD_DOC, UploadProgress, receive_upload
 from config.parsing import parse_email, parse_json
 
@@ -575,6 +576,7 @@ def list_webhooks(request, event: str = ""):
 
 
 @webhooks_router.get("/webhooks/{int:webhook_id}", summary="Get a specific webhook")
+@reads_ahead(WEBHOOK_ROW, Webhook, "webhook_id")
 def get_webhook(request, webhook_id: int):
     rows = WEBHOOK_ROW.rows_of(request, Webhook, [webhook_id])
     if not rows:

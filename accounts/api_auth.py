@@ -13,8 +13,8 @@ from ninja.errors import AuthenticationError
 from ninja.security import APIKeyHeader, HttpBearer, SessionAuth
 
 from config.api.auth import CREDENTIAL_BUCKET, USER_BUCKET, ApiPrincipal, admit
-from config.api.rows import KeptSelect
-from config.api.throttle import TAKEN_COLUMN, request_take
+from config.api.rows import KeptSelect, ReadAhead
+from config.api.throttle import TAKEN_COLUMN, RequestTake, request_take
 from config.page_middleware import goes_round_pages
 
 from .models import AccessToken, ApiCredential, User, hash_secret
@@ -24,7 +24,13 @@ LAST_USED_PRECISION = timedelta(minutes=1)
 
 
 def _with_user(
-    model, key: str, value, user_field: str, take=None, own: tuple[str, ...] | None = None
+    model,
+    key: str,
+    value,
+    user_field: str,
+    take=None,
+    own: tuple[str, ...] | None = None,
+    read_ahead: ReadAhead | None = None,
 ):
     """The `model` row whose unique `key` is `value`, with its `user_field` user filled
     in, or None: one query, compiled once per connection (KeptSelect). Every API call
@@ -35,7 +41,9 @@ def _with_user(
     With `take` (a RequestTake, the SQL selecting the bucket's key and its
     parameters) the same statement takes the rate-limit token: returned second, the
     bucket's new full_at or None. `own` names the model's columns to read (all of
-    them unless given)."""
+    them unless given). A `read_ahead` (the row the view will answer with) is read
+    by the same statement, only when it took the token: the token and secret matched
+    and the bucket had one."""
     own, users, columns = _read_columns(model, user_field, own)
     using = router.db_for_read(model)
     before = None
@@ -43,7 +51,15 @@ def _with_user(
         along, source, source_params = take
         columns = (*columns, TAKEN_COLUMN)
         before = along.statement(source, source_params)
-    found = KeptSelect.of(model, columns, key=key, using=using).fetch([value], before)
+    selector = KeptSelect.of(model, columns, key=key, using=using)
+    along = None
+    if (
+        take is not None
+        and read_ahead is not None
+        and read_ahead.kept.connection is selector.connection
+    ):
+        along = (read_ahead, RequestTake.TOOK_SQL)
+    found = selector.fetch([value], before, along)
     if not found:
         return None, None
     obj = model.from_db(using, own, found[0][: len(own)])
@@ -117,7 +133,14 @@ class DepotTokenAuth(APIKeyHeader):
         if take is not None:
             source = _bucket_source(ApiCredential, CREDENTIAL_BUCKET, "id", "token", "secret_hash")
             along = (take, source, [CREDENTIAL_BUCKET, key, hash_secret(secret)])
-        credential, full_at = _with_user(ApiCredential, "token", key, "created_by", along)
+        credential, full_at = _with_user(
+            ApiCredential,
+            "token",
+            key,
+            "created_by",
+            along,
+            read_ahead=getattr(request, "docket_read_ahead", None),
+        )
         usable = credential is not None and credential.is_usable and credential.check_secret(secret)
         bucket = f"{CREDENTIAL_BUCKET}{credential.pk}" if credential is not None else ""
         taken = _taken_state(take, bucket, full_at, usable)
@@ -177,7 +200,14 @@ class UserBearerAuth(HttpBearer):
         if take is not None:
             source = _bucket_source(AccessToken, USER_BUCKET, "user", "token_hash")
             along = (take, source, [USER_BUCKET, token_hash])
-        access, full_at = _with_user(AccessToken, "token_hash", token_hash, "user", along)
+        access, full_at = _with_user(
+            AccessToken,
+            "token_hash",
+            token_hash,
+            "user",
+            along,
+            read_ahead=getattr(request, "docket_read_ahead", None),
+        )
         if access is None:
             # Not a personal token (none was taken from a bucket): an OAuth app's,
             # whose bucket is the user's, taken by `admit`.

@@ -34,6 +34,7 @@ from config.api.rendering import (
     list_response,
     ok_response,
 )
+from config.api.rows import reads_ahead
 from config.limits import MAX_ID
 from config.parsing import parse_int, parse_json
 from crm.journal import parse_item_code
@@ -607,6 +608,7 @@ def list_credit_notes(request, clientname: str = "", reference: str = ""):
     summary="Get a specific credit note",
     description="`issuehistory` adds when it was issued.",
 )
+@reads_ahead(CREDIT_NOTE_ROW, CreditNote, "note_id")
 def get_credit_note(request, note_id: int):
     return item_response(request, _credit_note(request, note_id))
 
@@ -685,6 +687,7 @@ def list_payments(request):
 
 
 @invoices_router.get("/payments/{int:payment_id}", summary="Get a specific payment")
+@reads_ahead(PAYMENT_ROW, Payment, "payment_id")
 def get_payment(request, payment_id: int):
     return item_response(request, _payment(request, payment_id))
 
@@ -749,6 +752,7 @@ def list_proposals(request, title: str = "", status: str = ""):
 
 
 @proposals_router.get("/proposals/{int:proposal_id}", summary="Get a specific proposal")
+@reads_ahead(PROPOSAL_ROW, Proposal, "proposal_id")
 def get_proposal(request, proposal_id: int):
     return item_response(request, _proposal(request, proposal_id))
 
@@ -878,6 +882,7 @@ def list_periodicals(request, clientname: str = "", repeat: str = ""):
 
 
 @periodicals_router.get("/periodic/{int:periodical_id}", summary="Get a specific periodical")
+@reads_ahead(PERIODICAL_ROW, Periodical, "periodical_id")
 def get_periodical(request, periodical_id: int):
     rows = PERIODICAL_ROW.rows_of(request, Periodical, [periodical_id])
     if not rows:

@@ -21,6 +21,7 @@ from config.api.listing import (
 )
 from config.api.lookup import get_or_404
 from config.api.rendering import depot_response, id_response, item_response, list_response
+from config.api.rows import reads_ahead
 from config.api.uploads import (
     DOCUMENT_POLICY,
     IMAGE_POLICY,
@@ -176,6 +177,7 @@ def list_companies(request, search: str = "", tag: str = ""):
 
 
 @router.get("/companies/{int:company_id}", summary="Get a specific company")
+@reads_ahead(COMPANY_ROW, Company, "company_id", COMPANY_FLAGS)
 def get_company(request, company_id: int):
     flags = query_flags(request, COMPANY_FLAGS)
     return item_response(request, _row(COMPANY_ROW, request, Company, company_id, flags))
@@ -243,6 +245,7 @@ contact_for_webhook = _webhook_row(CONTACT_ROW, Contact, CONTACT_FLAGS)
 
 
 @router.get("/contacts/{int:contact_id}", summary="Get a specific contact")
+@reads_ahead(CONTACT_ROW, Contact, "contact_id", CONTACT_FLAGS)
 def get_contact(request, contact_id: int):
     flags = query_flags(request, CONTACT_FLAGS)
     return item_response(request, _row(CONTACT_ROW, request, Contact, contact_id, flags))

@@ -109,6 +109,8 @@ class RequestTake:
     semantics as DatabaseBuckets.take."""
 
     TAKEN_SQL = "(SELECT full_at FROM docket_taken)"
+    # True when the statement took a token: what a ReadAhead is read on.
+    TOOK_SQL = "EXISTS (SELECT FROM docket_taken)"
 
     def __init__(self, connection, limit: int):
         self.limit = limit
