@@ -41,6 +41,8 @@ def test_a_collaborator_sees_and_works_on_only_their_job(page, live_server, shot
     # Items are reworked by the studio, not here.
     expect(page.get_by_role("button", name="Add item")).to_have_count(0)
     expect(page.get_by_role("button", name="Delete")).to_have_count(0)
+    # Act only once htmx has wired up the new page, or the input goes unheard.
+    page.wait_for_load_state("load")
 
     # Tick the action done: the block answers in place, and it stays done.
     page.get_by_role("checkbox", name="Send the first sketches").check()
@@ -58,6 +60,8 @@ def test_a_collaborator_sees_and_works_on_only_their_job(page, live_server, shot
     page.goto(f"{live_server.url}/projects/jobs/{theirs.pk}/")
     page.get_by_role("link", name="Log time on Spot drawings").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Timesheet")
+    # Act only once htmx has wired up the new page, or the input goes unheard.
+    page.wait_for_load_state("load")
     row = page.locator(f'tr[data-row="T{item.pk}"]')
     monday = row.locator("td.cell input[name=hours]").nth(0)
     monday.fill("2.5")

@@ -234,6 +234,8 @@ def test_raise_a_credit_note_and_find_it_with_the_payments(
     expect(page.locator("#grand-total")).to_have_text("£1,800.00")
     page.get_by_role("link", name="One line for an amount").click()
     expect(page.get_by_label("Item, line 1 of section 1")).to_have_value("Credit against invoice 1")
+    # Act only once htmx has wired up the new page, or the input goes unheard.
+    page.wait_for_load_state("load")
     price = page.get_by_label("Unit price, line 1 of section 1")
     expect(price).to_be_focused()
     price.fill("2000")

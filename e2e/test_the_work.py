@@ -103,6 +103,9 @@ def test_from_a_new_project_to_hours_on_the_dashboard(signed_in, live_server, sh
     page.set_viewport_size(DESKTOP)
 
     page.get_by_role("navigation", name="Main").get_by_role("link", name="My actions").click()
+    expect(page.locator("#my-actions")).to_be_visible()
+    # Act only once htmx has wired up the new page, or the input goes unheard.
+    page.wait_for_load_state("load")
     page.locator("#my-actions").get_by_label("Send the first layouts").click()
     expect(page.locator("#my-actions")).to_contain_text("Nothing is waiting for you.")
     assert JobAction.objects.get().status == JobAction.Status.COMPLETED

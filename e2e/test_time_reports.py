@@ -39,6 +39,8 @@ def test_hours_and_profitability(signed_in, live_server, shot, console_errors):
     page.get_by_role("link", name="Reports").first.click()
     page.get_by_role("link", name="Hours Where the time went").click()
     expect(page.get_by_role("heading", name="Hours", level=1)).to_be_visible()
+    # Act only once htmx has wired up the new page, or the input goes unheard.
+    page.wait_for_load_state("load")
 
     _swap(page, lambda: page.locator("#report-period").select_option("custom"))
     _swap(page, lambda: page.locator("#report-start").fill("2014-02-01"))
