@@ -52,14 +52,14 @@ def _with_user(
         columns = (*columns, TAKEN_COLUMN)
         before = along.statement(source, source_params)
     selector = KeptSelect.of(model, columns, key=key, using=using)
-    along = None
+    read_along = None
     if (
         take is not None
         and read_ahead is not None
         and read_ahead.kept.connection is selector.connection
     ):
-        along = (read_ahead, RequestTake.TOOK_SQL)
-    found = selector.fetch([value], before, along)
+        read_along = (read_ahead, RequestTake.TOOK_SQL)
+    found = selector.fetch([value], before, read_along)
     if not found:
         return None, None
     obj = model.from_db(using, own, found[0][: len(own)])

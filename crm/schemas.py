@@ -119,18 +119,9 @@ def stored_file_url(storage):
     return url
 
 
-def sorted_tag_names(names) -> list[str]:
-    """Tag names alphabetically whatever their case, the same on every database
-    (collations differ)."""
-    return sorted(names, key=lambda name: (name.lower(), name))
-
-
 def tags_of(model):
     def fetch(ids) -> dict:
-        return {
-            owner: sorted_tag_names(names)
-            for owner, names in queries.tag_names_by_owner(model, ids).items()
-        }
+        return queries.tag_names_by_owner(model, ids)
 
     return fetch
 

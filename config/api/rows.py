@@ -27,11 +27,13 @@ from django.db import connections, router
 from django.db.models import BigIntegerField, Func, TextField
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast
+from ninja.decorators import decorate_view
 from psycopg.adapt import AdaptersMap, PyFormat, Transformer
 from psycopg.pq import ConnStatus, DiagnosticField, ExecStatus, Format, TransactionStatus
 
 from .counts import kept_total_sql, remember_total
 from .errors import ApiError
+from .listing import query_flags
 
 # A key whose reader returns OMIT is left out of that row (a contact without a company
 # has no `company` key at all).
@@ -337,9 +339,6 @@ def reads_ahead(spec: RowSpec, model, id_param: str, flag_defaults: dict[str, bo
     statement (ReadAhead). A view that reads the row another way (other flags, an
     annotated queryset) would leave it unclaimed, read for nothing. Goes under the
     route's decorator, as `@decorate_view` does."""
-    from ninja.decorators import decorate_view
-
-    from .listing import query_flags
 
     def offer(run):
         @functools.wraps(run)
