@@ -192,9 +192,9 @@ def _number(value: float, digits: int = 1) -> str:
 
 def markdown_table(results: list[Result]) -> list[str]:
     lines = [
-        "| what | measured against | req/s | against req/s | ratio | median ms "
-        "| against median ms | goal | met |",
-        "| --- | --- | ---: | ---: | ---: | ---: | ---: | --- | --- |",
+        "| what | measured against | req/s | against req/s | ratio | rounds' ratios "
+        "| median ms | against median ms | goal | met |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |",
     ]
     for result in results:
         case = result.case
@@ -204,10 +204,20 @@ def markdown_table(results: list[Result]) -> list[str]:
         lines.append(
             f"| {case.what} (`{case.route.path}`) | {case.reference.label} "
             f"(`{case.reference.path}`) | {_number(result.rate(0))} | {_number(result.rate(1))} "
-            f"| {_number(result.ratio, 2)}× | {_number(result.median_ms(0))} "
+            f"| {_number(result.ratio, 2)}× | {_spread(result)} | {_number(result.median_ms(0))} "
             f"| {_number(result.median_ms(1))} | {case.goal.text} | {met} |"
         )
     return lines
+
+
+def _spread(result: Result) -> str:
+    """The lowest and highest of the rounds' ratios: how far one round strayed from
+    another on this machine, so a verdict a few hundredths either side of its goal
+    reads as what it is."""
+    ratios = [ratio for ratio in result.ratios if not math.isnan(ratio)]
+    if not ratios:
+        return "–"
+    return f"{min(ratios):.2f}–{max(ratios):.2f}"
 
 
 def still_short(results: list[Result]) -> list[str]:
@@ -216,7 +226,7 @@ def still_short(results: list[Result]) -> list[str]:
         + (
             f"{_number(result.median_ms(0))} ms"
             if result.case.goal.max_median_ms is not None
-            else f"{_number(result.ratio, 2)}×"
+            else f"{_number(result.ratio, 2)}× (rounds {_spread(result)})"
         )
         + (f", {result.failures} failed requests" if result.failures else "")
         for result in results

@@ -17,7 +17,17 @@ from django.urls import Resolver404, resolve
 from accounts.tests.test_worker import database_url_for_subprocess
 from config.tests.test_deploy import _record_collected_static_files
 from crm.benchmark import urls as benchmark_urls
-from crm.benchmark.load import Case, Goal, Result, Round, Target, paired_rounds, run_round
+from crm.benchmark.load import (
+    Case,
+    Goal,
+    Result,
+    Round,
+    Target,
+    markdown_table,
+    paired_rounds,
+    run_round,
+    still_short,
+)
 from crm.tests.factories import CompanyFactory, ContactFactory
 
 
@@ -158,6 +168,17 @@ def test_the_ratio_is_the_median_of_the_rounds_ratios():
     assert result.ratio == pytest.approx(0.6)
     assert result.rate(0) == 60 and result.rate(1) == 100
     assert result.met
+
+
+def test_the_table_shows_how_far_the_rounds_strayed():
+    result = _result(
+        Goal("≥ 0.5×", min_ratio=0.5),
+        [(_round(31), _round(100)), (_round(52), _round(100)), (_round(45), _round(100))],
+    )
+    row = markdown_table([result])[-1]
+    assert "| 0.45× | 0.31–0.52 |" in row
+    assert "**not met**" in row
+    assert still_short([result]) == ["* what: ≥ 0.5×, measured 0.45× (rounds 0.31–0.52)"]
 
 
 @pytest.mark.parametrize(
