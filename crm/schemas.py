@@ -1,5 +1,7 @@
 """Depot's field names for companies, contacts and the journal, in and out."""
 
+from functools import partial
+
 from config.addresses import ADDRESS_KEYS
 from config.api.fields import Field, Fields
 from config.api.rows import OMIT, Batched, EpochSeconds, RowSpec, from_json, json_text, key
@@ -119,13 +121,6 @@ def stored_file_url(storage):
     return url
 
 
-def tags_of(model):
-    def fetch(ids) -> dict:
-        return queries.tag_names_by_owner(model, ids)
-
-    return fetch
-
-
 def company_of_contact(company_id, company_name, position):
     if not company_id:
         return OMIT
@@ -150,7 +145,7 @@ COMPANY_ROW = RowSpec(
     key("supplier", "is_supplier", read=int),
     key("customer", "is_customer", read=int),
     key("address", *ADDRESS_COLUMNS, read=address_out),
-    Batched("tags", "id", fetch=tags_of(Company), hidden_by="hidetags"),
+    Batched("tags", "id", fetch=partial(queries.tag_names_by_owner, Company), hidden_by="hidetags"),
     key("notes", hidden_by="hidenotes"),
 )
 
@@ -169,7 +164,7 @@ CONTACT_ROW = RowSpec(
     key("accountsdata", json_text("accountsdata"), read=from_json),
     key("customfields", json_text("customfields"), read=customfields_from_json),
     key("creditlimit"),
-    Batched("tags", "id", fetch=tags_of(Contact), hidden_by="hidetags"),
+    Batched("tags", "id", fetch=partial(queries.tag_names_by_owner, Contact), hidden_by="hidetags"),
     key(
         "company",
         "company_id",
