@@ -182,19 +182,19 @@ class RowSpec:
 
 class RowBuilder:
     """Turns a layout's records into rows with a function written for that layout,
-    compiled once: keys as constants and columns by index, where a loop over the keys
-    asking each what to do spent 2.5 µs a row (a third of a 1,000-row list's row
-    building, 0.8 ms)."""
+    compiled once: keys as constants and columns by index. A loop over the keys
+    asking each what to do took 2.5 ms for 1,000 contacts' rows; this takes 1.7."""
 
     def __init__(self, places: list[tuple[Key | Batched, tuple[int, ...]]]):
-        self.places = places
+        # Each key's reader; a batched key's is made per page, from its fetch.
+        self.reads = [None if isinstance(k, Batched) else k.read for k, _ in places]
         self.batched = [
             (at, k, indices[0]) for at, (k, indices) in enumerate(places) if isinstance(k, Batched)
         ]
         self.function = _row_function(places)
 
     def build(self, request, records: list[tuple]) -> list[dict]:
-        reads = [None if isinstance(k, Batched) else k.read for k, _ in self.places]
+        reads = list(self.reads)
         for at, k, index in self.batched:
             found = k.fetch([record[index] for record in records]) if records else {}
             reads[at] = _batched_reader(found, k.default)
@@ -213,10 +213,12 @@ def _row_function(places: list) -> Callable:
     for at, (k, indices) in enumerate(places):
         values = ", ".join(f"r[{index}]" for index in indices)
         if not _reads(k):
+            # A plain key of several columns holds them as a tuple.
+            value = values if len(indices) == 1 else f"({values},)"
             if steps:
-                steps.append(f"        row[{k.name!r}] = {values}")
+                steps.append(f"        row[{k.name!r}] = {value}")
             else:
-                shown.append(f"{k.name!r}: {values}")
+                shown.append(f"{k.name!r}: {value}")
             continue
         arguments = f"request, {values}" if getattr(k, "request", False) else values
         steps.append(f"        value = read{at}({arguments})")

@@ -102,3 +102,17 @@ def test_any_key_name_is_written_as_it_is():
     columns, builder = spec._layout({})
     assert columns == ("value",)
     assert builder.build(None, [(5,)]) == [dict.fromkeys(odd[:3], 5) | dict.fromkeys(odd[3:], "5")]
+
+
+def test_a_plain_key_of_several_columns_holds_them_together():
+    # Before a reader (in the one dict display) and after one (set on its own).
+    spec = RowSpec(
+        key("pair", "a", "b"),
+        key("upper", "a", read=str.upper),
+        key("again", "b", "a"),
+    )
+    columns, builder = spec._layout({})
+    assert columns == ("a", "b")
+    assert builder.build(None, [("x", "y")]) == [
+        {"pair": ("x", "y"), "upper": "X", "again": ("y", "x")}
+    ]
