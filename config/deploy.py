@@ -8,7 +8,9 @@ page with a 500 (the manifest storage can't name a file it has no entry for), so
 refuses to start instead, and `check --deploy` says the same.
 """
 
+import gc
 import os
+from importlib import import_module
 
 from django.apps import apps
 from django.conf import settings
@@ -62,6 +64,19 @@ def static_files_problem() -> str:
 def check_static_files(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
     problem = static_files_problem()
     return [checks.Error(problem, id="docket.E001")] if problem else []
+
+
+def freeze_start_up_objects() -> None:
+    """At server start-up, with the URLconf loaded (every view, router and schema):
+    what start-up made lives as long as the process, so the garbage collector is told
+    to leave it out of its collections (`gc.freeze`). Each full collection otherwise
+    walked all of it, some 140,000 objects, 150 ms in which the worker answered
+    nothing; the reference cycles Django's page middleware leaves on each request (the
+    lazy user, the messages storage) brought one every few thousand pages. The
+    cycles start-up left are collected first, not frozen with the rest."""
+    import_module(settings.ROOT_URLCONF)
+    gc.collect()
+    gc.freeze()
 
 
 def require_static_files() -> None:

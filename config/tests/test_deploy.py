@@ -94,6 +94,35 @@ def test_without_collectstatic_the_server_refuses_to_start(tmp_path):
     assert "ImproperlyConfigured: The static files have not been collected" in started.stderr
 
 
+# Started the way gunicorn starts it; then, of what start-up made, is anything still
+# in the collector's generations? The URLconf's list of patterns and the API it built
+# should not be: they were frozen. What is made after start-up still is.
+FROZEN = """
+import gc
+from config.wsgi import application
+from django.conf import settings
+from django.urls import get_resolver
+from config.api.core import api
+made_after = [object()]
+tracked = gc.get_objects()
+print(
+    gc.get_freeze_count() > 0,
+    any(o is get_resolver().url_patterns for o in tracked),
+    any(o is api for o in tracked),
+    any(o is made_after for o in tracked),
+)
+"""
+
+
+def test_the_server_freezes_what_start_up_made_so_collections_skip_it(tmp_path):
+    env = _production(tmp_path)
+    _record_collected_static_files(tmp_path / "staticfiles")
+    probed = _run(env, "-c", FROZEN)
+    assert probed.returncode == 0, probed.stderr
+    # Frozen: some; the URL patterns and the API not tracked; a later list tracked.
+    assert probed.stdout.split() == ["True", "False", "False", "True"], probed.stdout
+
+
 def test_static_files_added_since_collectstatic_are_reported(tmp_path, settings):
     settings.STATIC_ROOT = tmp_path
     settings.STORAGES = {
