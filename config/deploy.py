@@ -72,7 +72,7 @@ def freeze_start_up_objects() -> None:
     to leave it out of its collections (`gc.freeze`). Each full collection otherwise
     walked all of it, some 140,000 objects, 150 ms in which the worker answered
     nothing; the reference cycles Django's page middleware leaves on each request (the
-    lazy user, the messages storage) brought one every few thousand pages. The
+    lazy user, the messages storage) brought one every thousand or so pages. The
     cycles start-up left are collected first, not frozen with the rest."""
     import_module(settings.ROOT_URLCONF)
     gc.collect()
