@@ -105,7 +105,9 @@ def test_a_company_page_shows_its_invoices_what_they_owe_and_its_unbilled_work(
     html = staff_client.get(f"/connections/companies/{acme.pk}/").content.decode()
 
     def day(ago: int) -> str:
-        return (timezone.now() - timedelta(days=ago)).strftime("%-d %b %Y")
+        # The page shows the local day: at 23:30 UTC in December, 45 days back was
+        # already the next day in London's summer time.
+        return timezone.localtime(timezone.now() - timedelta(days=ago)).strftime("%-d %b %Y")
 
     assert rows(html) == [
         f"Draft #{draft.pk} Draft Total £120.00 {day(0)} Not issued",
