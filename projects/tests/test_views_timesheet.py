@@ -2,7 +2,7 @@
 added and copied rows), the timer's buttons, and the entries list with its filters
 and who sees whose time."""
 
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 import pytest
@@ -109,13 +109,30 @@ def test_collaborators_add_only_their_jobs(item):
     assert refused.status_code == 403
 
 
-def test_the_timer_runs_across_reloads_and_stops_into_an_entry(member, member_client, item):
+@pytest.fixture
+def clock(monkeypatch):
+    """The server's clock pinned to today's local noon, moved on by `clock.advance`:
+    a timer started in the half hour after midnight would rightly be capped there."""
+
+    class Clock:
+        now = timezone.make_aware(datetime.combine(timezone.localdate(), time(12)))
+
+        def advance(self, **delta):
+            self.now += timedelta(**delta)
+
+    pinned = Clock()
+    monkeypatch.setattr(timezone, "now", lambda: pinned.now)
+    # The model's default holds the real function, taken when the model was defined
+    # (and cached by the field as `_get_default`).
+    monkeypatch.setattr(RunningTimer._meta.get_field("started"), "_get_default", lambda: pinned.now)
+    return pinned
+
+
+def test_the_timer_runs_across_reloads_and_stops_into_an_entry(member, member_client, item, clock):
     code = f"T{item.pk}"
     response = member_client.post("/timesheet/timer/start/", {"target": code}, headers=HTMX)
     assert 'data-timer-elapsed="0"' in response.content.decode()
-    timer = RunningTimer.objects.get(user=member)
-    timer.started = timezone.now() - timedelta(minutes=30)
-    timer.save()
+    clock.advance(minutes=30)
     html = member_client.get("/timesheet/").content.decode()
     assert "Stop and log" in html and 'data-timer-elapsed="18' in html
     response = member_client.post("/timesheet/timer/stop/", headers=HTMX)
