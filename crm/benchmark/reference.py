@@ -1,6 +1,9 @@
 """What the benchmark measures Docket against, served only by its own gunicorn:
 
 * a bare JsonResponse: the cost of Django and the middleware, no database;
+* django-ninja alone answering a 20-item list (no credential, no database): what the
+  API framework costs on this machine before Docket does anything, the measure the
+  speed goals were set against;
 * contacts.json's rows written by hand: one SQL query (and the count) dumped with
   json.dumps, the floor for the API's list;
 * the Django admin's changelists at the lists' page size (the admin shows 100 rows
@@ -18,6 +21,7 @@ from django.contrib import admin
 from django.db import connection
 from django.http import HttpResponse, JsonResponse
 from django.utils.dateparse import parse_datetime
+from ninja import NinjaAPI
 
 from crm.admin import CompanyAdmin, ContactAdmin
 from crm.models import AddressFields, Company, Contact
@@ -35,6 +39,19 @@ def dumped_json(body: dict) -> HttpResponse:
 
 def bare_json(request):
     return JsonResponse({"error": False, "rows": [], "total": 0})
+
+
+# Its own NinjaAPI, with none of Docket's: no authentication, rate limit, schema pages
+# or error handlers.
+ninja_alone = NinjaAPI(
+    title="Benchmark reference", urls_namespace="benchmark_ninja", docs_url=None, openapi_url=None
+)
+NINJA_LIST = [{"id": number, "name": f"Item {number}"} for number in range(1, 21)]
+
+
+@ninja_alone.get("/list")
+def ninja_list(request):
+    return NINJA_LIST
 
 
 CONTACT_COLUMNS = (

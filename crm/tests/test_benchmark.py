@@ -33,7 +33,12 @@ from crm.tests.factories import CompanyFactory, ContactFactory
 
 @pytest.mark.parametrize(
     "path",
-    [benchmark_urls.BARE_PATH, benchmark_urls.CONTACT_ROWS_PATH, benchmark_urls.ADMIN_PATH],
+    [
+        benchmark_urls.BARE_PATH,
+        benchmark_urls.NINJA_PATH,
+        benchmark_urls.CONTACT_ROWS_PATH,
+        benchmark_urls.ADMIN_PATH,
+    ],
 )
 def test_the_site_does_not_route_the_references(path, staff_client):
     with pytest.raises(Resolver404):
@@ -46,6 +51,15 @@ def test_the_bare_view_answers_json_without_a_session():
     response = Client().get(benchmark_urls.BARE_PATH)
     assert response.status_code == 200
     assert response.json() == {"error": False, "rows": [], "total": 0}
+
+
+@pytest.mark.urls("crm.benchmark.urls")
+def test_django_ninja_alone_answers_its_list_without_a_credential():
+    response = Client().get(benchmark_urls.NINJA_PATH)
+    assert response.status_code == 200
+    assert response.json() == [{"id": n, "name": f"Item {n}"} for n in range(1, 21)]
+    # None of the Docket API's own: no rate-limit headers, so no bucket was taken.
+    assert "X-RateLimit-Limit" not in response
 
 
 @pytest.mark.urls("crm.benchmark.urls")
@@ -240,7 +254,8 @@ def test_a_tiny_run_through_gunicorn(tmp_path, monkeypatch):
     )
     report = out.getvalue()
     rows = [line for line in report.splitlines() if line.startswith("| ") and "`" in line]
-    assert len(rows) == 12
+    assert len(rows) == 13
+    assert "| django-ninja alone, a 20-item list (`/api/benchmark/ninja/list`) |" in report
     assert "failed requests" not in report
     assert "| People list, page 2 against page 1 (`/connections/people/?page=2`) |" in report
     assert "60 people in 5 companies" in report

@@ -261,6 +261,12 @@ class Command(BaseCommand):
         admin = benchmark_urls.ADMIN_PATH
         cases = [
             Case(
+                "django-ninja alone, a 20-item list",
+                Target("ninja 20-item list", benchmark_urls.NINJA_PATH, base),
+                bare,
+                Goal("none: for information", min_ratio=0),
+            ),
+            Case(
                 "contacts.json, 10 rows",
                 Target("contacts.json", "/api/v1/contacts.json", api),
                 bare,
