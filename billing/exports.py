@@ -249,8 +249,7 @@ def document_row(document) -> dict:
     credit note, before its tax columns are laid out: money as text to the cent."""
     is_note = isinstance(document, CreditNote)
     invoice = document.invoice if is_note else document
-    # A credit note has no discount of its own: it credits lines as they were sold.
-    totals = document_totals(document.items, 0 if is_note else invoice.discount)
+    totals = document_totals(document.items, document.discount)
     sign = -1 if is_note else 1
 
     def money(amount) -> str:

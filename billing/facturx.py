@@ -377,7 +377,7 @@ def cii_xml(document: Document) -> bytes:
     account = AccountSettings.load()
     is_credit = isinstance(document, CreditNote)
     invoice = document.invoice if is_credit else document
-    discount = ZERO if is_credit else Decimal(document.discount)
+    discount = Decimal(document.discount)
     sections = document.items
     totals = document_totals(sections, discount)
     keys, groups = _tax_groups(sections, totals)

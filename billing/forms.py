@@ -495,9 +495,17 @@ class InvoiceForm(forms.Form):
 
 
 class CreditNoteForm(forms.Form):
-    """A credit note's date; its lines are the LinesEditor's, its rules the service's."""
+    """A credit note's date and discount; its lines are the LinesEditor's, its rules the
+    service's."""
 
     date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    discount = forms.CharField(
+        label="Discount (%)",
+        required=False,
+        help_text="Off every line, as on the invoice: lines credited as sold come off at "
+        "its discount.",
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
+    )
     items = forms.CharField(label="Lines", required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, note: CreditNote | None = None, **kwargs):
@@ -507,7 +515,8 @@ class CreditNoteForm(forms.Form):
     def service_values(self) -> dict:
         current = timezone.localdate(self.note.date) if self.note else timezone.localdate()
         moment = _date_value(self.cleaned_data["date"], current)
-        return {} if moment is None else {"date": moment}
+        values = {"discount": self.cleaned_data["discount"]}
+        return values if moment is None else {**values, "date": moment}
 
 
 class PaymentForm(forms.Form):

@@ -5,6 +5,7 @@ payments, credit notes and issue history, the payment modal and the credit note
 editor. Every write is a billing.invoicing service; the pages parse and draw."""
 
 from datetime import date
+from decimal import Decimal
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -553,14 +554,20 @@ def _save_credit_note(request, invoice: Invoice, note: CreditNote | None):
     if request.method != "POST":
         if note is not None:
             editor = LinesEditor.from_stored(note.items)
+            discount = note.discount
         elif request.GET.get("start") == "one" or not fits_the_editor(invoice.items):
             title = f"Credit against invoice {invoice.reference}"
             editor = LinesEditor.one_line(title, stored_first_taxcode(invoice.items))
+            # An amount is credited as typed.
+            discount = Decimal(0)
         else:
+            # The lines as they were sold: at the invoice's discount.
             editor = LinesEditor.from_stored(invoice.items)
+            discount = invoice.discount
         day = timezone.localdate(note.date) if note else timezone.localdate()
-        form = CreditNoteForm(initial={"date": day}, note=note)
-        context = _editor_context(editor, show_discount=False)
+        initial = {"date": day, "discount": f"{discount.normalize():f}"}
+        form = CreditNoteForm(initial=initial, note=note)
+        context = _editor_context(editor, discount=discount)
         return _credit_note_page(request, form=form, editor_context=context, **page_kwargs)
     editor = LinesEditor.from_post(request.POST)
     if request.POST.get("action"):
@@ -585,7 +592,7 @@ def _save_credit_note(request, invoice: Invoice, note: CreditNote | None):
         else:
             messages.success(request, f"Draft credit note #{note.pk} was saved.")
             return redirect("invoices:credit_note", pk=note.pk)
-    context = _editor_context(editor, show_discount=False)
+    context = _editor_context(editor, discount=request.POST.get("discount"))
     return _credit_note_page(request, form=form, editor_context=context, **page_kwargs)
 
 
@@ -619,7 +626,7 @@ def credit_note_detail(request, pk: int):
         ),
         pk=pk,
     )
-    document = document_layout(note.items)
+    document = document_layout(note.items, note.discount)
     codes = [share.code for share in document["totals"].taxes]
     context = {
         **panel_context(note),

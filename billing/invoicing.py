@@ -104,6 +104,7 @@ class CreditNoteFields(EmailFields, total=False):
     invoice: Invoice | int | str
     items: list | str
     total: Any
+    discount: Decimal | str | int | None
     date: datetime | str | int | None
     added_by: Any
 
@@ -732,12 +733,15 @@ def _unchanged_on_credit_note(note: CreditNote, name: str, value) -> bool:
         return _same_lines(value, note.items)
     if name == "total":
         return _same_money(value, note.total)
+    if name == "discount":
+        return _same(discount_percentage, value, note.discount)
     return _same_moment(value, note.date)
 
 
 def _refuse_issued_credit_changes(note: CreditNote, fields: dict) -> dict:
-    """As `_refuse_issued_changes`, for an issued credit note's invoice, lines and date."""
-    sent = [name for name in ("invoice", "items", "total", "date") if name in fields]
+    """As `_refuse_issued_changes`, for an issued credit note's invoice, lines, discount
+    and date."""
+    sent = [name for name in ("invoice", "items", "total", "discount", "date") if name in fields]
     changed = [name for name in sent if not _unchanged_on_credit_note(note, name, fields[name])]
     if changed:
         raise ValidationError(
@@ -775,6 +779,10 @@ def _write_credit_note(note: CreditNote, fields: dict, *, creating: bool, actor=
         sections = check(clean_sections, _sent_items(fields))
         if sections is not None:
             note.items = sections
+    if creating or "discount" in fields:
+        discount = check(discount_percentage, fields.get("discount"))
+        if discount is not None:
+            note.discount = discount
     if creating or "date" in fields:
         moment = check(_moment, fields.get("date"), "date")
         if moment is not None:
@@ -787,7 +795,7 @@ def _write_credit_note(note: CreditNote, fields: dict, *, creating: bool, actor=
     if errors:
         raise ValidationError(errors)
 
-    totals = document_totals(note.items)
+    totals = document_totals(note.items, note.discount)
     if fields.get("total") is not None:
         check_sent_total(fields["total"], totals)
     invoice = (

@@ -195,6 +195,9 @@ class CreditNote(models.Model):
     issued_at = models.DateTimeField(null=True, blank=True)
     date = models.DateTimeField(default=timezone.now)
     items = models.JSONField(default=list, blank=True)
+    # Lines credited as they were sold come off at the invoice's discount, or the
+    # credit would be more than was charged for them.
+    discount = models.DecimalField(max_digits=5, decimal_places=2, default=0)
     total = models.DecimalField(max_digits=14, decimal_places=2, default=0)
     tax = models.DecimalField(max_digits=14, decimal_places=2, default=0)
     grandtotal = models.DecimalField(max_digits=14, decimal_places=2, default=0)

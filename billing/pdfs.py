@@ -258,7 +258,7 @@ def document_html(document) -> str:
         )
     else:
         invoice = document if kind == "invoice" else document.invoice
-        laid_out = document_layout(document.items, invoice.discount if kind == "invoice" else 0)
+        laid_out = document_layout(document.items, document.discount)
         context.update(
             kind="Invoice" if kind == "invoice" else "Credit note",
             client=invoice.client,

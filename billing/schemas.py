@@ -114,6 +114,13 @@ CREDIT_NOTE_FIELDS = Fields(
     invoiceid=Field("ref", required=True, help="The id of the issued invoice it credits"),
     items=Field("json", required=True, help=ITEMS_HELP),
     total=Field("decimal", required=True, help=TOTAL_HELP),
+    discount=Field(
+        "decimal",
+        min_value=0,
+        max_value=100,
+        help="A percentage taken off the lines, as the invoice's discount was when they "
+        "were sold (0 by default)",
+    ),
     addedby=Field("email", required=True, help="The email address of the user adding it"),
     date=Field("datetime", empty_is_absent=True, help="The credit note's date; defaults to now"),
     **EMAIL_FIELDS,
@@ -266,6 +273,7 @@ CREDIT_NOTE_ROW = RowSpec(
     key("email", *EMAIL_COLUMNS, read=email_of),
     key("for", *_work_columns("invoice__"), read=work_or_null),
     key("items", json_text("items"), read=sections_of),
+    key("discount"),
     key("total"),
     key("tax"),
     key("grandtotal"),

@@ -83,7 +83,7 @@ def credit_note(invoice: Invoice, *amounts, items=None, issue: bool = True, **fi
     """A credit note against `invoice` of fixed lines of `amounts` (or of `items`),
     issued unless `issue=False`."""
     items = lines(*amounts) if items is None else items
-    total = document_totals(clean_sections(items)).total
+    total = document_totals(clean_sections(items), Decimal(fields.get("discount", 0))).total
     note = invoicing.create_credit_note(
         invoice=invoice,
         items=items,

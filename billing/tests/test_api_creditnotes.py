@@ -123,6 +123,8 @@ def test_a_row_has_the_spec_shape(admin_api, admin_user):
                 ],
             }
         ],
+        # Not in the spec's example: the percentage the lines came off at (Docket's).
+        "discount": 0,
         "total": 50,
         "tax": 0,
         "grandtotal": 50,
@@ -138,7 +140,7 @@ def test_a_row_has_the_spec_shape(admin_api, admin_user):
     assert (
         "<addedby><item><email>admin@studio.test</email><name>Alex Admin</name></item></addedby>"
         f"<client><accountsdata /><id>{acme.pk}</id><name>Joe Bloggs</name><type>C</type>"
-        "</client><date>1391680975</date><email><bcc /><message>Hello" in text
+        "</client><date>1391680975</date><discount>0</discount><email><bcc /><message>Hello" in text
     )
     assert (
         f'<for null="true" /><grandtotal>50</grandtotal><id>{note.pk}</id>'
@@ -347,6 +349,48 @@ def test_never_more_than_is_left_to_credit(admin_api, invoice):
     assert refused(response, "total") == (
         "total is more than is left to credit on invoice 1 (60.00 with tax)."
     )
+
+
+def test_a_discount_takes_the_lines_off_as_the_invoice_sold_them(admin_api, admin_user):
+    """The invoice charged 100 at 10 % off (90 + 18 tax = 108): its line credited at
+    that discount gives back the 108 it charged, and `total` is after the discount, as
+    an invoice's is."""
+    invoice = issued_invoice(added_by=admin_user, items=lines(100), total="90", discount="10")
+    assert invoice.grandtotal == 108
+    sold = json.dumps(lines(100))
+    response = admin_api.post(
+        "creditnotes", create_payload(invoice, items=sold, total="100", discount="10")
+    )
+    assert refused(response, "total") == "total does not match the items (expected 90.00)."
+    response = admin_api.post(
+        "creditnotes",
+        create_payload(invoice, items=sold, total="90", discount="10", ready="true"),
+    )
+    assert response.status_code == 201, response.content
+    row = admin_api.get(f"creditnotes/{response.json()['id']}").json()["rows"][0]
+    assert (row["discount"], row["total"], row["tax"], row["grandtotal"]) == (10, 90, 18, 108)
+    assert admin_api.get(f"invoices/{invoice.pk}").json()["rows"][0]["balance"] == 0
+    # Without one the lines are credited at their full price, as before.
+    response = admin_api.post("creditnotes", create_payload(invoice, total="50"))
+    assert refused(response, "total") == (
+        "total is more than is left to credit on invoice 1 (0.00 with tax)."
+    )
+
+
+@pytest.mark.parametrize("discount", ["-1", "100.01", "ten"])
+def test_a_bad_discount_is_a_400_naming_it(admin_api, invoice, discount):
+    response = admin_api.post("creditnotes", create_payload(invoice, discount=discount))
+    assert response.status_code == 400, response.content
+    assert "discount" in response.json()["fields"]
+    assert not CreditNote.objects.exists()
+
+
+def test_an_issued_credit_notes_discount_is_kept(admin_api, invoice):
+    note = credit_note(invoice, 10)
+    response = admin_api.patch(f"creditnotes/{note.pk}", {"discount": "5"})
+    assert refused(response, "discount") == "discount can't be changed on an issued credit note."
+    # Sent back as it is, it is no change.
+    assert admin_api.patch(f"creditnotes/{note.pk}", {"discount": "0"}).status_code == 200
 
 
 def test_update_a_draft_and_items_need_their_total(admin_api, invoice):

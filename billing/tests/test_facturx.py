@@ -291,6 +291,22 @@ def test_a_credit_note_refers_to_its_invoice(valid_einvoice):
     )
 
 
+def test_a_credit_note_of_every_line_at_the_invoices_discount_gives_back_its_totals(
+    valid_einvoice,
+):
+    invoice = issue(MIXED, discount="12.5")
+    note = credit_note(invoice, items=invoice.items, discount="12.5")
+    tree = valid_einvoice(facturx.cii_xml(note))
+    assert (note.total, note.tax, note.grandtotal) == (
+        invoice.total,
+        invoice.tax,
+        invoice.grandtotal,
+    )
+    totals = document_totals(note.items, note.discount)
+    assert text(tree, SUMMATION + "AllowanceTotalAmount") == f"{totals.discount:.2f}"
+    assert text(tree, SUMMATION + "GrandTotalAmount") == f"{invoice.grandtotal:.2f}"
+
+
 def test_drafts_are_not_e_invoices():
     invoice = draft_invoice(items=MIXED, client=client_in())
     with pytest.raises(ValueError, match="not issued"):

@@ -9,7 +9,7 @@ from django.core.files.storage import default_storage
 from accounts.models import AccountSettings
 from billing import invoicing, pdfs
 from billing.models import DocumentPdf
-from billing.tests.documents import draft_invoice, issued_invoice, lines
+from billing.tests.documents import credit_note, draft_invoice, issued_invoice, lines
 from crm.tests.factories import CompanyFactory
 
 pytestmark = pytest.mark.django_db
@@ -269,6 +269,15 @@ def test_a_200_line_invoice_spans_pages_with_its_header_row_and_totals_once():
     last = pages[-1]
     assert last.index("Task 4-50") < last.index("Subtotal £2,000.00")
     assert "Tax £400.00" in last and "Total due £2,400.00" in last
+
+
+def test_a_credit_note_at_the_invoices_discount_prints_it_and_its_totals():
+    invoice = issued_invoice(items=lines(1234.50), total="1111.05", discount="10")
+    note = credit_note(invoice, items=invoice.items, discount="10")
+    text = " ".join(pdf_text(pdfs.render_pdf("creditnote", note.pk)).split())
+    assert "Subtotal £1,234.50" in text
+    assert "Discount (10%) −£123.45 Net total £1,111.05 Tax £222.21" in text
+    assert "Total credited £1,333.26" in text
 
 
 def test_the_fonts_are_embedded_and_the_logo_drawn(tmp_path):

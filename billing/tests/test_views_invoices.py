@@ -811,10 +811,71 @@ def test_raising_a_credit_note_starts_from_the_invoices_lines(staff_client, admi
     page = text(staff_client.get(f"/invoices/{invoice.pk}/credit/"))
     assert 'name="sections-0-lines-0-title" value="Work 1"' in page
     assert 'name="sections-0-lines-1-unitprice" value="50"' in page
-    assert 'name="discount"' not in page
+    assert 'name="discount" value="0"' in page
     one = text(staff_client.get(f"/invoices/{invoice.pk}/credit/?start=one"))
     assert 'name="sections-0-lines-0-title" value="Credit against invoice 1"' in one
     assert 'name="sections-0-lines-1-title"' not in one
+
+
+def test_lines_credited_as_sold_come_off_at_the_invoices_discount(staff_client, admin_user):
+    """Crediting every line of a discounted invoice gives back what it charged, to the
+    cent, and some of its lines their share: never more than was charged for them."""
+    invoice = issued(admin_user, amounts=(1234.50, 333.33), discount="10")
+    # 1,567.83 less 156.78, and 20 % tax on the discounted nets: 1,411.05 + 282.21
+    assert invoice.grandtotal == D("1693.26")
+    page = text(staff_client.get(f"/invoices/{invoice.pk}/credit/"))
+    assert 'name="discount" value="10"' in page
+    assert "£1,693.26" in page  # the editor's grand total, as the invoice's
+    one = text(staff_client.get(f"/invoices/{invoice.pk}/credit/?start=one"))
+    assert 'name="discount" value="0"' in one  # an amount is credited as typed
+
+    first_line_only = {
+        "date": timezone.localdate().isoformat(),
+        "discount": "10",
+        "sections-0-title": "",
+        "sections-0-lines-0-title": "Work 1",
+        "sections-0-lines-0-quantity": "1",
+        "sections-0-lines-0-unitprice": "1234.50",
+        "sections-0-lines-0-taxcode": "001",
+    }
+    response = staff_client.post(f"/invoices/{invoice.pk}/credit/", first_line_only)
+    note = CreditNote.objects.get()
+    assert response.status_code == 302
+    assert (note.discount, note.total, note.tax, note.grandtotal) == (
+        D("10.00"),
+        D("1111.05"),
+        D("222.21"),
+        D("1333.26"),
+    )
+    page = text(staff_client.get(f"/invoices/creditnotes/{note.pk}/"))
+    assert "Discount (10%)" in page and "−£123.45" in page and "£1,333.26" in page
+
+    note.delete()
+    every_line = {
+        **first_line_only,
+        "sections-0-lines-1-title": "Work 2",
+        "sections-0-lines-1-quantity": "1",
+        "sections-0-lines-1-unitprice": "333.33",
+        "sections-0-lines-1-taxcode": "001",
+    }
+    staff_client.post(f"/invoices/{invoice.pk}/credit/", every_line)
+    assert CreditNote.objects.get().grandtotal == invoice.grandtotal
+
+
+def test_a_credit_notes_discount_is_checked(staff_client, admin_user):
+    invoice = issued(admin_user, amounts=(100,))
+    data = {
+        "date": timezone.localdate().isoformat(),
+        "discount": "150",
+        "sections-0-title": "",
+        "sections-0-lines-0-title": "Refund",
+        "sections-0-lines-0-quantity": "1",
+        "sections-0-lines-0-unitprice": "50",
+        "sections-0-lines-0-taxcode": "001",
+    }
+    page = text(staff_client.post(f"/invoices/{invoice.pk}/credit/", data))
+    assert "Discount must be a percentage from 0 to 100." in page
+    assert not CreditNote.objects.exists()
 
 
 def test_a_credit_note_is_saved_issued_and_takes_off_the_balance(staff_client, admin_user):
