@@ -31,6 +31,24 @@ def money(value, symbol: str = "") -> str:
 
 
 @register.filter
+def unit_price(value, symbol: str = "") -> str:
+    """A line's unit price as `money` shows an amount, but with the decimals past the
+    cent it was priced with (up to 4): 3 × £33.335 comes to £100.01, which 3 × £33.34
+    would not."""
+    if value in (None, ""):
+        return ""
+    try:
+        price = Decimal(str(value))
+    except InvalidOperation:
+        return str(value)
+    if price == price.quantize(Decimal("0.01")):
+        return money(price, symbol)
+    sign = "-" if price < 0 else ""
+    whole, _, fraction = f"{abs(price).normalize():,f}".partition(".")
+    return f"{sign}{symbol}{whole}.{fraction}"
+
+
+@register.filter
 def get_value(mapping, key):
     """`{{ row|get_value:column }}`: a dict value by a variable key."""
     return mapping.get(key, "") if hasattr(mapping, "get") else ""

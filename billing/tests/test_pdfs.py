@@ -280,6 +280,14 @@ def test_a_credit_note_at_the_invoices_discount_prints_it_and_its_totals():
     assert "Total credited £1,333.26" in text
 
 
+def test_a_unit_price_past_the_cent_prints_as_priced():
+    line = {"title": "Prints", "quantity": 3, "unitprice": "33.335", "taxcode": "001"}
+    items = [{"title": "", "items": [line]}]
+    invoice = issued_invoice(items=items)
+    text = " ".join(pdf_text(pdfs.render_pdf("invoice", invoice.pk)).split())
+    assert "Prints 3 £33.335 20% £100.01" in text
+
+
 def test_the_fonts_are_embedded_and_the_logo_drawn(tmp_path):
     from io import BytesIO
 

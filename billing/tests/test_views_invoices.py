@@ -705,6 +705,25 @@ def test_deleting_a_draft_but_never_an_issued_invoice(staff_client, admin_user):
     assert staff_client.get(f"/invoices/{invoice.pk}/delete/").status_code == 405
 
 
+def test_a_unit_price_past_the_cent_shows_as_priced(staff_client, admin_user):
+    """3 × 33.335 is 100.005, a net of £100.01: the page must not say 3 × £33.34."""
+    invoice = invoicing.create_invoice(
+        added_by=admin_user,
+        client=f"C{CompanyFactory().pk}",
+        items=[
+            {
+                "title": "",
+                "items": [
+                    {"title": "Prints", "quantity": 3, "unitprice": "33.335", "taxcode": "001"}
+                ],
+            }
+        ],
+    )
+    page = " ".join(text(staff_client.get(f"/invoices/{invoice.pk}/")).split())
+    assert "£33.335" in page and "£100.01" in page
+    assert "£33.34" not in page
+
+
 @pytest.mark.parametrize("count", [1, 20])
 def test_the_document_keeps_its_queries_flat(
     staff_client, admin_user, django_assert_max_num_queries, count
