@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from accounts.models import AccountSettings, User
 from config.errors import render
+from config.forms import AmountField, DecimalAmountField
 from config.limits import (
     DELIVERY_RECIPIENTS_MAX,
     DOCUMENT_LINE_DESCRIPTION_MAX_CHARS,
@@ -19,6 +20,7 @@ from config.limits import (
     EMAIL_MESSAGE_MAX_CHARS,
     MAX_ID,
 )
+from config.money import typed_amount
 from projects.forms import CLIENT_CODE, client_label
 from projects.models import Job, Project
 from projects.queries import client_named_by
@@ -64,7 +66,7 @@ class LedgerForm(forms.Form):
 
 class ChargeRateForm(forms.Form):
     name = forms.CharField(max_length=100)
-    rate = forms.DecimalField(label="Hourly rate", min_value=0, decimal_places=2, max_digits=12)
+    rate = DecimalAmountField(label="Hourly rate", min_value=0, decimal_places=2, max_digits=12)
 
     def service_values(self) -> dict:
         return dict(self.cleaned_data)
@@ -522,7 +524,7 @@ class CreditNoteForm(forms.Form):
 class PaymentForm(forms.Form):
     """A payment against an issued invoice, in the invoice page's modal."""
 
-    amount = forms.CharField(
+    amount = AmountField(
         widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"})
     )
     date = forms.DateField(
@@ -682,7 +684,11 @@ class LinesEditor:
             elif (match := LINE_FIELD.match(key)) and match.group(3) in LINE_KEYS:
                 section = sections.setdefault(int(match.group(1)), {"title": "", "lines": {}})
                 line = section["lines"].setdefault(int(match.group(2)), {})
-                line[match.group(3)] = data.get(key, "")
+                typed = data.get(key, "")
+                # A price pasted as the pages write money ("£1,250.00").
+                line[match.group(3)] = (
+                    typed_amount(typed) if match.group(3) == "unitprice" else typed
+                )
         taxcodes = cls.load_codes()
         editor = cls([], taxcodes=taxcodes)
         editor.sections = [
@@ -1158,7 +1164,7 @@ class ProductForm(forms.Form):
 
     name = forms.CharField(max_length=Product._meta.get_field("name").max_length)
     description = forms.CharField(required=False, max_length=DOCUMENT_LINE_DESCRIPTION_MAX_CHARS)
-    unitprice = forms.DecimalField(label="Unit price", decimal_places=2, max_digits=12)
+    unitprice = DecimalAmountField(label="Unit price", decimal_places=2, max_digits=12)
     taxcode = forms.ChoiceField(label="Tax code", required=False)
     category = forms.ChoiceField(label="Ledger", required=False)
 

@@ -7,10 +7,15 @@ htmx honours it in content it swaps in (the modal, a settings row, the journal).
 
 A form with errors of its own (not any one field's) shows them in a summary at the
 top (templates/components/form_fields.html), and the summary takes the focus instead.
+
+Also the fields for money typed on a page, which take it as the pages write it.
 """
 
+from django import forms
 from django.forms import BoundField
 from django.forms.renderers import DjangoTemplates
+
+from config.money import typed_amount
 
 
 def first_wrong_field(form) -> str | None:
@@ -43,3 +48,20 @@ class FocusFirstErrorBoundField(BoundField):
 
 class FormRenderer(DjangoTemplates):
     bound_field_class = FocusFirstErrorBoundField
+
+
+class AmountField(forms.CharField):
+    """Money typed on a page, passed on as the service reads it: the currency symbol
+    and thousands separators the pages write ("£1,847.48") are taken out."""
+
+    def to_python(self, value):
+        return typed_amount(super().to_python(value))
+
+
+class DecimalAmountField(forms.DecimalField):
+    """As AmountField, for a form that checks the number itself."""
+
+    def to_python(self, value):
+        if isinstance(value, str):
+            value = typed_amount(value)
+        return super().to_python(value)

@@ -3,6 +3,8 @@ import re
 from django import forms
 from django.urls import reverse_lazy
 
+from config.forms import AmountField
+
 from .models import Job, JobAction, JobItem, Project
 
 
@@ -161,7 +163,7 @@ class JobItemForm(forms.Form):
         initial="0",
         widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
     )
-    rate = forms.CharField(
+    rate = AmountField(
         initial="0",
         widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
     )

@@ -769,6 +769,24 @@ def test_a_refused_payment_shows_its_errors_in_the_modal(staff_client, admin_use
     assert not Payment.objects.exists()
 
 
+def test_a_payment_may_be_typed_as_the_page_writes_money(staff_client, admin_user):
+    invoice = issued(admin_user, amounts=(1000,))
+    data = {"amount": "£1,000.00", "date": "2024-01-02", "method": "BACS"}
+    response = staff_client.post(f"/invoices/{invoice.pk}/payments/add/", data, headers=HTMX)
+    assert response.status_code == 204, response.content
+    assert Payment.objects.get().amount == D("1000.00")
+
+
+def test_a_price_pasted_with_its_thousands_is_priced(staff_client, admin_user, acme):
+    data = editor_post(
+        client=f"C{acme.pk}",
+        **{"sections-0-lines-0-taxcode": "001", "sections-0-lines-0-unitprice": "£1,250.00"},
+    )
+    response = staff_client.post("/invoices/add/", data)
+    assert response.status_code == 302, text(response)
+    assert Invoice.objects.get().total == D("2500.00")  # 2 × 1,250
+
+
 def test_a_payment_closes_the_modal_and_refreshes_the_invoice(staff_client, admin_user):
     invoice = issued(admin_user, amounts=(100,))
     data = {"amount": "120.00", "date": "2024-01-02", "method": "Card", "note": "Thanks"}

@@ -7,6 +7,7 @@ import pytest
 from django import forms
 
 from config.forms import first_wrong_field
+from config.money import typed_amount
 
 pytestmark = pytest.mark.django_db
 
@@ -59,3 +60,23 @@ def test_the_sign_in_page_focuses_its_error_without_script(client):
     first = re.search(r"<[^>]* autofocus[ >]", html).group(0)
     assert first == '<div class="form-errors" role="alert" tabindex="-1" autofocus>'
     assert "<script" not in html  # the signed-out pages load none
+
+
+@pytest.mark.parametrize(
+    "typed, read",
+    [
+        ("1,000.00", "1000.00"),
+        ("£1,847.48", "1847.48"),
+        (" $ 12,345,678.9 ", "12345678.9"),
+        ("-1,250", "-1250"),
+        ("1234.5", "1234.5"),
+        # Not grouped in threes: left for the service to refuse by name.
+        ("12,5", "12,5"),
+        ("1,23", "1,23"),
+        ("1,2345", "1,2345"),
+        ("abc", "abc"),
+        ("", ""),
+    ],
+)
+def test_an_amount_is_read_as_the_pages_write_money(typed, read):
+    assert typed_amount(typed) == read

@@ -78,6 +78,14 @@ def test_the_project_page_queries_stay_flat(staff_client, django_assert_max_num_
         assert staff_client.get(f"/projects/{job.project_id}/").status_code == 200
 
 
+def test_an_items_rate_may_be_typed_with_its_thousands(staff_client):
+    job = JobFactory()
+    url = f"/projects/jobs/{job.pk}/items/add/"
+    data = {"title": "Print run", "type": "fixed", "hours": "1", "rate": "1,234.50"}
+    assert staff_client.post(url, data, **HTMX).status_code == 200
+    assert JobItem.objects.get().rate == Decimal("1234.50")
+
+
 def test_adding_an_item_answers_the_jobs_items_and_shows_errors_inline(staff_client, admin_user):
     job = JobFactory()
     url = f"/projects/jobs/{job.pk}/items/add/"
