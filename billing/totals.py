@@ -149,7 +149,13 @@ def document_layout(sections: list, discount=0) -> dict:
             {
                 "title": section["title"],
                 "lines": [
-                    {**line, "net": line_amount(line), "part": Decimal(line["take"]) != 100}
+                    {
+                        **line,
+                        "net": line_amount(line),
+                        "part": Decimal(line["take"]) != 100,
+                        # An external cost's markup: shown, or its net wouldn't add up.
+                        "marked_up": Decimal(line["markup"]) != 0,
+                    }
                     for line in section["items"]
                 ],
             }

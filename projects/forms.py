@@ -158,13 +158,18 @@ class JobItemForm(forms.Form):
         label="Item title", max_length=JobItem._meta.get_field("title").max_length
     )
     type = forms.ChoiceField(choices=JobItem.Type.choices, initial=JobItem.Type.HOURLY)
+    # What the two numbers mean follows the type, as in Depot: hours × an hourly rate,
+    # a quantity × a price, or what an external cost came to plus a markup.
     hours = forms.CharField(
         label="Hours or quantity",
         initial="0",
+        help_text="An external cost: what it cost.",
         widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
     )
     rate = AmountField(
+        label="Rate or price",
         initial="0",
+        help_text="An external cost: the markup in %.",
         widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
     )
     deadline = forms.DateField(

@@ -724,6 +724,18 @@ def test_a_unit_price_past_the_cent_shows_as_priced(staff_client, admin_user):
     assert "£33.34" not in page
 
 
+def test_a_marked_up_line_shows_its_markup(staff_client, admin_user):
+    """An external cost of £3.00 at 19.99 % bills £3.60: the line says how."""
+    line = {"title": "Courier", "quantity": 1, "unitprice": 3, "markup": "19.99"}
+    invoice = invoicing.create_invoice(
+        added_by=admin_user,
+        client=f"C{CompanyFactory().pk}",
+        items=[{"title": "", "items": [{**line, "taxcode": "001"}]}],
+    )
+    page = " ".join(text(staff_client.get(f"/invoices/{invoice.pk}/")).split())
+    assert '£3.00 <small class="muted">+ 19.99%</small>' in page and "£3.60" in page
+
+
 @pytest.mark.parametrize("count", [1, 20])
 def test_the_document_keeps_its_queries_flat(
     staff_client, admin_user, django_assert_max_num_queries, count

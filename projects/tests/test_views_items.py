@@ -260,4 +260,12 @@ def test_a_fixed_items_quantity_and_price_read_as_numbers(staff_client):
     # must still read 10, not normalize()'s 1E+1.
     item = JobItemFactory(title="Print run", type="fixed", hours=10, rate=50)
     html = staff_client.get(f"/projects/{item.job.project_id}/").content.decode()
-    assert "10 × 50" in html and "E+" not in html
+    assert "10 × £50.00" in html and "E+" not in html
+
+
+def test_an_external_cost_reads_as_its_cost_and_markup(staff_client):
+    """Depot's external cost: `hours` is what it cost and `rate` the markup, so 3 and
+    19.99 bill £3.60; the item must not read as 3 × 19.99."""
+    item = JobItemFactory(title="Courier", type="external", hours=3, rate="19.99")
+    html = staff_client.get(f"/projects/{item.job.project_id}/").content.decode()
+    assert "£3.00 + 19.99% markup" in html and "3 × 19.99" not in html
