@@ -376,6 +376,13 @@ def test_update_changes_only_what_is_sent(admin_api, bloggs):
     admin_api.patch(f"periodic/{periodical.pk}", {"last": "", "purchaseorder": ""})
     periodical.refresh_from_db()
     assert periodical.last is None
+    # So does the spec's "null for never ending", which a form body sends as the word;
+    # a text field keeps the word as its text.
+    admin_api.patch(f"periodic/{periodical.pk}", {"last": "2030-01-01"})
+    response = admin_api.patch(f"periodic/{periodical.pk}", {"last": "null", "title": "null"})
+    assert response.status_code == 200, response.content
+    periodical.refresh_from_db()
+    assert (periodical.last, periodical.title) == (None, "null")
 
 
 def test_a_row_sent_back_as_read_changes_nothing(admin_api, admin_user, bloggs):

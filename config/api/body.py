@@ -22,7 +22,7 @@ from .errors import ApiValidationError
 if TYPE_CHECKING:  # annotations only: fields.py reads storage_problem from here
     from collections.abc import Callable
 
-    from .fields import Fields
+    from .fields import Field, Fields
 
 
 def request_data(request) -> dict[str, Any]:
@@ -186,7 +186,7 @@ def body_fields(
     cleared = [
         name
         for name, field in spec.spec.items()
-        if field.clearable and name in data and data[name] in ("", None)
+        if field.clearable and name in data and _clears(field, data[name])
     ]
     for name in cleared:
         del data[name]
@@ -198,6 +198,15 @@ def body_fields(
         raise ApiValidationError.by_field(problems)
     fields.update(dict.fromkeys(cleared))
     return fields
+
+
+def _clears(field: Field, value) -> bool:
+    """Empty clears a clearable field; so does the word null for one that isn't text
+    (a date, a number), as the spec says for `last` ("or null for never ending"): a
+    form body can only send it as that word, and no date or number is spelt so."""
+    if value in ("", None):
+        return True
+    return field.kind != "str" and isinstance(value, str) and value.strip().lower() == "null"
 
 
 ADDRESS_SHAPE = (
