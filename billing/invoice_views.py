@@ -56,7 +56,8 @@ TAB_AMOUNT_WORDS = {
     "draft": "to issue",
     "issued": "owed",
     "overdue": "overdue",
-    "paid": "paid",
+    # Their grand totals, settled by payments or credit notes: not all of it was paid.
+    "paid": "settled",
 }
 
 

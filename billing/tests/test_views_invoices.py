@@ -199,6 +199,8 @@ def test_the_tabs_count_and_sum_their_invoices(staff_client, admin_user, acme):
         "paid": ("1", "£60.00"),
     }
     assert 'class="status-tab status-overdue has-overdue"' in page and overdue.pk
+    # What the paid tab sums is settled, by payments or by credit notes.
+    assert "£60.00 <small>settled</small>" in page
 
 
 def tab_figures(page: str) -> dict[str, tuple[str, str]]:
