@@ -857,6 +857,19 @@ def test_deleting_a_payment_gives_the_balance_back(staff_client, admin_user):
 # --- credit notes ---------------------------------------------------------------
 
 
+def credit_post(unitprice="50", **overrides) -> dict:
+    """The credit note editor's form as the browser sends it: its date and one line."""
+    return {
+        "date": timezone.localdate().isoformat(),
+        "sections-0-title": "",
+        "sections-0-lines-0-title": "Refund",
+        "sections-0-lines-0-quantity": "1",
+        "sections-0-lines-0-unitprice": unitprice,
+        "sections-0-lines-0-taxcode": "001",
+        **overrides,
+    }
+
+
 def test_raising_a_credit_note_starts_from_the_invoices_lines(staff_client, admin_user):
     invoice = issued(admin_user, amounts=(100, 50))
     page = text(staff_client.get(f"/invoices/{invoice.pk}/credit/"))
@@ -880,15 +893,7 @@ def test_lines_credited_as_sold_come_off_at_the_invoices_discount(staff_client, 
     one = text(staff_client.get(f"/invoices/{invoice.pk}/credit/?start=one"))
     assert 'name="discount" value="0"' in one  # an amount is credited as typed
 
-    first_line_only = {
-        "date": timezone.localdate().isoformat(),
-        "discount": "10",
-        "sections-0-title": "",
-        "sections-0-lines-0-title": "Work 1",
-        "sections-0-lines-0-quantity": "1",
-        "sections-0-lines-0-unitprice": "1234.50",
-        "sections-0-lines-0-taxcode": "001",
-    }
+    first_line_only = credit_post("1234.50", discount="10")
     response = staff_client.post(f"/invoices/{invoice.pk}/credit/", first_line_only)
     note = CreditNote.objects.get()
     assert response.status_code == 302
@@ -915,15 +920,7 @@ def test_lines_credited_as_sold_come_off_at_the_invoices_discount(staff_client, 
 
 def test_a_credit_notes_discount_is_checked(staff_client, admin_user):
     invoice = issued(admin_user, amounts=(100,))
-    data = {
-        "date": timezone.localdate().isoformat(),
-        "discount": "150",
-        "sections-0-title": "",
-        "sections-0-lines-0-title": "Refund",
-        "sections-0-lines-0-quantity": "1",
-        "sections-0-lines-0-unitprice": "50",
-        "sections-0-lines-0-taxcode": "001",
-    }
+    data = credit_post(discount="150")
     page = text(staff_client.post(f"/invoices/{invoice.pk}/credit/", data))
     assert "Discount must be a percentage from 0 to 100." in page
     assert not CreditNote.objects.exists()
@@ -931,14 +928,7 @@ def test_a_credit_notes_discount_is_checked(staff_client, admin_user):
 
 def test_a_credit_note_is_saved_issued_and_takes_off_the_balance(staff_client, admin_user):
     invoice = issued(admin_user, amounts=(100, 50))
-    data = {
-        "date": timezone.localdate().isoformat(),
-        "sections-0-title": "",
-        "sections-0-lines-0-title": "Refund",
-        "sections-0-lines-0-quantity": "1",
-        "sections-0-lines-0-unitprice": "50",
-        "sections-0-lines-0-taxcode": "001",
-    }
+    data = credit_post()
     response = staff_client.post(f"/invoices/{invoice.pk}/credit/", data)
     note = CreditNote.objects.get()
     assert (
@@ -957,14 +947,7 @@ def test_a_credit_note_is_saved_issued_and_takes_off_the_balance(staff_client, a
 
 def test_a_credit_note_for_more_than_is_left_is_refused_on_the_page(staff_client, admin_user):
     invoice = issued(admin_user, amounts=(100,))
-    data = {
-        "date": timezone.localdate().isoformat(),
-        "sections-0-title": "",
-        "sections-0-lines-0-title": "Refund",
-        "sections-0-lines-0-quantity": "1",
-        "sections-0-lines-0-unitprice": "500",
-        "sections-0-lines-0-taxcode": "001",
-    }
+    data = credit_post("500")
     page = text(staff_client.post(f"/invoices/{invoice.pk}/credit/", data))
     assert "Total is more than is left to credit on invoice 1 (120.00 with tax)." in page
     assert not CreditNote.objects.exists()
