@@ -24,7 +24,7 @@ from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from config import database_errors
-from config.errors import merge, request_error
+from config.errors import field_error, merge, request_error
 
 from . import services
 from .models import Company, Contact, ImportJob, company_search_key
@@ -272,6 +272,11 @@ def parse(kind: str, text: str) -> tuple[list[str], list[str], list[ImportRow]]:
     return used, ignored, rows
 
 
+# What the supplier column may say (any case); the export writes "yes" or nothing.
+SUPPLIER_YES = {"1", "yes", "true", "y", "supplier"}
+SUPPLIER_NO = {"", "0", "no", "false", "n"}
+
+
 def _service_fields(kind: str, values: dict[str, str]) -> dict:
     fields = dict(values)
     if "tags" in fields:
@@ -284,8 +289,16 @@ def _service_fields(kind: str, values: dict[str, str]) -> dict:
         if "company" in fields:
             fields["companyname"] = fields.pop("company")
     else:
-        supplier = fields.pop("supplier", "").lower()
-        fields["is_supplier"] = supplier in {"1", "yes", "true", "y", "supplier"}
+        supplier = fields.pop("supplier", "").strip().lower()
+        if supplier not in SUPPLIER_YES | SUPPLIER_NO:
+            # Taken as "no", a typo would file a supplier as a client without a word.
+            raise field_error(
+                "supplier",
+                "%(field)s must be yes or no, not '%(value)s'.",
+                "invalid",
+                value=supplier[:40],
+            )
+        fields["is_supplier"] = supplier in SUPPLIER_YES
     return fields
 
 

@@ -53,6 +53,18 @@ def test_run_import_is_all_or_nothing():
     ]
 
 
+def test_a_supplier_column_says_yes_or_no():
+    preview = importing.preview_import(
+        "companies", "name,supplier\nA Co,Yes\nB Co,no\nC Co,maybe\nD Co,\n"
+    )
+    assert [row.errors for row in preview.rows] == [
+        [],
+        [],
+        ["supplier must be yes or no, not 'maybe'."],
+        [],
+    ]
+
+
 def test_export_reimports_cleanly():
     services.create_contact(
         name="Ada Lovelace",
