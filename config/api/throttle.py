@@ -324,6 +324,27 @@ class DatabaseBuckets:
 DATABASE_BUCKETS = DatabaseBuckets()
 
 
+def _use_wal(connection: sqlite3.Connection) -> None:
+    """The file in WAL mode, which it keeps once set. Switching needs the file to
+    itself, and SQLite answers "database is locked" at once, without waiting out the
+    timeout, when waiting could deadlock: as when the workers' first connections to a
+    new file all switch it together (a 500 on a first request). So the mode is read
+    first, and a refused switch tried again while another connection finishes it."""
+    for attempt in range(WAL_SWITCH_TRIES):
+        try:
+            if connection.execute("PRAGMA journal_mode").fetchone()[0] == "wal":
+                return
+            connection.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or attempt == WAL_SWITCH_TRIES - 1:
+                raise
+            time.sleep(0.01 * (attempt + 1))
+
+
+WAL_SWITCH_TRIES = 20
+
+
 class FileBuckets:
     """Buckets as rows of a SQLite file of their own, taken with the same UPSERT as
     DatabaseBuckets. Each thread keeps one connection to it, in autocommit: a take is
@@ -348,7 +369,7 @@ class FileBuckets:
         if kept is not None:
             kept[1].close()
         connection = sqlite3.connect(self.path, timeout=20, isolation_level=None)
-        connection.execute("PRAGMA journal_mode=WAL")
+        _use_wal(connection)
         connection.execute("PRAGMA synchronous=OFF")
         connection.execute(
             "CREATE TABLE IF NOT EXISTS ratelimit (key TEXT PRIMARY KEY, full_at INTEGER NOT NULL)"
