@@ -21,7 +21,7 @@ from config.limits import (
     MAX_ID,
 )
 from config.money import typed_amount
-from projects.forms import CLIENT_CODE, client_label
+from projects.forms import CLIENT_CODE, client_label, discount_field
 from projects.models import Job, Project
 from projects.queries import client_named_by
 from projects.services import discount_percentage
@@ -64,6 +64,16 @@ class LedgerForm(forms.Form):
         return dict(self.cleaned_data)
 
 
+# The editors' inputs that hold money: a line's price, a proposal item's rate.
+MONEY_KEYS = frozenset({"unitprice", "rate"})
+
+
+def posted_value(key: str, typed: str) -> str:
+    """What an editor's input posted, as the service reads it: its money as the pages
+    write money ("£1,250.00")."""
+    return typed_amount(typed) if key in MONEY_KEYS else typed
+
+
 class ChargeRateForm(forms.Form):
     name = forms.CharField(max_length=100)
     rate = DecimalAmountField(label="Hourly rate", min_value=0, decimal_places=2, max_digits=12)
@@ -104,12 +114,7 @@ class ProposalForm(forms.Form):
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
-    discount = forms.CharField(
-        label="Discount (%)",
-        required=False,
-        help_text="Off the whole proposal, after each job's own.",
-        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
-    )
+    discount = discount_field("Off the whole proposal, after each job's own.")
     printtotal = forms.BooleanField(
         label="Show the totals on the proposal", required=False, initial=True
     )
@@ -216,7 +221,7 @@ class EditorRows:
                 job, item, field = int(match[1]), int(match[2]), match[3]
                 row = items.setdefault((job, item), {**blank_item(), "print": False})
                 jobs.setdefault(job, {**blank_job(), "print": False})
-                row[field] = True if field == "print" else data.get(name, "")
+                row[field] = True if field == "print" else posted_value(field, data.get(name, ""))
             elif match := JOB_ROW.match(name):
                 row = jobs.setdefault(int(match[1]), {**blank_job(), "print": False})
                 field = match[2]
@@ -419,12 +424,7 @@ class InvoiceForm(forms.Form):
             attrs={"maxlength": Invoice._meta.get_field("purchaseorder").max_length}
         ),
     )
-    discount = forms.CharField(
-        label="Discount (%)",
-        required=False,
-        help_text="A percentage from 0 to 100, off every line.",
-        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
-    )
+    discount = discount_field("A percentage from 0 to 100, off every line.")
     # Not drawn as a field: the lines' refusals, shown above the lines.
     items = forms.CharField(label="Lines", required=False, widget=forms.HiddenInput)
 
@@ -501,12 +501,8 @@ class CreditNoteForm(forms.Form):
     service's."""
 
     date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
-    discount = forms.CharField(
-        label="Discount (%)",
-        required=False,
-        help_text="Off every line, as on the invoice: lines credited as sold come off at "
-        "its discount.",
-        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
+    discount = discount_field(
+        "Off every line, as on the invoice: lines credited as sold come off at its discount."
     )
     items = forms.CharField(label="Lines", required=False, widget=forms.HiddenInput)
 
@@ -684,11 +680,7 @@ class LinesEditor:
             elif (match := LINE_FIELD.match(key)) and match.group(3) in LINE_KEYS:
                 section = sections.setdefault(int(match.group(1)), {"title": "", "lines": {}})
                 line = section["lines"].setdefault(int(match.group(2)), {})
-                typed = data.get(key, "")
-                # A price pasted as the pages write money ("£1,250.00").
-                line[match.group(3)] = (
-                    typed_amount(typed) if match.group(3) == "unitprice" else typed
-                )
+                line[match.group(3)] = posted_value(match.group(3), data.get(key, ""))
         taxcodes = cls.load_codes()
         editor = cls([], taxcodes=taxcodes)
         editor.sections = [
@@ -996,7 +988,7 @@ def posted_sections(data) -> list[dict]:
         elif (match := LINE_KEY.match(name)) and match.group(3) in (*LINE_FIELDS, *LINE_CODES):
             section = sections.setdefault(int(match.group(1)), {"title": "", "lines": {}})
             line = section["lines"].setdefault(int(match.group(2)), {})
-            line[match.group(3)] = data.get(name, "")
+            line[match.group(3)] = posted_value(match.group(3), data.get(name, ""))
     return [
         {
             "title": sections[s]["title"],
@@ -1088,11 +1080,7 @@ class PeriodicalForm(forms.Form):
         help_text="Left empty, the account's default.",
         widget=forms.NumberInput(attrs={"min": 0}),
     )
-    discount = forms.CharField(
-        label="Discount (%)",
-        required=False,
-        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
-    )
+    discount = discount_field()
     repeat = forms.ChoiceField(
         label="Repeats",
         choices=[

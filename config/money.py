@@ -1,4 +1,5 @@
-"""Money rounding, in one place: Decimal to the cent, half up (DESIGN §4)."""
+"""Money rounding, in one place: Decimal to the cent, half up (DESIGN §4); and money
+as a person types it."""
 
 import re
 from decimal import ROUND_HALF_UP, Decimal
@@ -20,7 +21,7 @@ def typed_amount(text: str) -> str:
     between groups of three digits go; anything else ("12,5", "1,23") is left as it is,
     for the service to refuse by name."""
     text = text.strip()
-    if text[:1] in _CURRENCY_SYMBOLS:
+    if text and text[0] in _CURRENCY_SYMBOLS:
         text = text[1:].strip()
     if _GROUPED.fullmatch(text):
         text = text.replace(",", "")

@@ -24,6 +24,17 @@ def client_label(client) -> str:
     return f"{client.CODE}{client.pk} · {name}"
 
 
+def discount_field(help_text: str = "") -> forms.CharField:
+    """A project's, job's or document's discount as typed: a percentage, checked by the
+    service's `discount_percentage`."""
+    return forms.CharField(
+        label="Discount (%)",
+        required=False,
+        help_text=help_text,
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
+    )
+
+
 class ProjectForm(forms.Form):
     """A project's title, client, status, deadline, discount, team and brief; the
     rules are the service's (projects.services), shown by add_service_errors."""
@@ -51,12 +62,7 @@ class ProjectForm(forms.Form):
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
-    discount = forms.CharField(
-        label="Discount (%)",
-        required=False,
-        help_text="A percentage from 0 to 100.",
-        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
-    )
+    discount = discount_field("A percentage from 0 to 100.")
     team = forms.TypedMultipleChoiceField(
         coerce=int, required=False, widget=forms.CheckboxSelectMultiple
     )

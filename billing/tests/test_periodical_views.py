@@ -191,6 +191,14 @@ def test_a_client_that_is_not_picked_is_refused(staff_client, acme):
     assert "Client C99999999 does not exist." in response.content.decode()
 
 
+def test_a_price_pasted_as_the_pages_write_money_is_read(staff_client, acme):
+    periodical = PeriodicalFactory(client_company=acme)
+    data = form_data(acme, **{"s0-l0-unitprice": "£1,250.00"})
+    assert staff_client.post(f"/invoices/recurring/{periodical.pk}/", data).status_code == 302
+    periodical.refresh_from_db()
+    assert periodical.total == D("1250.00")
+
+
 def test_edit_saves_changes_to_the_schedule_and_lines(staff_client, acme):
     periodical = PeriodicalFactory(client_company=acme)
     data = form_data(acme, repeat="Y", **{"s0-l0-unitprice": "250", "s0-l0-quantity": "2"})

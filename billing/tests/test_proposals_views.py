@@ -355,6 +355,13 @@ def test_delete(staff_client, spec):
     assert staff_client.get(reverse("proposals:detail", args=[spec.pk])).status_code == 404
 
 
+def test_a_rate_pasted_as_the_pages_write_money_is_read(staff_client, acme):
+    data = editor_post(client=f"C{acme.pk}", **{"jobs-0-items-0-rate": "£1,250.00"})
+    response = staff_client.post(reverse("proposals:add"), data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert Proposal.objects.get().total == D("12500.00")  # 10 hours at 1,250
+
+
 def test_the_editor_saves_a_proposal_of_many_items(staff_client, acme):
     # 150 items post 1,350 fields, past Django's default of 1,000 a request.
     items = {}
